@@ -1,0 +1,43 @@
+# The two commands: `make run` (demo: SQLite, no servers) and `make test` (the suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint format bench messages clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)
+	@mkdir -p var
+	@# The compiled catalogs are committed; recompile when gettext is there to pick up edits.
+	@if command -v msgfmt >/dev/null 2>&1 && [ -d locale ]; then \
+		DJANGO_SETTINGS_MODULE=crm.settings.local $(BIN)/python manage.py compilemessages -v0 --ignore=.venv; fi
+
+run: setup
+	@bin/run
+
+test: setup
+	@bin/test $(ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	@bin/bench
+
+messages: setup
+	DJANGO_SETTINGS_MODULE=crm.settings.local $(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --no-obsolete
+	DJANGO_SETTINGS_MODULE=crm.settings.local $(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var .venv

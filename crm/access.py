@@ -1,0 +1,277 @@
+"""Who sees what: the only place in the code that decides it.
+
+The rule (see README): an agent sees their own records; a team manager their team's; a
+department head every team in their subtree; an administrator everything. Quality
+inspectors review every team's work, so they read everything too (what they may *change*
+is decided by the permission predicates at the bottom, not by the scope).
+
+Every page, API view, export and search gets its rows through `restrict()` or one of the
+`visible_*()` selectors below. A row outside the scope is simply absent, so a detail view
+built on these answers 404 for "forbidden" exactly as for "missing".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from .models import Department, Member, Notification, Role, Team, TeamMembership
+
+_CACHE_ATTR = "_crm_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    role: str | None
+    sees_all: bool
+    # Teams whose members' records are visible (a manager's own team).
+    team_ids: frozenset[int]
+    # Subtrees (materialized paths) whose teams are visible (a head's departments).
+    department_paths: tuple[str, ...]
+    own_team_id: int | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def team_q(self, team_field: str) -> Q:
+        """Rows whose `team_field` (a path to a Team, "" for teams themselves) is in scope."""
+        prefix = f"{team_field}__" if team_field else ""
+        q = Q(pk__in=[])
+        if self.team_ids:
+            q |= Q(**{f"{prefix or 'pk__'}in": self.team_ids})
+        for path in self.department_paths:
+            q |= Q(**{f"{prefix}department__path__startswith": path})
+        return q
+
+
+NOBODY = Scope(None, None, False, frozenset(), (), None)
+
+
+def scope_of(user) -> Scope:
+    """The user's scope, computed once per request (memoized on the user object)."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return NOBODY
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    member = _member_of(user)
+    role = member.role if member else None
+    if user.is_superuser:
+        role = Role.ADMIN
+    if not user.is_active or (member is None and not user.is_superuser):
+        scope = NOBODY
+    elif role in (Role.ADMIN, Role.INSPECTOR):
+        scope = Scope(user.pk, role, True, frozenset(), (), member.team_id if member else None)
+    else:
+        team_ids: set[int] = set()
+        paths: tuple[str, ...] = ()
+        if role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD):
+            team_ids = set(
+                Team.objects.filter(manager=user).order_by().values_list("pk", flat=True)
+            )
+        if role == Role.DEPARTMENT_HEAD:
+            paths = _outermost(Department.objects.filter(head=user).values_list("path", flat=True))
+        scope = Scope(user.pk, role, False, frozenset(team_ids), paths, member.team_id)
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user) -> None:
+    """Drop the memoized scope after the user's role, team or headship changed."""
+    if user is not None and hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _member_of(user) -> Member | None:
+    try:
+        return user.member
+    except Member.DoesNotExist:
+        return None
+
+
+def _outermost(paths) -> tuple[str, ...]:
+    """Drop paths already inside another one, so filters stay short."""
+    result: list[str] = []
+    for path in sorted(paths, key=len):
+        if not any(path.startswith(kept) for kept in result):
+            result.append(path)
+    return tuple(result)
+
+
+def restrict(
+    queryset: QuerySet,
+    user,
+    *,
+    owner: str,
+    team: str | None = None,
+    owner_team: str | None = None,
+) -> QuerySet:
+    """Keep the rows of `queryset` that `user` may see.
+
+    `owner` is the path to the user who owns a row ("user", "owner", "lead__owner");
+    an owner counts for the team they are in now (`owner_team`, by default reached through
+    the owner's member profile; pass a shorter path when the row has one). `team`, when
+    given, is the path to the team a row belongs to itself (a lead waiting in a team's
+    pool has a team but no owner).
+    """
+    scope = scope_of(user)
+    if scope.sees_all:
+        return queryset
+    if scope.user_id is None:
+        return queryset.none()
+    q = Q(**{owner: scope.user_id}) | scope.team_q(owner_team or f"{owner}__member__team")
+    if team:
+        q |= scope.team_q(team)
+    return queryset.filter(q)
+
+
+# --- the org itself -----------------------------------------------------------------------
+
+
+def visible_members(user) -> QuerySet[Member]:
+    return restrict(Member.objects.all(), user, owner="user", owner_team="team")
+
+
+def visible_teams(user) -> QuerySet[Team]:
+    scope = scope_of(user)
+    if scope.sees_all:
+        return Team.objects.all()
+    if scope.user_id is None:
+        return Team.objects.none()
+    q = scope.team_q("")
+    if scope.own_team_id:
+        q |= Q(pk=scope.own_team_id)
+    return Team.objects.filter(q)
+
+
+def visible_departments(user) -> QuerySet[Department]:
+    """A head sees their subtrees; others see the departments of the teams they see."""
+    scope = scope_of(user)
+    if scope.sees_all:
+        return Department.objects.all()
+    if scope.user_id is None:
+        return Department.objects.none()
+    q = Q(pk__in=visible_teams(user).values("department"))
+    for path in scope.department_paths:
+        q |= Q(path__startswith=path)
+    return Department.objects.filter(q)
+
+
+def visible_memberships(user) -> QuerySet[TeamMembership]:
+    return restrict(
+        TeamMembership.objects.all(),
+        user,
+        owner="member__user",
+        owner_team="member__team",
+        team="team",
+    )
+
+
+def own_notifications(user) -> QuerySet[Notification]:
+    """Notifications are personal: everyone, admins included, sees only their own."""
+    scope = scope_of(user)
+    if scope.user_id is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(user_id=scope.user_id)
+
+
+# --- leads and the work on them ---------------------------------------------------------
+# Imported lazily: the leads app builds on crm, not the other way round.
+
+
+def visible_leads(user) -> QuerySet:
+    """Leads a user may open: their own; their scope's agents' and teams' (pool) leads."""
+    from leads.models import Lead
+
+    return restrict(Lead.objects.all(), user, owner="owner", team="team")
+
+
+def visible_pool(user) -> QuerySet:
+    """Open, unowned leads a user may see in the public pool (公海).
+
+    Agents see their own team's pool and the center's (leads with no team); managers and
+    heads see the pools of their teams and the center's; admins and inspectors all.
+    """
+    from leads.models import OPEN_STATUSES, Lead
+
+    pool = Lead.objects.filter(owner__isnull=True, status__in=OPEN_STATUSES)
+    scope = scope_of(user)
+    if scope.sees_all:
+        return pool
+    if scope.user_id is None:
+        return pool.none()
+    q = Q(team__isnull=True) | scope.team_q("team")
+    if scope.own_team_id:
+        q |= Q(team_id=scope.own_team_id)
+    return pool.filter(q)
+
+
+def visible_followups(user) -> QuerySet:
+    from leads.models import FollowUp
+
+    return restrict(FollowUp.objects.all(), user, owner="agent")
+
+
+def visible_calls(user) -> QuerySet:
+    from leads.models import Call
+
+    return restrict(Call.objects.all(), user, owner="agent")
+
+
+def visible_assignments(user) -> QuerySet:
+    from leads.models import Assignment
+
+    return restrict(Assignment.objects.all(), user, owner="lead__owner", team="lead__team")
+
+
+def visible_imports(user) -> QuerySet:
+    from leads.models import ImportJob
+
+    return restrict(ImportJob.objects.all(), user, owner="created_by")
+
+
+def visible_do_not_call(user) -> QuerySet:
+    """The do-not-call list itself is for admins, heads and inspectors; agents only get
+    told that a number is on it."""
+    from leads.models import DoNotCall
+
+    scope = scope_of(user)
+    if scope.sees_all or scope.role == Role.DEPARTMENT_HEAD:
+        return DoNotCall.objects.all()
+    return DoNotCall.objects.none()
+
+
+# --- what a user may change ---------------------------------------------------------------
+
+
+def can_manage_org(user) -> bool:
+    """Departments, teams, staff and moves are configured by administrators."""
+    return scope_of(user).is_admin
+
+
+def can_see_team_pages(user) -> bool:
+    return scope_of(user).role in (
+        Role.TEAM_MANAGER,
+        Role.DEPARTMENT_HEAD,
+        Role.ADMIN,
+        Role.INSPECTOR,
+    )
+
+
+def can_manage_leads(user) -> bool:
+    """Reassign, bulk-assign and export leads (within their scope)."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def can_configure_leads(user) -> bool:
+    """Scoring and routing rules, the do-not-call list, the lead policy, inbound keys."""
+    return scope_of(user).is_admin
+
+
+def can_work_leads(user) -> bool:
+    """Claim from the pool and log follow-ups: agents and managers (who also sell)."""
+    return scope_of(user).role in (Role.AGENT, Role.TEAM_MANAGER)

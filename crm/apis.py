@@ -1,0 +1,231 @@
+"""REST API for the org: departments, teams, members, memberships and the caller's profile."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from . import access, services
+from .api import ScopedReadOnlyViewSet, ScopedViewSet, raise_as_api_error
+from .api_defaults import IsActiveStaff, OrgAdminOrReadOnly
+from .filters import DepartmentFilter, MemberFilter, TeamFilter, TeamMembershipFilter
+from .models import Department, MemberStatus, Team
+from .serializers import (
+    DepartmentSerializer,
+    MemberCreateSerializer,
+    MemberMoveSerializer,
+    MemberSerializer,
+    MemberStatusSerializer,
+    MemberUpdateSerializer,
+    MeSerializer,
+    TeamMembershipSerializer,
+    TeamSerializer,
+)
+
+
+class DepartmentViewSet(ScopedViewSet):
+    visibility = access.visible_departments
+    serializer_class = DepartmentSerializer
+    permission_classes = [OrgAdminOrReadOnly]
+    filterset_class = DepartmentFilter
+    search_fields = ["name"]
+    ordering_fields = ["path", "name", "created_at"]
+    ordering = ["path"]
+
+    def refine_queryset(self, queryset):
+        return queryset.select_related("head")
+
+    def perform_create(self, serializer):
+        self._save(serializer, Department())
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+    def _save(self, serializer, department):
+        for name, value in serializer.validated_data.items():
+            setattr(department, name, value)
+        try:
+            serializer.instance = services.department_save(
+                department=department, by=self.request.user
+            )
+        except DjangoValidationError as error:
+            raise_as_api_error(error)
+
+    def perform_destroy(self, instance):
+        try:
+            services.department_delete(department=instance)
+        except DjangoValidationError as error:
+            raise_as_api_error(error)
+
+
+class TeamViewSet(ScopedViewSet):
+    visibility = access.visible_teams
+    serializer_class = TeamSerializer
+    permission_classes = [OrgAdminOrReadOnly]
+    filterset_class = TeamFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "target_size", "created_at"]
+    ordering = ["name"]
+
+    def refine_queryset(self, queryset):
+        return queryset.select_related("department", "manager").annotate(
+            headcount=Count("members", filter=~Q(members__status=MemberStatus.LEFT))
+        )
+
+    def perform_create(self, serializer):
+        self._save(serializer, Team())
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+    def _save(self, serializer, team):
+        for name, value in serializer.validated_data.items():
+            setattr(team, name, value)
+        try:
+            services.team_save(team=team, by=self.request.user)
+        except DjangoValidationError as error:
+            raise_as_api_error(error)
+        serializer.instance = self.get_queryset().get(pk=team.pk)
+
+    def perform_destroy(self, instance):
+        if instance.members.exists() or instance.memberships.exists():
+            raise_as_api_error(
+                DjangoValidationError(
+                    "A team with members or history cannot be deleted; deactivate it."
+                )
+            )
+        instance.delete()
+
+
+class MemberViewSet(ScopedViewSet):
+    """Staff profiles. Team moves and status changes are actions, so history is kept."""
+
+    visibility = access.visible_members
+    serializer_class = MemberSerializer
+    permission_classes = [OrgAdminOrReadOnly]
+    filterset_class = MemberFilter
+    search_fields = ["user__first_name", "user__username", "employee_no"]
+    ordering_fields = ["employee_no", "hire_date", "role", "status"]
+    ordering = ["employee_no"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def refine_queryset(self, queryset):
+        return queryset.select_related("user", "team").prefetch_related("skills")
+
+    def get_serializer_class(self):
+        return {
+            "create": MemberCreateSerializer,
+            "partial_update": MemberUpdateSerializer,
+            "move": MemberMoveSerializer,
+            "set_status": MemberStatusSerializer,
+        }.get(self.action, MemberSerializer)
+
+    def _detail(self, member, code=status.HTTP_200_OK):
+        member = self.get_queryset().get(pk=member.pk)
+        return Response(
+            MemberSerializer(member, context=self.get_serializer_context()).data, status=code
+        )
+
+    @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            member = services.member_create(**serializer.validated_data, by=request.user)
+        except DjangoValidationError as error:
+            raise_as_api_error(error)
+        return self._detail(member, status.HTTP_201_CREATED)
+
+    @extend_schema(request=MemberUpdateSerializer, responses={200: MemberSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        member = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.member_update(member=member, by=request.user, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise_as_api_error(error)
+        return self._detail(member)
+
+    @extend_schema(request=MemberMoveSerializer, responses={200: MemberSerializer})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        member = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        team = serializer.validated_data["team"]
+        if team is not None and not access.visible_teams(request.user).filter(pk=team.pk).exists():
+            raise_as_api_error(DjangoValidationError({"team": "Unknown team."}))
+        try:
+            services.member_move(member=member, by=request.user, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise_as_api_error(error)
+        return self._detail(member)
+
+    @extend_schema(request=MemberStatusSerializer, responses={200: MemberSerializer})
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, pk=None):
+        member = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.member_set_status(member=member, by=request.user, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise_as_api_error(error)
+        return self._detail(member)
+
+    # A plain list (one member's history is short): no pagination, and the member list's
+    # filters do not apply, so neither is documented.
+    @extend_schema(responses={200: TeamMembershipSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def memberships(self, request, pk=None):
+        member = self.get_object()
+        rows = member.memberships.select_related("team", "member__user").order_by("-started_at")
+        return Response(TeamMembershipSerializer(rows, many=True).data)
+
+
+class TeamMembershipViewSet(ScopedReadOnlyViewSet):
+    """Who was in which team when: what KPIs and turnover per team are computed from."""
+
+    visibility = access.visible_memberships
+    serializer_class = TeamMembershipSerializer
+    filterset_class = TeamMembershipFilter
+    ordering_fields = ["started_at", "ended_at"]
+    ordering = ["-started_at"]
+
+    def refine_queryset(self, queryset):
+        return queryset.select_related("team", "member__user")
+
+
+class MeView(APIView):
+    """The caller: who they are, their role and profile."""
+
+    permission_classes = [IsActiveStaff]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        member = getattr(request.user, "member", None)
+        data = {
+            "id": request.user.pk,
+            "username": request.user.get_username(),
+            "full_name": request.user.get_full_name() or request.user.get_username(),
+            "role": access.scope_of(request.user).role,
+            "member": member,
+        }
+        return Response(MeSerializer(data).data)
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """Trade a username and password for an API token (throttled; lockout by django-axes)."""
+
+    throttle_classes = [TokenThrottle]
+    permission_classes = []

@@ -1,0 +1,58 @@
+"""The navigation that fits the signed-in user's role."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import access
+from .models import Role
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    scope = access.scope_of(user)
+    if scope.user_id is None:
+        return {"nav_items": [], "user_role": None}
+    items = [(_("Home"), reverse("home"))]
+    worklist = (_("Worklist"), reverse("leads:worklist"))
+    pool = (_("Public pool"), reverse("leads:pool"))
+    team_leads = (_("Team leads"), reverse("leads:team"))
+    imports = (_("Imports"), reverse("leads:import_list"))
+    if scope.role == Role.AGENT:
+        items += [worklist, pool, (_("My team"), reverse("org:tree"))]
+    elif scope.role == Role.TEAM_MANAGER:
+        items += [
+            worklist,
+            team_leads,
+            pool,
+            imports,
+            (_("My team"), reverse("org:tree")),
+            (_("Team members"), reverse("org:members")),
+        ]
+    elif scope.role in (Role.DEPARTMENT_HEAD, Role.INSPECTOR):
+        items += [team_leads, pool]
+        if scope.role == Role.DEPARTMENT_HEAD:
+            items.append(imports)
+        items += [(_("Organization"), reverse("org:tree")), (_("Staff"), reverse("org:members"))]
+    elif scope.role == Role.ADMIN:
+        items += [
+            team_leads,
+            pool,
+            imports,
+            (_("Do-not-call"), reverse("leads:dnc_list")),
+            (_("Assignment rules"), reverse("leads:assignment_rules")),
+            (_("Organization"), reverse("org:tree")),
+            (_("Staff"), reverse("org:members")),
+            (_("Settings"), reverse("admin:index")),
+        ]
+    items.append((_("API"), reverse("api-docs")))
+    # One query: up to ten unread, newest first; the badge shows "9+" beyond nine.
+    unread = list(
+        access.own_notifications(user).filter(read_at__isnull=True).order_by("-created_at")[:10]
+    )
+    return {
+        "nav_items": items,
+        "user_role": scope.role,
+        "user_scope": scope,
+        "unread_notifications": unread[:9],
+        "unread_more": len(unread) > 9,
+    }

@@ -1,0 +1,176 @@
+"""Forms for the org pages: they parse and validate; `crm.services` acts."""
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Department, LeaveReason, Member, MemberStatus, Role, Skill, Team
+
+User = get_user_model()
+
+
+class StyledForm:
+    """Give every widget Bootstrap's classes, so templates render fields plainly."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.get_full_name() or obj.username} ({obj.username})"
+
+
+def _staff_users():
+    return User.objects.filter(is_active=True, member__isnull=False).order_by("member__employee_no")
+
+
+class DepartmentForm(StyledForm, forms.ModelForm):
+    head = UserChoiceField(queryset=_staff_users(), required=False, label=_("head"))
+
+    class Meta:
+        model = Department
+        fields = ["name", "kind", "parent", "head"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["head"].queryset = _staff_users()
+        parents = Department.objects.order_by("path")
+        if self.instance.pk:
+            parents = parents.exclude(path__startswith=self.instance.path)
+        self.fields["parent"].queryset = parents
+
+
+class TeamForm(StyledForm, forms.ModelForm):
+    manager = UserChoiceField(queryset=_staff_users(), required=False, label=_("manager"))
+
+    class Meta:
+        model = Team
+        fields = ["name", "department", "manager", "target_size", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = _staff_users()
+        self.fields["department"].queryset = Department.objects.order_by("path")
+
+
+class MemberCreateForm(StyledForm, forms.Form):
+    full_name = forms.CharField(label=_("full name"), max_length=150)
+    username = forms.RegexField(
+        label=_("username"),
+        regex=r"^[\w.@+-]+\Z",
+        max_length=150,
+        help_text=_("Letters, digits and @/./+/-/_ only."),
+    )
+    password = forms.CharField(
+        label=_("initial password"), widget=forms.PasswordInput, min_length=8
+    )
+    email = forms.EmailField(label=_("email"), required=False)
+    employee_no = forms.CharField(label=_("employee number"), max_length=30)
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices, initial=Role.AGENT)
+    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.none(), required=False)
+    status = forms.ChoiceField(
+        label=_("status"),
+        choices=[c for c in MemberStatus.choices if c[0] != MemberStatus.LEFT],
+        initial=MemberStatus.ONBOARDING,
+    )
+    hire_date = forms.DateField(
+        label=_("hire date"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    extension = forms.CharField(label=_("phone extension"), max_length=20, required=False)
+    daily_lead_capacity = forms.IntegerField(
+        label=_("daily lead capacity"), min_value=0, max_value=1000, initial=30
+    )
+    skills = forms.ModelMultipleChoiceField(
+        label=_("skills"), queryset=Skill.objects.all(), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(is_active=True).select_related(
+            "department"
+        )
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username=username).exists():
+            raise forms.ValidationError(_("This username is already taken."))
+        return username
+
+    def clean_employee_no(self):
+        employee_no = self.cleaned_data["employee_no"]
+        if Member.objects.filter(employee_no=employee_no).exists():
+            raise forms.ValidationError(_("This employee number is already used."))
+        return employee_no
+
+
+class MemberProfileForm(StyledForm, forms.ModelForm):
+    full_name = forms.CharField(label=_("full name"), max_length=150)
+    email = forms.EmailField(label=_("email"), required=False)
+
+    class Meta:
+        model = Member
+        fields = ["role", "employee_no", "extension", "hire_date", "daily_lead_capacity", "skills"]
+        widgets = {"hire_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].initial = self.instance.user.first_name
+        self.fields["email"].initial = self.instance.user.email
+
+
+class MemberMoveForm(StyledForm, forms.Form):
+    team = forms.ModelChoiceField(
+        label=_("new team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("(no team)"),
+    )
+    reason = forms.CharField(label=_("reason"), max_length=200, required=False)
+
+    def __init__(self, *args, member: Member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = (
+            Team.objects.filter(is_active=True)
+            .exclude(pk=member.team_id)
+            .select_related("department")
+        )
+
+
+class MemberStatusForm(StyledForm, forms.Form):
+    status = forms.ChoiceField(label=_("new status"), choices=MemberStatus.choices)
+    leave_date = forms.DateField(
+        label=_("leave date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    leave_reason = forms.ChoiceField(
+        label=_("leave reason"), choices=[("", "---------"), *LeaveReason.choices], required=False
+    )
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == MemberStatus.LEFT:
+            if not data.get("leave_date"):
+                self.add_error("leave_date", _("A leave date is required."))
+            if not data.get("leave_reason"):
+                self.add_error("leave_reason", _("A leave reason is required."))
+        return data
+
+
+class PasswordChangeForm(StyledForm, auth_forms.PasswordChangeForm):
+    pass

@@ -1,0 +1,27 @@
+"""Seed the demo call center: the org (5 teams of ~11 agents) and then its leads.
+
+Each part runs once: the org if the demo admin is not there yet, the leads if the demo
+campaigns are not there yet. So running it again adds nothing, and a database seeded
+before the leads existed gets them on the next `make run`.
+"""
+
+from django.core.management.base import BaseCommand
+
+from crm import demo
+from leads import demo as leads_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo call center (org, users, leads) where it is not there yet."
+
+    def handle(self, *args, **options):
+        if demo.is_seeded():
+            self.stdout.write("Demo center already present.")
+        else:
+            summary = demo.seed()
+            self.stdout.write(self.style.SUCCESS(f"Demo center created: {summary}"))
+        if leads_demo.is_seeded():
+            self.stdout.write("Demo leads already present; nothing to do.")
+        else:
+            summary = leads_demo.seed()
+            self.stdout.write(self.style.SUCCESS(f"Demo leads created: {summary}"))

@@ -1,0 +1,116 @@
+"""Read-side queries for the org pages, already scoped through `crm.access`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .access import visible_departments, visible_members, visible_memberships, visible_teams
+from .models import Department, Member, MemberEvent, MemberStatus, Team
+
+IN_SEAT = ~Q(status=MemberStatus.LEFT)
+
+
+def members_for_list(user) -> QuerySet[Member]:
+    return (
+        visible_members(user)
+        .select_related("user", "team", "team__department")
+        .prefetch_related("skills")
+    )
+
+
+def teams_with_headcount(user) -> QuerySet[Team]:
+    """Teams with their manager and live headcount by status, counted in SQL."""
+    return (
+        visible_teams(user)
+        .select_related("department", "manager")
+        .annotate(
+            headcount=Count("members", filter=~Q(members__status=MemberStatus.LEFT)),
+            active_count=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)),
+            onboarding_count=Count("members", filter=Q(members__status=MemberStatus.ONBOARDING)),
+            on_leave_count=Count("members", filter=Q(members__status=MemberStatus.ON_LEAVE)),
+        )
+    )
+
+
+@dataclass
+class DepartmentNode:
+    department: Department
+    teams: list[Team] = field(default_factory=list)
+    children: list[DepartmentNode] = field(default_factory=list)
+
+    @property
+    def headcount(self) -> int:
+        return sum(t.headcount for t in self.teams) + sum(c.headcount for c in self.children)
+
+    @property
+    def target(self) -> int:
+        return sum(t.target_size for t in self.teams) + sum(c.target for c in self.children)
+
+
+def org_tree(user, *, with_members: bool = True) -> list[DepartmentNode]:
+    """The visible part of the org as a forest, in three queries whatever its size."""
+    departments = list(visible_departments(user).select_related("head").order_by("path"))
+    teams = teams_with_headcount(user).order_by("name")
+    if with_members:
+        teams = teams.prefetch_related(
+            Prefetch(
+                "members",
+                queryset=visible_members(user)
+                .filter(IN_SEAT)
+                .select_related("user")
+                .order_by("role", "employee_no"),
+                to_attr="seated_members",
+            )
+        )
+    nodes = {d.pk: DepartmentNode(d) for d in departments}
+    for team in teams:
+        node = nodes.get(team.department_id)
+        if node is not None:
+            node.teams.append(team)
+    roots: list[DepartmentNode] = []
+    for d in departments:
+        parent = nodes.get(d.parent_id) if d.parent_id else None
+        (parent.children if parent else roots).append(nodes[d.pk])
+    return roots
+
+
+def member_history(member: Member):
+    memberships = member.memberships.select_related("team", "moved_by").order_by("-started_at")
+    events = member.events.select_related("by").order_by("-at", "-id")[:50]
+    return memberships, events
+
+
+def recent_member_events(user, *, limit: int = 10) -> QuerySet[MemberEvent]:
+    return (
+        MemberEvent.objects.filter(member__in=visible_members(user))
+        .select_related("member__user", "by")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def attrition_this_month(user) -> dict[str, int]:
+    """Leavers and hires this month among the members the user sees."""
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    members = visible_members(user)
+    return members.aggregate(
+        leavers=Count("pk", filter=Q(status=MemberStatus.LEFT, leave_date__gte=first)),
+        hires=Count("pk", filter=Q(hire_date__gte=first)),
+        in_seat=Count("pk", filter=IN_SEAT),
+        onboarding=Count("pk", filter=Q(status=MemberStatus.ONBOARDING)),
+        on_leave=Count("pk", filter=Q(status=MemberStatus.ON_LEAVE)),
+    )
+
+
+def team_members_at(user, *, team: Team, at: dt.datetime) -> QuerySet:
+    """Members who were in `team` at the moment `at` (for KPIs per team over time)."""
+    return (
+        visible_memberships(user)
+        .filter(team=team, started_at__lte=at)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+        .select_related("member__user")
+    )

@@ -1,0 +1,53 @@
+"""`make bench`: production-like settings on a dedicated PostgreSQL database.
+
+DEBUG is off and sessions live in the database as in production, so the measured times
+and query counts are the ones users get. Only what would slow the data generator down
+without changing what is measured differs: a fast password hasher and eager Celery.
+"""
+
+import warnings
+
+from .base import *  # noqa: F403
+from .base import ALLOWED_HOSTS, env
+
+DEBUG = False
+SECRET_KEY = env.str("SECRET_KEY", default="bench-secret-key-" + "b" * 40)
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+
+DATABASES = {
+    "default": env.db_url(
+        "BENCH_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/crm_bench"
+    ),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 60
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Thousands of generated users share one precomputed hash; MD5 keeps force_login and any
+# password check cheap. Never used outside the benchmark and the tests.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+
+# Nothing is collected: static files are not measured, so WhiteNoise need not warn.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Quiet: the report is the output. Server errors still print their traceback.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.security": {"level": "ERROR"},
+        "axes": {"level": "ERROR"},
+    },
+}

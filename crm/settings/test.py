@@ -1,0 +1,57 @@
+"""Tests: PostgreSQL and Redis when reachable, else SQLite and the in-memory broker.
+
+In CI (`CI=true`) both servers are required: a missing one is an error, not a skip.
+"""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env
+
+CI = env.bool("CI", default=False)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+_pg_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
+if _reachable(_pg_url, 5432):
+    DATABASES = {"default": env.db_url_config(_pg_url)}
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_crm")}
+elif CI:
+    raise RuntimeError(f"CI requires PostgreSQL at {_pg_url}, which is not reachable")
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+_redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_AVAILABLE = _reachable(_redis_url, 6379)
+if not REDIS_AVAILABLE and CI:
+    raise RuntimeError(f"CI requires Redis at {_redis_url}, which is not reachable")
+REDIS_URL = _redis_url if REDIS_AVAILABLE else ""
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+CELERY_TASK_IGNORE_RESULT = False
+CELERY_TASK_ALWAYS_EAGER = False
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-" + "t" * 40
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+AXES_FAILURE_LIMIT = 5
+LANGUAGE_CODE = "en"
+LOGGING = {"version": 1, "disable_existing_loggers": False}

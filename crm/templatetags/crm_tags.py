@@ -1,0 +1,11 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def person(user) -> str:
+    """A user's name as colleagues know it: full name, else username, else a dash."""
+    if user is None or user == "":
+        return "—"
+    return user.get_full_name().strip() or user.get_username()
