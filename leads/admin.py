@@ -1,0 +1,187 @@
+"""Django admin for lead configuration and a read view of the rest.
+
+Leads change hands only through `leads.services` (history), so the admin shows leads and
+their history read-only; rules, the policy, campaigns and the do-not-call list are edited.
+"""
+
+from django.contrib import admin
+
+from .models import (
+    Assignment,
+    Call,
+    Campaign,
+    DispositionRule,
+    DoNotCall,
+    FollowUp,
+    ImportJob,
+    ImportRow,
+    InboundKey,
+    Lead,
+    LeadPolicy,
+    LeadSource,
+    RoutingRule,
+    ScoringRule,
+    TeamLeadSettings,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "channel", "starts_on", "ends_on", "is_active"]
+    list_filter = ["channel", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(ScoringRule)
+class ScoringRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "value", "points", "is_active"]
+    list_filter = ["kind", "is_active"]
+    list_editable = ["points", "is_active"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["order", "name", "region", "product", "channel", "grades", "team", "is_active"]
+    list_display_links = ["name"]
+    list_editable = ["order", "is_active"]
+    list_select_related = ["team"]
+
+
+@admin.register(DispositionRule)
+class DispositionRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "disposition",
+        "set_status",
+        "retry_after_minutes",
+        "return_to_pool_after",
+        "cooloff_days",
+        "requires_next_followup",
+    ]
+
+
+@admin.register(LeadPolicy)
+class LeadPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "default_team",
+        "reclaim_after_days",
+        "pool_open_lead_cap",
+        "pool_daily_claim_limit",
+    ]
+
+    def has_add_permission(self, request):
+        return not LeadPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TeamLeadSettings)
+class TeamLeadSettingsAdmin(admin.ModelAdmin):
+    list_display = ["team", "strategy", "reclaim_after_days"]
+    readonly_fields = ["last_assigned_to"]
+
+
+@admin.register(DoNotCall)
+class DoNotCallAdmin(admin.ModelAdmin):
+    list_display = ["phone", "reason", "source", "added_by", "added_at"]
+    list_filter = ["source"]
+    search_fields = ["phone", "reason"]
+    readonly_fields = ["added_by", "added_at"]
+
+    def save_model(self, request, obj, form, change):
+        from .services import capture
+
+        capture.do_not_call_add(
+            phone=obj.phone, reason=obj.reason, source=obj.source, by=request.user
+        )
+
+
+@admin.register(InboundKey)
+class InboundKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "channel", "campaign", "is_active", "last_used_at"]
+    readonly_fields = ["prefix", "key_hash", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False  # keys are issued from the lead settings page, which shows the key once
+
+
+class LeadSourceInline(admin.TabularInline):
+    model = LeadSource
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "channel",
+        "campaign",
+        "import_job",
+        "is_duplicate",
+        "received_at",
+        "created_by",
+    ]
+    exclude = ["payload"]
+
+
+@admin.register(Lead)
+class LeadAdmin(ReadOnlyAdmin):
+    list_display = ["name", "phone", "status", "grade", "score", "owner", "team", "created_at"]
+    list_filter = ["status", "grade", "channel", "team"]
+    search_fields = ["phone", "name", "company"]
+    list_select_related = ["owner", "team"]
+    inlines = [LeadSourceInline]
+    show_full_result_count = False
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["at", "lead", "kind", "from_user", "to_user", "team", "by"]
+    list_filter = ["kind"]
+    list_select_related = ["lead", "from_user", "to_user", "team", "by"]
+    show_full_result_count = False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "lead", "agent", "channel", "disposition"]
+    list_filter = ["channel", "disposition"]
+    list_select_related = ["lead", "agent"]
+    show_full_result_count = False
+
+
+@admin.register(Call)
+class CallAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "direction", "agent", "lead", "duration_seconds", "source"]
+    list_filter = ["direction", "source"]
+    list_select_related = ["lead", "agent"]
+    show_full_result_count = False
+
+
+class ImportRowInline(admin.TabularInline):
+    model = ImportRow
+    extra = 0
+    can_delete = False
+    readonly_fields = ["row_number", "outcome", "field", "reason", "lead"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "original_name",
+        "status",
+        "created_count",
+        "duplicate_count",
+        "rejected_count",
+    ]
+    list_filter = ["status", "kind"]
+    inlines = [ImportRowInline]

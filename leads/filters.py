@@ -1,0 +1,124 @@
+"""Filters of the lead API (django-filter): they narrow a queryset already scoped by
+`crm.access`, so no filter value can widen what the caller sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeRangeField
+
+from .models import (
+    Call,
+    Channel,
+    Disposition,
+    FollowUp,
+    FollowUpChannel,
+    Grade,
+    Lead,
+    LeadStatus,
+)
+from .selectors.leads import search_leads
+from .selectors.worklist import day_bounds
+
+
+class _UtcIsoDateTimeRangeField(IsoDateTimeRangeField):
+    """ISO 8601 bounds, moved to UTC: PostgreSQL refuses offsets Python accepts (-17:37)."""
+
+    def clean(self, value):
+        bounds = super().clean(value)
+        if not bounds:
+            return bounds
+        try:
+            start, stop = (
+                bound.astimezone(dt.UTC) if bound else None for bound in (bounds.start, bounds.stop)
+            )
+        except OverflowError as error:
+            raise forms.ValidationError(_("This date is out of range.")) from error
+        return slice(start, stop)
+
+
+class DateTimeRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
+    """`<name>_after` and `<name>_before` as ISO 8601 date-times."""
+
+    field_class = _UtcIsoDateTimeRangeField
+
+
+class LeadFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
+    grade = django_filters.MultipleChoiceFilter(choices=Grade.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    owner = django_filters.NumberFilter(field_name="owner", label=_("owner (user id)"))
+    unowned = django_filters.BooleanFilter(
+        field_name="owner", lookup_expr="isnull", label=_("in the pool (no owner)")
+    )
+    team = django_filters.NumberFilter(field_name="team", label=_("team id"))
+    campaign = django_filters.NumberFilter(field_name="campaign", label=_("campaign id"))
+    region = django_filters.CharFilter(lookup_expr="startswith", label=_("region starts with"))
+    product = django_filters.CharFilter(label=_("product of interest"))
+    created = DateTimeRangeFilter(
+        field_name="created_at", label=_("created between (created_after, created_before)")
+    )
+    due = django_filters.ChoiceFilter(
+        method="filter_due",
+        label=_("next follow-up"),
+        choices=[
+            ("overdue", _("overdue")),
+            ("today", _("later today")),
+            ("upcoming", _("after today")),
+            ("none", _("none scheduled")),
+        ],
+    )
+    q = django_filters.CharFilter(method="filter_q", label=_("name contains, or exact phone"))
+
+    class Meta:
+        model = Lead
+        fields = ["status", "grade", "channel", "owner", "team", "region", "created", "due", "q"]
+
+    def filter_due(self, queryset, name, value):
+        now = timezone.now()
+        _start, end_of_today = day_bounds(now)
+        if value == "overdue":
+            return queryset.filter(next_followup_at__lt=now)
+        if value == "today":
+            return queryset.filter(next_followup_at__gte=now, next_followup_at__lt=end_of_today)
+        if value == "upcoming":
+            return queryset.filter(next_followup_at__gte=end_of_today)
+        return queryset.filter(next_followup_at__isnull=True)
+
+    def filter_q(self, queryset, name, value):
+        return search_leads(queryset, value)
+
+
+class FollowUpFilter(django_filters.FilterSet):
+    lead = django_filters.NumberFilter(field_name="lead")
+    agent = django_filters.NumberFilter(field_name="agent", label=_("agent (user id)"))
+    channel = django_filters.MultipleChoiceFilter(choices=FollowUpChannel.choices)
+    disposition = django_filters.MultipleChoiceFilter(choices=Disposition.choices)
+    created = DateTimeRangeFilter(
+        field_name="created_at", label=_("logged between (created_after, created_before)")
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = ["lead", "agent", "channel", "disposition", "created"]
+
+
+class CallFilter(django_filters.FilterSet):
+    lead = django_filters.NumberFilter(field_name="lead")
+    agent = django_filters.NumberFilter(field_name="agent", label=_("agent (user id)"))
+    direction = django_filters.ChoiceFilter(choices=Call.Direction.choices)
+    source = django_filters.CharFilter()
+    matched = django_filters.BooleanFilter(
+        field_name="lead", lookup_expr="isnull", exclude=True, label=_("matched to a lead")
+    )
+    started = DateTimeRangeFilter(
+        field_name="started_at", label=_("started between (started_after, started_before)")
+    )
+
+    class Meta:
+        model = Call
+        fields = ["lead", "agent", "direction", "source", "matched", "started"]

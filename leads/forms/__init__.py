@@ -1,0 +1,1 @@
+"""Forms for lead pages: they parse and validate; `leads.services` acts."""

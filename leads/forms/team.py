@@ -1,0 +1,105 @@
+"""Forms of the team and pool pages: they parse and validate; the services act."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from crm import access
+from crm.forms import StyledForm, UserChoiceField
+from crm.models import MemberStatus, Role
+
+from ..models import Channel, Grade, LeadStatus
+
+User = get_user_model()
+
+EXPORT_FORMATS = [("csv", "CSV"), ("xlsx", "Excel")]
+
+
+def _agents_of(user):
+    """Agents the user may see and hand leads to (active, not onboarding)."""
+    return (
+        User.objects.filter(
+            member__in=access.visible_members(user),
+            member__role=Role.AGENT,
+            member__status=MemberStatus.ACTIVE,
+            is_active=True,
+        )
+        .select_related("member")
+        .order_by("member__employee_no")
+    )
+
+
+class TeamLeadFilterForm(StyledForm, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    agent = UserChoiceField(queryset=User.objects.none(), required=False, label=_("Agent"))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *LeadStatus.choices]
+    )
+    grade = forms.ChoiceField(
+        label=_("Grade"), required=False, choices=[("", _("All")), *Grade.choices]
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("All")), *Channel.choices]
+    )
+    region = forms.CharField(label=_("Region"), required=False, max_length=100)
+    overdue = forms.BooleanField(label=_("Follow-up overdue"), required=False)
+    pool = forms.BooleanField(label=_("Unassigned only"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = User.objects.filter(
+            member__in=access.visible_members(user), member__role=Role.AGENT
+        ).order_by("member__employee_no")
+
+    def filters(self) -> dict:
+        """The cleaned filters, or none when the query string is invalid."""
+        return self.cleaned_data if self.is_valid() else {}
+
+
+class LeadIdsField(forms.Field):
+    """The ticked rows of a list: numbers only. Whether the user may touch those leads is
+    the service's question (through `crm.access`), not the form's."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": _("Choose at least one lead."),
+        "invalid": _("Unknown lead."),
+    }
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        try:
+            return sorted({int(v) for v in value})
+        except (TypeError, ValueError) as error:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
+
+
+class ReassignForm(StyledForm, forms.Form):
+    lead_ids = LeadIdsField(label=_("Leads"))
+    agent = UserChoiceField(queryset=User.objects.none(), label=_("Give to"))
+    reason = forms.CharField(label=_("Why"), max_length=300)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = _agents_of(user)
+
+
+class ReleaseForm(StyledForm, forms.Form):
+    reason = forms.CharField(label=_("Why do you release this lead?"), max_length=300)
+
+
+class PoolFilterForm(StyledForm, forms.Form):
+    grade = forms.ChoiceField(
+        label=_("Grade"), required=False, choices=[("", _("All")), *Grade.choices]
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("All")), *Channel.choices]
+    )
+    region = forms.CharField(label=_("Region"), required=False, max_length=100)
+    product = forms.CharField(label=_("Product"), required=False, max_length=100)
+
+    def filters(self) -> dict:
+        return self.cleaned_data if self.is_valid() else {}

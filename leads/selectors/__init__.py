@@ -1,0 +1,1 @@
+"""Read queries for lead pages and the API, scoped through `crm.access`."""

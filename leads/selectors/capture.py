@@ -1,0 +1,63 @@
+"""Read queries for capture pages and the API: imports, their rows, do-not-call, keys.
+
+Everything starts from `crm.access`, so what a page lists is what the user may see.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from crm import access
+
+from ..models import DoNotCall, ImportJob, ImportRow, InboundKey
+
+
+def imports_for_list(user) -> QuerySet[ImportJob]:
+    return (
+        access.visible_imports(user)
+        .select_related("created_by", "campaign")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def import_for_user(user, pk: int) -> ImportJob | None:
+    return imports_for_list(user).filter(pk=pk).first()
+
+
+def import_rows(job: ImportJob, *, outcome: str | None = None) -> QuerySet[ImportRow]:
+    """The duplicates and rejections of an import, in file order, with the lead they
+    point to (its id only: the lead may be outside the user's scope)."""
+    rows = ImportRow.objects.filter(job=job).order_by("row_number")
+    if outcome:
+        rows = rows.filter(outcome=outcome)
+    return rows
+
+
+def earlier_import_of_same_file(user, job: ImportJob) -> ImportJob | None:
+    """The same file (by content) imported before: re-importing it creates nothing new."""
+    return (
+        access.visible_imports(user)
+        .filter(sha256=job.sha256, created_at__lt=job.created_at)
+        .exclude(pk=job.pk)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def do_not_call_for_list(user, *, search: str = "") -> QuerySet[DoNotCall]:
+    rows = access.visible_do_not_call(user).select_related("added_by").order_by("-added_at", "-pk")
+    search = search.strip()
+    if search:
+        digits = "".join(ch for ch in search if ch.isdigit())
+        q = Q(reason__icontains=search)
+        if digits:
+            q |= Q(phone__contains=digits)
+        rows = rows.filter(q)
+    return rows
+
+
+def inbound_keys_for_list(user) -> QuerySet[InboundKey]:
+    """Inbound keys are configuration: admins see them, nobody else."""
+    if not access.can_configure_leads(user):
+        return InboundKey.objects.none()
+    return InboundKey.objects.select_related("campaign").order_by("-created_at", "-pk")

@@ -1,0 +1,141 @@
+"""Read queries for one lead and for lead lists, scoped through `crm.access`.
+
+The timeline of a lead is built from one queryset per kind of event (follow-ups, calls,
+assignments, captures), merged in Python: a fixed number of queries whatever the lead's
+history. Later apps add their own kinds (orders, revisits) with `timeline_source`, so
+the lead page and the API show them without this module knowing about them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from django.db.models import Q, QuerySet
+
+from crm import access
+from leads.models import Lead
+from leads.phones import normalize_or_none
+
+# What a lead list shows (the API list, the worklist): nothing else is read.
+LIST_FIELDS = (
+    "id",
+    "name",
+    "phone",
+    "company",
+    "region",
+    "product",
+    "channel",
+    "grade",
+    "score",
+    "status",
+    "owner",
+    "team",
+    "next_followup_at",
+    "last_contact_at",
+    "followup_count",
+    "created_at",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "team__name",
+)
+
+
+class TimelineEntry(NamedTuple):
+    at: dt.datetime
+    kind: str
+    object: object
+
+
+TimelineSource = Callable[[Lead], Iterable[TimelineEntry]]
+_timeline_sources: dict[str, TimelineSource] = {}
+
+
+def timeline_source(kind: str) -> Callable[[TimelineSource], TimelineSource]:
+    """Register what a kind of event adds to a lead's timeline (one query per kind).
+
+    Another app registers its kind from its `AppConfig.ready()`, e.g.
+    `@timeline_source("order") def _orders(lead): ...` yielding `TimelineEntry` rows.
+    """
+
+    def register(source: TimelineSource) -> TimelineSource:
+        _timeline_sources[kind] = source
+        return source
+
+    return register
+
+
+@timeline_source("followup")
+def _followups(lead: Lead) -> Iterable[TimelineEntry]:
+    rows = lead.followups.select_related("agent", "call").order_by("-created_at", "-id")
+    return (TimelineEntry(row.created_at, "followup", row) for row in rows)
+
+
+@timeline_source("call")
+def _calls(lead: Lead) -> Iterable[TimelineEntry]:
+    # A call logged with a follow-up is shown inside that follow-up, not twice.
+    rows = lead.calls.filter(followup__isnull=True).select_related("agent")
+    return (TimelineEntry(row.started_at, "call", row) for row in rows.order_by("-started_at"))
+
+
+@timeline_source("assignment")
+def _assignments(lead: Lead) -> Iterable[TimelineEntry]:
+    rows = lead.assignments.select_related("from_user", "to_user", "by", "team")
+    return (TimelineEntry(row.at, "assignment", row) for row in rows.order_by("-at", "-id"))
+
+
+@timeline_source("source")
+def _sources(lead: Lead) -> Iterable[TimelineEntry]:
+    rows = lead.sources.select_related("campaign", "created_by").order_by("-received_at")
+    return (TimelineEntry(row.received_at, "source", row) for row in rows)
+
+
+def lead_timeline(lead: Lead) -> list[TimelineEntry]:
+    """Everything that happened to a lead, newest first, one query per registered kind.
+
+    The caller has already found `lead` through `visible_leads`: whoever may open a lead
+    sees its whole history, including follow-ups by a previous owner.
+    """
+    entries: list[TimelineEntry] = []
+    for source in _timeline_sources.values():
+        entries.extend(source(lead))
+    entries.sort(key=lambda entry: (entry.at, getattr(entry.object, "pk", 0) or 0), reverse=True)
+    return entries
+
+
+def leads_for_list(user) -> QuerySet[Lead]:
+    """The leads `user` may see, reading only the columns a list shows (one query a page)."""
+    return (
+        access.visible_leads(user)
+        .select_related("owner", "team")
+        .only(*LIST_FIELDS)
+        .order_by("-created_at", "-id")
+    )
+
+
+def lead_for_page(user) -> QuerySet[Lead]:
+    """The leads `user` may open, with what the lead page and the API detail show."""
+    return access.visible_leads(user).select_related("owner", "team", "campaign", "created_by")
+
+
+def search_leads(queryset: QuerySet[Lead], text: str) -> QuerySet[Lead]:
+    """Name contains `text`, or the phone is `text` in any written form.
+
+    A text that reads as a phone number is looked up by its E.164 form only: one probe
+    of the unique index on `Lead.phone`, whatever the size of the table. Anything else
+    searches names (and, for a run of digits, the phone numbers containing them), which
+    the caller keeps fast by searching a narrow queryset (one agent's leads).
+    """
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    e164 = normalize_or_none(text)
+    if e164:
+        return queryset.filter(phone=e164)
+    condition = Q(name__icontains=text)
+    digits = text.replace(" ", "").replace("-", "")
+    if digits.isdigit() and len(digits) >= 4:
+        condition |= Q(phone__contains=digits)
+    return queryset.filter(condition)

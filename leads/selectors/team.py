@@ -1,0 +1,79 @@
+"""What managers read: their team's leads with filters, and each agent's open load."""
+
+from __future__ import annotations
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from crm import access
+from crm.models import Member, MemberStatus, Role
+
+from .. import phones
+from ..models import OPEN_STATUSES, Assignment, Lead
+from ..services.assignment import CAPACITY_KINDS, day_start
+
+
+def team_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:
+    """The leads `user` may see, filtered as the team page and the export ask.
+
+    `filters` holds cleaned values: agent (a user), status, grade, channel, region (part
+    of), overdue (follow-up time passed), pool (True: unowned only) and q — a phone
+    number is normalized and looked up exactly (the unique index on phone), anything
+    else searches names and companies.
+    """
+    filters = filters or {}
+    rows = access.visible_leads(user).select_related("owner", "team")
+    if agent := filters.get("agent"):
+        rows = rows.filter(owner=agent)
+    if filters.get("pool"):
+        rows = rows.filter(owner__isnull=True)
+    for name in ("status", "grade", "channel"):
+        if value := filters.get(name):
+            rows = rows.filter(**{name: value})
+    if region := filters.get("region"):
+        rows = rows.filter(region__contains=region)
+    if filters.get("overdue"):
+        rows = rows.filter(status__in=OPEN_STATUSES, next_followup_at__lt=timezone.now())
+    if q := (filters.get("q") or "").strip():
+        phone = phones.normalize_or_none(q) if any(ch.isdigit() for ch in q) else None
+        if phone:
+            rows = rows.filter(phone=phone)
+        else:
+            rows = rows.filter(Q(name__icontains=q) | Q(company__icontains=q))
+    return rows.order_by("-created_at", "-pk")
+
+
+def agent_loads(user) -> QuerySet[Member]:
+    """The agents `user` may see with their open leads and today's assignments (one query).
+
+    Both numbers are correlated subqueries on indexed columns, so the row count stays
+    one per agent whatever their leads number.
+    """
+    open_leads = (
+        Lead.objects.filter(owner_id=OuterRef("user_id"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    today = (
+        Assignment.objects.filter(
+            to_user_id=OuterRef("user_id"), kind__in=CAPACITY_KINDS, at__gte=day_start()
+        )
+        .order_by()
+        .values("to_user_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        access.visible_members(user)
+        .filter(role=Role.AGENT)
+        .exclude(status=MemberStatus.LEFT)
+        .select_related("user", "team")
+        .annotate(
+            open_leads=Coalesce(Subquery(open_leads, output_field=IntegerField()), 0),
+            assigned_today=Coalesce(Subquery(today, output_field=IntegerField()), 0),
+        )
+        .order_by("team__name", "employee_no")
+    )

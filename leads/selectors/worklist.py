@@ -1,0 +1,123 @@
+"""The agent's day (工作台): what to work first, as a fixed handful of indexed queries.
+
+Sections, in the order an agent works them:
+1. due: follow-ups overdue and due today, earliest first (index `lead_worklist`:
+   owner, status, next_followup_at);
+2. new: new leads assigned to them with nothing scheduled yet, grade A first, then the
+   longest-waiting first (index `lead_owner_grade`: owner, status, grade, created_at).
+   Oldest-first inside a grade because those are the ones the automatic reclaim will
+   take back soonest;
+3. search results replace both when the agent searches: a phone number in any written
+   form is one probe of the unique index over every lead they may see (a customer
+   calling in may belong to a colleague in a manager's scope); a name is searched in
+   their own leads.
+
+Managers also sell, so "my worklist" is always the leads the user owns, taken from
+`crm.access.visible_leads` so the scope rule still holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from crm import access
+from leads.models import OPEN_STATUSES, Lead, LeadStatus
+from leads.phones import normalize_or_none
+
+from .leads import LIST_FIELDS, search_leads
+
+PAGE_SIZE = 25
+DUE_CHOICES = ("overdue", "today", "upcoming")
+
+# The worklist rows are the user's own: no owner or team to join.
+_ROW_FIELDS = (
+    *(f for f in LIST_FIELDS if "__" not in f and f not in ("owner", "team")),
+    "missed_calls",
+    "intent",
+)
+
+
+@dataclass
+class Worklist:
+    now: dt.datetime
+    due: Page | None = None
+    new: Page | None = None
+    results: Page | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def searching(self) -> bool:
+        return self.results is not None
+
+
+def day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of the local day (the center's time zone): "today" for an agent."""
+    local = timezone.localtime(now)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + dt.timedelta(days=1)
+
+
+def _refine(queryset: QuerySet[Lead], filters: Mapping) -> QuerySet[Lead]:
+    """The quick filters shared by every section."""
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("grade"):
+        queryset = queryset.filter(grade=filters["grade"])
+    if filters.get("channel"):
+        queryset = queryset.filter(channel=filters["channel"])
+    return queryset
+
+
+def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> Worklist:
+    """The user's worklist for `filters` (q, status, grade, channel, due, page, new_page).
+
+    Five queries whatever the number of leads: the section counts (one aggregate), then a
+    count and a page for each section shown.
+    """
+    now = now or timezone.now()
+    _start, end_of_today = day_bounds(now)
+    mine = access.visible_leads(user).filter(owner_id=user.pk)
+    worklist = Worklist(now=now)
+
+    worklist.counts = mine.filter(status__in=OPEN_STATUSES).aggregate(
+        overdue=Count("pk", filter=Q(next_followup_at__lt=now)),
+        today=Count("pk", filter=Q(next_followup_at__gte=now, next_followup_at__lt=end_of_today)),
+        new=Count("pk", filter=Q(status=LeadStatus.NEW, next_followup_at__isnull=True)),
+    )
+
+    query = (filters.get("q") or "").strip()
+    if query:
+        # A phone number is searched across the user's whole scope (one unique-index
+        # probe); a name only in their own leads (a bounded scan).
+        in_scope = access.visible_leads(user).select_related("owner", "team")
+        if normalize_or_none(query) is None:
+            in_scope = in_scope.filter(owner_id=user.pk)
+        rows = _refine(search_leads(in_scope, query), filters)
+        rows = rows.only(*LIST_FIELDS).order_by("-created_at", "-id")
+        worklist.results = Paginator(rows, PAGE_SIZE).get_page(filters.get("page"))
+        return worklist
+
+    due = filters.get("due") or ""
+    scheduled = _refine(mine.filter(status__in=OPEN_STATUSES), filters)
+    if due == "overdue":
+        scheduled = scheduled.filter(next_followup_at__lt=now)
+    elif due == "today":
+        scheduled = scheduled.filter(next_followup_at__gte=now, next_followup_at__lt=end_of_today)
+    elif due == "upcoming":
+        scheduled = scheduled.filter(next_followup_at__gte=end_of_today)
+    else:
+        scheduled = scheduled.filter(next_followup_at__lt=end_of_today)
+    scheduled = scheduled.only(*_ROW_FIELDS).order_by("next_followup_at", "grade", "id")
+    worklist.due = Paginator(scheduled, PAGE_SIZE).get_page(filters.get("page"))
+
+    if not due and filters.get("status") in (None, "", LeadStatus.NEW):
+        fresh = _refine(mine.filter(status=LeadStatus.NEW, next_followup_at__isnull=True), filters)
+        fresh = fresh.only(*_ROW_FIELDS).order_by("grade", "created_at", "id")
+        worklist.new = Paginator(fresh, PAGE_SIZE).get_page(filters.get("new_page"))
+    return worklist

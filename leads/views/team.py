@@ -1,0 +1,363 @@
+"""Managers' pages (team leads, reassignment, export, rules) and the public pool.
+
+Views parse and render; `leads.services.assignment` and `leads.services.pool` act, and
+every row comes through `crm.access` (via `leads.selectors`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from crm import access
+from crm.models import Role
+from crm.views import staff_required
+
+from ..forms.team import (
+    EXPORT_FORMATS,
+    PoolFilterForm,
+    ReassignForm,
+    ReleaseForm,
+    TeamLeadFilterForm,
+)
+from ..models import LeadPolicy, RoutingRule, TeamLeadSettings
+from ..phones import mask
+from ..selectors.pool import pool_leads
+from ..selectors.team import agent_loads, team_leads
+from ..services import assignment, pool
+
+PAGE_SIZE = 50
+EXPORT_MAX_ROWS = 50_000
+
+
+def _allowed(predicate):
+    def decorator(view):
+        @staff_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not predicate(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _errors(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [message for messages_ in error.message_dict.values() for message in messages_]
+    return error.messages
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _mask_phones(page) -> None:
+    """Lists show `139****0945`; the full number is revealed (and logged) on the lead page."""
+    for lead in page:
+        lead.masked_phone = mask(lead.phone)
+
+
+# --- the team's leads -----------------------------------------------------------------------
+
+
+@_allowed(access.can_see_team_pages)
+@require_GET
+def team(request):
+    """The leads of the manager's teams with filters, each agent's load, bulk reassign."""
+    form = TeamLeadFilterForm(request.GET or None, user=request.user)
+    rows = team_leads(request.user, filters=form.filters() if form.is_bound else {})
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    _mask_phones(page)
+    can_manage = access.can_manage_leads(request.user)
+    return render(
+        request,
+        "leads/team/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query_without_page(request),
+            "agents": list(agent_loads(request.user)),
+            "can_manage": can_manage,
+            "reassign_form": ReassignForm(user=request.user) if can_manage else None,
+            "export_formats": EXPORT_FORMATS,
+            "export_max_rows": EXPORT_MAX_ROWS,
+        },
+    )
+
+
+@_allowed(access.can_manage_leads)
+@require_POST
+def reassign(request):
+    form = ReassignForm(request.POST, user=request.user)
+    back = reverse("leads:team") + (
+        f"?{request.POST['query']}" if request.POST.get("query") else ""
+    )
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    try:
+        moved = assignment.leads_reassign(
+            lead_ids=form.cleaned_data["lead_ids"],
+            agent=form.cleaned_data["agent"],
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(n)d leads reassigned to %(agent)s.")
+            % {"n": moved, "agent": form.cleaned_data["agent"].get_full_name()},
+        )
+    return redirect(back)
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def _export_header() -> list[str]:
+    return [
+        _("ID"),
+        _("Name"),
+        _("Phone"),
+        _("Company"),
+        _("Region"),
+        _("Product of interest"),
+        _("Channel"),
+        _("Grade"),
+        _("Score"),
+        _("Status"),
+        _("Owner"),
+        _("Team"),
+        _("Assigned at"),
+        _("Last contact"),
+        _("Next follow-up"),
+        _("Created at"),
+    ]
+
+
+def _export_rows(rows, *, reveal_phones: bool):
+    """Plain values, read in chunks so a 50,000-row export never sits in memory whole."""
+    values = rows.values_list(
+        "pk",
+        "name",
+        "phone",
+        "company",
+        "region",
+        "product",
+        "channel",
+        "grade",
+        "score",
+        "status",
+        "owner__first_name",
+        "owner__username",
+        "team__name",
+        "assigned_at",
+        "last_contact_at",
+        "next_followup_at",
+        "created_at",
+    )
+
+    def when(value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    for row in values.iterator(chunk_size=2000):
+        (pk, name, phone, company, region, product, channel, grade, score, status) = row[:10]
+        owner_name, owner_username, team_name, assigned, contact, follow, created = row[10:]
+        yield [
+            pk,
+            name,
+            phone if reveal_phones else mask(phone),
+            company,
+            region,
+            product,
+            channel,
+            grade,
+            score,
+            status,
+            owner_name or owner_username or "",
+            team_name or "",
+            when(assigned),
+            when(contact),
+            when(follow),
+            when(created),
+        ]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@_allowed(access.can_manage_leads)
+@require_GET
+def export(request):
+    """The filtered team leads as CSV or Excel: only what the user may see, capped.
+
+    Phone numbers are masked for everyone but administrators: an export is the easiest
+    way to walk off with the customer list.
+    """
+    form = TeamLeadFilterForm(request.GET or None, user=request.user)
+    rows = team_leads(request.user, filters=form.filters() if form.is_bound else {})
+    fmt = request.GET.get("format", "csv")
+    if fmt not in dict(EXPORT_FORMATS):
+        fmt = "csv"
+    total = rows.count()
+    if total > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _(
+                "%(n)d leads match; an export holds at most %(max)d. Narrow the filters and "
+                "export again."
+            )
+            % {"n": total, "max": EXPORT_MAX_ROWS},
+        )
+        return redirect(reverse("leads:team") + f"?{_query_without_page(request)}")
+    reveal = access.scope_of(request.user).role == Role.ADMIN
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(_("Leads"))
+        sheet.append(_export_header())
+        for row in _export_rows(rows, reveal_phones=reveal):
+            sheet.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.xlsx"'
+        return response
+    writer = csv.writer(_Echo())
+
+    def stream():
+        # A byte-order mark so Excel opens the UTF-8 (Chinese) text correctly.
+        yield "\ufeff" + writer.writerow(_export_header())
+        for row in _export_rows(rows, reveal_phones=reveal):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
+    return response
+
+
+# --- the pool -----------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def pool_page(request):
+    """The public pool: claim buttons for those who work leads, with what they have left."""
+    form = PoolFilterForm(request.GET or None)
+    rows = pool_leads(request.user, filters=form.filters() if form.is_bound else {})
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    _mask_phones(page)
+    can_claim = access.can_work_leads(request.user)
+    return render(
+        request,
+        "leads/pool/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query_without_page(request),
+            "can_claim": can_claim,
+            "allowance": pool.claim_allowance(request.user) if can_claim else None,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def claim(request, pk: int):
+    """Claim one lead. With htmx the row is replaced in place by the outcome."""
+    error = ""
+    lead = None
+    try:
+        lead = pool.lead_claim(lead_id=pk, user=request.user)
+    except ValidationError as exc:
+        error = " ".join(_errors(exc))
+    if request.headers.get("HX-Request"):
+        return render(
+            request,
+            "leads/pool/partials/row_outcome.html",
+            {"lead": lead, "error": error, "pk": pk},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Lead %(lead)s is yours now.") % {"lead": lead})
+    return redirect("leads:pool")
+
+
+@staff_required
+@require_POST
+def release(request, pk: int):
+    """Give a lead back to the pool (from the lead page); a reason is required."""
+    lead = get_object_or_404(access.visible_leads(request.user), pk=pk)
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why you release the lead."))
+        return redirect(f"/leads/{lead.pk}/")
+    try:
+        pool.lead_release(lead=lead, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+        return redirect(f"/leads/{lead.pk}/")
+    messages.success(request, _("Lead %(lead)s went back to the pool.") % {"lead": lead})
+    return redirect("/leads/")
+
+
+# --- rules --------------------------------------------------------------------------------
+
+
+@_allowed(access.can_configure_leads)
+@require_GET
+def assignment_rules(request):
+    """Routing rules and team strategies at a glance; editing is in the Django admin."""
+    return render(
+        request,
+        "leads/team/rules.html",
+        {
+            "rules": RoutingRule.objects.select_related("team").order_by("order", "pk"),
+            "team_settings": TeamLeadSettings.objects.select_related(
+                "team", "last_assigned_to"
+            ).order_by("team__name"),
+            "policy": LeadPolicy.objects.select_related("default_team").filter(pk=1).first()
+            or LeadPolicy.current(),
+        },
+    )
+
+
+urlpatterns = [
+    path("team/", team, name="team"),
+    path("team/reassign/", reassign, name="reassign"),
+    path("team/export/", export, name="export"),
+    path("pool/", pool_page, name="pool"),
+    path("pool/<int:pk>/claim/", claim, name="claim"),
+    path("<int:pk>/release/", release, name="release"),
+    path("rules/", assignment_rules, name="assignment_rules"),
+]
