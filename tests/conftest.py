@@ -117,3 +117,20 @@ def redis_required():
             pytest.fail("Redis is required in CI but is not reachable")
         pytest.skip("Redis is not reachable")
     return settings.REDIS_URL
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A Celery worker thread consuming from the configured broker (Redis when reachable).
+
+    Tasks queued with `.delay()` really travel through the broker to it; the test database
+    is transactional so the worker's connection sees what the test committed.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from crm.celery import app
+
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+    ):
+        yield app

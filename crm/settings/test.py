@@ -43,6 +43,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_IGNORE_RESULT = False
 CELERY_TASK_ALWAYS_EAGER = False
+# Runs of the suite side by side (on one Redis) must not take each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = "test-" + os.environ.get("TEST_DATABASE_NAME", "test_crm")
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-" + "t" * 40

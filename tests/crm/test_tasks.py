@@ -8,9 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.utils import timezone
 
@@ -19,15 +17,6 @@ from crm.celery import app
 from crm.models import HeadcountSnapshot
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def celery_worker(transactional_db):
-    """A worker thread consuming from the configured broker (Redis when reachable)."""
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
-    ):
-        yield
 
 
 def test_beat_schedules_the_headcount_snapshot():
