@@ -83,6 +83,8 @@ class ReassignForm(StyledForm, forms.Form):
     reason = forms.CharField(label=_("Why"), max_length=300)
 
     def __init__(self, *args, user, **kwargs):
+        # The filter form above it on the page has an "agent" field too: distinct ids.
+        kwargs.setdefault("auto_id", "reassign_%s")
         super().__init__(*args, **kwargs)
         self.fields["agent"].queryset = _agents_of(user)
 

@@ -64,6 +64,8 @@ def page(request, browser, live_server, tmp_path):
     English and Shanghai time, whatever the machine's locale: the language a user sees
     follows the browser's Accept-Language until they pick one.
     """
+    from playwright.sync_api import expect
+
     context = browser.new_context(
         base_url=live_server.url,
         locale="en-US",
@@ -72,6 +74,7 @@ def page(request, browser, live_server, tmp_path):
     )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions
     page = context.new_page()
     try:
         yield page
