@@ -9,3 +9,14 @@ def person(user) -> str:
     if user is None or user == "":
         return "—"
     return user.get_full_name().strip() or user.get_username()
+
+
+@register.filter
+def member_status(code: str) -> str:
+    """A stored status code ("on_leave") as the user's language says it."""
+    from crm.models import MemberStatus
+
+    try:
+        return MemberStatus(code).label
+    except ValueError:
+        return code
