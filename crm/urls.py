@@ -50,5 +50,6 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
 ]
 
+handler400 = errors.bad_request
 handler404 = errors.not_found
 handler500 = errors.server_error

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters
-from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import IsoDateTimeRangeField
+
+from crm.filters import UtcIsoDateTimeFilter
 
 from .models import (
     Call,
@@ -25,28 +23,6 @@ from .selectors.leads import search_leads
 from .selectors.worklist import day_bounds
 
 
-class _UtcIsoDateTimeRangeField(IsoDateTimeRangeField):
-    """ISO 8601 bounds, moved to UTC: PostgreSQL refuses offsets Python accepts (-17:37)."""
-
-    def clean(self, value):
-        bounds = super().clean(value)
-        if not bounds:
-            return bounds
-        try:
-            start, stop = (
-                bound.astimezone(dt.UTC) if bound else None for bound in (bounds.start, bounds.stop)
-            )
-        except OverflowError as error:
-            raise forms.ValidationError(_("This date is out of range.")) from error
-        return slice(start, stop)
-
-
-class DateTimeRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
-    """`<name>_after` and `<name>_before` as ISO 8601 date-times."""
-
-    field_class = _UtcIsoDateTimeRangeField
-
-
 class LeadFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices)
@@ -59,8 +35,16 @@ class LeadFilter(django_filters.FilterSet):
     campaign = django_filters.NumberFilter(field_name="campaign", label=_("campaign id"))
     region = django_filters.CharFilter(lookup_expr="startswith", label=_("region starts with"))
     product = django_filters.CharFilter(label=_("product of interest"))
-    created = DateTimeRangeFilter(
-        field_name="created_at", label=_("created between (created_after, created_before)")
+    # Date-time filters move their value to UTC (see UtcIsoDateTimeFilter); ends included.
+    created_after = UtcIsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        label=_("created between (created_after, created_before)"),
+    )
+    created_before = UtcIsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="lte",
+        label=_("created between (created_after, created_before)"),
     )
     due = django_filters.ChoiceFilter(
         method="filter_due",
@@ -76,7 +60,18 @@ class LeadFilter(django_filters.FilterSet):
 
     class Meta:
         model = Lead
-        fields = ["status", "grade", "channel", "owner", "team", "region", "created", "due", "q"]
+        fields = [
+            "status",
+            "grade",
+            "channel",
+            "owner",
+            "team",
+            "region",
+            "created_after",
+            "created_before",
+            "due",
+            "q",
+        ]
 
     def filter_due(self, queryset, name, value):
         now = timezone.now()
@@ -98,13 +93,20 @@ class FollowUpFilter(django_filters.FilterSet):
     agent = django_filters.NumberFilter(field_name="agent", label=_("agent (user id)"))
     channel = django_filters.MultipleChoiceFilter(choices=FollowUpChannel.choices)
     disposition = django_filters.MultipleChoiceFilter(choices=Disposition.choices)
-    created = DateTimeRangeFilter(
-        field_name="created_at", label=_("logged between (created_after, created_before)")
+    created_after = UtcIsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        label=_("logged between (created_after, created_before)"),
+    )
+    created_before = UtcIsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="lte",
+        label=_("logged between (created_after, created_before)"),
     )
 
     class Meta:
         model = FollowUp
-        fields = ["lead", "agent", "channel", "disposition", "created"]
+        fields = ["lead", "agent", "channel", "disposition", "created_after", "created_before"]
 
 
 class CallFilter(django_filters.FilterSet):
@@ -115,10 +117,25 @@ class CallFilter(django_filters.FilterSet):
     matched = django_filters.BooleanFilter(
         field_name="lead", lookup_expr="isnull", exclude=True, label=_("matched to a lead")
     )
-    started = DateTimeRangeFilter(
-        field_name="started_at", label=_("started between (started_after, started_before)")
+    started_after = UtcIsoDateTimeFilter(
+        field_name="started_at",
+        lookup_expr="gte",
+        label=_("started between (started_after, started_before)"),
+    )
+    started_before = UtcIsoDateTimeFilter(
+        field_name="started_at",
+        lookup_expr="lte",
+        label=_("started between (started_after, started_before)"),
     )
 
     class Meta:
         model = Call
-        fields = ["lead", "agent", "direction", "source", "matched", "started"]
+        fields = [
+            "lead",
+            "agent",
+            "direction",
+            "source",
+            "matched",
+            "started_after",
+            "started_before",
+        ]

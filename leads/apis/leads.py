@@ -167,7 +167,9 @@ def _name(user) -> str | None:
 class LeadListSerializer(serializers.ModelSerializer):
     phone_masked = serializers.CharField(read_only=True)
     owner_name = serializers.SerializerMethodField()
-    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    team_name = serializers.CharField(
+        source="team.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Lead
@@ -198,7 +200,11 @@ class LeadListSerializer(serializers.ModelSerializer):
 
 
 class LeadSerializer(LeadListSerializer):
-    campaign_name = serializers.CharField(source="campaign.name", read_only=True, default=None)
+    # Not an EmailField: most leads have no email, and "" is not a valid `format: email`.
+    email = serializers.CharField(read_only=True)
+    campaign_name = serializers.CharField(
+        source="campaign.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta(LeadListSerializer.Meta):
         fields = [
@@ -255,7 +261,7 @@ class DuplicateSerializer(serializers.Serializer):
 class FollowUpSerializer(serializers.ModelSerializer):
     agent_name = serializers.SerializerMethodField()
     call_duration_seconds = serializers.IntegerField(
-        source="call.duration_seconds", read_only=True, default=None
+        source="call.duration_seconds", read_only=True, default=None, allow_null=True
     )
 
     class Meta:
@@ -312,6 +318,8 @@ class FollowUpCreateSerializer(serializers.Serializer):
 
 class CallSerializer(serializers.ModelSerializer):
     agent_name = serializers.SerializerMethodField()
+    # Not a URLField: most calls have no recording, and "" is not a valid `format: uri`.
+    recording_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = Call

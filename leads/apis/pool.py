@@ -35,7 +35,9 @@ class PoolLeadSerializer(serializers.ModelSerializer):
     """A lead as the pool shows it: enough to choose, the phone masked."""
 
     phone_masked = serializers.SerializerMethodField()
-    team_name = serializers.CharField(source="team.name", default=None, read_only=True)
+    team_name = serializers.CharField(
+        source="team.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Lead
@@ -62,7 +64,9 @@ class PoolLeadSerializer(serializers.ModelSerializer):
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
-    rule_name = serializers.CharField(source="rule.name", default=None, read_only=True)
+    rule_name = serializers.CharField(
+        source="rule.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Assignment

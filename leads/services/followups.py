@@ -286,6 +286,20 @@ def _reminders_mark_handled(*, lead_id: int, user_ids: set) -> None:
 
 # --- calls --------------------------------------------------------------------------------
 
+# No call is older than this: an earlier start is a wrong date (a year typed as 0371, a
+# phone system's clock at zero), and dates before 1901 are shown in Asia/Shanghai's local
+# mean time, +08:05:43, which is no valid RFC 3339 date-time.
+EARLIEST_CALL = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+# How far ahead of ours a phone system's or an agent's clock may be.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def _check_call_start(started_at: dt.datetime) -> None:
+    if started_at < EARLIEST_CALL:
+        raise ValidationError({"started_at": _("A call cannot start before the year 2000.")})
+    if started_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"started_at": _("A call cannot start in the future.")})
+
 
 def _call_create(
     *,
@@ -298,8 +312,7 @@ def _call_create(
 ) -> Call:
     if duration_seconds is None or duration_seconds < 0:
         raise ValidationError({"duration_seconds": _("The duration cannot be negative.")})
-    if started_at > timezone.now() + dt.timedelta(minutes=5):
-        raise ValidationError({"started_at": _("A call cannot start in the future.")})
+    _check_call_start(started_at)
     extension = Member.objects.filter(user_id=agent.pk).values_list("extension", flat=True)
     extension = extension.first() or ""
     outbound = direction == Call.Direction.OUTBOUND
@@ -368,6 +381,7 @@ def call_record(
         raise ValidationError({"direction": _("Unknown direction.")})
     if duration_seconds is None or duration_seconds < 0:
         raise ValidationError({"duration_seconds": _("The duration cannot be negative.")})
+    _check_call_start(started_at)
     source, external_id, extension = (
         source.strip()[:50],
         external_id.strip()[:100],

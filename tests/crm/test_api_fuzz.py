@@ -19,59 +19,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import hypothesis
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-from hypothesis import HealthCheck
-from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from crm import access
 from crm.models import Department, Member, Role, Team, TeamMembership
+from tests.api_fuzz import (
+    CHECKS,
+    hypothesis_settings,
+    listed_ids,
+    load_schema,
+    real_id,
+    token_headers,
+    wsgi_in_test_transaction,
+)
 from tests.factories import DepartmentFactory
 
-APP = get_wsgi_application()
-# The org's part of the API, which the `org` fixture gives rows to. Other apps' endpoints
-# (leads, ...) need their own rows to be reached, so they get their own fuzz run.
+# The org's part of the API, which the `org` fixture gives rows to. The leads API has its
+# own fuzz run (tests/leads/test_api_fuzz.py) with rows of its own.
 ORG_API = r"^/api/(auth/token|me|departments|teams|members|memberships)/"
 
-
-def _load(**config):
-    loaded = schemathesis.openapi.from_wsgi(
-        "/api/schema/", APP, config=schemathesis.Config.from_dict(config)
-    )
-    return loaded.include(path_regex=ORG_API)
-
-
-# An administrator may do everything, so their run has every phase: the schema's examples,
-# the coverage phase (boundary values, missing and malformed fields, for each parameter)
-# and random fuzzing. Other roles are refused every write before the body is read; the
-# coverage phase's hundreds of bodies per write would only repeat that 403, so their run
-# is examples and fuzzing (still valid and invalid data, reads and writes).
-schema = _load()
-schema_without_coverage = _load(phases={"coverage": {"enabled": False}})
+# Every phase for an administrator, no coverage phase for the others (see `load_schema`).
+schema = load_schema(ORG_API)
+schema_without_coverage = load_schema(ORG_API, coverage=False)
 
 # Fuzzed examples per operation and role (the coverage phase adds its own cases).
 MAX_EXAMPLES = 20
-HYPOTHESIS = hypothesis.settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    database=None,  # nothing written to .hypothesis/
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,  # `org` is set up once per operation, not example
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-        HealthCheck.data_too_large,
-    ],
-)
+HYPOTHESIS = hypothesis_settings(MAX_EXAMPLES)
+
 RESOURCES = {
     "departments": Department,
     "teams": Team,
@@ -92,10 +66,6 @@ ROLES = {
     "team_manager": "manager_a",
     "agent": "agent_a1",
 }
-# What DRF answers when a request is refused before any view logic: the schema (drf-spectacular's
-# default) documents only the successful response of each operation, so these are not listed
-# there. They must still be JSON objects, like every other answer of the API.
-GENERIC_API_ERRORS = {400, 401, 403, 404, 405, 406, 415, 429}
 
 
 @dataclass
@@ -109,35 +79,20 @@ class Caller:
 
 
 @pytest.fixture
-def wsgi_in_test_transaction():
-    """Keep the test's connection (and transaction) across requests sent straight to WSGI.
-
-    Django closes "old" connections when a request starts and finishes; inside the test's
-    transaction that would break it. Its own test client disconnects the same receivers.
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def admin_caller(org, wsgi_in_test_transaction) -> Caller:
-    return _caller(org, "admin")
+def admin_caller(org):
+    with wsgi_in_test_transaction():
+        yield _caller(org, "admin")
 
 
 @pytest.fixture(params=[role for role in ROLES if role != "admin"])
-def staff_caller(request, org, wsgi_in_test_transaction) -> Caller:
-    return _caller(org, request.param)
+def staff_caller(request, org):
+    with wsgi_in_test_transaction():
+        yield _caller(org, request.param)
 
 
 def _caller(org, role: str) -> Caller:
     member = getattr(org, ROLES[role])
     assert member.role == role
-    token, _ = Token.objects.get_or_create(user=member.user)
     user = member.user
     visible = None
     if not access.scope_of(user).sees_all:
@@ -155,7 +110,7 @@ def _caller(org, role: str) -> Caller:
     return Caller(
         role=role,
         member=member,
-        headers={"Authorization": f"Token {token.key}"},
+        headers=token_headers(user),
         visible=visible,
         all_ids={
             **{
@@ -173,14 +128,6 @@ def _resource(path: str) -> str | None:
     return parts[1] if len(parts) > 1 and parts[1] in RESOURCES else None
 
 
-def _real_id(generated, ids: list[int]):
-    """Most generated integers become one of `ids`; the odd one stays (a missing row)."""
-    if not isinstance(generated, int) or isinstance(generated, bool):
-        return generated
-    pick = generated % (len(ids) + 1)
-    return ids[pick] if pick < len(ids) else generated
-
-
 def _map_ids(case, caller: Caller) -> int | None:
     """Point path ids and the foreign keys of bodies at real rows (in scope or not).
 
@@ -190,38 +137,13 @@ def _map_ids(case, caller: Caller) -> int | None:
     if isinstance(case.body, dict):
         for name, resource in BODY_FOREIGN_KEYS.items():
             if name in case.body:
-                case.body[name] = _real_id(case.body[name], caller.all_ids[resource])
+                case.body[name] = real_id(case.body[name], caller.all_ids[resource])
     params = case.path_parameters or {}
     resource = _resource(case.operation.path)
     if resource is None or "id" not in params:
         return None
-    params["id"] = _real_id(params["id"], caller.all_ids[resource])
+    params["id"] = real_id(params["id"], caller.all_ids[resource])
     return params["id"] if isinstance(params["id"], int) else None
-
-
-@schemathesis.check
-def documented_or_api_error(ctx, response, case):
-    """`status_code_conformance`, except that DRF's generic errors may be undocumented."""
-    if response.status_code in GENERIC_API_ERRORS:
-        body = response.json()
-        assert isinstance(body, dict | list) and body, f"{response.status_code}: {body!r}"
-        return None
-    return status_code_conformance(ctx, response, case)
-
-
-CHECKS = [
-    not_a_server_error,
-    documented_or_api_error,
-    content_type_conformance,
-    response_schema_conformance,
-]
-
-
-def _listed_ids(body) -> list[int]:
-    rows = body.get("results") if isinstance(body, dict) else body
-    if not isinstance(rows, list):
-        return []
-    return [row["id"] for row in rows if isinstance(row, dict) and "id" in row]
 
 
 def check_scope(case, response, caller: Caller, path_id: int | None) -> None:
@@ -240,7 +162,7 @@ def check_scope(case, response, caller: Caller, path_id: int | None) -> None:
         )
     if method == "GET":
         listed = "memberships" if case.operation.path.endswith("/memberships/") else resource
-        hidden = set(_listed_ids(response.json())) - caller.visible[listed]
+        hidden = set(listed_ids(response.json())) - caller.visible[listed]
         assert not hidden, f"a {caller.role} was shown {listed} {sorted(hidden)}"
 
 
