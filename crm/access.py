@@ -229,6 +229,9 @@ def visible_assignments(user) -> QuerySet:
 
 
 def visible_imports(user) -> QuerySet:
+    """Import jobs are seen like their author's records: an agent sees only the imports
+    they made themselves (agents import their own lists); a manager their team's, their
+    agents' included; a head their subtree's; admins and inspectors all of them."""
     from leads.models import ImportJob
 
     return restrict(ImportJob.objects.all(), user, owner="created_by")

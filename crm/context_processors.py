@@ -18,7 +18,8 @@ def navigation(request):
     team_leads = (_("Team leads"), reverse("leads:team"))
     imports = (_("Imports"), reverse("leads:import_list"))
     if scope.role == Role.AGENT:
-        items += [worklist, pool, (_("My team"), reverse("org:tree"))]
+        # Agents import their own lists too; the leads are theirs (leads.services.importing).
+        items += [worklist, pool, imports, (_("My team"), reverse("org:tree"))]
     elif scope.role == Role.TEAM_MANAGER:
         items += [
             worklist,

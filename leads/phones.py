@@ -4,6 +4,9 @@ Accepts `138 0013 8000`, `+86-138-0013-8000`, `0086 138…`, `86138…`, full-wi
 (`１３８…`), landlines with area codes (`021-6212 3456`, `(0755)8888 6666`) and extensions
 after `转`/`ext`/`#`. Validation is Google's libphonenumber (the `phonenumbers` package), so
 number plans stay current with its releases.
+
+`normalize_fast` gives the same answers sooner for what bulk imports are mostly made of
+(see its docstring); `normalize` is the reference it is tested against.
 """
 
 from __future__ import annotations
@@ -61,6 +64,78 @@ def normalize(raw: object, region: str = DEFAULT_REGION) -> Phone:
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
     return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), is_mobile)
+
+
+# --- the fast path ------------------------------------------------------------------------
+
+
+def _common_mobile_pattern(region: str = DEFAULT_REGION, length: int = 11) -> re.Pattern:
+    """One regular expression for a Chinese mobile written plainly (after spaces and dashes
+    are removed): an optional +86 / 0086 / 86, then an 11-digit national number that
+    libphonenumber calls a mobile — decided with its own patterns, in the logic of its
+    `number_type()`, folded into lookaheads.
+
+    The national number is a mobile (or fixed-line-or-mobile) when it matches the general
+    pattern, none of the types tested before fixed line and mobile (premium rate …
+    voicemail) and the mobile pattern (the fixed-line one when the region says they are
+    the same). One the region's national-prefix pattern matches the start of is left to
+    `parse()`, which might strip that prefix (a carrier code such as 17951) first. The
+    patterns come from the installed metadata, so this follows its releases.
+    """
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+
+    def applies(desc) -> bool:
+        return bool(
+            desc is not None
+            and desc.national_number_pattern
+            and (not desc.possible_length or length in desc.possible_length)
+        )
+
+    mobile = metadata.fixed_line if metadata.same_mobile_and_fixed_line_pattern else metadata.mobile
+    if not (applies(metadata.general_desc) and applies(mobile)):
+        return re.compile(r"(?!)")  # never: everything goes through normalize()
+    excluded = (
+        metadata.premium_rate,
+        metadata.toll_free,
+        metadata.shared_cost,
+        metadata.voip,
+        metadata.personal_number,
+        metadata.pager,
+        metadata.uan,
+        metadata.voicemail,
+    )
+    national = f"(?=1[0-9]{{{length - 1}}}\\Z)"
+    if metadata.national_prefix_for_parsing:
+        national += f"(?!{metadata.national_prefix_for_parsing})"
+    for desc in excluded:
+        if applies(desc):
+            national += f"(?!(?:{desc.national_number_pattern})\\Z)"
+    national += f"(?=(?:{metadata.general_desc.national_number_pattern})\\Z)"
+    national += f"(?:{mobile.national_number_pattern})"
+    return re.compile(f"(?:\\+86|0086|86)?({national})")
+
+
+_COMMON_MOBILE = _common_mobile_pattern()
+_COMMON_SEPARATORS = str.maketrans("", "", " -")
+
+
+def normalize_fast(raw: object, region: str = DEFAULT_REGION) -> Phone:
+    """`normalize()`, with a short cut for the common case of a bulk import.
+
+    A Chinese mobile written plainly — `13800138000`, `138 0013 8000`, `+86-138-…`,
+    `0086…`, `86…`, full-width digits — is recognized with one regular expression (see
+    `_common_mobile_pattern`) instead of libphonenumber's parser, which costs ten times
+    more. Anything else goes through `normalize()` itself, so the answer (or the error)
+    is always the same; tests/leads/test_phones.py checks that on every 5-digit prefix
+    and many ways of writing.
+    """
+    if type(raw) is str and region == "CN":
+        text = raw.strip() if raw.isascii() else unicodedata.normalize("NFKC", raw).strip()
+        if len(text) <= 40:
+            match = _COMMON_MOBILE.fullmatch(text.translate(_COMMON_SEPARATORS))
+            if match:
+                return Phone("+86" + match.group(1), True)
+    return normalize(raw, region)
 
 
 def normalize_or_none(raw: object, region: str = DEFAULT_REGION) -> str | None:

@@ -1,10 +1,13 @@
 """Capture API: imports (`leads/imports`), the do-not-call list (`leads/do-not-call`) and
 the inbound endpoint (`leads/inbound/`) web forms and ad platforms post leads to.
 
-Who may do what: managers, heads and admins import leads (agents do not: their leads are
-assigned to them); admins import and edit the do-not-call list, heads and inspectors read
-it, and any staff member may ask whether one number is on it. The inbound endpoint takes
-only an inbound API key (X-Api-Key), never a user's session or token.
+Who may do what: managers, heads and admins import leads, and so do agents who take leads
+(the new leads of an agent's import are assigned to that agent; see
+`leads.services.importing.may_import`); admins import and edit the do-not-call list (403
+for anyone else), heads and inspectors read it, and any staff member may ask whether one
+number is on it. Everyone sees the imports `crm.access.visible_imports` gives them: an
+agent only their own. The inbound endpoint takes only an inbound API key (X-Api-Key),
+never a user's session or token.
 """
 
 from __future__ import annotations
@@ -210,7 +213,8 @@ class ImportJobViewSet(
         request={"multipart/form-data": ImportCreateSerializer},
         responses={201: ImportJobSerializer},
         description="Upload a file; the import runs in the background. Poll the job for "
-        "its status and counts (`created`, `duplicates`, `rejected`).",
+        "its status and counts (`created`, `duplicates`, `rejected`). An agent's new leads "
+        "are assigned to the agent; `kind=dnc` is for administrators only (403).",
     )
     def create(self, request, *args, **kwargs):
         serializer = ImportCreateSerializer(data=request.data)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -36,7 +35,7 @@ from ..models import (
     LeadStatus,
     ScoringRule,
 )
-from ..phones import InvalidPhone, Phone, normalize
+from ..phones import InvalidPhone, Phone, normalize_fast
 
 # --- cleaning -----------------------------------------------------------------------------
 
@@ -78,45 +77,20 @@ _BUDGET_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万|w|k|千)?", re.IGNORECASE)
 _BUDGET_UNITS = {"万": 10_000, "w": 10_000, "k": 1_000, "千": 1_000}
 _BUDGET_MAX = Decimal("999999999999.99")
 
-# The fast path of phone normalization for the common case in imports: an 11-digit
-# Chinese mobile number written plainly. Whether such a number is a valid mobile is
-# decided by its block: carriers are allotted numbers in blocks of the first 7 digits
-# (号段 + HLR code), and libphonenumber's CN patterns look at no more than that. So the
-# type libphonenumber gives one number of a block is remembered for the block (a few
-# thousand blocks at most), which makes the check a dict lookup; anything not plainly a
-# mobile goes through `normalize()` itself. tests/leads/test_phones.py proves they agree.
-_PLAIN_CN_MOBILE = re.compile(r"(?:\+?86)?(1[0-9]{10})")
-_PLAIN_SEPARATORS = str.maketrans("", "", " -")
-_MOBILE_TYPES = (
-    phonenumbers.PhoneNumberType.MOBILE,
-    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-)
-_MOBILE_BLOCKS: dict[str, bool] = {}
-
-
-def _is_mobile_block(national: str) -> bool:
-    block = national[:7]
-    known = _MOBILE_BLOCKS.get(block)
-    if known is None:
-        number = phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
-        known = _MOBILE_BLOCKS[block] = phonenumbers.number_type(number) in _MOBILE_TYPES
-    return known
-
 
 def phone_normalize(raw: object) -> Phone:
-    """`leads.phones.normalize`, with a fast path for plain Chinese mobiles (bulk imports)."""
-    if isinstance(raw, str):
-        match = _PLAIN_CN_MOBILE.fullmatch(raw.strip().translate(_PLAIN_SEPARATORS))
-        if match and _is_mobile_block(national := match.group(1)):
-            return Phone("+86" + national, True)
-    return normalize(raw)
+    """`leads.phones.normalize`, with its fast path for plain Chinese mobiles (bulk imports
+    are made of them); same answers, see `leads.phones.normalize_fast`."""
+    return normalize_fast(raw)
 
 
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if type(value) is str and value.isascii():
+        return value.strip()
     text = str(value)
-    if not text.isascii():
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     return text.strip()
 
@@ -244,29 +218,36 @@ def lead_fill_empty(lead: Lead, values: Mapping[str, Any]) -> list[str]:
 #: Fields a `has_field` rule may name.
 SCORABLE_FIELDS = ("name", "company", "region", "email", "wechat", "product", "budget", "timeline")
 
+#: The scoring model a new center starts with. Rule names are the center's own data (shown
+#: on each lead's score breakdown and edited by admins), so they start in the language
+#: the product ships by default, Simplified Chinese.
 DEFAULT_SCORING_RULES = (
     # Where it came from: people who reached out are warmer than a bought list.
-    ("Referral", ScoringRule.Kind.CHANNEL, Channel.REFERRAL, 25),
-    ("Inbound call", ScoringRule.Kind.CHANNEL, Channel.INBOUND_CALL, 25),
-    ("Web form", ScoringRule.Kind.CHANNEL, Channel.WEB_FORM, 15),
-    ("Advertising", ScoringRule.Kind.CHANNEL, Channel.ADVERTISING, 10),
-    ("Social media", ScoringRule.Kind.CHANNEL, Channel.SOCIAL, 10),
-    ("Market research list", ScoringRule.Kind.CHANNEL, Channel.MARKET_LIST, -5),
+    ("转介绍", ScoringRule.Kind.CHANNEL, Channel.REFERRAL, 25),
+    ("来电咨询", ScoringRule.Kind.CHANNEL, Channel.INBOUND_CALL, 25),
+    ("网页表单", ScoringRule.Kind.CHANNEL, Channel.WEB_FORM, 15),
+    ("广告投放", ScoringRule.Kind.CHANNEL, Channel.ADVERTISING, 10),
+    ("社交媒体", ScoringRule.Kind.CHANNEL, Channel.SOCIAL, 10),
+    ("市场调研名单", ScoringRule.Kind.CHANNEL, Channel.MARKET_LIST, -5),
     # How complete the record is.
-    ("Has a name", ScoringRule.Kind.HAS_FIELD, "name", 5),
-    ("Has a company", ScoringRule.Kind.HAS_FIELD, "company", 10),
-    ("Has a region", ScoringRule.Kind.HAS_FIELD, "region", 5),
-    ("Has an email", ScoringRule.Kind.HAS_FIELD, "email", 5),
-    ("Has WeChat", ScoringRule.Kind.HAS_FIELD, "wechat", 5),
-    ("Names a product", ScoringRule.Kind.HAS_FIELD, "product", 10),
-    ("States a timeline", ScoringRule.Kind.HAS_FIELD, "timeline", 5),
+    ("有姓名", ScoringRule.Kind.HAS_FIELD, "name", 5),
+    ("有公司", ScoringRule.Kind.HAS_FIELD, "company", 10),
+    ("有地区", ScoringRule.Kind.HAS_FIELD, "region", 5),
+    ("有邮箱", ScoringRule.Kind.HAS_FIELD, "email", 5),
+    ("有微信", ScoringRule.Kind.HAS_FIELD, "wechat", 5),
+    ("有意向产品", ScoringRule.Kind.HAS_FIELD, "product", 10),
+    ("有预计购买时间", ScoringRule.Kind.HAS_FIELD, "timeline", 5),
     # What the customer said.
-    ("High intent", ScoringRule.Kind.INTENT, Intent.HIGH, 30),
-    ("Medium intent", ScoringRule.Kind.INTENT, Intent.MEDIUM, 15),
-    ("Low intent", ScoringRule.Kind.INTENT, Intent.LOW, -10),
-    ("Budget 10,000+", ScoringRule.Kind.BUDGET_AT_LEAST, "10000", 10),
-    ("Budget 100,000+", ScoringRule.Kind.BUDGET_AT_LEAST, "100000", 15),
+    ("意向高", ScoringRule.Kind.INTENT, Intent.HIGH, 30),
+    ("意向中", ScoringRule.Kind.INTENT, Intent.MEDIUM, 15),
+    ("意向低", ScoringRule.Kind.INTENT, Intent.LOW, -10),
+    ("预算 1 万以上", ScoringRule.Kind.BUDGET_AT_LEAST, "10000", 10),
+    ("预算 10 万以上", ScoringRule.Kind.BUDGET_AT_LEAST, "100000", 15),
 )
+
+
+_SCORE_MEMO_SIZE = 10_000
+_EMPTY = (None, "")  # `_is_empty()` for the fields a has-field rule may name
 
 
 class Scorer:
@@ -302,6 +283,9 @@ class Scorer:
                     self._budget.append((Decimal(value), rule))
                 except InvalidOperation:
                     continue  # a rule with a bad number never matches rather than break capture
+        # What `matching()` reads of a lead, for `apply_shared()`'s memo.
+        self._key_fields = tuple(sorted({rule.value.strip() for rule in self._has_field}))
+        self._memo: dict[tuple, tuple[int, str, list[dict]]] = {}
 
     @classmethod
     def load(cls, *, rules: Iterable[ScoringRule] | None = None, policy=None) -> Scorer:
@@ -334,6 +318,29 @@ class Scorer:
 
     def apply(self, lead) -> None:
         lead.score, lead.grade, lead.score_details = self.score(lead)
+
+    def _key(self, lead) -> tuple:
+        """Everything `matching()` reads of a lead: leads with equal keys score the same."""
+        return (
+            lead.channel,
+            lead.intent,
+            lead.product.casefold() if self._exact["product"] and lead.product else None,
+            lead.region.casefold() if self._region and lead.region else None,
+            lead.budget if self._budget else None,
+            *[getattr(lead, name) in _EMPTY for name in self._key_fields],
+        )
+
+    def apply_shared(self, lead) -> None:
+        """`apply()` for bulk work (imports score a lead per row): leads the rules cannot
+        tell apart share one result, so the score details are one list for all of them,
+        never to be changed in place. The memo is bounded."""
+        key = self._key(lead)
+        result = self._memo.get(key)
+        if result is None:
+            if len(self._memo) >= _SCORE_MEMO_SIZE:
+                self._memo.clear()
+            result = self._memo[key] = self.score(lead)
+        lead.score, lead.grade, lead.score_details = result
 
 
 def lead_score(lead: Lead, *, rules=None, policy=None) -> tuple[int, str, list[dict]]:

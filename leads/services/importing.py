@@ -9,28 +9,34 @@ and a worker killed mid-way loses nothing: the next run skips the rows already c
 Every data row ends up in exactly one of three places: a new lead (a `LeadSource` with
 this job, the row number in its payload), a duplicate or a rejection (an `ImportRow` with
 the row number as the user sees it in the file, header = row 1). Blank rows are ignored
-and not counted. Per chunk there is one query for the known phones, one for the
-do-not-call list and a handful of bulk writes, which is what makes 100,000 rows take
-seconds rather than minutes.
+and not counted.
+
+Who imports (`may_import`): managers, heads and admins import leads for the routing rules
+to assign; an agent who takes leads imports their own list, whose new leads are assigned
+to them at once (`_import_owner` has the decisions, daily capacity included); only admins
+import the do-not-call list. Who sees which import is `crm.access.visible_imports`.
+
+How 100,000 rows take seconds: a reader thread reads and cleans the next chunks (phones
+through `leads.phones.normalize_fast`, scoring memoized per look-alike lead) while the
+caller writes the current one, which is mostly waiting for PostgreSQL. Per chunk there is
+one query for the known phones, one for the do-not-call list, COPY for the new leads, their
+capture records and report rows, and one UPDATE for the known leads the file fills in.
 
 Decisions: a file over `LeadPolicy.import_max_rows` is refused whole (at upload when the
 count is certain, else when the run starts), because half an import is harder to reason
 about than none. A row with any unreadable value (phone, email, budget, intent, a value
 too long) is rejected with that field, never half-imported; fixing and re-importing the
 file then creates only the rows that were rejected, since the others are now duplicates.
+A duplicate fills the empty fields of the lead it repeats (whoever has it), never
+overwrites, and leaves its owner as it is.
 """
 
 from __future__ import annotations
 
-import codecs
-import contextlib
-import csv
 import hashlib
-import io
 import logging
 import os
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,12 +45,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg.types.json import Jsonb
 
 from crm import access
+from crm.models import Member, Role
 from crm.services import notify
 
 from ..models import (
+    Assignment,
     Channel,
     DoNotCall,
     ImportJob,
@@ -55,6 +62,15 @@ from ..models import (
     LeadSource,
 )
 from ..phones import InvalidPhone
+from .assignment import CAPACITY_KINDS, day_start
+from .bulk_writes import (
+    JsonText,
+    filter_by_phones,
+    insert_rows,
+    inserting_rows,
+    json_text,
+    update_leads,
+)
 from .capture import (
     Scorer,
     close_leads_for_do_not_call,
@@ -62,17 +78,20 @@ from .capture import (
     lead_fill_empty,
     phone_normalize,
 )
+from .import_files import (
+    READ_BLOCK,
+    FileRefused,
+    estimate_rows,
+    is_blank,
+    open_table,
+    read_ahead,
+    sniff_kind,
+)
 
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2000
 KINDS = tuple(ImportJob.Kind.values)
-ALLOWED_EXTENSIONS = (".csv", ".xlsx")
-# Text encodings a CSV may come in: UTF-8 (with or without BOM) from most tools, GB18030
-# (a superset of GBK and GB2312) from Chinese Excel's "Save as CSV".
-CSV_ENCODINGS = ("utf-8-sig", "gb18030")
-XLSX_REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
-_READ_BLOCK = 1 << 16
 
 #: Header synonyms per field, Chinese and English, compared after `_header_key()`.
 # fmt: off
@@ -211,211 +230,52 @@ def mapping_clean(mapping: Any, *, kind: str) -> dict[str, str]:
     return cleaned
 
 
-# --- reading files --------------------------------------------------------------------------
-
-
-class FileRefused(Exception):
-    """The file cannot be imported; the message says why, for the user."""
-
-
-def _binary_csv() -> str:
-    return _("This file is named .csv but is not a CSV text file (it holds binary data).")
-
-
-def _sniff_kind(name: str, head: bytes) -> str:
-    """'csv' or 'xlsx' from the extension, confirmed by the content; else FileRefused."""
-    extension = os.path.splitext(name)[1].lower()
-    if extension == ".xls":
-        raise FileRefused(
-            _("Old Excel files (.xls) cannot be imported; save the sheet as .xlsx or CSV.")
-        )
-    if extension not in ALLOWED_EXTENSIONS:
-        raise FileRefused(_("Only CSV (.csv) and Excel (.xlsx) files can be imported."))
-    is_zip = head.startswith(b"PK\x03\x04")
-    if extension == ".xlsx":
-        if not is_zip:
-            raise FileRefused(
-                _(
-                    "This file is named .xlsx but is not an Excel workbook; if it is a CSV, "
-                    "name it .csv."
-                )
-            )
-        return "xlsx"
-    if is_zip or head.startswith((b"\xd0\xcf\x11\xe0", b"%PDF")):
-        raise FileRefused(
-            _(
-                "This file is named .csv but is not a CSV (it looks like a workbook or "
-                "another binary file); save it as CSV, or upload an Excel file as .xlsx."
-            )
-        )
-    if b"\x00" in head:
-        raise FileRefused(_binary_csv())
-    return "csv"
-
-
-def _check_xlsx(fileobj) -> None:
-    try:
-        with zipfile.ZipFile(fileobj) as archive:
-            names = set(archive.namelist())
-    except zipfile.BadZipFile as error:
-        raise FileRefused(_("This Excel file is damaged and cannot be read.")) from error
-    if not all(part in names for part in XLSX_REQUIRED_PARTS):
-        raise FileRefused(
-            _(
-                "This file is named .xlsx but is not an Excel workbook (it is another kind "
-                "of archive)."
-            )
-        )
-
-
-def _csv_encoding(fileobj) -> str:
-    """The encoding the whole file decodes in: UTF-8 (BOM or not) or GB18030/GBK."""
-    for encoding in CSV_ENCODINGS:
-        fileobj.seek(0)
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            while block := fileobj.read(_READ_BLOCK):
-                text = decoder.decode(block)
-                if "\x00" in text:
-                    raise FileRefused(_binary_csv())
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        else:
-            return encoding
-        finally:
-            fileobj.seek(0)
-    raise FileRefused(
-        _("This CSV file is neither UTF-8 nor GBK text; save it again as “CSV UTF-8”.")
-    )
-
-
-@dataclass
-class Table:
-    """A file opened for reading: its header and an iterator of (row number, cells)."""
-
-    header: list[str]
-    rows: Iterator[tuple[int, list[str]]]
-
-    def count_rows(self) -> int:
-        """Consume the rows, counting the data rows (blank ones are not data)."""
-        return sum(1 for _number, cells in self.rows if not _is_blank(cells))
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a phone typed into Excel as a number: 13800138000.0
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def _is_blank(cells: list[str]) -> bool:
-    return not any(cell.strip() for cell in cells)
-
-
-@contextlib.contextmanager
-def open_table(fileobj, name: str) -> Iterator[Table]:
-    """Open a stored CSV or XLSX for streaming; raise FileRefused if it cannot be read."""
-    fileobj.seek(0)
-    kind = _sniff_kind(name, fileobj.read(8))
-    fileobj.seek(0)
-    if kind == "xlsx":
-        with _open_xlsx(fileobj) as table:
-            yield table
-    else:
-        with _open_csv(fileobj) as table:
-            yield table
-
-
-@contextlib.contextmanager
-def _open_csv(fileobj) -> Iterator[Table]:
-    encoding = _csv_encoding(fileobj)
-    text = io.TextIOWrapper(fileobj, encoding=encoding, newline="")
-    try:
-        sample = text.read(4096)
-        text.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(text, dialect)
-        try:
-            header = next(reader, [])
-        except csv.Error as error:
-            raise FileRefused(
-                _("This CSV file cannot be read: %(error)s") % {"error": error}
-            ) from error
-
-        def rows() -> Iterator[tuple[int, list[str]]]:
-            try:
-                yield from enumerate(reader, start=2)
-            except csv.Error as error:
-                raise FileRefused(
-                    _("This CSV file cannot be read: %(error)s") % {"error": error}
-                ) from error
-
-        yield Table(header=[h.strip() for h in header], rows=rows())
-    finally:
-        text.detach()
-
-
-@contextlib.contextmanager
-def _open_xlsx(fileobj) -> Iterator[Table]:
-    from openpyxl import load_workbook
-
-    _check_xlsx(fileobj)
-    fileobj.seek(0)
-    try:
-        workbook = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken workbook
-        raise FileRefused(_("This Excel file is damaged and cannot be read.")) from error
-    try:
-        sheet = workbook.worksheets[0]
-
-        def cells_of(row) -> list[str]:
-            return [_cell_text(value) for value in row]
-
-        iterator = sheet.iter_rows(values_only=True)
-        first = next(iterator, None)
-        header = [h.strip() for h in cells_of(first or ())]
-
-        def rows() -> Iterator[tuple[int, list[str]]]:
-            for number, row in enumerate(iterator, start=2):
-                yield number, cells_of(row)
-
-        yield Table(header=header, rows=rows())
-    finally:
-        workbook.close()
-
-
-def _estimate_rows(fileobj, kind: str) -> int | None:
-    """A cheap upper bound of the data rows (lines − 1 for CSV, the sheet's stated size)."""
-    fileobj.seek(0)
-    if kind == "csv":
-        lines = 0
-        last = b""
-        while block := fileobj.read(_READ_BLOCK):
-            lines += block.count(b"\n")
-            last = block
-        if last and not last.endswith(b"\n"):
-            lines += 1
-        fileobj.seek(0)
-        return max(0, lines - 1)
-    return None
-
-
 # --- creating a job -------------------------------------------------------------------------
 
 
 def may_import(user, kind: str = "leads") -> bool:
-    """Managers, heads and admins import leads (agents get leads assigned, they do not
-    bring lists of their own); only admins import the do-not-call list."""
+    """Who may import what: only admins the do-not-call list; managers, heads and admins
+    leads (which the routing rules then assign); and an agent who takes leads (active,
+    past onboarding) leads too — their own list, so the new leads are theirs (see
+    `import_job_run`). Inspectors review; they do not import."""
     if kind == "dnc":
         return access.can_configure_leads(user)
-    return access.can_manage_leads(user)
+    return access.can_manage_leads(user) or _importing_agent(user) is not None
+
+
+def _importing_agent(user) -> Member | None:
+    """The user's member profile when they are an agent who takes leads, else None."""
+    if access.scope_of(user).role != Role.AGENT or not user.is_active:
+        return None
+    try:
+        member = user.member
+    except Member.DoesNotExist:
+        return None
+    return member if member.takes_leads else None
+
+
+@dataclass(frozen=True)
+class AgentCapacity:
+    """How many leads an agent was given today against their daily capacity."""
+
+    today: int
+    capacity: int
+
+    @property
+    def over(self) -> bool:
+        return self.today > self.capacity
+
+
+def agent_capacity_today(user) -> AgentCapacity | None:
+    """For an agent who takes leads: leads given to them today (their imports included)
+    and their daily capacity; None for anyone else. Two small indexed queries."""
+    member = _importing_agent(user)
+    if member is None:
+        return None
+    today = Assignment.objects.filter(
+        to_user_id=user.pk, kind__in=CAPACITY_KINDS, at__gte=day_start()
+    ).count()
+    return AgentCapacity(today=today, capacity=member.daily_lead_capacity)
 
 
 @transaction.atomic
@@ -460,12 +320,12 @@ def import_job_create(
         )
     try:
         file.seek(0)
-        file_kind = _sniff_kind(name, file.read(8))
+        file_kind = sniff_kind(name, file.read(8))
         file.seek(0)
         with open_table(file, name) as table:
             if not any(cell for cell in table.header):
                 raise FileRefused(_("The first row must name the columns; it is empty."))
-        estimate = _estimate_rows(file, file_kind)
+        estimate = estimate_rows(file, file_kind)
         if estimate is not None and estimate > policy.import_max_rows:
             with open_table(file, name) as table:
                 rows = table.count_rows()
@@ -475,7 +335,7 @@ def import_job_create(
         raise ValidationError({"file": [str(error)]}) from error
     digest = hashlib.sha256()
     file.seek(0)
-    for block in iter(lambda: file.read(_READ_BLOCK), b""):
+    for block in iter(lambda: file.read(READ_BLOCK), b""):
         digest.update(block)
     file.seek(0)
     job = ImportJob(
@@ -534,7 +394,7 @@ def import_preview(*, job: ImportJob, rows: int = 5) -> ImportPreview:
     with _stored(job) as fileobj, open_table(fileobj, job.original_name) as table:
         sample = []
         for _number, cells in table.rows:
-            if not _is_blank(cells):
+            if not is_blank(cells):
                 sample.append(cells)
             if len(sample) >= rows:
                 break
@@ -542,92 +402,67 @@ def import_preview(*, job: ImportJob, rows: int = 5) -> ImportPreview:
         return ImportPreview(header=table.header, sample=sample, columns=columns)
 
 
-# --- writing many rows -------------------------------------------------------------------
-
-
-def _insert(model, rows: list[dict], *, with_ids: bool = False) -> list[int]:
-    """Insert rows given as {attname: value} (other columns take the field defaults);
-    return their ids when asked. On PostgreSQL with COPY, elsewhere with bulk_create.
-
-    COPY, with rows built as plain lists, is what keeps a 100,000-row import within
-    seconds: a model instance per row plus bulk_create's UNNEST arrays (quoted in Python
-    under psycopg's client-side binding) cost more than all the rest of the import.
-    """
-    if not rows:
-        return []
-    meta = model._meta
-    if connection.vendor != "postgresql":
-        objects = model.objects.bulk_create([model(**row) for row in rows], batch_size=CHUNK_ROWS)
-        return [obj.pk for obj in objects]
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
-    defaults = [
-        f.get_db_prep_save(now if _is_timestamp(f) else f.get_default(), connection) for f in fields
-    ]
-    json_columns = {i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"}
-    names = [f.attname for f in fields]
-    ids: list[int] = []
-    with connection.cursor() as cursor:
-        if with_ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(rows)],
-            )
-            ids = [pk for (pk,) in cursor.fetchall()]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        if with_ids:
-            columns = f"{connection.ops.quote_name(meta.pk.column)}, {columns}"
-        table = connection.ops.quote_name(meta.db_table)
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for position, row in enumerate(rows):
-                values = [
-                    row.get(name, default) for name, default in zip(names, defaults, strict=True)
-                ]
-                for index in json_columns:
-                    if names[index] in row:
-                        values[index] = Jsonb(values[index])
-                if with_ids:
-                    values.insert(0, ids[position])
-                copy.write_row(values)
-    return ids
-
-
-def _is_timestamp(field) -> bool:
-    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-
-
-def _update_leads(leads: list, fields: list[str]) -> None:
-    """Write `fields` of many leads in one statement (UPDATE … FROM VALUES on PostgreSQL)."""
-    if not leads:
-        return
-    if connection.vendor != "postgresql":
-        Lead.objects.bulk_update(leads, fields, batch_size=CHUNK_ROWS)
-        return
-    model_fields = [Lead._meta.get_field(name) for name in fields]
-    casts = [f.db_type(connection).split("(")[0] for f in model_fields]
-    columns = [f.column for f in model_fields]
-    quote = connection.ops.quote_name
-    placeholders = ", ".join(
-        "(%s::bigint, " + ", ".join(f"%s::{cast}" for cast in casts) + ")" for _lead in leads
-    )
-    params: list = []
-    for lead in leads:
-        params.append(lead.pk)
-        for model_field in model_fields:
-            params.append(
-                model_field.get_db_prep_save(getattr(lead, model_field.attname), connection)
-            )
-    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
-    sql = (
-        f"UPDATE {quote(Lead._meta.db_table)} AS l SET {assignments} "  # noqa: S608 (names only)
-        f"FROM (VALUES {placeholders}) AS v(id, {', '.join(quote(c) for c in columns)}) "
-        "WHERE l.id = v.id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 # --- running a job --------------------------------------------------------------------------
+
+
+class _Texts:
+    """The report's sentences, translated once per run rather than once per row."""
+
+    def __init__(self) -> None:
+        self.do_not_call = _("On the do-not-call list (%(reason)s).")
+        self.duplicate_in_file = _("Duplicate of lead #%(id)d (row %(row)d of this file).")
+        self.duplicate = _("Duplicate of lead #%(id)d.")
+        self.duplicate_yours = _("Duplicate of lead #%(id)d, which is already yours.")
+        self.duplicate_owned = _(
+            "Duplicate of lead #%(id)d, which stays with the agent who has it."
+        )
+        self.duplicate_pool = _("Duplicate of lead #%(id)d, which stays in the pool.")
+
+    def duplicate_of(self, lead, owner: _Owner | None) -> str:
+        """Why a row is a duplicate of a lead already there; an agent importing is also
+        told whose it is (theirs, another agent's, nobody's), since it stays so."""
+        if owner is None:
+            text = self.duplicate
+        elif lead.owner_id == owner.user_id:
+            text = self.duplicate_yours
+        elif lead.owner_id is None:
+            text = self.duplicate_pool
+        else:
+            text = self.duplicate_owned
+        return text % {"id": lead.pk}
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """The agent whose own import this is: its new leads are assigned to them."""
+
+    user_id: int
+    team_id: int | None
+    reason: str  # of the Assignment recorded for each lead
+
+
+def _import_owner(job: ImportJob) -> _Owner | None:
+    """The agent a leads import belongs to, if an agent who takes leads made it.
+
+    Decisions: the new leads are theirs at once (one `Assignment` each, kind manual, by
+    them, saying they imported it), so they skip the routing rules and land in their
+    worklist, scored like any lead. Daily capacity is a warning, not a limit here: the
+    agent brought these customers, so a list longer than the day's capacity is still
+    theirs; the assignments count towards today's capacity, so the rules give them no
+    more leads that day, and the report and the "import finished" message say so. An
+    agent who no longer takes leads when the import runs (on leave, gone) gets nothing:
+    the leads go to the rules like a manager's import.
+    """
+    if job.kind != ImportJob.Kind.LEADS:
+        return None
+    member = _importing_agent(job.created_by)
+    if member is None:
+        return None
+    reason = _("Imported by %(agent)s from %(file)s: leads an agent imports are theirs.") % {
+        "agent": member.display_name,
+        "file": job.original_name,
+    }
+    return _Owner(user_id=member.user_id, team_id=member.team_id, reason=reason)
 
 
 @dataclass
@@ -643,8 +478,8 @@ class _Run:
     scorer: Scorer | None
     # True when an earlier run may have written rows (then each chunk checks for them).
     resuming: bool
-    position: int = 0  # data rows (non-blank) read so far
-    chunk: list[tuple[int, int, list[str]]] = field(default_factory=list)
+    owner: _Owner | None = None  # the agent who imports their own leads
+    texts: _Texts = field(default_factory=_Texts)
 
 
 def import_job_run(*, job_id: int) -> dict:
@@ -664,13 +499,6 @@ def import_job_run(*, job_id: int) -> dict:
                 raise FileRefused(
                     _("No column holds the phone number; map one of the columns to “phone”.")
                 )
-            if not job.total_rows:
-                with _stored(job) as counting, open_table(counting, job.original_name) as t:
-                    total = t.count_rows()
-                policy_limit = LeadPolicy.current().import_max_rows
-                if total > policy_limit:
-                    raise FileRefused(_too_many_rows(total, policy_limit))
-                ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
             run = _Run(
                 job_id=job.pk,
                 kind=job.kind,
@@ -680,19 +508,19 @@ def import_job_run(*, job_id: int) -> dict:
                 columns=columns,
                 scorer=Scorer.load() if job.kind == "leads" else None,
                 resuming=resuming,
+                owner=_import_owner(job),
             )
-            skip = job.processed_rows
-            for number, cells in table.rows:
-                if _is_blank(cells):
-                    continue
-                run.position += 1
-                if run.position <= skip:
-                    continue  # counted by an earlier run
-                run.chunk.append((run.position, number, cells))
-                if len(run.chunk) >= CHUNK_ROWS:
-                    _process_chunk(run)
-            if run.chunk:
-                _process_chunk(run)
+            chunks = _chunks(run, table.rows, skip=job.processed_rows)
+            with read_ahead(chunks) as prepared:
+                if not job.total_rows:  # counted while the first chunks are read
+                    with _stored(job) as counting, open_table(counting, job.original_name) as t:
+                        total = t.count_rows()
+                    policy_limit = LeadPolicy.current().import_max_rows
+                    if total > policy_limit:
+                        raise FileRefused(_too_many_rows(total, policy_limit))
+                    ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
+                for rows in prepared:
+                    _process_chunk(run, rows)
     except FileRefused as error:
         return _fail(job_id, str(error))
     except Exception:
@@ -749,6 +577,18 @@ def _notify_finished(job: ImportJob) -> None:
             "duplicates": job.duplicate_count,
             "rejected": job.rejected_count,
         }
+        capacity = (
+            agent_capacity_today(job.created_by)
+            if job.kind == ImportJob.Kind.LEADS and job.created_count
+            else None
+        )
+        if capacity is not None:
+            text += " " + _(
+                "The new leads are yours; you were given %(today)d leads today, your daily "
+                "capacity is %(capacity)d."
+            ) % {"today": capacity.today, "capacity": capacity.capacity}
+            if capacity.over:
+                text += " " + _("The routing rules give you no more leads today.")
     else:
         text = _("Import of %(name)s failed: %(error)s") % {
             "name": job.original_name,
@@ -783,9 +623,8 @@ class _Counts:
     rejected: int = 0
 
 
-def _process_chunk(run: _Run) -> None:
+def _process_chunk(run: _Run, rows: list[_Prepared]) -> None:
     """One transaction: the rows of the chunk, and the job's counters moved past them."""
-    rows, run.chunk = run.chunk, []
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # The chunk and the job's counters commit together, so a crash that loses the
@@ -797,15 +636,15 @@ def _process_chunk(run: _Run) -> None:
         if job.status != ImportJob.Status.RUNNING:
             return
         # Another run of the same job may have got here first.
-        rows = [row for row in rows if row[0] > job.processed_rows]
+        rows = [row for row in rows if row.position > job.processed_rows]
         if not rows:
             return
-        if rows[0][0] != job.processed_rows + 1:
+        if rows[0].position != job.processed_rows + 1:
             # Rows are missing between what is counted and this chunk: only possible if
             # the counters were tampered with; re-reading from the start fixes it.
             raise RuntimeError(f"import {job.pk}: chunk does not follow row {job.processed_rows}")
         counts = _dnc_chunk(run, rows) if run.kind == "dnc" else _lead_chunk(run, rows)
-        job.processed_rows = rows[-1][0]
+        job.processed_rows = rows[-1].position
         job.created_count += counts.created
         job.duplicate_count += counts.duplicates
         job.rejected_count += counts.rejected
@@ -824,18 +663,124 @@ def _row_values(run: _Run, cells: list[str]) -> dict[str, str]:
     return values
 
 
+class _Prepared:
+    """A data row as the reader thread leaves it: read, cleaned, ready for its chunk.
+
+    `error` is (field, message) for a row to reject. For leads, `phone`, `values` (the
+    cleaned fields), `lead` (the lead it would create, scored) and `payload` (its capture
+    record, as JSON) are set otherwise; for the do-not-call list, `phone` and `reason`.
+    """
+
+    __slots__ = (
+        "error",
+        "lead",
+        "number",
+        "payload",
+        "phone",
+        "position",
+        "raw",
+        "reason",
+        "values",
+    )
+
+    def __init__(self, position: int, number: int, raw: dict[str, str]):
+        self.position = position  # among the data rows (blank ones are not counted)
+        self.number = number  # in the file as the user sees it (header = 1)
+        self.raw = raw
+        self.error: tuple[str, str] | None = None
+
+
+def _prepare_lead(run: _Run, row: _Prepared) -> None:
+    values, errors = lead_fields_clean(row.raw, require_phone=True)
+    if errors:
+        row.error = next(iter(errors.items()))
+        return
+    row.phone = values.pop("phone")
+    row.values = values
+    row.lead = _NewLead(phone=row.phone, channel=run.channel, values=values)
+    run.scorer.apply_shared(row.lead)  # again if a later row of the file fills it in
+    # The row as read (all text), and its number: how a resumed run knows it is done.
+    row.payload = JsonText(json_text({**row.raw, "row": row.number}))
+
+
+def _prepare_do_not_call(run: _Run, row: _Prepared) -> None:
+    try:
+        row.phone = phone_normalize(row.raw.get("phone"))
+    except InvalidPhone as error:
+        row.error = ("phone", str(error))
+        return
+    row.reason = row.raw.get("reason", "").strip()
+    if len(row.reason) > 200:
+        row.error = ("reason", _("Too long: at most %(limit)d characters.") % {"limit": 200})
+
+
+def _chunks(run: _Run, rows: Iterator[tuple[int, list[str]]], *, skip: int):
+    """The file's data rows after the first `skip`, prepared, `CHUNK_ROWS` at a time."""
+    prepare = _prepare_do_not_call if run.kind == ImportJob.Kind.DNC else _prepare_lead
+    chunk: list[_Prepared] = []
+    position = 0
+    for number, cells in rows:
+        if is_blank(cells):
+            continue
+        position += 1
+        if position <= skip:
+            continue  # counted by an earlier run
+        row = _Prepared(position, number, _row_values(run, cells))
+        prepare(run, row)
+        chunk.append(row)
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _already_recorded(run: _Run, rows) -> dict[int, str]:
     """Row number → outcome for rows an earlier run wrote (duplicates and rejections)."""
     if not run.resuming:
         return {}
     return dict(
         ImportRow.objects.filter(
-            job_id=run.job_id, row_number__gte=rows[0][1], row_number__lte=rows[-1][1]
+            job_id=run.job_id, row_number__gte=rows[0].number, row_number__lte=rows[-1].number
         ).values_list("row_number", "outcome")
     )
 
 
 LEAD_TEXT_FIELDS = ("name", "company", "region", "email", "wechat", "notes", "product", "timeline")
+# What an import writes of a new lead (the other columns take their defaults).
+LEAD_COLUMNS = (
+    "phone",
+    "is_mobile",
+    "channel",
+    "score",
+    "grade",
+    "score_details",
+    *LEAD_TEXT_FIELDS,
+    "budget",
+    "intent",
+    "campaign_id",
+    "created_by_id",
+    "owner_id",
+    "team_id",
+    "assigned_at",
+    "created_at",
+    "updated_at",
+)
+# What a duplicate needs of a lead already there: its owner, and what filling it in and
+# scoring it again read.
+KNOWN_LEAD_FIELDS = ("pk", "phone", "owner_id", "channel", *LEAD_TEXT_FIELDS, "budget", "intent")
+SOURCE_COLUMNS = (
+    "lead_id",
+    "channel",
+    "campaign_id",
+    "import_job_id",
+    "is_duplicate",
+    "payload",
+    "received_at",
+    "created_by_id",
+)
+IMPORT_ROW_COLUMNS = ("job_id", "row_number", "outcome", "field", "reason", "lead_id")
+ASSIGNMENT_COLUMNS = ("lead_id", "kind", "to_user_id", "team_id", "reason", "by_id", "at")
 
 
 class _NewLead:
@@ -860,46 +805,80 @@ class _NewLead:
         self.phone = phone.e164
         self.is_mobile = phone.is_mobile
         self.channel = channel
-        for name in LEAD_TEXT_FIELDS:
-            setattr(self, name, values.get(name, ""))
+        get = values.get
+        self.name, self.company, self.region = (
+            get("name", ""),
+            get("company", ""),
+            get("region", ""),
+        )
+        self.email, self.wechat, self.notes = get("email", ""), get("wechat", ""), get("notes", "")
+        self.product, self.timeline = get("product", ""), get("timeline", "")
         self.budget = values.get("budget")
         self.intent = values.get("intent", Intent.UNKNOWN)
 
-    def row(self, run: _Run, now) -> dict:
-        row = {name: getattr(self, name) for name in self.__slots__ if name != "pk"}
-        row.update(
-            campaign_id=run.campaign_id,
-            created_by_id=run.created_by_id,
-            created_at=now,
-            updated_at=now,
+    def values(self, run: _Run, now) -> tuple:
+        """The values of `LEAD_COLUMNS`."""
+        owner = run.owner
+        return (
+            self.phone,
+            self.is_mobile,
+            self.channel,
+            self.score,
+            self.grade,
+            self.score_details,
+            self.name,
+            self.company,
+            self.region,
+            self.email,
+            self.wechat,
+            self.notes,
+            self.product,
+            self.timeline,
+            self.budget,
+            self.intent,
+            run.campaign_id,
+            run.created_by_id,
+            owner.user_id if owner else None,
+            owner.team_id if owner else None,
+            now if owner else None,
+            now,
+            now,
         )
-        return row
 
 
-def _lead_chunk(run: _Run, rows) -> _Counts:
+def _lead_chunk(run: _Run, rows: list[_Prepared]) -> _Counts:
     counts = _Counts()
+    texts = run.texts
     recorded = _already_recorded(run, rows)
-    parsed: list[tuple[int, dict, dict, Any]] = []  # (row number, raw, values, phone)
-    import_rows: list[dict] = []
-    for _position, number, cells in rows:
-        outcome = recorded.get(number)
+    valid: list[_Prepared] = []
+    import_rows: list[tuple] = []
+    for row in rows:
+        outcome = recorded.get(row.number)
         if outcome is not None:
             if outcome == ImportRow.Outcome.DUPLICATE:
                 counts.duplicates += 1
             else:
                 counts.rejected += 1
-            continue
-        raw = _row_values(run, cells)
-        values, errors = lead_fields_clean(raw, require_phone=True)
-        if errors:
-            name, message = next(iter(errors.items()))
-            import_rows.append(_rejected(run, number, name, message))
+        elif row.error is not None:
+            import_rows.append(_rejected(run, row.number, *row.error))
             counts.rejected += 1
-            continue
-        parsed.append((number, raw, values, values.pop("phone")))
-    phones = {phone.e164 for _number, _raw, _values, phone in parsed}
-    dnc = dict(DoNotCall.objects.filter(phone__in=phones).values_list("phone", "reason"))
-    known = {lead.phone: lead for lead in Lead.objects.filter(phone__in=phones - set(dnc))}
+        else:
+            valid.append(row)
+    phones = {row.phone.e164 for row in valid}
+    dnc = (
+        dict(filter_by_phones(DoNotCall.objects, phones).values_list("phone", "reason"))
+        if phones
+        else {}
+    )
+    unlisted = phones - dnc.keys()
+    known = (
+        {
+            lead.phone: lead
+            for lead in filter_by_phones(Lead.objects, unlisted).only(*KNOWN_LEAD_FIELDS).order_by()
+        }
+        if unlisted
+        else {}
+    )
     created_here: dict[int, int] = {}  # lead id → the row an earlier run created it from
     if run.resuming and known:
         created_here = dict(
@@ -909,158 +888,138 @@ def _lead_chunk(run: _Run, rows) -> _Counts:
                 lead_id__in=[lead.pk for lead in known.values()],
             ).values_list("lead_id", "payload__row")
         )
-    new_leads: dict[str, tuple[_NewLead, int, dict]] = {}
-    duplicates: list[tuple[int, Any, dict, int | None]] = []  # (row, lead, raw, first row)
+    new_leads: dict[str, _Prepared] = {}
+    duplicates: list[tuple[_Prepared, Any, int | None]] = []  # (row, lead, first row)
     changed: dict[int, tuple[Lead, set[str]]] = {}
-    for number, raw, values, phone in parsed:
-        if phone.e164 in dnc:
-            reason = _("On the do-not-call list (%(reason)s).") % {"reason": dnc[phone.e164]}
-            import_rows.append(_rejected(run, number, "phone", reason))
+    filled: list[_NewLead] = []  # new leads a later row of the chunk filled in
+    for row in valid:
+        e164 = row.phone.e164
+        if e164 in dnc:
+            reason = texts.do_not_call % {"reason": dnc[e164]}
+            import_rows.append(_rejected(run, row.number, "phone", reason))
             counts.rejected += 1
             continue
-        if phone.e164 in new_leads:
-            lead, first_row, _first_raw = new_leads[phone.e164]
-            lead_fill_empty(lead, values)
-            duplicates.append((number, lead, raw, first_row))
+        first = new_leads.get(e164)
+        if first is not None:
+            if lead_fill_empty(first.lead, row.values):
+                filled.append(first.lead)
+            duplicates.append((row, first.lead, first.number))
             counts.duplicates += 1
             continue
-        existing = known.get(phone.e164)
+        existing = known.get(e164)
         if existing is not None:
-            if created_here.get(existing.pk) == number:
+            if created_here.get(existing.pk) == row.number:
                 counts.created += 1  # this very row created it, in an earlier run
                 continue
-            fields = lead_fill_empty(existing, values)
+            fields = lead_fill_empty(existing, row.values)
             if fields:
                 changed.setdefault(existing.pk, (existing, set()))[1].update(fields)
-            duplicates.append((number, existing, raw, None))
+            duplicates.append((row, existing, None))
             counts.duplicates += 1
             continue
-        new_leads[phone.e164] = (
-            _NewLead(phone=phone, channel=run.channel, values=values),
-            number,
-            raw,
-        )
+        new_leads[e164] = row
         counts.created += 1
     now = timezone.now()
     lead_rows = []
-    for lead, _number, _raw in new_leads.values():
-        run.scorer.apply(lead)  # after in-file duplicates filled it in
-        lead_rows.append(lead.row(run, now))
-    ids = _insert(Lead, lead_rows, with_ids=True)
-    sources = []
-    for (lead, number, raw), pk in zip(new_leads.values(), ids, strict=True):
-        lead.pk = pk
-        sources.append(_source(run, pk, number, False, now, raw))
+    for lead in filled:
+        run.scorer.apply_shared(lead)
+    for row in new_leads.values():
+        lead_rows.append(row.lead.values(run, now))
+    with inserting_rows(Lead, LEAD_COLUMNS, lead_rows, with_ids=True) as ids:
+        # While the server writes the leads: what to write next.
+        sources = []
+        for row, pk in zip(new_leads.values(), ids, strict=True):
+            row.lead.pk = pk
+            sources.append(_source(run, pk, row, False, now))
+        for row, lead, first_row in duplicates:
+            sources.append(_source(run, lead.pk, row, True, now))
+            if first_row is not None:
+                reason = texts.duplicate_in_file % {"id": lead.pk, "row": first_row}
+            else:
+                reason = texts.duplicate_of(lead, run.owner)
+            import_rows.append(
+                (
+                    run.job_id,
+                    row.number,
+                    ImportRow.Outcome.DUPLICATE,
+                    "phone",
+                    reason[:300],
+                    lead.pk,
+                )
+            )
+        owner = run.owner
+        assignments = [
+            (pk, Assignment.Kind.MANUAL, owner.user_id, owner.team_id, owner.reason,
+             owner.user_id, now)
+            for pk in (ids if owner is not None else ())
+        ]  # fmt: skip
+    insert_rows(Assignment, ASSIGNMENT_COLUMNS, assignments)
     if changed:
         fields: set[str] = set()
         leads = []
         for lead, lead_fields in changed.values():
-            run.scorer.apply(lead)
+            run.scorer.apply_shared(lead)
             lead.updated_at = now
             fields |= lead_fields
             leads.append(lead)
-        _update_leads(leads, [*sorted(fields), "score", "grade", "score_details", "updated_at"])
-    for number, lead, raw, first_row in duplicates:
-        sources.append(_source(run, lead.pk, number, True, now, raw))
-        if first_row is not None:
-            reason = _("Duplicate of lead #%(id)d (row %(row)d of this file).") % {
-                "id": lead.pk,
-                "row": first_row,
-            }
-        else:
-            reason = _("Duplicate of lead #%(id)d.") % {"id": lead.pk}
-        import_rows.append(
-            {
-                "job_id": run.job_id,
-                "row_number": number,
-                "outcome": ImportRow.Outcome.DUPLICATE,
-                "field": "phone",
-                "reason": reason[:300],
-                "lead_id": lead.pk,
-            }
-        )
-    _insert(LeadSource, sources)
-    _insert(ImportRow, import_rows)
+        update_leads(leads, [*sorted(fields), "score", "grade", "score_details", "updated_at"])
+    insert_rows(LeadSource, SOURCE_COLUMNS, sources)
+    insert_rows(ImportRow, IMPORT_ROW_COLUMNS, import_rows)
     return counts
 
 
-def _rejected(run: _Run, number: int, name: str, message: str) -> dict:
-    return {
-        "job_id": run.job_id,
-        "row_number": number,
-        "outcome": ImportRow.Outcome.REJECTED,
-        "field": name,
-        "reason": message[:300],
-    }
+def _rejected(run: _Run, number: int, name: str, message: str) -> tuple:
+    """An `ImportRow` (as `IMPORT_ROW_COLUMNS`) for a row that was not imported."""
+    return (run.job_id, number, ImportRow.Outcome.REJECTED, name, message[:300], None)
 
 
-def _source(run: _Run, lead_id: int, number: int, is_duplicate: bool, now, raw: dict) -> dict:
-    """The capture record; `payload["row"]` is how a resumed run knows this row is done."""
-    return {
-        "lead_id": lead_id,
-        "channel": run.channel,
-        "campaign_id": run.campaign_id,
-        "import_job_id": run.job_id,
-        "is_duplicate": is_duplicate,
-        "payload": {**raw, "row": number},  # the row as read: all text
-        "received_at": now,
-        "created_by_id": run.created_by_id,
-    }
+def _source(run: _Run, lead_id: int, row: _Prepared, is_duplicate: bool, now) -> tuple:
+    """The capture record, as `SOURCE_COLUMNS`."""
+    return (
+        lead_id,
+        run.channel,
+        run.campaign_id,
+        run.job_id,
+        is_duplicate,
+        row.payload,
+        now,
+        run.created_by_id,
+    )
 
 
-def _dnc_chunk(run: _Run, rows) -> _Counts:
+def _dnc_chunk(run: _Run, rows: list[_Prepared]) -> _Counts:
     """Do-not-call rows: new numbers are added and their open leads closed; numbers
     already on the list are duplicates; unreadable numbers are rejected."""
     counts = _Counts()
     recorded = _already_recorded(run, rows)
-    import_rows: list[dict] = []
+    import_rows: list[tuple] = []
     parsed: list[tuple[int, str, str]] = []
     default_reason = _("Imported list")
-    for _position, number, cells in rows:
-        outcome = recorded.get(number)
+    already_listed = _("Already on the do-not-call list.")
+    for row in rows:
+        outcome = recorded.get(row.number)
         if outcome is not None:
             if outcome == ImportRow.Outcome.DUPLICATE:
                 counts.duplicates += 1
             else:
                 counts.rejected += 1
-            continue
-        raw = _row_values(run, cells)
-        try:
-            phone = phone_normalize(raw.get("phone"))
-        except InvalidPhone as error:
-            import_rows.append(_rejected(run, number, "phone", str(error)))
+        elif row.error is not None:
+            import_rows.append(_rejected(run, row.number, *row.error))
             counts.rejected += 1
-            continue
-        reason = raw.get("reason", "").strip()
-        if len(reason) > 200:
-            import_rows.append(
-                _rejected(
-                    run,
-                    number,
-                    "reason",
-                    _("Too long: at most %(limit)d characters.") % {"limit": 200},
-                )
-            )
-            counts.rejected += 1
-            continue
-        parsed.append((number, phone.e164, reason or default_reason))
-    listed = set(
-        DoNotCall.objects.filter(phone__in={e164 for _n, e164, _r in parsed}).values_list(
-            "phone", flat=True
-        )
+        else:
+            parsed.append((row.number, row.phone.e164, row.reason or default_reason))
+    numbers = {e164 for _n, e164, _r in parsed}
+    listed = (
+        set(filter_by_phones(DoNotCall.objects, numbers).values_list("phone", flat=True))
+        if numbers
+        else set()
     )
     added: dict[str, str] = {}
     entries = []
     for number, e164, reason in parsed:
         if e164 in listed or e164 in added:
             import_rows.append(
-                {
-                    "job_id": run.job_id,
-                    "row_number": number,
-                    "outcome": ImportRow.Outcome.DUPLICATE,
-                    "field": "phone",
-                    "reason": _("Already on the do-not-call list."),
-                }
+                (run.job_id, number, ImportRow.Outcome.DUPLICATE, "phone", already_listed, None)
             )
             counts.duplicates += 1
             continue
@@ -1076,5 +1035,5 @@ def _dnc_chunk(run: _Run, rows) -> _Counts:
         counts.created += 1
     DoNotCall.objects.bulk_create(entries, batch_size=CHUNK_ROWS, ignore_conflicts=True)
     close_leads_for_do_not_call(added)
-    _insert(ImportRow, import_rows)
+    insert_rows(ImportRow, IMPORT_ROW_COLUMNS, import_rows)
     return counts

@@ -46,7 +46,8 @@ def _apply_service_errors(form, error: ValidationError) -> None:
 
 
 def _importer_required(view):
-    """Managers, heads and admins import leads (see importing.may_import)."""
+    """Managers, heads, admins and agents who take leads import leads; only admins the
+    do-not-call list (see importing.may_import)."""
 
     @staff_required
     @wraps(view)
@@ -151,7 +152,12 @@ def import_create(request):
                 return redirect("leads:import_columns", pk=job.pk)
             importing.import_job_start(job=job)
             return redirect("leads:import_detail", pk=job.pk)
-    return render(request, "leads/capture/import_create.html", {"form": form})
+    return render(
+        request,
+        "leads/capture/import_create.html",
+        # An agent's new leads are theirs: say so, with where they stand today.
+        {"form": form, "capacity": importing.agent_capacity_today(request.user)},
+    )
 
 
 def _own_pending_job(request, pk: int) -> ImportJob:
@@ -224,6 +230,9 @@ def import_detail(request, pk: int):
             "earlier": selectors.earlier_import_of_same_file(request.user, job),
             "awaiting_columns": job.status == ImportJob.Status.PENDING
             and job.created_by_id == request.user.pk,
+            "capacity": importing.agent_capacity_today(request.user)
+            if job.created_by_id == request.user.pk and job.kind == ImportJob.Kind.LEADS
+            else None,
         },
     )
 

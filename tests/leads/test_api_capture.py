@@ -9,9 +9,11 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from crm.models import MemberStatus
 from leads.inbound_auth import InboundKeyThrottle, inbound_key_deactivate, inbound_key_issue
 from leads.models import Channel, DoNotCall, ImportJob, Lead, LeadPolicy
 from leads.services import capture, importing
+from tests.factories import make_member
 from tests.leads.factories import CampaignFactory
 
 
@@ -82,12 +84,50 @@ class TestImports:
         response = api.post("/api/leads/imports/", {}, format="multipart")
         assert response.status_code == 400 and "file" in response.json()
 
-    def test_agents_may_not_import(self, api_as, org):
-        response = api_as(org.agent_a1).post(
+    def test_an_agent_imports_leads_that_become_theirs(self, api_as, org):
+        capture.scoring_rules_install_defaults()  # when a flushing test removed them
+        api = api_as(org.agent_a1)
+        response = api.post("/api/leads/imports/", {"file": csv_file(ROWS)}, format="multipart")
+        assert response.status_code == 201, response.json()
+        job_id = response.json()["id"]
+        importing.import_job_run(job_id=job_id)
+        body = api.get(f"/api/leads/imports/{job_id}/").json()
+        assert (body["created"], body["duplicates"], body["rejected"]) == (1, 1, 1)
+        assert body["created_by"] == org.agent_a1.user.username
+        lead = Lead.objects.get(phone="+8613800138000")
+        assert (lead.owner, lead.team) == (org.agent_a1.user, org.team_a)
+        mine = api.get("/api/leads/").json()["results"]
+        assert [(row["id"], row["score"], row["grade"]) for row in mine] == [
+            (lead.pk, lead.score, lead.grade)
+        ]
+        assert lead.score > 0  # "有姓名" at least, under the default rules
+        assert (lead.score, lead.grade, lead.score_details) == capture.lead_score(lead)
+
+    def test_agents_may_not_import_do_not_call_lists(self, api_as, org):
+        data = {"file": csv_file([["13800138000", "投诉"]], header=("手机", "原因")), "kind": "dnc"}
+        response = api_as(org.agent_a1).post("/api/leads/imports/", data, format="multipart")
+        assert response.status_code == 403
+        assert not ImportJob.objects.exists()
+
+    def test_agents_who_do_not_take_leads_may_not_import(self, api_as, org):
+        trainee = make_member(team=org.team_a, status=MemberStatus.ONBOARDING)
+        response = api_as(trainee).post(
             "/api/leads/imports/", {"file": csv_file(ROWS)}, format="multipart"
         )
         assert response.status_code == 403
-        assert not ImportJob.objects.exists()
+
+    def test_an_agent_sees_only_their_own_imports(self, api_as, org):
+        own = importing.import_job_create(file=csv_file(ROWS), by=org.agent_a1.user, start=False)
+        for member in (org.agent_a2, org.manager_a):
+            other = importing.import_job_create(file=csv_file(ROWS), by=member.user, start=False)
+            api = api_as(org.agent_a1)
+            assert api.get(f"/api/leads/imports/{other.pk}/").status_code == 404
+            assert api.get(f"/api/leads/imports/{other.pk}/rows/").status_code == 404
+        api = api_as(org.agent_a1)
+        assert [job["id"] for job in api.get("/api/leads/imports/").json()["results"]] == [own.pk]
+        assert api.get(f"/api/leads/imports/{own.pk}/").status_code == 200
+        assert api_as(org.manager_a).get(f"/api/leads/imports/{own.pk}/").status_code == 200
+        assert api_as(org.manager_b).get(f"/api/leads/imports/{own.pk}/").status_code == 404
 
     def test_only_admins_import_do_not_call_lists(self, api_as, org):
         data = {"file": csv_file([["13800138000", "投诉"]], header=("手机", "原因")), "kind": "dnc"}

@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from crm.models import Member, MemberStatus
 from leads.models import (
+    Assignment,
     DoNotCall,
     ImportJob,
     ImportRow,
@@ -20,6 +22,7 @@ from leads.models import (
     LeadStatus,
 )
 from leads.services import capture, importing
+from tests.factories import make_member
 from tests.leads.factories import LeadFactory
 
 HEADER = ["姓名", "手机", "公司", "地区", "来源", "备注"]
@@ -443,10 +446,14 @@ class TestImportPages:
         assert response.status_code == 200
         assert ".xlsx" in response.context["form"].errors["file"][0]
 
-    def test_agents_do_not_import(self, org, client_as):
-        client = client_as(org.agent_a1)
+    def test_agents_who_do_not_take_leads_do_not_import(self, org, client_as):
+        trainee = make_member(team=org.team_a, status=MemberStatus.ONBOARDING)
+        client = client_as(trainee)
         assert client.get("/leads/imports/").status_code == 403
         assert client.get("/leads/imports/new/").status_code == 403
+
+    def test_inspectors_do_not_import(self, org, client_as):
+        assert client_as(org.inspector).get("/leads/imports/new/").status_code == 403
 
     def test_only_admins_import_do_not_call_lists(self, org, client_as):
         response = client_as(org.manager_a).post(
@@ -483,3 +490,165 @@ class TestImportPages:
             client.get("/leads/imports/")
         with django_assert_max_num_queries(len(report_queries.captured_queries)):
             client.get(f"/leads/imports/{big.pk}/")
+
+
+# --- agents import their own lists -----------------------------------------------------
+
+
+def agent_import(member, content, name="mine.csv", **kwargs) -> ImportJob:
+    job = importing.import_job_create(
+        file=upload(content, name), by=member.user, start=False, **kwargs
+    )
+    importing.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+class TestAgentImport:
+    """As the demo agent: import a messy file, see the report, find the new leads scored
+    and assigned to me in my worklist, the duplicates left with whoever has them."""
+
+    def test_the_new_leads_are_the_agents_and_scored(self, org, known):
+        agent = org.agent_a1
+        job = agent_import(agent, csv_bytes(MIXED_ROWS))
+        assert (job.created_count, job.duplicate_count, job.rejected_count) == (2, 2, 2)
+        for lead in Lead.objects.filter(sources__import_job=job, sources__is_duplicate=False):
+            assert (lead.owner, lead.team, lead.status) == (agent.user, org.team_a, "new")
+            assert lead.assigned_at is not None
+            assert (lead.score, lead.grade, lead.score_details) == capture.lead_score(lead)
+            assignment = lead.assignments.get()
+            assert (assignment.kind, assignment.to_user, assignment.by) == (
+                Assignment.Kind.MANUAL,
+                agent.user,
+                agent.user,
+            )
+            assert assignment.from_user is None and assignment.team == org.team_a
+            assert "Imported by" in assignment.reason and "mine.csv" in assignment.reason
+
+    def test_duplicates_stay_with_their_owner_and_say_so(self, org, known):
+        other = LeadFactory(phone="+8613900139000", owner=org.agent_b1.user, team=org.team_b)
+        mine = LeadFactory(phone="+8613500135000", owner=org.agent_a1.user, team=org.team_a)
+        content = csv_bytes(
+            [
+                ["赵六", "13700137000", "", "", "", ""],  # row 2: in the pool (known)
+                ["孙八", "13900139000", "", "", "", ""],  # row 3: another agent's
+                ["周九", "13500135000", "", "", "", ""],  # row 4: already mine
+                ["吴十", "13600136000", "", "", "", ""],  # row 5: do-not-call
+            ]
+        )
+        job = agent_import(org.agent_a1, content)
+        assert (job.created_count, job.duplicate_count, job.rejected_count) == (0, 3, 1)
+        rows = {row.row_number: row for row in job.rows.all()}
+        assert "stays in the pool" in rows[2].reason
+        assert rows[3].lead == other and "stays with the agent who has it" in rows[3].reason
+        assert "already yours" in rows[4].reason
+        assert rows[5].outcome == ImportRow.Outcome.REJECTED and "投诉" in rows[5].reason
+        other.refresh_from_db()
+        known.refresh_from_db()
+        assert (other.owner, other.team) == (org.agent_b1.user, org.team_b)
+        assert known.owner is None
+        assert not Assignment.objects.filter(lead__in=[other, known, mine]).exists()
+
+    def test_capacity_is_a_warning_not_a_limit(self, org, known):
+        agent = org.agent_a1
+        Member.objects.filter(pk=agent.pk).update(daily_lead_capacity=1)
+        job = agent_import(agent, csv_bytes(MIXED_ROWS))
+        assert job.created_count == 2
+        assert Lead.objects.filter(owner=agent.user).count() == 2
+        note = agent.user.notifications.get(key=f"import-finished:{job.pk}")
+        assert "given 2 leads today" in note.text and "no more leads today" in note.text
+
+    def test_a_managers_import_is_left_to_the_routing_rules(self, org, known):
+        job = run_import(org, csv_bytes(MIXED_ROWS))
+        assert not Lead.objects.filter(sources__import_job=job, owner__isnull=False).exists()
+        assert not Assignment.objects.exists()
+
+    def test_an_agent_who_stopped_taking_leads_gets_none(self, org, known):
+        agent = org.agent_a1
+        job = importing.import_job_create(
+            file=upload(csv_bytes(MIXED_ROWS)), by=agent.user, start=False
+        )
+        Member.objects.filter(pk=agent.pk).update(status=MemberStatus.ON_LEAVE)
+        importing.import_job_run(job_id=job.pk)
+        assert not Lead.objects.filter(owner=agent.user).exists()
+        created = Lead.objects.filter(sources__import_job=job, sources__is_duplicate=False)
+        assert created.count() == 2 and not created.filter(owner__isnull=False).exists()
+
+    def test_a_resumed_agent_import_assigns_each_lead_once(self, org, known, monkeypatch):
+        monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
+        job = importing.import_job_create(
+            file=upload(csv_bytes(MIXED_ROWS)), by=org.agent_a1.user, start=False
+        )
+        real = importing._lead_chunk
+        calls = []
+
+        def dies_on_the_second_chunk(run, rows):
+            calls.append(rows)
+            if len(calls) == 2:
+                raise SystemExit("worker killed")
+            return real(run, rows)
+
+        monkeypatch.setattr(importing, "_lead_chunk", dies_on_the_second_chunk)
+        with pytest.raises(SystemExit):
+            importing.import_job_run(job_id=job.pk)
+        monkeypatch.setattr(importing, "_lead_chunk", real)
+        importing.import_job_run(job_id=job.pk)
+        job.refresh_from_db()
+        assert (job.created_count, job.duplicate_count, job.rejected_count) == (2, 2, 2)
+        assert Assignment.objects.filter(to_user=org.agent_a1.user).count() == 2
+
+
+class TestAgentImportPages:
+    def test_upload_see_the_report_and_work_the_leads(self, org, client_as, known):
+        client = client_as(org.agent_a1)
+        home = client.get("/").content.decode()
+        assert 'href="/leads/imports/"' in home  # in the agent's menu
+        form = client.get("/leads/imports/new/")
+        assert form.status_code == 200 and 'id="import-capacity"' in form.content.decode()
+        with mock.patch("leads.tasks.import_job_run.delay"):
+            response = client.post(
+                "/leads/imports/new/",
+                {"file": upload(csv_bytes(MIXED_ROWS)), "kind": "leads", "channel": "import"},
+            )
+        job = ImportJob.objects.get()
+        assert response["Location"] == f"/leads/imports/{job.pk}/"
+        importing.import_job_run(job_id=job.pk)
+        report = client.get(f"/leads/imports/{job.pk}/").content.decode()
+        assert 'id="count-created">2<' in report and "given 2 leads today" in report
+        assert f"#{known.pk}" in report
+        listed = client.get("/leads/imports/").content.decode()
+        assert f"/leads/imports/{job.pk}/" in listed
+        worklist = client.get("/leads/").content.decode()
+        assert "张三" in worklist and "王五" in worklist
+        lead = Lead.objects.get(phone="+8613800138000")
+        assert client.get(f"/leads/{lead.pk}/").status_code == 200
+
+    def test_agents_do_not_import_do_not_call_lists(self, org, client_as):
+        client = client_as(org.agent_a1)
+        assert 'value="dnc"' not in client.get("/leads/imports/new/?kind=dnc").content.decode()
+        response = client.post(
+            "/leads/imports/new/",
+            {"file": upload(csv_bytes(MIXED_ROWS)), "kind": "dnc", "channel": "import"},
+        )
+        assert response.status_code == 200 and "kind" in response.context["form"].errors
+        assert not ImportJob.objects.exists()
+
+    def test_an_agent_sees_only_their_own_imports(self, org, client_as):
+        def job_by(member):
+            return importing.import_job_create(
+                file=upload(csv_bytes(MIXED_ROWS)), by=member.user, start=False
+            )
+
+        own, colleague, manager = job_by(org.agent_a1), job_by(org.agent_a2), job_by(org.manager_a)
+        client = client_as(org.agent_a1)
+        assert client.get(f"/leads/imports/{own.pk}/").status_code == 200
+        for job in (colleague, manager):
+            assert client.get(f"/leads/imports/{job.pk}/").status_code == 404
+            assert client.get(f"/leads/imports/{job.pk}/progress/").status_code == 404
+            assert client.get(f"/leads/imports/{job.pk}/columns/").status_code == 404
+        listed = client.get("/leads/imports/").content.decode()
+        assert f"/leads/imports/{own.pk}/" in listed
+        assert f"/leads/imports/{colleague.pk}/" not in listed
+        # The team's manager sees their agents' imports.
+        assert client_as(org.manager_a).get(f"/leads/imports/{own.pk}/").status_code == 200
+        assert client_as(org.manager_b).get(f"/leads/imports/{own.pk}/").status_code == 404
