@@ -81,12 +81,15 @@ class Lead(models.Model):
     )
     is_mobile = models.BooleanField(_("mobile"), default=True)
     company = models.CharField(_("company"), max_length=200, blank=True)
-    region = models.CharField(_("region"), max_length=100, blank=True, db_index=True)
+    # Region, product and grade have no index of their own: region is searched with
+    # "contains" (no b-tree helps), grade is in the composite indexes below, and each
+    # extra index on this million-row table slows every import and assignment.
+    region = models.CharField(_("region"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True)
     wechat = models.CharField(_("WeChat"), max_length=100, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     # What the customer wants (needs analysis, 需求分析).
-    product = models.CharField(_("product of interest"), max_length=100, blank=True, db_index=True)
+    product = models.CharField(_("product of interest"), max_length=100, blank=True)
     budget = models.DecimalField(
         _("budget"), max_digits=14, decimal_places=2, null=True, blank=True
     )
@@ -108,9 +111,7 @@ class Lead(models.Model):
     )
     # Screening (线索筛选).
     score = models.SmallIntegerField(_("score"), default=0)
-    grade = models.CharField(
-        _("grade"), max_length=1, choices=Grade.choices, default=Grade.D, db_index=True
-    )
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, default=Grade.D)
     score_details = models.JSONField(_("score details"), default=list, blank=True)
     # Pipeline state.
     status = models.CharField(
