@@ -48,9 +48,17 @@ def test_agent_signs_in_and_sees_their_work(page: Page, live_server, org):
     expect(page.get_by_text(agent.employee_no, exact=True)).to_be_visible()
     expect(page.locator("#user-menu .role-label")).to_have_text("Agent")
 
-    # The nav is an agent's: home, their team, the API docs; no admin, no staff list.
+    # The nav is an agent's: their work, the pool, their imports, their team, the API docs;
+    # no admin, no staff list.
     hrefs = nav_hrefs(page)
-    assert hrefs == ["/", "/org/", "/api/docs/"], hrefs
+    assert hrefs == [
+        "/",
+        "/leads/",
+        "/leads/pool/",
+        "/leads/imports/",
+        "/org/",
+        "/api/docs/",
+    ], hrefs
     nav = page.locator("#main-nav")
     for label in ("Settings", "Staff", "Organization"):
         expect(nav.get_by_role("link", name=label, exact=True)).to_have_count(0)

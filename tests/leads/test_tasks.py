@@ -17,6 +17,7 @@ WAIT = 30  # seconds a task may take on a loaded CI machine
 
 
 def test_beat_runs_the_lead_jobs():
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover tasks
     tasks_on_schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert {
         "leads.tasks.assign_pending_leads",
