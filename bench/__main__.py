@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         for m in measure.MEASUREMENTS
         if not args.only or any(part in m.name for part in args.only)
     ]
+    measure.vacuum()  # start from clean tables whatever earlier runs left behind
     started = time.perf_counter()
     results = [measure.run(m, runs=args.runs, warmup=args.warmup) for m in selected]
     report.print_table(results)

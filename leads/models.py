@@ -126,6 +126,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_leads",
+        db_index=False,  # lead_owner_recent leads with the owner and also serves the FK
     )
     team = models.ForeignKey(
         "crm.Team",
@@ -155,6 +156,8 @@ class Lead(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["owner", "status", "next_followup_at"], name="lead_worklist"),
+            # An agent's leads, newest first: the lead list's first page reads 50 entries.
+            models.Index(fields=["owner", "-created_at", "-id"], name="lead_owner_recent"),
             models.Index(
                 fields=["owner", "status", "grade", "created_at"], name="lead_owner_grade"
             ),
