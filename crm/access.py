@@ -27,9 +27,11 @@ class Scope:
     user_id: int | None
     role: str | None
     sees_all: bool
-    # Teams whose members' records are visible (a manager's own team).
+    # Teams whose members' records are visible: a manager's own team; for a head, every
+    # team in their subtrees, resolved once per request so that row filters are a short
+    # `team_id IN (...)` instead of joins through departments on million-row tables.
     team_ids: frozenset[int]
-    # Subtrees (materialized paths) whose teams are visible (a head's departments).
+    # Subtrees (materialized paths) a head heads (for the departments themselves).
     department_paths: tuple[str, ...]
     own_team_id: int | None
 
@@ -39,13 +41,9 @@ class Scope:
 
     def team_q(self, team_field: str) -> Q:
         """Rows whose `team_field` (a path to a Team, "" for teams themselves) is in scope."""
-        prefix = f"{team_field}__" if team_field else ""
-        q = Q(pk__in=[])
-        if self.team_ids:
-            q |= Q(**{f"{prefix or 'pk__'}in": self.team_ids})
-        for path in self.department_paths:
-            q |= Q(**{f"{prefix}department__path__startswith": path})
-        return q
+        if not self.team_ids:
+            return Q(pk__in=[])
+        return Q(**{f"{team_field}__in" if team_field else "pk__in": self.team_ids})
 
 
 NOBODY = Scope(None, None, False, frozenset(), (), None)
@@ -69,12 +67,13 @@ def scope_of(user) -> Scope:
     else:
         team_ids: set[int] = set()
         paths: tuple[str, ...] = ()
-        if role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD):
-            team_ids = set(
-                Team.objects.filter(manager=user).order_by().values_list("pk", flat=True)
-            )
         if role == Role.DEPARTMENT_HEAD:
             paths = _outermost(Department.objects.filter(head=user).values_list("path", flat=True))
+        if role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD):
+            teams = Q(manager=user)
+            for path in paths:
+                teams |= Q(department__path__startswith=path)
+            team_ids = set(Team.objects.filter(teams).order_by().values_list("pk", flat=True))
         scope = Scope(user.pk, role, False, frozenset(team_ids), paths, member.team_id)
     setattr(user, _CACHE_ATTR, scope)
     return scope
