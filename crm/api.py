@@ -19,6 +19,8 @@ from rest_framework.exceptions import ValidationError
 
 class ScopedQuerysetMixin:
     visibility: Callable[..., QuerySet] | None = None
+    # Rows have integer ids: with a router on path converters the id is `<int:pk>`.
+    lookup_value_converter = "int"
 
     def get_queryset(self) -> QuerySet:
         if self.visibility is None:

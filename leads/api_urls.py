@@ -4,7 +4,10 @@ from rest_framework.routers import DefaultRouter
 
 from .apis import capture, leads, pool
 
-router = DefaultRouter()
+# Path converters (not regexes) so ids are `<int:pk>`: the schema documents them as
+# integers, and `leads/assign/` can never be taken for a lead id.
+router = DefaultRouter(use_regex_path=False)
+router.include_format_suffixes = False  # JSON only; no `.json` twins of every route
 capture.register(router)
 pool.register(router)
 leads.register(router)

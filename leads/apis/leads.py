@@ -456,7 +456,6 @@ class LeadViewSet(ScopedViewSet):
     permission_classes = [WorksLeads]
     filterset_class = LeadFilter
     pagination_class = UncountedPagination
-    lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "head", "options"]
     ordering_fields = ["created_at", "next_followup_at", "last_contact_at", "score", "grade"]
     ordering = ["-created_at", "-id"]
@@ -535,7 +534,6 @@ class FollowUpViewSet(ScopedCreateReadViewSet):
     permission_classes = [WorksLeads]
     filterset_class = FollowUpFilter
     pagination_class = UncountedPagination
-    lookup_value_regex = r"\d+"
     ordering_fields = ["created_at", "next_followup_at"]
     ordering = ["-created_at", "-id"]
 
@@ -574,7 +572,6 @@ class CallViewSet(ScopedCreateReadViewSet):
     permission_classes = [WorksLeads]
     filterset_class = CallFilter
     pagination_class = UncountedPagination
-    lookup_value_regex = r"\d+"
     ordering_fields = ["started_at", "duration_seconds"]
     ordering = ["-started_at", "-id"]
 

@@ -351,13 +351,8 @@ def _map_ids(case, caller: Caller) -> int | None:
     params = case.path_parameters or {}
     if "id" not in params:
         return None
-    generated = params["id"]
-    # Views with `lookup_value_regex` document their id as a string of digits.
-    digits = isinstance(generated, str) and generated.isascii() and generated.isdigit()
-    mapped = real_id(
-        int(generated) if digits else generated, caller.ids[_rows_of(case.operation.path)]
-    )
-    params["id"] = str(mapped) if digits else mapped
+    mapped = real_id(params["id"], caller.ids[_rows_of(case.operation.path)])
+    params["id"] = mapped
     return mapped if isinstance(mapped, int) and mapped >= 0 else None
 
 
