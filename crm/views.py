@@ -39,15 +39,23 @@ def staff_required(view):
     return wrapped
 
 
-def org_admin_required(view):
-    @staff_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not access.can_manage_org(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+def allowed_if(predicate):
+    """Staff for whom `predicate(user)` holds (one of the `crm.access.can_*` rules)."""
 
-    return wrapped
+    def decorator(view):
+        @staff_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not predicate(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+org_admin_required = allowed_if(access.can_manage_org)
 
 
 def _apply_service_errors(form, error: ValidationError) -> None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.forms import StyledForm
 
 from ..models import Campaign, Channel, Intent
+from ..services import capture
 from ..services.importing import column_fields
 
 FIELD_LABELS = {
@@ -72,22 +73,7 @@ class LeadEntryForm(StyledForm, forms.Form):
 
     def lead_data(self) -> dict:
         data = self.cleaned_data
-        return {
-            name: data[name]
-            for name in (
-                "name",
-                "phone",
-                "company",
-                "region",
-                "email",
-                "wechat",
-                "notes",
-                "product",
-                "budget",
-                "intent",
-                "timeline",
-            )
-        }
+        return {name: data[name] for name in capture.LEAD_FIELDS}
 
 
 class ImportUploadForm(StyledForm, forms.Form):

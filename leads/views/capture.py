@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import access
-from crm.views import staff_required
+from crm.views import allowed_if, staff_required
 
 from ..forms.capture import (
     DoNotCallForm,
@@ -45,31 +45,14 @@ def _apply_service_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _importer_required(view):
+def _may_import_something(user) -> bool:
     """Managers, heads, admins and agents who take leads import leads; only admins the
     do-not-call list (see importing.may_import)."""
-
-    @staff_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not importing.may_import(request.user, "leads") and not importing.may_import(
-            request.user, "dnc"
-        ):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+    return importing.may_import(user, "leads") or importing.may_import(user, "dnc")
 
 
-def _lead_admin_required(view):
-    @staff_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not access.can_configure_leads(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+_importer_required = allowed_if(_may_import_something)
+_lead_admin_required = allowed_if(access.can_configure_leads)
 
 
 # --- manual entry -------------------------------------------------------------------------

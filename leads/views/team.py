@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm import access
 from crm.models import Role
-from crm.views import staff_required
+from crm.views import allowed_if, staff_required
 
 from ..forms.team import (
     EXPORT_FORMATS,
@@ -39,20 +38,6 @@ from ..services import assignment, pool
 
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 50_000
-
-
-def _allowed(predicate):
-    def decorator(view):
-        @staff_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not predicate(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _errors(error: ValidationError) -> list[str]:
@@ -76,7 +61,7 @@ def _mask_phones(page) -> None:
 # --- the team's leads -----------------------------------------------------------------------
 
 
-@_allowed(access.can_see_team_pages)
+@allowed_if(access.can_see_team_pages)
 @require_GET
 def team(request):
     """The leads of the manager's teams with filters, each agent's load, bulk reassign."""
@@ -101,7 +86,7 @@ def team(request):
     )
 
 
-@_allowed(access.can_manage_leads)
+@allowed_if(access.can_manage_leads)
 @require_POST
 def reassign(request):
     form = ReassignForm(request.POST, user=request.user)
@@ -209,7 +194,7 @@ class _Echo:
         return value
 
 
-@_allowed(access.can_manage_leads)
+@allowed_if(access.can_manage_leads)
 @require_GET
 def export(request):
     """The filtered team leads as CSV or Excel: only what the user may see, capped.
@@ -334,7 +319,7 @@ def release(request, pk: int):
 # --- rules --------------------------------------------------------------------------------
 
 
-@_allowed(access.can_configure_leads)
+@allowed_if(access.can_configure_leads)
 @require_GET
 def assignment_rules(request):
     """Routing rules and team strategies at a glance; editing is in the Django admin."""
