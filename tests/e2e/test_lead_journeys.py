@@ -149,3 +149,58 @@ def test_manager_reassigns_team_leads(page: Page, live_server, org, desk):
     # The lead's page shows who gave it to whom, and why.
     page.goto(f"/leads/{desk['fresh'].pk}/")
     expect(page.locator("#lead-work")).to_contain_text("李工休假")
+
+
+MESSY_CSV = (
+    "\ufeff姓名,手机,公司,地区,备注\n"
+    "周海涛,138 0013 8001,上海海涛贸易有限公司,上海市浦东新区,展会名片\n"
+    "吴敏,+86-139-0013-8002,,上海市徐汇区,\n"
+    "郑芳,１３７００１３８００３,芳华科技,江苏省苏州市,全角数字\n"
+    "王建国,13800138000,,上海,已有客户\n"
+    "错号,12345,,上海,\n"
+    "吴敏(重复),13900138002,,上海,同一文件重复\n"
+)
+
+
+def test_agent_imports_a_messy_file_and_works_the_leads(
+    page: Page, live_server, org, desk, celery_worker, tmp_path
+):
+    """The import runs on a real Celery worker; the page follows its progress."""
+    from leads.services import capture
+
+    capture.scoring_rules_install_defaults()
+    upload = tmp_path / "展会名单.csv"
+    upload.write_text(MESSY_CSV, encoding="utf-8")
+
+    signed_in(page, org.agent_a1, live_server)
+    page.locator("#main-nav").get_by_role("link", name="Imports").click()
+    page.get_by_role("link", name="Import a file").first.click()
+    page.locator("#import-form input[type=file]").set_input_files(str(upload))
+    page.locator("#import-form").get_by_role("button", name="Upload").click()
+
+    # The worker runs it; the progress card polls until the counts are final.
+    progress = page.locator("#import-progress")
+    expect(progress.locator("#count-created")).to_have_text("3", timeout=30_000)
+    expect(progress.locator("#count-duplicates")).to_have_text("2")
+    expect(progress.locator("#count-rejected")).to_have_text("1")
+
+    # The report accounts for every row that did not simply create a lead.
+    page.reload()
+    rows = page.locator("#import-rows")
+    expect(rows.locator("tbody tr")).to_have_count(3)
+    rejected = rows.locator("tbody tr", has_text="Rejected")
+    expect(rejected).to_contain_text("6")  # its row number in the file, header is row 1
+    expect(rejected).to_contain_text("This is not a valid phone number.")
+    expect(rows.locator("tbody tr", has_text="row 3 of this file")).to_have_count(1)
+
+    # The new leads are the agent's, scored and graded, on the worklist.
+    page.goto("/leads/")
+    new = page.locator("#worklist-new")
+    for name in ("周海涛", "吴敏", "郑芳"):
+        expect(new).to_contain_text(name)
+    lead = Lead.objects.get(phone="+8613700138003")
+    assert lead.owner_id == org.agent_a1.user_id
+    assert lead.score > 0 and lead.grade in "ABCD"
+    # The known customer stays with its lead; nothing was created twice.
+    assert Lead.objects.filter(phone="+8613800138000").count() == 1
+    assert Lead.objects.filter(phone="+8613900138002").count() == 1
