@@ -8,6 +8,11 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
+if len(SECRET_KEY) < 50:
+    # docker-compose passes an unset key through as "": refuse to start, never run on it.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SECRET_KEY must be set to 50 or more random characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 # Production never falls back to the demo's SQLite and file-system broker.
 DATABASES = {
