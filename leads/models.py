@@ -9,6 +9,7 @@ append-only `Assignment` row, so "why did she get it" always has an answer.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -675,6 +676,16 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}#{self.row_number} {self.outcome}"
+
+    @property
+    def field_label(self) -> str:
+        """The field as the user's language names it ("phone" -> 电话); the API keeps the key."""
+        for model in (Lead, DoNotCall):  # the fields of both kinds of import
+            try:
+                return str(model._meta.get_field(self.field).verbose_name)
+            except FieldDoesNotExist:
+                continue
+        return self.field
 
 
 class InboundKey(models.Model):
