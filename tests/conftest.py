@@ -134,3 +134,13 @@ def celery_worker(transactional_db):
         app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
     ):
         yield app
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache; ids repeat across rolled-back tests on SQLite,
+    so one test's requests must not count against the next one's."""
+    from django.core.cache import cache
+
+    yield
+    cache.clear()
