@@ -101,5 +101,5 @@ def test_the_demo_runs_celery_without_a_server():
         check=True,
         timeout=60,
     )
-    assert out.stdout.strip() == "filesystem://", out.stderr
+    assert out.stdout.strip() == "filesystem://localhost//", out.stderr
     assert time.monotonic() - started < 60
