@@ -10,6 +10,7 @@ urlpatterns = [
     path("departments/<int:pk>/edit/", views.department_edit, name="department_edit"),
     path("teams/new/", views.team_edit, name="team_create"),
     path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
+    path("teams/<int:pk>/members/", views.team_members, name="team_members"),
     path("members/", views.member_list, name="members"),
     path("members/new/", views.member_create, name="member_create"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),

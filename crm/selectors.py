@@ -51,20 +51,24 @@ class DepartmentNode:
         return sum(t.target_size for t in self.teams) + sum(c.target for c in self.children)
 
 
+def seated_members(user) -> QuerySet[Member]:
+    """Members in a seat (not left) that `user` may see, managers first."""
+    return (
+        visible_members(user).filter(IN_SEAT).select_related("user").order_by("role", "employee_no")
+    )
+
+
 def org_tree(user, *, with_members: bool = True) -> list[DepartmentNode]:
-    """The visible part of the org as a forest, in three queries whatever its size."""
+    """The visible part of the org as a forest, in three queries whatever its size.
+
+    The org page asks for it without members: a center of 2,000 agents would otherwise
+    send them all at once; each team's members load when it is opened.
+    """
     departments = list(visible_departments(user).select_related("head").order_by("path"))
     teams = teams_with_headcount(user).order_by("name")
     if with_members:
         teams = teams.prefetch_related(
-            Prefetch(
-                "members",
-                queryset=visible_members(user)
-                .filter(IN_SEAT)
-                .select_related("user")
-                .order_by("role", "employee_no"),
-                to_attr="seated_members",
-            )
+            Prefetch("members", queryset=seated_members(user), to_attr="seated_members")
         )
     nodes = {d.pk: DepartmentNode(d) for d in departments}
     for team in teams:

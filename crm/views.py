@@ -116,10 +116,18 @@ def org_tree(request):
         request,
         "crm/org_tree.html",
         {
-            "forest": selectors.org_tree(request.user),
+            "forest": selectors.org_tree(request.user, with_members=False),
             "can_manage": access.can_manage_org(request.user),
         },
     )
+
+
+@staff_required
+def team_members(request, pk: int):
+    """A team's members, loaded into the org tree when the team is opened (htmx)."""
+    team = get_object_or_404(access.visible_teams(request.user), pk=pk)
+    members = selectors.seated_members(request.user).filter(team=team)
+    return render(request, "crm/partials/team_members.html", {"members": members})
 
 
 @org_admin_required

@@ -145,6 +145,27 @@ class TestOrgPages:
         with django_assert_max_num_queries(12):
             assert client.get("/org/").status_code == 200
 
+    def test_opening_a_team_loads_its_members(self, client_as, org):
+        body = client_as(org.admin).get(f"/org/teams/{org.team_a.pk}/members/").content.decode()
+        for member in (org.manager_a, org.agent_a1, org.agent_a2):
+            assert member.display_name in body
+        assert org.agent_b1.display_name not in body
+
+    def test_team_members_outside_the_scope_answer_404(self, client_as, org):
+        client = client_as(org.manager_c)
+        assert client.get(f"/org/teams/{org.team_a.pk}/members/").status_code == 404
+        assert client.get(f"/org/teams/{org.team_c.pk}/members/").status_code == 200
+
+    def test_team_members_query_count_is_constant(
+        self, client_as, org, django_assert_max_num_queries
+    ):
+        client = client_as(org.admin)
+        for _ in range(12):
+            make_member(team=org.team_c)
+        with django_assert_max_num_queries(8):
+            response = client.get(f"/org/teams/{org.team_c.pk}/members/")
+        assert response.content.decode().count("<tr>") == 14  # manager, agent, 12 new
+
     def test_member_list_filters_and_paginates(self, client_as, org):
         client = client_as(org.admin)
         body = client.get("/org/members/", {"team": org.team_c.pk}).content.decode()
