@@ -36,11 +36,6 @@ FRESH_FIELDS = (
     "product", "intent", "timeline", "channel", "score", "grade", "score_details", "status",
     "closed_reason", "followup_count", "missed_calls", "created_at", "updated_at",
 )  # fmt: skip
-FRESH_FIELDS = (
-    "id", "name", "phone", "is_mobile", "company", "region", "email", "wechat", "notes",
-    "product", "intent", "timeline", "channel", "score", "grade", "score_details", "status",
-    "closed_reason", "followup_count", "missed_calls", "created_at", "updated_at",
-)  # fmt: skip
 IMPORT_ROWS = 100_000
 
 

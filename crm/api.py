@@ -14,7 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import ValidationError
+
+from .api_defaults import api_validation_error
 
 
 class ScopedQuerysetMixin:
@@ -49,6 +50,4 @@ class ScopedCreateReadViewSet(
 
 def raise_as_api_error(error: DjangoValidationError):
     """Turn a service's ValidationError into a 400 that names the field."""
-    if hasattr(error, "message_dict"):
-        raise ValidationError(error.message_dict) from error
-    raise ValidationError({"non_field_errors": error.messages}) from error
+    raise api_validation_error(error) from error

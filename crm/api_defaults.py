@@ -35,12 +35,17 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 200
 
 
+def api_validation_error(error: DjangoValidationError) -> ValidationError:
+    """A service's ValidationError as DRF's 400 that names the field."""
+    if hasattr(error, "message_dict"):
+        return ValidationError(error.message_dict)
+    return ValidationError({"non_field_errors": error.messages})
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus Django ValidationErrors from services as 400s with fields."""
     if isinstance(exc, DjangoValidationError):
-        exc = ValidationError(
-            exc.message_dict if hasattr(exc, "message_dict") else {"non_field_errors": exc.messages}
-        )
+        exc = api_validation_error(exc)
     from rest_framework.views import exception_handler as drf_exception_handler
 
     return drf_exception_handler(exc, context)

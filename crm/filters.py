@@ -31,6 +31,14 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+def _in_department_subtree(queryset, department_id, path_field: str):
+    """Rows whose department (reached by `path_field`) is `department_id` or under it."""
+    department = Department.objects.filter(pk=department_id).first()
+    if department is None:
+        return queryset.none()
+    return queryset.filter(**{f"{path_field}__startswith": department.path})
+
+
 class DepartmentFilter(django_filters.FilterSet):
     parent = django_filters.NumberFilter(field_name="parent")
     kind = django_filters.ChoiceFilter(choices=Department.Kind.choices)
@@ -52,10 +60,7 @@ class TeamFilter(django_filters.FilterSet):
         fields = ["department", "manager", "is_active", "name"]
 
     def filter_department(self, queryset, name, value):
-        department = Department.objects.filter(pk=value).first()
-        if department is None:
-            return queryset.none()
-        return queryset.filter(department__path__startswith=department.path)
+        return _in_department_subtree(queryset, value, "department__path")
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -77,10 +82,7 @@ class MemberFilter(django_filters.FilterSet):
         fields = ["role", "status", "team", "department", "skill", "q"]
 
     def filter_department(self, queryset, name, value):
-        department = Department.objects.filter(pk=value).first()
-        if department is None:
-            return queryset.none()
-        return queryset.filter(team__department__path__startswith=department.path)
+        return _in_department_subtree(queryset, value, "team__department__path")
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

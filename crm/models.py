@@ -82,10 +82,6 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def ancestor_ids(self) -> list[int]:
-        return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
-
 
 class Team(models.Model):
     """About a dozen agents under one customer manager (客户经理)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .access import visible_departments, visible_members, visible_memberships, visible_teams
@@ -58,18 +58,14 @@ def seated_members(user) -> QuerySet[Member]:
     )
 
 
-def org_tree(user, *, with_members: bool = True) -> list[DepartmentNode]:
-    """The visible part of the org as a forest, in three queries whatever its size.
+def org_tree(user) -> list[DepartmentNode]:
+    """The visible part of the org as a forest, in two queries whatever its size.
 
-    The org page asks for it without members: a center of 2,000 agents would otherwise
-    send them all at once; each team's members load when it is opened.
+    Without members: a center of 2,000 agents would otherwise send them all at once; each
+    team's members load when it is opened (`seated_members`).
     """
     departments = list(visible_departments(user).select_related("head").order_by("path"))
     teams = teams_with_headcount(user).order_by("name")
-    if with_members:
-        teams = teams.prefetch_related(
-            Prefetch("members", queryset=seated_members(user), to_attr="seated_members")
-        )
     nodes = {d.pk: DepartmentNode(d) for d in departments}
     for team in teams:
         node = nodes.get(team.department_id)

@@ -58,7 +58,8 @@ def allowed_if(predicate):
 org_admin_required = allowed_if(access.can_manage_org)
 
 
-def _apply_service_errors(form, error: ValidationError) -> None:
+def apply_service_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal next to the field it names (or above the form)."""
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -116,7 +117,7 @@ def org_tree(request):
         request,
         "crm/org_tree.html",
         {
-            "forest": selectors.org_tree(request.user, with_members=False),
+            "forest": selectors.org_tree(request.user),
             "can_manage": access.can_manage_org(request.user),
         },
     )
@@ -139,7 +140,7 @@ def department_edit(request, pk: int | None = None):
         try:
             services.department_save(department=form.instance, by=request.user)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Department saved."))
             return redirect("org:tree")
@@ -155,7 +156,7 @@ def team_edit(request, pk: int | None = None):
         try:
             services.team_save(team=form.instance, by=request.user)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Team saved."))
             return redirect("org:tree")
@@ -216,7 +217,7 @@ def member_create(request):
         try:
             member = services.member_create(**data, skills=skills, by=request.user)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": member.display_name})
             return redirect("org:member_detail", pk=member.pk)
@@ -237,7 +238,7 @@ def member_edit(request, pk: int):
             fresh = selectors.members_for_list(request.user).get(pk=member.pk)
             services.member_update(member=fresh, skills=skills, by=request.user, **data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Profile saved."))
             return redirect("org:member_detail", pk=member.pk)
@@ -257,7 +258,7 @@ def _member_action(request, pk: int, form_class, perform, template: str):
         try:
             perform(member, form.cleaned_data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             url = reverse("org:member_detail", args=[member.pk])

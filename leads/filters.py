@@ -23,6 +23,15 @@ from .selectors.leads import search_leads
 from .selectors.worklist import day_bounds
 
 
+def _between(field_name: str, label) -> tuple[UtcIsoDateTimeFilter, UtcIsoDateTimeFilter]:
+    """The `*_after` / `*_before` pair of a date-time field: both ends included, the value
+    moved to UTC (see UtcIsoDateTimeFilter)."""
+    return (
+        UtcIsoDateTimeFilter(field_name=field_name, lookup_expr="gte", label=label),
+        UtcIsoDateTimeFilter(field_name=field_name, lookup_expr="lte", label=label),
+    )
+
+
 class LeadFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices)
@@ -35,16 +44,8 @@ class LeadFilter(django_filters.FilterSet):
     campaign = django_filters.NumberFilter(field_name="campaign", label=_("campaign id"))
     region = django_filters.CharFilter(lookup_expr="startswith", label=_("region starts with"))
     product = django_filters.CharFilter(label=_("product of interest"))
-    # Date-time filters move their value to UTC (see UtcIsoDateTimeFilter); ends included.
-    created_after = UtcIsoDateTimeFilter(
-        field_name="created_at",
-        lookup_expr="gte",
-        label=_("created between (created_after, created_before)"),
-    )
-    created_before = UtcIsoDateTimeFilter(
-        field_name="created_at",
-        lookup_expr="lte",
-        label=_("created between (created_after, created_before)"),
+    created_after, created_before = _between(
+        "created_at", _("created between (created_after, created_before)")
     )
     due = django_filters.ChoiceFilter(
         method="filter_due",
@@ -93,15 +94,8 @@ class FollowUpFilter(django_filters.FilterSet):
     agent = django_filters.NumberFilter(field_name="agent", label=_("agent (user id)"))
     channel = django_filters.MultipleChoiceFilter(choices=FollowUpChannel.choices)
     disposition = django_filters.MultipleChoiceFilter(choices=Disposition.choices)
-    created_after = UtcIsoDateTimeFilter(
-        field_name="created_at",
-        lookup_expr="gte",
-        label=_("logged between (created_after, created_before)"),
-    )
-    created_before = UtcIsoDateTimeFilter(
-        field_name="created_at",
-        lookup_expr="lte",
-        label=_("logged between (created_after, created_before)"),
+    created_after, created_before = _between(
+        "created_at", _("logged between (created_after, created_before)")
     )
 
     class Meta:
@@ -117,15 +111,8 @@ class CallFilter(django_filters.FilterSet):
     matched = django_filters.BooleanFilter(
         field_name="lead", lookup_expr="isnull", exclude=True, label=_("matched to a lead")
     )
-    started_after = UtcIsoDateTimeFilter(
-        field_name="started_at",
-        lookup_expr="gte",
-        label=_("started between (started_after, started_before)"),
-    )
-    started_before = UtcIsoDateTimeFilter(
-        field_name="started_at",
-        lookup_expr="lte",
-        label=_("started between (started_after, started_before)"),
+    started_after, started_before = _between(
+        "started_at", _("started between (started_after, started_before)")
     )
 
     class Meta:

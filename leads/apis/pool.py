@@ -22,7 +22,6 @@ from crm.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet, raise_as_api_err
 
 from .. import tasks
 from ..models import Assignment, Lead
-from ..phones import mask
 from ..services import assignment, pool
 
 User = get_user_model()
@@ -34,7 +33,7 @@ User = get_user_model()
 class PoolLeadSerializer(serializers.ModelSerializer):
     """A lead as the pool shows it: enough to choose, the phone masked."""
 
-    phone_masked = serializers.SerializerMethodField()
+    phone_masked = serializers.CharField(read_only=True)
     team_name = serializers.CharField(
         source="team.name", default=None, read_only=True, allow_null=True
     )
@@ -58,9 +57,6 @@ class PoolLeadSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-    def get_phone_masked(self, lead: Lead) -> str:
-        return mask(lead.phone)
 
 
 class AssignmentSerializer(serializers.ModelSerializer):

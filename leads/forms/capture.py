@@ -6,8 +6,6 @@ normalization, duplicates, the do-not-call list) and their errors land on the sa
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -157,13 +155,3 @@ class InboundKeyForm(StyledForm, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = _campaigns()
-
-
-def mapping_from_text(text: str) -> dict:
-    """A mapping posted as JSON text (the API's multipart form)."""
-    if not text:
-        return {}
-    value = json.loads(text)
-    if not isinstance(value, dict):
-        raise ValueError("not an object")
-    return value

@@ -39,6 +39,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -64,7 +65,6 @@ CAPACITY_KINDS = (Assignment.Kind.AUTO, Assignment.Kind.MANUAL, Assignment.Kind.
 _NAMES_IN_REASON = 5
 
 
-# What counts against an agent's daily capacity: leads given to them, not leads they took.
 def day_start(now: dt.datetime | None = None) -> dt.datetime:
     """Midnight of the current local (Asia/Shanghai) day: capacities and limits reset then."""
     today = timezone.localdate(now or timezone.now())
@@ -431,7 +431,6 @@ def _distribute(
     kind: str,
     texts: _Texts,
     now: dt.datetime,
-    by=None,
 ) -> Counter:
     """Give each (already locked) lead to an agent of its routed team, or park it in the
     team pool; write leads and history in bulk. Returns how many each agent received."""
@@ -470,7 +469,7 @@ def _distribute(
                 f"{route_why} {pick_why}",
             )
         )
-    top = write_moves(moves, kind=kind, by=by, now=now)
+    top = write_moves(moves, kind=kind, now=now)
     roster.written(team_ids, top)
     for team_id in pointer_moved:
         settings_by_team[team_id].save(update_fields=["last_assigned_to"])
@@ -640,7 +639,7 @@ def _notify_received(received: Counter, *, key: str) -> None:
             user_id=user_id,
             key=f"{key}:{user_id}",
             kind="lead_assigned",
-            url="/leads/",
+            url=reverse("leads:worklist"),
             text=ngettext(
                 "%(n)d new lead was assigned to you.",
                 "%(n)d new leads were assigned to you.",
@@ -719,7 +718,7 @@ def lead_assign(
         user_id=member.user_id,
         key=f"lead-assigned:{assignment.pk}",
         kind="lead_assigned",
-        url=f"/leads/{locked.pk}/",
+        url=reverse("leads:detail", args=[locked.pk]),
         text=_("Lead %(lead)s was assigned to you.") % {"lead": locked},
     )
     for name in ("owner_id", "team_id", "assigned_at", "reclaim_warned_at", "updated_at"):
@@ -777,7 +776,7 @@ def leads_reassign(*, lead_ids: list[int], agent, by, reason: str) -> int:
             user_id=member.user_id,
             key=f"leads-reassigned:{uuid.uuid4().hex}",
             kind="lead_assigned",
-            url="/leads/",
+            url=reverse("leads:worklist"),
             text=ngettext(
                 "%(by)s reassigned %(n)d lead to you.",
                 "%(by)s reassigned %(n)d leads to you.",
@@ -868,7 +867,7 @@ def handover_leads(*, member_id: int) -> int:
             user_id=team.manager_id,
             key=f"handover:{member.pk}:{now.isoformat()}",
             kind="lead_handover",
-            url="/leads/team/",
+            url=reverse("leads:team"),
             text=ngettext(
                 "%(n)d open lead of %(name)s was handed over.",
                 "%(n)d open leads of %(name)s were handed over.",

@@ -439,14 +439,17 @@ def is_do_not_call(phone_e164: str) -> bool:
     return DoNotCall.objects.filter(phone=phone_e164).exists()
 
 
-def _dnc_error(entry_reason: str) -> ValidationError:
-    return ValidationError(
-        {
-            "phone": [
-                _("This number is on the do-not-call list (%(reason)s).") % {"reason": entry_reason}
-            ]
-        }
-    )
+def _refuse_do_not_call(phone_e164: str) -> None:
+    """Raise a field error on "phone" if the number is on the do-not-call list."""
+    reason = DoNotCall.objects.filter(phone=phone_e164).values_list("reason", flat=True).first()
+    if reason is not None:
+        raise ValidationError(
+            {
+                "phone": [
+                    _("This number is on the do-not-call list (%(reason)s).") % {"reason": reason}
+                ]
+            }
+        )
 
 
 # --- capture ----------------------------------------------------------------------------
@@ -466,6 +469,10 @@ def _user_or_none(user):
 def _check_channel(channel: str, campaign: Campaign | None) -> None:
     if channel not in Channel.values:
         raise ValidationError({"channel": [_("Unknown channel “%(value)s”.") % {"value": channel}]})
+    _check_campaign(campaign)
+
+
+def _check_campaign(campaign: Campaign | None) -> None:
     if campaign is not None and not isinstance(campaign, Campaign):
         raise ValidationError({"campaign": [_("Unknown campaign.")]})
 
@@ -490,9 +497,7 @@ def lead_capture(
     if errors:
         raise ValidationError({field: [message] for field, message in errors.items()})
     phone: Phone = values.pop("phone")
-    dnc_reason = DoNotCall.objects.filter(phone=phone.e164).values_list("reason", flat=True).first()
-    if dnc_reason is not None:
-        raise _dnc_error(dnc_reason)
+    _refuse_do_not_call(phone.e164)
     user = _user_or_none(by)
     source = LeadSource(
         channel=channel,
@@ -555,8 +560,7 @@ def lead_update(*, lead: Lead, by=None, **fields) -> Lead:
     if unknown:
         raise TypeError(f"lead_update cannot change {', '.join(sorted(unknown))}")
     campaign = fields.pop("campaign", lead.campaign)
-    if campaign is not None and not isinstance(campaign, Campaign):
-        raise ValidationError({"campaign": [_("Unknown campaign.")]})
+    _check_campaign(campaign)
     values, errors = lead_fields_clean(fields, require_phone=False)
     if errors:
         raise ValidationError({field: [message] for field, message in errors.items()})
@@ -568,11 +572,7 @@ def lead_update(*, lead: Lead, by=None, **fields) -> Lead:
             raise ValidationError(
                 {"phone": [_("This number already belongs to lead #%(id)d.") % {"id": other.pk}]}
             )
-        dnc_reason = (
-            DoNotCall.objects.filter(phone=phone.e164).values_list("reason", flat=True).first()
-        )
-        if dnc_reason is not None:
-            raise _dnc_error(dnc_reason)
+        _refuse_do_not_call(phone.e164)
         lead.phone, lead.is_mobile = phone.e164, phone.is_mobile
         changed += ["phone", "is_mobile"]
     for field, value in values.items():

@@ -294,7 +294,9 @@ EARLIEST_CALL = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
-def _check_call_start(started_at: dt.datetime) -> None:
+def _check_call_times(started_at: dt.datetime, duration_seconds: int | None) -> None:
+    if duration_seconds is None or duration_seconds < 0:
+        raise ValidationError({"duration_seconds": _("The duration cannot be negative.")})
     if started_at < EARLIEST_CALL:
         raise ValidationError({"started_at": _("A call cannot start before the year 2000.")})
     if started_at > timezone.now() + CLOCK_SKEW:
@@ -310,9 +312,7 @@ def _call_create(
     direction: str = Call.Direction.OUTBOUND,
     recording_url: str = "",
 ) -> Call:
-    if duration_seconds is None or duration_seconds < 0:
-        raise ValidationError({"duration_seconds": _("The duration cannot be negative.")})
-    _check_call_start(started_at)
+    _check_call_times(started_at, duration_seconds)
     extension = Member.objects.filter(user_id=agent.pk).values_list("extension", flat=True)
     extension = extension.first() or ""
     outbound = direction == Call.Direction.OUTBOUND
@@ -379,9 +379,7 @@ def call_record(
     """
     if direction not in Call.Direction.values:
         raise ValidationError({"direction": _("Unknown direction.")})
-    if duration_seconds is None or duration_seconds < 0:
-        raise ValidationError({"duration_seconds": _("The duration cannot be negative.")})
-    _check_call_start(started_at)
+    _check_call_times(started_at, duration_seconds)
     source, external_id, extension = (
         source.strip()[:50],
         external_id.strip()[:100],

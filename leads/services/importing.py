@@ -43,6 +43,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -599,7 +600,7 @@ def _notify_finished(job: ImportJob) -> None:
         key=f"import-finished:{job.pk}",
         text=text,
         kind="import",
-        url=f"/leads/imports/{job.pk}/",
+        url=reverse("leads:import_detail", args=[job.pk]),
     )
 
 
@@ -846,12 +847,13 @@ class _NewLead:
         )
 
 
-def _lead_chunk(run: _Run, rows: list[_Prepared]) -> _Counts:
-    counts = _Counts()
-    texts = run.texts
+def _sort_out(
+    run: _Run, rows: list[_Prepared], counts: _Counts, import_rows: list[tuple]
+) -> list[_Prepared]:
+    """Count the rows an earlier run recorded, reject the unreadable ones (added to
+    `import_rows`); return the rest, to be imported."""
     recorded = _already_recorded(run, rows)
     valid: list[_Prepared] = []
-    import_rows: list[tuple] = []
     for row in rows:
         outcome = recorded.get(row.number)
         if outcome is not None:
@@ -864,6 +866,14 @@ def _lead_chunk(run: _Run, rows: list[_Prepared]) -> _Counts:
             counts.rejected += 1
         else:
             valid.append(row)
+    return valid
+
+
+def _lead_chunk(run: _Run, rows: list[_Prepared]) -> _Counts:
+    counts = _Counts()
+    texts = run.texts
+    import_rows: list[tuple] = []
+    valid = _sort_out(run, rows, counts, import_rows)
     phones = {row.phone.e164 for row in valid}
     dnc = (
         dict(filter_by_phones(DoNotCall.objects, phones).values_list("phone", "reason"))
@@ -991,23 +1001,13 @@ def _dnc_chunk(run: _Run, rows: list[_Prepared]) -> _Counts:
     """Do-not-call rows: new numbers are added and their open leads closed; numbers
     already on the list are duplicates; unreadable numbers are rejected."""
     counts = _Counts()
-    recorded = _already_recorded(run, rows)
     import_rows: list[tuple] = []
-    parsed: list[tuple[int, str, str]] = []
     default_reason = _("Imported list")
     already_listed = _("Already on the do-not-call list.")
-    for row in rows:
-        outcome = recorded.get(row.number)
-        if outcome is not None:
-            if outcome == ImportRow.Outcome.DUPLICATE:
-                counts.duplicates += 1
-            else:
-                counts.rejected += 1
-        elif row.error is not None:
-            import_rows.append(_rejected(run, row.number, *row.error))
-            counts.rejected += 1
-        else:
-            parsed.append((row.number, row.phone.e164, row.reason or default_reason))
+    parsed = [
+        (row.number, row.phone.e164, row.reason or default_reason)
+        for row in _sort_out(run, rows, counts, import_rows)
+    ]
     numbers = {e164 for _n, e164, _r in parsed}
     listed = (
         set(filter_by_phones(DoNotCall.objects, numbers).values_list("phone", flat=True))

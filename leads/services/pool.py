@@ -20,12 +20,13 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.db.models import Count, DateTimeField, F, Q
 from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crm import access
-from crm.models import Member, Notification, Role
+from crm.models import Member, MemberStatus, Notification, Role
 from crm.services import notify
 
 from ..models import OPEN_STATUSES, Assignment, Lead, LeadPolicy, TeamLeadSettings
@@ -74,7 +75,7 @@ def lead_claim(*, lead_id: int, user) -> Lead:
     member = Member.objects.select_for_update().filter(user_id=user.pk).first()
     if (
         member is None
-        or member.status != "active"
+        or member.status != MemberStatus.ACTIVE
         or (member.role == Role.AGENT and not member.takes_leads)
     ):
         raise ValidationError(_("You cannot take leads while you are not active."))
@@ -192,7 +193,7 @@ def lead_return_to_pool(*, lead: Lead, reason: str, by=None) -> Lead:
         user_id=owner_id,
         key=f"lead-returned:{assignment.pk}",
         kind="lead_returned",
-        url=f"/leads/{locked.pk}/",
+        url=reverse("leads:detail", args=[locked.pk]),
         text=_("Lead %(lead)s went back to the pool: %(reason)s")
         % {"lead": locked, "reason": reason},
     )
@@ -275,7 +276,7 @@ def reclaim_stale_leads(*, now: dt.datetime | None = None) -> dict:
             user_id=user_id,
             key=f"reclaim-warning:{user_id}:{stamp}",
             kind="reclaim_warning",
-            url="/leads/",
+            url=reverse("leads:worklist"),
             created_at=now,
             text=ngettext(
                 "%(n)d of your leads goes back to the pool tomorrow unless you follow it up.",
@@ -290,7 +291,7 @@ def reclaim_stale_leads(*, now: dt.datetime | None = None) -> dict:
             user_id=user_id,
             key=f"reclaimed:{user_id}:{stamp}",
             kind="lead_reclaimed",
-            url="/leads/pool/",
+            url=reverse("leads:pool"),
             created_at=now,
             text=ngettext(
                 "%(n)d of your leads was reclaimed to the pool for lack of follow-up.",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import access
-from crm.views import allowed_if, staff_required
+from crm.views import allowed_if, apply_service_errors, staff_required
 
 from ..forms.capture import (
     DoNotCallForm,
@@ -30,19 +30,6 @@ from ..selectors import capture as selectors
 from ..services import capture, importing
 
 PAGE_SIZE = 50
-
-
-def lead_url(pk: int) -> str:
-    """The lead page (leads:detail, owned by the worklist views)."""
-    return f"/leads/{pk}/"
-
-
-def _apply_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _may_import_something(user) -> bool:
@@ -73,7 +60,7 @@ def lead_create(request):
                 by=request.user,
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             lead = result.lead
             if result.created:
@@ -88,7 +75,7 @@ def lead_create(request):
                     % {"id": lead.pk},
                 )
             if access.visible_leads(request.user).filter(pk=lead.pk).exists():
-                return redirect(lead_url(lead.pk))
+                return redirect("leads:detail", pk=lead.pk)
             messages.info(request, _("It will be assigned by the routing rules."))
             return redirect("leads:create")
     return render(request, "leads/capture/lead_form.html", {"form": form})
@@ -128,7 +115,7 @@ def import_create(request):
                 start=False,
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             preview = importing.import_preview(job=job)
             if check or "phone" not in preview.columns.values():
@@ -165,7 +152,7 @@ def import_columns(request, pk: int):
         try:
             importing.import_job_start(job=job, mapping=form.mapping())
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return redirect("leads:import_detail", pk=job.pk)
     columns = [
@@ -180,10 +167,6 @@ def import_columns(request, pk: int):
         "leads/capture/import_columns.html",
         {"job": job, "form": form, "columns": columns},
     )
-
-
-def _cell(row: list[str], index: int) -> str:
-    return row[index] if index < len(row) else ""
 
 
 def _visible_job(request, pk: int) -> ImportJob:
@@ -262,7 +245,7 @@ def dnc_list(request):
                     by=request.user,
                 )
             except ValidationError as error:
-                _apply_service_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(
                     request,

@@ -52,12 +52,6 @@ def _query_without_page(request) -> str:
     return query.urlencode()
 
 
-def _mask_phones(page) -> None:
-    """Lists show `139****0945`; the full number is revealed (and logged) on the lead page."""
-    for lead in page:
-        lead.masked_phone = mask(lead.phone)
-
-
 # --- the team's leads -----------------------------------------------------------------------
 
 
@@ -68,7 +62,6 @@ def team(request):
     form = TeamLeadFilterForm(request.GET or None, user=request.user)
     rows = team_leads(request.user, filters=form.filters() if form.is_bound else {})
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    _mask_phones(page)
     can_manage = access.can_manage_leads(request.user)
     return render(
         request,
@@ -259,7 +252,6 @@ def pool_page(request):
     form = PoolFilterForm(request.GET or None)
     rows = pool_leads(request.user, filters=form.filters() if form.is_bound else {})
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    _mask_phones(page)
     can_claim = access.can_work_leads(request.user)
     return render(
         request,
@@ -305,15 +297,15 @@ def release(request, pk: int):
     form = ReleaseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why you release the lead."))
-        return redirect(f"/leads/{lead.pk}/")
+        return redirect("leads:detail", pk=lead.pk)
     try:
         pool.lead_release(lead=lead, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         for message in _errors(error):
             messages.error(request, message)
-        return redirect(f"/leads/{lead.pk}/")
+        return redirect("leads:detail", pk=lead.pk)
     messages.success(request, _("Lead %(lead)s went back to the pool.") % {"lead": lead})
-    return redirect("/leads/")
+    return redirect("leads:worklist")
 
 
 # --- rules --------------------------------------------------------------------------------

@@ -17,21 +17,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.views import staff_required
+from crm.views import apply_service_errors, staff_required
 from leads.forms.worklist import FollowUpForm, LeadEditForm, WorklistFilterForm
 from leads.models import Lead
 from leads.selectors.leads import lead_for_page, lead_timeline
 from leads.selectors.worklist import worklist_for
 from leads.services import capture, followups
-
-
-def _apply_service_errors(form, error: ValidationError) -> None:
-    """Show a service's refusal next to the field it names (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _is_htmx(request) -> bool:
@@ -89,7 +80,7 @@ def followup_create(request, pk: int):
         try:
             followups.followup_log(lead=lead, agent=request.user, **form.service_kwargs())
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             saved = True
     if saved and not _is_htmx(request):
@@ -125,7 +116,7 @@ def lead_edit(request, pk: int):
         try:
             capture.lead_update(lead=lead, by=request.user, **form.changes())
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Customer details saved."))
             return redirect("leads:detail", pk=lead.pk)
