@@ -14,8 +14,6 @@ from ..models import Channel, Grade, LeadStatus
 
 User = get_user_model()
 
-EXPORT_FORMATS = [("csv", "CSV"), ("xlsx", "Excel")]
-
 
 def _agents_of(user):
     """Agents the user may see and hand leads to (active, not onboarding)."""

@@ -6,25 +6,20 @@ every row comes through `crm.access` (via `leads.selectors`).
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm import access
+from crm import access, exports
 from crm.models import Role
 from crm.views import allowed_if, staff_required
 
 from ..forms.team import (
-    EXPORT_FORMATS,
     PoolFilterForm,
     ReassignForm,
     ReleaseForm,
@@ -37,7 +32,7 @@ from ..selectors.team import agent_loads, team_leads
 from ..services import assignment, pool
 
 PAGE_SIZE = 50
-EXPORT_MAX_ROWS = 50_000
+EXPORT_MAX_ROWS = exports.MAX_ROWS
 
 
 def _errors(error: ValidationError) -> list[str]:
@@ -73,7 +68,7 @@ def team(request):
             "agents": list(agent_loads(request.user)),
             "can_manage": can_manage,
             "reassign_form": ReassignForm(user=request.user) if can_manage else None,
-            "export_formats": EXPORT_FORMATS,
+            "export_formats": exports.FORMATS,
             "export_max_rows": EXPORT_MAX_ROWS,
         },
     )
@@ -182,11 +177,6 @@ def _export_rows(rows, *, reveal_phones: bool):
         ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @allowed_if(access.can_manage_leads)
 @require_GET
 def export(request):
@@ -197,9 +187,7 @@ def export(request):
     """
     form = TeamLeadFilterForm(request.GET or None, user=request.user)
     rows = team_leads(request.user, filters=form.filters() if form.is_bound else {})
-    fmt = request.GET.get("format", "csv")
-    if fmt not in dict(EXPORT_FORMATS):
-        fmt = "csv"
+    fmt = exports.chosen_format(request.GET.get("format"))
     total = rows.count()
     if total > EXPORT_MAX_ROWS:
         messages.error(
@@ -212,34 +200,13 @@ def export(request):
         )
         return redirect(reverse("leads:team") + f"?{_query_without_page(request)}")
     reveal = access.scope_of(request.user).role == Role.ADMIN
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("Leads"))
-        sheet.append(_export_header())
-        for row in _export_rows(rows, reveal_phones=reveal):
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.xlsx"'
-        return response
-    writer = csv.writer(_Echo())
-
-    def stream():
-        # A byte-order mark so Excel opens the UTF-8 (Chinese) text correctly.
-        yield "\ufeff" + writer.writerow(_export_header())
-        for row in _export_rows(rows, reveal_phones=reveal):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
-    return response
+    return exports.export_response(
+        stem="leads",
+        sheet_title=_("Leads"),
+        header=_export_header(),
+        rows=_export_rows(rows, reveal_phones=reveal),
+        fmt=fmt,
+    )
 
 
 # --- the pool -----------------------------------------------------------------------------
