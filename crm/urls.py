@@ -19,6 +19,9 @@ api_urlpatterns = [
     path("auth/token/", apis.ObtainTokenView.as_view(), name="api-token"),
     path("me/", apis.MeView.as_view(), name="api-me"),
     path("", include("leads.api_urls")),
+    path("", include("orders.api_urls")),
+    path("", include("aftersales.api_urls")),
+    path("", include("training.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -27,6 +30,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("org/", include("crm.org_urls")),
     path("leads/", include("leads.urls")),
+    path("orders/", include("orders.urls")),
+    path("service/", include("aftersales.urls")),
+    path("training/", include("training.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path(
