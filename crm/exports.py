@@ -30,6 +30,8 @@ class _Echo:
 
 def export_response(
     *,
+    request,
+    kind: str,
     stem: str,
     sheet_title: str,
     header: Sequence[str],
@@ -37,6 +39,8 @@ def export_response(
     fmt: str,
 ) -> HttpResponse:
     """A download of `header` + `rows` as `<stem>-<local time>.csv|xlsx`.
+
+    `kind` names what is exported ("leads", "orders", ...) for the export rules and log.
 
     CSV is streamed (constant memory); Excel is built in write-only mode. Cells starting
     with = + - @ are prefixed with a quote so a spreadsheet never runs them as formulas.

@@ -201,6 +201,8 @@ def export(request):
         return redirect(reverse("leads:team") + f"?{_query_without_page(request)}")
     reveal = access.scope_of(request.user).role == Role.ADMIN
     return exports.export_response(
+        request=request,
+        kind="leads",
         stem="leads",
         sheet_title=_("Leads"),
         header=_export_header(),
