@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class AftersalesConfig(AppConfig):
     name = "aftersales"
     verbose_name = _("After-sales")
+
+    def ready(self):
+        from orders.signals import order_moved
+
+        from . import receivers, selectors
+
+        order_moved.connect(receivers.on_order_moved, dispatch_uid="aftersales.order_moved")
+        selectors.register_timeline_sources()

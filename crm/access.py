@@ -277,3 +277,97 @@ def can_configure_leads(user) -> bool:
 def can_work_leads(user) -> bool:
     """Claim from the pool and log follow-ups: agents and managers (who also sell)."""
     return scope_of(user).role in (Role.AGENT, Role.TEAM_MANAGER)
+
+
+# --- after-sales: service tickets, revisits, improvement items ---------------------------
+# An agent sees the tickets and revisits assigned to them and those on their customers; a
+# manager their team's (the ticket's team, the order's team for a revisit); a head their
+# subtree's; admins and inspectors all.
+
+
+def visible_tickets(user) -> QuerySet:
+    from aftersales.models import ServiceTicket
+
+    scope = scope_of(user)
+    if scope.sees_all:
+        return ServiceTicket.objects.all()
+    if scope.user_id is None:
+        return ServiceTicket.objects.none()
+    uid = scope.user_id
+    q = Q(assignee_id=uid) | Q(opened_by_id=uid) | Q(lead__owner_id=uid) | scope.team_q("team")
+    return ServiceTicket.objects.filter(q)
+
+
+def visible_revisits(user) -> QuerySet:
+    from aftersales.models import Revisit
+
+    scope = scope_of(user)
+    if scope.sees_all:
+        return Revisit.objects.all()
+    if scope.user_id is None:
+        return Revisit.objects.none()
+    uid = scope.user_id
+    q = Q(assignee_id=uid) | Q(lead__owner_id=uid) | scope.team_q("order__team")
+    return Revisit.objects.filter(q)
+
+
+def visible_improvements(user) -> QuerySet:
+    from aftersales.models import ImprovementItem
+
+    scope = scope_of(user)
+    if scope.sees_all:
+        return ImprovementItem.objects.all()
+    if scope.user_id is None:
+        return ImprovementItem.objects.none()
+    uid = scope.user_id
+    q = Q(owner_id=uid) | Q(created_by_id=uid) | scope.team_q("team")
+    return ImprovementItem.objects.filter(q)
+
+
+def visible_revisit_plans(user) -> QuerySet:
+    """Revisit plans are the center's configuration: every member may read them."""
+    from aftersales.models import RevisitPlan
+
+    if scope_of(user).user_id is None:
+        return RevisitPlan.objects.none()
+    return RevisitPlan.objects.all()
+
+
+def can_work_service(user) -> bool:
+    """Open tickets and record revisits: everyone but inspectors (who only read)."""
+    return scope_of(user).role in (
+        Role.AGENT,
+        Role.TEAM_MANAGER,
+        Role.DEPARTMENT_HEAD,
+        Role.ADMIN,
+    )
+
+
+def can_manage_service(user) -> bool:
+    """See the team's service work, reassign tickets and revisits, own improvements."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def can_configure_service(user) -> bool:
+    """Revisit plans and ticket SLAs are set by administrators."""
+    return scope_of(user).is_admin
+
+
+def can_work_ticket(user, ticket) -> bool:
+    """Move a ticket: its assignee, or a manager, head or admin who sees it."""
+    scope = scope_of(user)
+    if scope.user_id is None or not can_work_service(user):
+        return False
+    if ticket.assignee_id == scope.user_id:
+        return True
+    return can_manage_service(user) and visible_tickets(user).filter(pk=ticket.pk).exists()
+
+
+def can_record_revisit(user, revisit) -> bool:
+    """Record a revisit's outcome: its assignee, or a manager, head or admin who sees it."""
+    scope = scope_of(user)
+    if scope.user_id is None or not can_work_service(user):
+        return False
+    if revisit.assignee_id == scope.user_id:
+        return True
+    return can_manage_service(user) and visible_revisits(user).filter(pk=revisit.pk).exists()

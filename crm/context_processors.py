@@ -45,6 +45,11 @@ def navigation(request):
             (_("Staff"), reverse("org:members")),
             (_("Settings"), reverse("admin:index")),
         ]
+    # After-sales: each role's own (or their scope's) revisits and service tickets.
+    items += [
+        (_("Revisits"), reverse("aftersales:revisit_list")),
+        (_("Service"), reverse("aftersales:ticket_list")),
+    ]
     items.append((_("API"), reverse("api-docs")))
     # One query: up to ten unread, newest first; the badge shows "9+" beyond nine.
     unread = list(

@@ -177,6 +177,10 @@ SPECTACULAR_SETTINGS = {
     # Several models share field names ("kind", "status", "channel") with different choice
     # sets; each gets a stable, meaningful enum name instead of a hash suffix.
     "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "aftersales.models.TicketStatus",
+        "RevisitStatusEnum": "aftersales.models.RevisitStatus",
+        "ImprovementStatusEnum": "aftersales.models.ImprovementItem.Status",
+        "TicketEventKindEnum": "aftersales.models.TicketEvent.Kind",
         "MemberStatusEnum": "crm.models.MemberStatus",
         "DepartmentKindEnum": "crm.models.Department.Kind",
         "SkillKindEnum": "crm.models.Skill.Kind",
@@ -226,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
     "followup-reminders": {
         "task": "leads.tasks.followup_reminders_sweep",
         "schedule": env.int("REMINDER_SWEEP_SECONDS", default=60),
+    },
+    # After-sales: due revisits and tickets to their assignees, overdue ones to managers.
+    "service-reminders": {
+        "task": "aftersales.tasks.service_reminders_sweep",
+        "schedule": env.int("SERVICE_REMINDER_SWEEP_SECONDS", default=5 * 60),
     },
     # Daily headcount per team: the denominator of monthly attrition (turnover).
     "headcount-snapshot": {

@@ -7,6 +7,7 @@ before the leads existed gets them on the next `make run`.
 
 from django.core.management.base import BaseCommand
 
+from aftersales import demo as aftersales_demo
 from crm import demo
 from leads import demo as leads_demo
 
@@ -25,3 +26,8 @@ class Command(BaseCommand):
         else:
             summary = leads_demo.seed()
             self.stdout.write(self.style.SUCCESS(f"Demo leads created: {summary}"))
+        if aftersales_demo.is_seeded():
+            self.stdout.write("Demo after-sales already present.")
+        else:
+            summary = aftersales_demo.seed()
+            self.stdout.write(self.style.SUCCESS(f"Demo after-sales created: {summary}"))

@@ -1,0 +1,108 @@
+"""After-sales in the demo center: due revisits and a few tickets for the demo agents.
+
+Revisits are scheduled through the service from delivered orders: the orders demo's if it
+made some, else a delivered order or two per demo agent created here through the ORM.
+Each of the first agents of every team then has a revisit due today, one overdue and a
+day-30 one later; a few tickets (one overdue, so its manager sees it escalate) round it
+off. Idempotent: the demo tickets mark the seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import Member, MemberStatus, Role
+from leads.models import Lead, LeadStatus
+from orders.models import Order, OrderStatus
+
+from .models import ServiceTicket, TicketPriority, TicketType
+from .services import revisits, tickets
+
+MARK = "演示工单"
+AGENTS_PER_TEAM = 3
+
+
+def is_seeded() -> bool:
+    return ServiceTicket.objects.filter(subject__startswith=MARK).exists()
+
+
+def _demo_agents() -> list[Member]:
+    agents: dict[int, list[Member]] = {}
+    for member in (
+        Member.objects.filter(role=Role.AGENT, status=MemberStatus.ACTIVE, team__isnull=False)
+        .select_related("user", "team")
+        .order_by("user__username")
+    ):
+        agents.setdefault(member.team_id, []).append(member)
+    return [m for members in agents.values() for m in members[:AGENTS_PER_TEAM]]
+
+
+def _delivered_order(member: Member, *, days_ago: int, n: int) -> Order | None:
+    """A delivered order of one of the agent's customers (the orders demo's, else new)."""
+    user = member.user
+    existing = (
+        Order.objects.filter(agent=user, status=OrderStatus.DELIVERED, revisits__isnull=True)
+        .order_by("id")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    lead = (
+        Lead.objects.filter(owner=user)
+        .exclude(orders__isnull=False)
+        .order_by("-status", "id")
+        .first()
+    )
+    if lead is None:
+        return None
+    if lead.status != LeadStatus.WON:
+        Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.WON)
+    delivered_at = timezone.now() - dt.timedelta(days=days_ago, hours=2)
+    amount = Decimal("1980.00") + n * 100
+    return Order.objects.create(
+        number=f"DEMO-AS-{user.username}-{n}",
+        lead=lead,
+        agent=user,
+        team=member.team,
+        status=OrderStatus.DELIVERED,
+        list_total=amount,
+        total=amount,
+        confirmed_at=delivered_at - dt.timedelta(days=5),
+        shipped_at=delivered_at - dt.timedelta(days=2),
+        delivered_at=delivered_at,
+        created_at=delivered_at - dt.timedelta(days=6),
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def seed() -> dict[str, int]:
+    counts = {"orders": 0, "revisits": 0, "tickets": 0}
+    now = timezone.now()
+    for index, member in enumerate(_demo_agents()):
+        # Delivered 3 days ago → day-3 revisit due this morning; 5 days ago → overdue.
+        for n, days_ago in enumerate((3, 5)):
+            order = _delivered_order(member, days_ago=days_ago, n=n)
+            if order is None:
+                continue
+            counts["orders"] += 1
+            counts["revisits"] += len(revisits.revisits_schedule(order=order))
+            if n == 0 and index % AGENTS_PER_TEAM == 0:
+                overdue = index % 2 == 0
+                opened = now - dt.timedelta(days=4 if overdue else 0, hours=1)
+                tickets.ticket_open(
+                    lead=order.lead,
+                    order=order,
+                    type=TicketType.REPAIR if overdue else TicketType.QUESTION,
+                    priority=TicketPriority.HIGH if overdue else TicketPriority.NORMAL,
+                    subject=f"{MARK}：" + ("设备无法开机" if overdue else "咨询使用方法"),
+                    description="客户来电反映问题，需要跟进处理。",
+                    by=member.user,
+                    at=opened,
+                )
+                counts["tickets"] += 1
+    return counts

@@ -1,0 +1,120 @@
+"""Read queries of after-sales, scoped through `crm.access`, with what each page shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from crm import access
+
+from .models import (
+    ACTIVE_TICKET_STATUSES,
+    ImprovementItem,
+    Revisit,
+    RevisitStatus,
+    ServiceTicket,
+    TicketEvent,
+)
+
+# "mine": assigned to me; "team": everything in my scope.
+VIEWS = ("mine", "team")
+
+
+def end_of_today(now: dt.datetime | None = None) -> dt.datetime:
+    zone = timezone.get_default_timezone()
+    day = timezone.localdate(now or timezone.now(), zone) + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), zone)
+
+
+def tickets_for_list(
+    user, *, view: str = "mine", status: str = "", overdue: bool = False
+) -> QuerySet[ServiceTicket]:
+    rows = access.visible_tickets(user)
+    if view != "team":
+        rows = rows.filter(assignee_id=user.pk)
+    if status == "active" or not status:
+        rows = rows.filter(status__in=ACTIVE_TICKET_STATUSES)
+    elif status != "all":
+        rows = rows.filter(status=status)
+    if overdue:
+        rows = rows.filter(status__in=ACTIVE_TICKET_STATUSES, due_at__lt=timezone.now())
+    return rows.select_related("lead", "order", "assignee", "team").order_by("due_at", "id")
+
+
+def ticket_for_page(user) -> QuerySet[ServiceTicket]:
+    return access.visible_tickets(user).select_related(
+        "lead", "order", "assignee", "opened_by", "team", "team__manager"
+    )
+
+
+def ticket_events(ticket: ServiceTicket) -> QuerySet[TicketEvent]:
+    return ticket.events.select_related("by").order_by("-at", "-id")
+
+
+def revisits_for_list(
+    user, *, view: str = "mine", when: str = "due", overdue: bool = False
+) -> QuerySet[Revisit]:
+    """`when`: "due" (scheduled, due by the end of today), "scheduled" (all to do),
+    "done" (recorded: done or not reached), "all"."""
+    rows = access.visible_revisits(user)
+    if view != "team":
+        rows = rows.filter(assignee_id=user.pk)
+    if when == "due":
+        rows = rows.filter(status=RevisitStatus.SCHEDULED, due_at__lt=end_of_today())
+    elif when == "scheduled":
+        rows = rows.filter(status=RevisitStatus.SCHEDULED)
+    elif when == "done":
+        rows = rows.filter(status__in=[RevisitStatus.DONE, RevisitStatus.MISSED])
+    if overdue:
+        rows = rows.filter(status=RevisitStatus.SCHEDULED, due_at__lt=timezone.now())
+    order = ("-done_at", "-id") if when == "done" else ("due_at", "id")
+    return rows.select_related("lead", "order", "assignee", "plan", "ticket").order_by(*order)
+
+
+def revisit_for_page(user) -> QuerySet[Revisit]:
+    return access.visible_revisits(user).select_related(
+        "lead", "order", "assignee", "plan", "done_by", "ticket"
+    )
+
+
+def improvements_for_list(user, *, status: str = "") -> QuerySet[ImprovementItem]:
+    rows = access.visible_improvements(user)
+    if status == "open" or not status:
+        rows = rows.filter(
+            status__in=[ImprovementItem.Status.OPEN, ImprovementItem.Status.IN_PROGRESS]
+        )
+    elif status != "all":
+        rows = rows.filter(status=status)
+    return rows.select_related("lead", "team", "owner", "revisit", "revisit__order").order_by(
+        "-created_at", "-id"
+    )
+
+
+def due_panel(user, *, limit: int = 10) -> dict:
+    """What the worklist's "Revisits and tickets due" panel shows: mine, due by tonight."""
+    revisits = list(revisits_for_list(user, view="mine", when="due")[:limit])
+    tickets = list(tickets_for_list(user, view="mine")[:limit])
+    return {"revisits": revisits, "tickets": tickets, "now": timezone.now()}
+
+
+def register_timeline_sources() -> None:
+    """Revisits and tickets on the lead page's timeline (one query per kind)."""
+    from leads.selectors.leads import TimelineEntry, timeline_source
+
+    @timeline_source("revisit")
+    def _revisits(lead):
+        rows = (
+            lead.revisits.exclude(status=RevisitStatus.CANCELLED)
+            .select_related("assignee", "done_by", "order", "plan", "ticket")
+            .order_by("-due_at", "-id")
+        )
+        return (TimelineEntry(row.done_at or row.due_at, "revisit", row) for row in rows)
+
+    @timeline_source("ticket")
+    def _tickets(lead):
+        rows = lead.service_tickets.select_related("assignee", "opened_by", "order").order_by(
+            "-opened_at", "-id"
+        )
+        return (TimelineEntry(row.opened_at, "ticket", row) for row in rows)
