@@ -371,3 +371,115 @@ def can_record_revisit(user, revisit) -> bool:
     if revisit.assignee_id == scope.user_id:
         return True
     return can_manage_service(user) and visible_revisits(user).filter(pk=revisit.pk).exists()
+
+
+# --- training (courses, enrollments, promotions, scripts, cases) -------------------------
+# Courses, call scripts, promotion levels and the case library are readable by all staff;
+# enrollments, the training history and promotion proposals follow the member they are
+# about (own / team / subtree / all).
+
+
+def _staff_or_none(user, queryset: QuerySet) -> QuerySet:
+    return queryset if scope_of(user).user_id is not None else queryset.none()
+
+
+def visible_courses(user) -> QuerySet:
+    """Every staff member sees the active courses; administrators the retired ones too."""
+    from training.models import Course
+
+    scope = scope_of(user)
+    if scope.is_admin:
+        return Course.objects.all()
+    return _staff_or_none(user, Course.objects.filter(active=True))
+
+
+def visible_training_sessions(user) -> QuerySet:
+    from training.models import Session
+
+    return Session.objects.filter(course__in=visible_courses(user))
+
+
+def visible_materials(user) -> QuerySet:
+    from training.models import Material
+
+    return Material.objects.filter(course__in=visible_courses(user))
+
+
+def visible_enrollments(user) -> QuerySet:
+    from training.models import Enrollment
+
+    return restrict(Enrollment.objects.all(), user, owner="member__user", owner_team="member__team")
+
+
+def visible_training_events(user) -> QuerySet:
+    from training.models import TrainingEvent
+
+    return restrict(
+        TrainingEvent.objects.all(), user, owner="member__user", owner_team="member__team"
+    )
+
+
+def visible_promotion_levels(user) -> QuerySet:
+    from training.models import PromotionLevel
+
+    return _staff_or_none(user, PromotionLevel.objects.all())
+
+
+def visible_promotion_proposals(user) -> QuerySet:
+    from training.models import PromotionProposal
+
+    return restrict(
+        PromotionProposal.objects.all(), user, owner="member__user", owner_team="member__team"
+    )
+
+
+def visible_call_scripts(user) -> QuerySet:
+    from training.models import CallScript
+
+    return _staff_or_none(user, CallScript.objects.all())
+
+
+def visible_cases(user) -> QuerySet:
+    from training.models import Case
+
+    return _staff_or_none(user, Case.objects.all())
+
+
+def visible_case_comments(user) -> QuerySet:
+    from training.models import CaseComment
+
+    return _staff_or_none(user, CaseComment.objects.all())
+
+
+def can_configure_training(user) -> bool:
+    """Courses, sessions, materials, promotion levels and call scripts: administrators."""
+    return scope_of(user).is_admin
+
+
+def can_manage_training(user) -> bool:
+    """Enroll agents (a manager their own team's) and record results: managers and admins."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.ADMIN)
+
+
+def can_see_team_training(user) -> bool:
+    return scope_of(user).role in (
+        Role.TEAM_MANAGER,
+        Role.DEPARTMENT_HEAD,
+        Role.ADMIN,
+        Role.INSPECTOR,
+    )
+
+
+def can_propose_promotion(user) -> bool:
+    """A manager proposes promotions for their team (admins may too)."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.ADMIN)
+
+
+def can_approve_promotion(user) -> bool:
+    """Heads approve promotions in their subtree; admins anywhere."""
+    return scope_of(user).role in (Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def can_feature_case(user) -> bool:
+    """Managers feature a case for their team; heads and admins for teams they see."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)

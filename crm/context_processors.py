@@ -50,6 +50,12 @@ def navigation(request):
         (_("Revisits"), reverse("aftersales:revisit_list")),
         (_("Service"), reverse("aftersales:ticket_list")),
     ]
+    # Training: agents their own plan; managers, heads, inspectors and admins the team's
+    # (the training pages link to the catalog, promotions, call scripts and case library).
+    if access.can_see_team_training(user):
+        items.append((_("Training"), reverse("training:team")))
+    else:
+        items.append((_("Training"), reverse("training:mine")))
     items.append((_("API"), reverse("api-docs")))
     # One query: up to ten unread, newest first; the badge shows "9+" beyond nine.
     unread = list(

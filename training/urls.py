@@ -1,6 +1,6 @@
 """Pages of the training app (included at /training/ by crm.urls)."""
 
-from django.urls import path  # noqa: F401
+from .views import courses, library
 
 app_name = "training"
-urlpatterns: list = []
+urlpatterns = [*courses.urlpatterns, *library.urlpatterns]

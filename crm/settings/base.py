@@ -138,6 +138,10 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Course materials (stored under MEDIA_ROOT/training/, served only to signed-in staff).
+TRAINING_MATERIAL_MAX_BYTES = env.int("TRAINING_MATERIAL_MAX_BYTES", default=50 * 1024 * 1024)
+# Managers hear of agents still onboarding this many days after they were hired.
+TRAINING_ONBOARDING_ALERT_DAYS = env.int("TRAINING_ONBOARDING_ALERT_DAYS", default=14)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -193,6 +197,11 @@ SPECTACULAR_SETTINGS = {
         "ImportJobStatusEnum": "leads.models.ImportJob.Status",
         "ImportJobKindEnum": "leads.models.ImportJob.Kind",
         "DoNotCallSourceEnum": "leads.models.DoNotCall.Source",
+        "CourseKindEnum": "training.models.CourseKind",
+        "EnrollmentStatusEnum": "training.models.EnrollmentStatus",
+        "PromotionProposalStatusEnum": "training.models.ProposalStatus",
+        "ScriptStageEnum": "training.models.ScriptStage",
+        "CaseOutcomeEnum": "training.models.CaseOutcome",
     },
 }
 
@@ -240,6 +249,11 @@ CELERY_BEAT_SCHEDULE = {
     "headcount-snapshot": {
         "task": "crm.tasks.headcount_snapshot_take",
         "schedule": env.int("HEADCOUNT_SNAPSHOT_SECONDS", default=3600),
+    },
+    # Training: sessions in the next 24 h, certificates expiring, new hires still onboarding.
+    "training-reminders": {
+        "task": "training.tasks.training_reminders_sweep",
+        "schedule": env.int("TRAINING_REMINDER_SWEEP_SECONDS", default=3600),
     },
 }
 

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from aftersales import demo as aftersales_demo
 from crm import demo
 from leads import demo as leads_demo
+from training import demo as training_demo
 
 
 class Command(BaseCommand):
@@ -31,3 +32,8 @@ class Command(BaseCommand):
         else:
             summary = aftersales_demo.seed()
             self.stdout.write(self.style.SUCCESS(f"Demo after-sales created: {summary}"))
+        if training_demo.is_seeded():
+            self.stdout.write("Demo training already present.")
+        else:
+            summary = training_demo.seed()
+            self.stdout.write(self.style.SUCCESS(f"Demo training created: {summary}"))

@@ -1,0 +1,303 @@
+"""Promotion proposals, call scripts (also beside the lead) and the case library."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crm import access
+from crm.views import allowed_if, apply_service_errors, staff_required
+
+from .. import selectors, services
+from ..forms import CaseFilterForm, CaseForm, CommentForm, DecisionForm, FeatureForm, ProposalForm
+from ..models import CaseTag, ProposalStatus
+
+PAGE_SIZE = 30
+
+
+def _error_messages(request, error: ValidationError) -> None:
+    for messages_ in (
+        error.message_dict.values() if hasattr(error, "error_dict") else [error.messages]
+    ):
+        for message in messages_:
+            messages.error(request, message)
+
+
+# --- promotions ---------------------------------------------------------------------------
+
+
+@allowed_if(access.can_see_team_training)
+@require_GET
+def proposals(request):
+    status = request.GET.get("status", "")
+    if status not in ProposalStatus.values:
+        status = ""
+    page = Paginator(selectors.proposals_for(request.user, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "training/proposals.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": ProposalStatus.choices,
+            "can_approve": access.can_approve_promotion(request.user),
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+@allowed_if(access.can_propose_promotion)
+@require_http_methods(["GET", "POST"])
+def propose(request):
+    form = ProposalForm(request.POST or None, user=request.user, initial=request.GET.dict())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.promotion_propose(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Promotion proposed; a head decides."))
+            return redirect("training:proposals")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "training/propose.html", {"form": form}, status=status)
+
+
+@allowed_if(access.can_approve_promotion)
+@require_POST
+def decide(request, pk: int, decision: str):
+    proposal = get_object_or_404(access.visible_promotion_proposals(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    note = form.cleaned_data.get("note", "")
+    try:
+        if decision == "approve":
+            services.promotion_approve(proposal=proposal, note=note, by=request.user)
+            messages.success(request, _("Promotion approved."))
+        else:
+            services.promotion_reject(proposal=proposal, note=note, by=request.user)
+            messages.success(request, _("Promotion rejected."))
+    except ValidationError as error:
+        _error_messages(request, error)
+    return redirect("training:proposals")
+
+
+# --- call scripts -------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def scripts(request):
+    product = request.GET.get("product")
+    return render(
+        request,
+        "training/scripts.html",
+        {
+            "scripts": selectors.scripts_list(
+                request.user, product=product, active_only=request.GET.get("all") != "1"
+            ),
+            "product": product,
+            "products": sorted(
+                set(access.visible_call_scripts(request.user).values_list("product", flat=True))
+            ),
+            "can_configure": access.can_configure_training(request.user),
+        },
+    )
+
+
+@staff_required
+@require_GET
+def script_detail(request, pk: int):
+    script = get_object_or_404(
+        access.visible_call_scripts(request.user).select_related("published_by"), pk=pk
+    )
+    versions = access.visible_call_scripts(request.user).filter(
+        product=script.product, stage=script.stage
+    )
+    return render(request, "training/script_detail.html", {"script": script, "versions": versions})
+
+
+@allowed_if(access.can_configure_training)
+@require_http_methods(["GET", "POST"])
+def script_publish(request):
+    from ..forms import ScriptForm
+
+    initial = {}
+    base = request.GET.get("from")
+    if base and base.isdigit():
+        source = access.visible_call_scripts(request.user).filter(pk=int(base)).first()
+        if source:
+            initial = {
+                "product": source.product,
+                "stage": source.stage,
+                "title": source.title,
+                "body": source.body,
+            }
+    form = ScriptForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            script = services.script_publish(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Version %(n)s published.") % {"n": script.version})
+            return redirect("training:script", script.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "training/script_form.html", {"form": form}, status=status)
+
+
+@staff_required
+@require_GET
+def scripts_for_lead(request, lead_pk: int):
+    """The htmx partial beside a lead: the active scripts of its product, by stage."""
+    lead = get_object_or_404(access.visible_leads(request.user).only("pk", "product"), pk=lead_pk)
+    return render(
+        request,
+        "training/partials/lead_scripts.html",
+        {"lead": lead, "groups": selectors.scripts_for_lead(request.user, lead)},
+    )
+
+
+# --- the case library ---------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def cases(request):
+    form = CaseFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = selectors.cases_search(
+        request.user,
+        q=filters.get("q", ""),
+        tag=filters.get("tag", ""),
+        outcome=filters.get("outcome", ""),
+        featured=filters.get("featured", False),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "training/cases.html",
+        {
+            "form": form,
+            "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+            "query": query.urlencode(),
+            "tags": CaseTag.objects.order_by("name")[:50],
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def case_write(request):
+    form = CaseForm(request.POST or None, initial=request.GET.dict())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        lead = None
+        if data.get("lead"):
+            lead = access.visible_leads(request.user).filter(pk=data["lead"]).first()
+            if lead is None:
+                form.add_error("lead", _("You cannot link a lead you do not see."))
+        if not form.errors:
+            try:
+                case = services.case_write(
+                    by=request.user,
+                    title=data["title"],
+                    outcome=data["outcome"],
+                    body=data["body"],
+                    lessons=data["lessons"],
+                    tags=services.parse_tags(data["tags"]),
+                    lead=lead,
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Case shared."))
+                return redirect("training:case", case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "training/case_form.html", {"form": form}, status=status)
+
+
+@staff_required
+@require_GET
+def case_detail(request, pk: int):
+    case = selectors.case_detail(request.user, pk)
+    can_feature = access.can_feature_case(request.user)
+    lead_visible = (
+        case.lead_id is not None
+        and access.visible_leads(request.user).filter(pk=case.lead_id).exists()
+    )
+    return render(
+        request,
+        "training/case_detail.html",
+        {
+            "case": case,
+            "comment_form": CommentForm(),
+            "feature_form": FeatureForm(
+                user=request.user, initial={"team": case.featured_for_team_id}
+            )
+            if can_feature
+            else None,
+            "lead_visible": lead_visible,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def case_comment(request, pk: int):
+    case = get_object_or_404(access.visible_cases(request.user), pk=pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_comment(case=case, body=form.cleaned_data["body"], by=request.user)
+        except ValidationError as error:
+            _error_messages(request, error)
+    else:
+        messages.error(request, _("The comment is empty."))
+    return redirect("training:case", case.pk)
+
+
+@allowed_if(access.can_feature_case)
+@require_POST
+def case_feature(request, pk: int):
+    case = get_object_or_404(access.visible_cases(request.user), pk=pk)
+    form = FeatureForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.case_feature(case=case, team=form.cleaned_data.get("team"), by=request.user)
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("Choose one of your teams."))
+    return redirect("training:case", case.pk)
+
+
+urlpatterns = [
+    path("promotions/", proposals, name="proposals"),
+    path("promotions/propose/", propose, name="propose"),
+    path(
+        "promotions/<int:pk>/approve/",
+        decide,
+        {"decision": "approve"},
+        name="proposal_approve",
+    ),
+    path("promotions/<int:pk>/reject/", decide, {"decision": "reject"}, name="proposal_reject"),
+    path("scripts/", scripts, name="scripts"),
+    path("scripts/new/", script_publish, name="script_publish"),
+    path("scripts/<int:pk>/", script_detail, name="script"),
+    path("scripts/for-lead/<int:lead_pk>/", scripts_for_lead, name="lead_scripts"),
+    path("cases/", cases, name="cases"),
+    path("cases/new/", case_write, name="case_new"),
+    path("cases/<int:pk>/", case_detail, name="case"),
+    path("cases/<int:pk>/comments/", case_comment, name="case_comment"),
+    path("cases/<int:pk>/feature/", case_feature, name="case_feature"),
+]
