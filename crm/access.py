@@ -373,6 +373,63 @@ def can_record_revisit(user, revisit) -> bool:
     return can_manage_service(user) and visible_revisits(user).filter(pk=revisit.pk).exists()
 
 
+# --- orders -------------------------------------------------------------------------------
+# An order counts for the team it was sold in (`Order.team`, the agent's team at the time),
+# so a manager sees the orders sold in their teams: `agent = me OR team IN (...)`, which the
+# (agent, -created_at) and (team, -created_at) indexes answer without joining members.
+
+
+def visible_orders(user) -> QuerySet:
+    """Orders: an agent their own; a manager their teams'; a head their subtree's;
+    admins and inspectors all."""
+    from orders.models import Order
+
+    return restrict(Order.objects.all(), user, owner="agent", owner_team="team")
+
+
+def visible_order_events(user) -> QuerySet:
+    from orders.models import OrderEvent
+
+    return restrict(
+        OrderEvent.objects.all(), user, owner="order__agent", owner_team="order__team"
+    )
+
+
+def visible_sales_entries(user) -> QuerySet:
+    from orders.models import SalesEntry
+
+    return restrict(SalesEntry.objects.all(), user, owner="agent", owner_team="team")
+
+
+def visible_products(user) -> QuerySet:
+    """The catalog is read by all staff (inactive products too, for old orders)."""
+    from orders.models import Product
+
+    if scope_of(user).user_id is None:
+        return Product.objects.none()
+    return Product.objects.all()
+
+
+def can_take_orders(user) -> bool:
+    """Turn a lead into an order: those who work leads (agents and managers)."""
+    return scope_of(user).role in (Role.AGENT, Role.TEAM_MANAGER)
+
+
+def can_manage_orders(user) -> bool:
+    """Step in on any order in scope (move it, export the list): managers, heads, admins."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def can_approve_discounts(user) -> bool:
+    """Approve or reject a discount beyond the seller's limit (on orders in scope)."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def can_manage_catalog(user) -> bool:
+    """Products and discount limits are kept by administrators."""
+    return scope_of(user).is_admin
+
+
 # --- training (courses, enrollments, promotions, scripts, cases) -------------------------
 # Courses, call scripts, promotion levels and the case library are readable by all staff;
 # enrollments, the training history and promotion proposals follow the member they are

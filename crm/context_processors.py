@@ -17,20 +17,24 @@ def navigation(request):
     pool = (_("Public pool"), reverse("leads:pool"))
     team_leads = (_("Team leads"), reverse("leads:team"))
     imports = (_("Imports"), reverse("leads:import_list"))
+    my_orders = (_("My orders"), reverse("orders:mine"))
+    team_orders = (_("Team orders"), reverse("orders:team"))
     if scope.role == Role.AGENT:
         # Agents import their own lists too; the leads are theirs (leads.services.importing).
-        items += [worklist, pool, imports, (_("My team"), reverse("org:tree"))]
+        items += [worklist, pool, my_orders, imports, (_("My team"), reverse("org:tree"))]
     elif scope.role == Role.TEAM_MANAGER:
         items += [
             worklist,
             team_leads,
             pool,
+            my_orders,
+            team_orders,
             imports,
             (_("My team"), reverse("org:tree")),
             (_("Team members"), reverse("org:members")),
         ]
     elif scope.role in (Role.DEPARTMENT_HEAD, Role.INSPECTOR):
-        items += [team_leads, pool]
+        items += [team_leads, pool, team_orders]
         if scope.role == Role.DEPARTMENT_HEAD:
             items.append(imports)
         items += [(_("Organization"), reverse("org:tree")), (_("Staff"), reverse("org:members"))]
@@ -38,6 +42,8 @@ def navigation(request):
         items += [
             team_leads,
             pool,
+            team_orders,
+            (_("Products"), reverse("admin:orders_product_changelist")),
             imports,
             (_("Do-not-call"), reverse("leads:dnc_list")),
             (_("Assignment rules"), reverse("leads:assignment_rules")),

@@ -259,6 +259,17 @@ class Order(models.Model):
             and self.expected_delivery_on < today
         )
 
+    def recompute_totals(self, lines=None) -> None:
+        """The one place totals are computed: list total, discount and total of the lines.
+
+        `lines` are the order's lines (saved or about to be); by default they are read.
+        Sets the fields; the caller saves them.
+        """
+        lines = list(self.lines.all()) if lines is None else list(lines)
+        self.list_total = sum((line.list_amount for line in lines), ZERO)
+        self.discount_total = sum((line.discount for line in lines), ZERO)
+        self.total = self.list_total - self.discount_total
+
     @property
     def discount_percent(self) -> Decimal:
         if not self.list_total:

@@ -1,6 +1,5 @@
 """Pages of the orders app (included at /orders/ by crm.urls)."""
 
-from django.urls import path  # noqa: F401
+from .views import urlpatterns as urlpatterns
 
 app_name = "orders"
-urlpatterns: list = []

@@ -284,6 +284,35 @@ def _reminders_mark_handled(*, lead_id: int, user_ids: set) -> None:
     ).update(read_at=timezone.now())
 
 
+@transaction.atomic
+def lead_mark_won(*, lead: Lead, by, reason: str = "") -> Lead:
+    """The customer bought (an order was taken): an open lead becomes won.
+
+    A lead already won stays as it is (a second order); a lost or invalid one is refused.
+    """
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    if locked.status == LeadStatus.WON:
+        return locked
+    if LeadStatus.WON not in STATUS_MOVES.get(locked.status, ()):
+        raise ValidationError(
+            {
+                "lead": _("This lead is closed (%(status)s).")
+                % {"status": locked.get_status_display()}
+            }
+        )
+    locked.status = LeadStatus.WON
+    locked.closed_reason = (reason or str(LeadStatus.WON.label))[:200]
+    locked.next_followup_at = None
+    locked.save(update_fields=["status", "closed_reason", "next_followup_at", "updated_at"])
+    _reminders_mark_handled(lead_id=locked.pk, user_ids={getattr(by, "pk", None), locked.owner_id})
+    lead.status, lead.closed_reason, lead.next_followup_at = (
+        locked.status,
+        locked.closed_reason,
+        None,
+    )
+    return locked
+
+
 # --- calls --------------------------------------------------------------------------------
 
 # No call is older than this: an earlier start is a wrong date (a year typed as 0371, a

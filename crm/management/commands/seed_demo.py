@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from aftersales import demo as aftersales_demo
 from crm import demo
 from leads import demo as leads_demo
+from orders import demo as orders_demo
 from training import demo as training_demo
 
 
@@ -27,6 +28,12 @@ class Command(BaseCommand):
         else:
             summary = leads_demo.seed()
             self.stdout.write(self.style.SUCCESS(f"Demo leads created: {summary}"))
+        if orders_demo.is_seeded():
+            orders_demo.catalog_seed()
+            self.stdout.write("Demo orders already present.")
+        else:
+            summary = orders_demo.seed()
+            self.stdout.write(self.style.SUCCESS(f"Demo orders created: {summary}"))
         if aftersales_demo.is_seeded():
             self.stdout.write("Demo after-sales already present.")
         else:

@@ -1,0 +1,171 @@
+"""The orders of the demo center that `make run` seeds: a catalog, discount limits per role,
+and a few dozen orders in every state, taken by demo agents from their won leads.
+
+Orders go through `orders.services` like real ones (events, sales ledger, approvals, the
+`order_moved` signal), so what the pages show is what the product would have recorded.
+agent01 always has one delivered order, one waiting for a discount approval and one whose
+delivery is overdue (its expected date set in the past after the fact: the service only
+accepts future dates). Idempotent: the catalog and limits are upserted; orders are added
+only when there are none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import Member, Role
+from leads.models import OPEN_STATUSES, Lead, LeadStatus
+
+from . import services
+from .models import DiscountLimit, Order, PaymentTerms, Product
+
+CATALOG = [
+    # sku, name, kind, category, list price
+    ("BB-100M", "企业宽带 100M 包年", Product.Kind.SERVICE, "企业宽带", "3600.00"),
+    ("BB-1000M", "企业宽带 千兆专线 包年", Product.Kind.SERVICE, "企业宽带", "19800.00"),
+    ("CLOUD-S", "云服务器 标准型 2核4G 年付", Product.Kind.SERVICE, "云服务器", "1580.00"),
+    ("CLOUD-L", "云服务器 高性能 8核32G 年付", Product.Kind.SERVICE, "云服务器", "8600.00"),
+    ("TAX-M", "财税代账 小规模纳税人 包年", Product.Kind.SERVICE, "财税代账", "2400.00"),
+    ("TAX-G", "财税代账 一般纳税人 包年", Product.Kind.SERVICE, "财税代账", "4800.00"),
+    ("TM-REG", "商标注册 单类", Product.Kind.SERVICE, "商标注册", "980.00"),
+    ("ROUTER-E", "企业级路由器", Product.Kind.PRODUCT, "企业宽带", "1299.00"),
+]
+LIMITS = {
+    Role.AGENT: Decimal("5"),
+    Role.TEAM_MANAGER: Decimal("15"),
+    Role.DEPARTMENT_HEAD: Decimal("30"),
+    Role.ADMIN: Decimal("100"),
+}
+ORDERS = 40
+
+
+def is_seeded() -> bool:
+    return Order.objects.exists()
+
+
+@transaction.atomic
+def catalog_seed() -> int:
+    for sku, name, kind, category, price in CATALOG:
+        Product.objects.update_or_create(
+            sku=sku,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "category": category,
+                "list_price": Decimal(price),
+            },
+        )
+    for role, percent in LIMITS.items():
+        DiscountLimit.objects.get_or_create(role=role, defaults={"max_percent": percent})
+    return len(CATALOG)
+
+
+def _leads_for(agent) -> list[Lead]:
+    """The agent's won leads first, then open ones (an order makes them won)."""
+    won = list(Lead.objects.filter(owner=agent, status=LeadStatus.WON).order_by("pk")[:6])
+    if len(won) < 6:
+        won += list(
+            Lead.objects.filter(owner=agent, status__in=OPEN_STATUSES).order_by("-score", "pk")[
+                : 6 - len(won)
+            ]
+        )
+    return won
+
+
+def _lines(rng: random.Random, products: list[Product], *, discount_percent: int = 0):
+    chosen = rng.sample(products, k=rng.choice([1, 1, 2]))
+    lines = []
+    for product in chosen:
+        quantity = rng.choice([1, 1, 1, 2, 3])
+        amount = product.list_price * quantity
+        discount = (amount * discount_percent / 100).quantize(Decimal("0.01"))
+        lines.append({"product": product, "quantity": quantity, "discount": discount})
+    return lines
+
+
+# Where each order ends up, by the moves it takes after being taken.
+_PATHS = {
+    "draft": [],
+    "confirmed": ["confirm"],
+    "processing": ["confirm", "process"],
+    "shipped": ["confirm", "process", "ship"],
+    "delivered": ["confirm", "process", "ship", "deliver"],
+    "completed": ["confirm", "process", "ship", "deliver", "complete"],
+    "cancelled": ["confirm", "cancel"],
+    "refunded": ["confirm", "process", "ship", "deliver", "refund"],
+}
+_MIX = ["delivered", "completed", "shipped", "processing", "confirmed", "draft", "cancelled"]
+
+
+def _walk(order: Order, agent, steps: list[str]) -> None:
+    for step in steps:
+        if step == "confirm":
+            services.order_confirm(order=order, by=agent, reason="客户电话确认")
+        elif step == "process":
+            services.order_start_processing(order=order, by=agent, paid=True, reason="已审核")
+        elif step == "ship":
+            services.order_ship(
+                order=order, by=agent, tracking_number=f"SF{order.pk:010d}", reason="顺丰发货"
+            )
+        elif step == "deliver":
+            services.order_deliver(order=order, by=agent, reason="客户已签收")
+        elif step == "complete":
+            services.order_complete(order=order, by=agent)
+        elif step == "cancel":
+            services.order_cancel(order=order, by=agent, reason="客户预算调整, 暂不购买")
+        elif step == "refund":
+            services.order_refund(order=order, by=agent, reason="客户退货: 与需求不符")
+
+
+@transaction.atomic
+def seed(*, seed: int = 2026) -> dict[str, int]:
+    catalog_seed()
+    if is_seeded():
+        return {"products": len(CATALOG), "orders": 0}
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    products = list(Product.objects.filter(is_active=True).order_by("sku"))
+    agents = [
+        member.user
+        for member in Member.objects.filter(role=Role.AGENT, team__isnull=False)
+        .select_related("user")
+        .order_by("employee_no")[:12]
+        if member.user.is_active
+    ]
+    made = 0
+    for index, agent in enumerate(agents):
+        leads = _leads_for(agent)
+        plans = (
+            ["delivered", "pending", "overdue", "completed", "refunded"]
+            if index == 0
+            else [_MIX[(index + n) % len(_MIX)] for n in range(3)]
+        )
+        for plan, lead in zip(plans, leads, strict=False):
+            if made >= ORDERS:
+                break
+            discount = 10 if plan == "pending" else rng.choice([0, 0, 2, 4])
+            order = services.order_create_from_lead(
+                lead=lead,
+                by=agent,
+                lines=_lines(rng, products, discount_percent=discount),
+                payment_terms=rng.choice([PaymentTerms.PREPAID, PaymentTerms.NET_30]),
+                delivery_address=f"{lead.region or '上海'}市 示范路 {rng.randint(1, 999)} 号",
+                expected_delivery_on=today + dt.timedelta(days=rng.randint(3, 14)),
+                notes="演示订单",
+            )
+            made += 1
+            if plan == "pending":
+                continue
+            if plan == "overdue":
+                _walk(order, agent, _PATHS["processing"])
+                Order.objects.filter(pk=order.pk).update(
+                    expected_delivery_on=today - dt.timedelta(days=2)
+                )
+                continue
+            _walk(order, agent, _PATHS[plan])
+    return {"products": len(CATALOG), "orders": made}

@@ -1,0 +1,170 @@
+"""Read queries of the orders app, scoped through `crm.access`.
+
+Lists read one page with a fixed number of queries, newest first, on the
+(agent, -created_at, -id) and (team, -created_at, -id) indexes, and never count the whole
+table: a page reads `size + 1` rows to know whether there is a next one (`page_of`).
+The delivery-overdue flag is computed by the database (`delivery_overdue`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Case, Q, QuerySet, Sum, Value, When
+from django.utils import timezone
+
+from crm import access
+
+from .models import UNDELIVERED_STATUSES, Approval, Order, OrderStatus
+
+PAGE_SIZE = 50
+
+
+def overdue_q(today: dt.date | None = None) -> Q:
+    today = today or timezone.localdate()
+    return Q(status__in=UNDELIVERED_STATUSES, expected_delivery_on__lt=today)
+
+
+def with_overdue(queryset: QuerySet[Order], today: dt.date | None = None) -> QuerySet[Order]:
+    """Annotate `delivery_overdue`: an expected delivery date passed and not delivered."""
+    return queryset.annotate(
+        delivery_overdue=Case(
+            When(overdue_q(today), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def _for_list(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    return with_overdue(
+        queryset.select_related("lead", "agent", "team").order_by("-created_at", "-id")
+    )
+
+
+def orders_filter(queryset: QuerySet[Order], filters: dict) -> QuerySet[Order]:
+    """Narrow a scoped list: status, agent, team, approval, created between, overdue,
+    order number. Filters only narrow; they cannot widen the scope."""
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("agent"):
+        queryset = queryset.filter(agent=filters["agent"])
+    if filters.get("team"):
+        queryset = queryset.filter(team=filters["team"])
+    if filters.get("approval"):
+        queryset = queryset.filter(approval=filters["approval"])
+    if filters.get("created_from"):
+        start = dt.datetime.combine(filters["created_from"], dt.time.min)
+        queryset = queryset.filter(created_at__gte=timezone.make_aware(start))
+    if filters.get("created_to"):
+        end = dt.datetime.combine(filters["created_to"] + dt.timedelta(days=1), dt.time.min)
+        queryset = queryset.filter(created_at__lt=timezone.make_aware(end))
+    if filters.get("overdue"):
+        queryset = queryset.filter(overdue_q())
+    if filters.get("q"):
+        queryset = queryset.filter(number__istartswith=filters["q"].strip())
+    return queryset
+
+
+def my_orders(user, *, filters: dict | None = None) -> QuerySet[Order]:
+    """The orders the user sold (an agent's, or a manager's own)."""
+    rows = access.visible_orders(user).filter(agent_id=access.scope_of(user).user_id)
+    return _for_list(orders_filter(rows, filters or {}))
+
+
+def team_orders(user, *, filters: dict | None = None) -> QuerySet[Order]:
+    """Every order in the user's scope (the team's for a manager, the subtree's for a head)."""
+    return _for_list(orders_filter(access.visible_orders(user), filters or {}))
+
+
+def approvals_waiting(user) -> QuerySet[Order]:
+    """Drafts in scope waiting for a discount approval that someone else sold."""
+    return _for_list(
+        access.visible_orders(user)
+        .filter(approval=Approval.PENDING, status=OrderStatus.DRAFT)
+        .exclude(agent_id=access.scope_of(user).user_id)
+    )
+
+
+def order_for_page(user) -> QuerySet[Order]:
+    """Orders the user may open, with the lead, people, lines and events a page shows."""
+    return with_overdue(
+        access.visible_orders(user)
+        .select_related("lead", "agent", "team", "approved_by", "created_by")
+        .prefetch_related("lines__product", "events__by")
+    )
+
+
+def orders_of_lead(lead) -> QuerySet[Order]:
+    """A lead's orders (for its timeline: whoever opens the lead sees its history)."""
+    return lead.orders.select_related("agent").order_by("-created_at", "-id")
+
+
+@dataclass
+class Page:
+    """One page of a list read without counting: `size + 1` rows tell if there is more."""
+
+    rows: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def page_of(queryset: QuerySet, number, size: int = PAGE_SIZE) -> Page:
+    try:
+        number = max(1, min(int(number or 1), 10_000))
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * size
+    rows = list(queryset[offset : offset + size + 1])
+    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
+
+
+# --- sales figures (the KPI issue reads these) ------------------------------------------
+
+
+def _sales(user, start: dt.date, end: dt.date) -> QuerySet:
+    return access.visible_sales_entries(user).filter(day__gte=start, day__lte=end).order_by()
+
+
+def sales_by_agent(user, *, start: dt.date, end: dt.date) -> dict[int, object]:
+    """Net sales per agent (user id) over the days `start`..`end`, within the scope."""
+    rows = _sales(user, start, end).values("agent_id").annotate(amount=Sum("amount"))
+    return {row["agent_id"]: row["amount"] for row in rows}
+
+
+def sales_by_team(user, *, start: dt.date, end: dt.date) -> dict[int | None, object]:
+    """Net sales per team id over the days `start`..`end`, within the scope."""
+    rows = _sales(user, start, end).values("team_id").annotate(amount=Sum("amount"))
+    return {row["team_id"]: row["amount"] for row in rows}
+
+
+def sales_by_day(
+    user, *, start: dt.date, end: dt.date, agent=None, team=None
+) -> dict[dt.date, object]:
+    """Net sales per day (optionally of one agent or one team), within the scope."""
+    rows = _sales(user, start, end)
+    if agent is not None:
+        rows = rows.filter(agent=agent)
+    if team is not None:
+        rows = rows.filter(team=team)
+    rows = rows.values("day").annotate(amount=Sum("amount")).order_by("day")
+    return {row["day"]: row["amount"] for row in rows}
