@@ -287,3 +287,27 @@ def improvement_update(
     if fields:
         locked.save(update_fields=fields)
     return locked
+
+
+# The plans and SLAs a center starts with (the data migration installs a frozen copy).
+DEFAULT_PLANS = (("第3天回访", 3), ("第30天回访", 30))
+
+
+@transaction.atomic
+def defaults_install() -> int:
+    """Add the default revisit plans and ticket SLAs that are missing; keep admins' edits.
+    Returns how many rows were added."""
+    from ..models import TicketSLA
+
+    added = 0
+    for name, days in DEFAULT_PLANS:
+        _plan, created = RevisitPlan.objects.get_or_create(
+            name=name, defaults={"days_after_delivery": days}
+        )
+        added += created
+    for priority, hours in tickets.FALLBACK_SLA_HOURS.items():
+        _sla, created = TicketSLA.objects.get_or_create(
+            priority=priority, defaults={"resolve_within_hours": hours}
+        )
+        added += created
+    return added

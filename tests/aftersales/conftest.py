@@ -14,6 +14,17 @@ from aftersales.services import revisits, tickets
 from tests.aftersales.factories import delivered_order
 
 
+@pytest.fixture(autouse=True)
+def _service_defaults(request):
+    """The default plans and SLAs (a transactional test elsewhere may have flushed the
+    rows the data migration wrote)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    revisits.defaults_install()
+
+
 @dataclass
 class ServiceWorld:
     # Per agent key ("a1", "a2", "b1", "c1"): their ticket and their due revisit.

@@ -26,12 +26,13 @@ def delivered_order(
     """A delivered order of a fresh customer of `member` (an agent with a team)."""
     lead = lead or LeadFactory(owner=member.user, team=member.team, status="won")
     amount = Decimal("1000.00")
+    fields.setdefault("status", OrderStatus.DELIVERED)
+    if "delivered_at" not in fields:
+        fields["delivered_at"] = delivered_at or timezone.now()
     return OrderFactory(
         lead=lead,
         agent=member.user,
         team=member.team,
-        status=OrderStatus.DELIVERED,
-        delivered_at=delivered_at or timezone.now(),
         list_total=amount,
         total=amount,
         **fields,
