@@ -54,3 +54,15 @@ def analyze() -> None:
 
 def exact_count(model: type[Model]) -> int:
     return model._base_manager.count()
+
+
+def move_sequences(models: Iterable[type[Model]]) -> None:
+    """COPY with explicit ids leaves the sequences behind; move them past the rows."""
+    with connection.cursor() as cursor:
+        for model in models:
+            table = model._meta.db_table
+            query = sql.SQL(
+                "SELECT setval(pg_get_serial_sequence({name}, 'id'),"
+                " GREATEST((SELECT MAX(id) FROM {table}), 1))"
+            ).format(name=sql.Literal(table), table=sql.Identifier(table))
+            cursor.execute(query.as_string(cursor.cursor))

@@ -26,6 +26,10 @@ class Size:
     followups: int = 3_000_000
     lead_agents: int = 200
     lead_teams: int = 17
+    # Orders (bench/orders.py) on the lead owners' leads over 12 months, and revisits
+    # (bench/aftersales.py) of the delivered ones.
+    orders: int = 300_000
+    revisits: int = 600_000
     # Same seed, same data: results of two runs (or two branches) are comparable.
     seed: int = 2026
 

@@ -25,10 +25,12 @@ from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from aftersales.models import Revisit, RevisitStatus, ServiceTicket
 from crm.models import Department, Member, MemberEvent, MemberStatus, Team, TeamMembership
 from leads.models import Assignment, FollowUp, Lead
+from orders.models import UNDELIVERED_STATUSES, Order, OrderLine, SalesEntry
 
-from . import leads, org
+from . import aftersales, leads, orders, org
 from .bulk import analyze, exact_count, truncate
 from .config import Size
 
@@ -60,6 +62,18 @@ STEPS: list[Step] = [
         depends_on=("leads", "followups", "lead_agents", "lead_teams", "seed"),
         models=leads.MODELS,
     ),
+    Step(
+        "orders",
+        orders.generate_orders,
+        depends_on=("orders", "seed"),
+        models=orders.MODELS,
+    ),
+    Step(
+        "aftersales",
+        aftersales.generate_aftersales,
+        depends_on=("revisits", "seed"),
+        models=aftersales.MODELS,
+    ),
 ]
 
 User = get_user_model()
@@ -88,6 +102,18 @@ COUNTS: list[tuple[str, QuerySet]] = [
     ("leads.due today or overdue", Lead.objects.filter(next_followup_at__lt=_end_of_today())),
     ("follow_ups", FollowUp.objects.all()),
     ("assignments", Assignment.objects.all()),
+    ("orders", Order.objects.all()),
+    (
+        "orders.undelivered past due",
+        Order.objects.filter(
+            status__in=UNDELIVERED_STATUSES, expected_delivery_on__lt=timezone.localdate()
+        ),
+    ),
+    ("order_lines", OrderLine.objects.all()),
+    ("sales_entries", SalesEntry.objects.all()),
+    ("revisits", Revisit.objects.all()),
+    ("revisits.scheduled", Revisit.objects.filter(status=RevisitStatus.SCHEDULED)),
+    ("service_tickets", ServiceTicket.objects.all()),
 ]
 
 

@@ -31,10 +31,8 @@ from array import array
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
-from psycopg import sql
 
 from crm.demo import GIVEN, PRODUCTS, SURNAMES
 from crm.models import Member, MemberStatus, Role, Team
@@ -57,7 +55,7 @@ from leads.models import (
 from leads.services import capture
 
 from . import org
-from .bulk import copy_rows
+from .bulk import copy_rows, move_sequences
 from .config import Size
 
 MODELS = (
@@ -208,7 +206,7 @@ def generate_leads(size: Size) -> None:
         DoNotCall(phone=phone_for(IMPORTED - 1 - i), reason="监管名单", source="regulator")
         for i in range(20)
     )
-    _move_sequences((Lead,))
+    move_sequences((Lead,))
 
 
 def _setting(teams: list[Team], size: Size) -> dict[int, RoutingRule]:
@@ -521,15 +519,3 @@ def _followup_rows(rng: random.Random, plan: _Plan, owners: list[Member]) -> Ite
                 _at(nxt) if nxt else None,
                 _at(at),
             )
-
-
-def _move_sequences(models) -> None:
-    """COPY with explicit ids leaves the sequences behind; move them past the rows."""
-    with connection.cursor() as cursor:
-        for model in models:
-            table = model._meta.db_table
-            query = sql.SQL(
-                "SELECT setval(pg_get_serial_sequence({name}, 'id'),"
-                " GREATEST((SELECT MAX(id) FROM {table}), 1))"
-            ).format(name=sql.Literal(table), table=sql.Identifier(table))
-            cursor.execute(query.as_string(cursor.cursor))

@@ -110,6 +110,12 @@ def _leads_measurements() -> list[Measurement | Job]:
     return leads_measure.MEASUREMENTS
 
 
+def _orders_measurements() -> list[Measurement | Job]:
+    from . import orders_measure
+
+    return orders_measure.MEASUREMENTS
+
+
 MEASUREMENTS: list[Measurement | Job] = [
     Measurement("home / agent", "/", AGENT),
     Measurement("home / team manager", "/", MANAGER),
@@ -126,6 +132,7 @@ MEASUREMENTS: list[Measurement | Job] = [
     Measurement("api members 200 / admin", "/api/members/?page_size=200", ADMIN),
     Measurement("api teams / admin", "/api/teams/", ADMIN),
     *_leads_measurements(),
+    *_orders_measurements(),
 ]
 
 
