@@ -30,6 +30,16 @@ class CourseForm(StyledForm, forms.ModelForm):
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
+    def clean(self):
+        data = super().clean()
+        if data.get("has_exam") and data.get("pass_mark") is None:
+            self.add_error("pass_mark", _("A course with an exam needs a pass mark."))
+        if data.get("required_for_onboarding") and data.get("kind") != "onboarding":
+            self.add_error(
+                "required_for_onboarding", _("Only onboarding courses are required for onboarding.")
+            )
+        return data
+
 
 class SessionForm(StyledForm, forms.ModelForm):
     starts_at = forms.DateTimeField(label=_("starts at"), widget=DATETIME)

@@ -377,7 +377,7 @@ class CallScript(models.Model):
     body = models.TextField(_("script"))
     active = models.BooleanField(_("active"), default=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     published_at = models.DateTimeField(default=timezone.now)
 

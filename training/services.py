@@ -316,7 +316,10 @@ def tenure_months(member: Member, today: dt.date | None = None) -> int:
     return max(months, 0)
 
 
-def promotion_progress(member: Member, *, levels=None, passed_ids=None, current=None) -> dict:
+_UNKNOWN = object()
+
+
+def promotion_progress(member: Member, *, levels=None, passed_ids=None, current=_UNKNOWN) -> dict:
     """How far a member is from the next level: tenure, courses done and missing.
 
     `levels` (ordered, with required courses prefetched), `passed_ids` and `current` may be
@@ -324,9 +327,9 @@ def promotion_progress(member: Member, *, levels=None, passed_ids=None, current=
     """
     if levels is None:
         levels = list(PromotionLevel.objects.prefetch_related("required_courses"))
-    if current is None:
-        current = MemberLevel.objects.filter(member=member).select_related("level").first()
-        current = current.level if current else None
+    if current is _UNKNOWN:
+        held = MemberLevel.objects.filter(member=member).select_related("level").first()
+        current = held.level if held else None
     if passed_ids is None:
         passed_ids = set(
             Enrollment.objects.filter(member=member, status=EnrollmentStatus.PASSED).values_list(

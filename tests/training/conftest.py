@@ -25,9 +25,3 @@ def onboarding(org) -> Onboarding:
         product=OnboardingCourseFactory(title="产品知识", pass_mark=60),
         elective=CourseFactory(title="异议处理进阶"),
     )
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Uploaded materials go to a temporary folder, not the checkout."""
-    settings.MEDIA_ROOT = tmp_path / "media"

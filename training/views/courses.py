@@ -189,9 +189,7 @@ def _course_or_404(request, pk: int) -> Course:
 @staff_required
 @require_GET
 def course_detail(request, pk: int):
-    course = _course_or_404(request, pk)
-    can_configure = access.can_configure_training(request.user)
-    return _course_page(request, course, can_configure=can_configure)
+    return _course_page(request, _course_or_404(request, pk))
 
 
 def _course_page(request, course, *, session_form=None, material_form=None, status=200):
