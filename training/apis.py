@@ -6,6 +6,7 @@ the field."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import permissions, serializers, status
@@ -263,7 +264,8 @@ class CaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField())
     def get_comment_count(self, case) -> int:
-        return getattr(case, "comment_count", None) or case.comments.count()
+        count = getattr(case, "comment_count", None)
+        return case.comments.count() if count is None else count
 
 
 class CaseWriteSerializer(serializers.Serializer):
@@ -609,7 +611,11 @@ class CaseViewSet(ScopedViewSet):
     ordering = ["-created_at", "-id"]
 
     def refine_queryset(self, queryset):
-        return queryset.select_related("author").prefetch_related("tags")
+        return (
+            queryset.select_related("author")
+            .prefetch_related("tags")
+            .annotate(comment_count=Count("comments", distinct=True))
+        )
 
     @extend_schema(request=CaseWriteSerializer, responses={201: CaseSerializer})
     def create(self, request, *args, **kwargs):
