@@ -73,6 +73,9 @@ class ConfiguresService(IsActiveStaff):
 
 class TicketEventSerializer(serializers.ModelSerializer):
     by_name = serializers.SerializerMethodField()
+    # "" where the event is no move (opened has no from, reassigned neither).
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
 
     class Meta:
         model = TicketEvent

@@ -19,9 +19,10 @@ def _service_defaults(request):
     """The default plans and SLAs (a transactional test elsewhere may have flushed the
     rows the data migration wrote)."""
     marker = request.node.get_closest_marker("django_db")
-    if marker is None:
+    if marker is None and "org" not in request.fixturenames:
         return
-    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    transactional = marker is not None and marker.kwargs.get("transaction")
+    request.getfixturevalue("transactional_db" if transactional else "db")
     revisits.defaults_install()
 
 

@@ -1,0 +1,172 @@
+"""Fuzz the after-sales API (`/api/service/...`) from its own OpenAPI schema, as each role.
+
+Like the lead API's run (tests/leads/test_api_fuzz.py; shared checks in tests/api_fuzz.py):
+no server error ever, answers as documented, and the scope holds: a ticket, revisit or
+improvement item the caller may not see is absent from every list and answers 404 (403
+where the caller may not write at all), and only admins change revisit plans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from aftersales.models import ImprovementItem, Revisit, RevisitPlan, ServiceTicket
+from aftersales.services import revisits
+from crm import access
+from crm.models import Role
+from tests.aftersales.factories import delivered_order
+from tests.api_fuzz import (
+    CHECKS,
+    hypothesis_settings,
+    listed_ids,
+    load_schema,
+    real_id,
+    token_headers,
+    wsgi_in_test_transaction,
+)
+
+SERVICE_API = r"^/api/service/"
+schema = load_schema(SERVICE_API)
+schema_without_coverage = load_schema(SERVICE_API, coverage=False)
+
+HYPOTHESIS_ADMIN = hypothesis_settings(10)
+HYPOTHESIS_STAFF = hypothesis_settings(5)
+
+ROLES = {
+    "admin": "admin",
+    "department_head": "south_head",
+    "team_manager": "manager_a",
+    "agent": "agent_a1",
+}
+MODELS = {
+    "tickets": ServiceTicket,
+    "revisits": Revisit,
+    "revisit-plans": RevisitPlan,
+    "improvements": ImprovementItem,
+}
+VISIBILITY = {
+    "tickets": access.visible_tickets,
+    "revisits": access.visible_revisits,
+    "revisit-plans": access.visible_revisit_plans,
+    "improvements": access.visible_improvements,
+}
+FOREIGN_KEYS = {
+    "lead": "leads",
+    "order": "orders",
+    "assignee": "users",
+    "owner": "users",
+    "team": "teams",
+    "plan": "revisit-plans",
+}
+
+
+@dataclass
+class Caller:
+    role: str
+    user: object
+    headers: dict[str, str]
+    sees_all: bool
+    ids: dict[str, list[int]] = field(default_factory=dict)
+
+
+@pytest.fixture
+def service_rows(org):
+    for member in (org.agent_a1, org.agent_a2, org.agent_b1, org.agent_c1):
+        for _ in range(2):
+            order = delivered_order(member)
+            first = revisits.revisits_schedule(order=order)[0]
+            revisits.revisit_record(revisit=first, by=member.user, reached=True, satisfaction=2)
+        from aftersales.services import tickets
+
+        tickets.ticket_open(
+            lead=order.lead, order=order, type="repair", subject="坏了", by=member.user
+        )
+    revisits.improvement_open(title="手工", by=org.manager_c.user)
+
+
+def _caller(org, role: str) -> Caller:
+    from django.contrib.auth import get_user_model
+
+    from crm.models import Team
+    from leads.models import Lead
+    from orders.models import Order
+
+    member = getattr(org, ROLES[role])
+    user = member.user
+    caller = Caller(role, user, token_headers(user), access.scope_of(user).sees_all)
+    for name, model in MODELS.items():
+        everything = sorted(model.objects.values_list("pk", flat=True))
+        visible = sorted(VISIBILITY[name](user).values_list("pk", flat=True))
+        caller.ids[name] = visible * 2 + everything
+    caller.ids["leads"] = sorted(
+        access.visible_leads(user).values_list("pk", flat=True)
+    ) * 2 + sorted(Lead.objects.values_list("pk", flat=True))
+    caller.ids["orders"] = sorted(Order.objects.values_list("pk", flat=True))
+    caller.ids["users"] = sorted(get_user_model().objects.values_list("pk", flat=True))
+    caller.ids["teams"] = sorted(Team.objects.values_list("pk", flat=True))
+    access.forget_scope(user)
+    return caller
+
+
+@pytest.fixture
+def admin_caller(org, service_rows):
+    with wsgi_in_test_transaction():
+        yield _caller(org, "admin")
+
+
+@pytest.fixture(params=[role for role in ROLES if role != "admin"])
+def staff_caller(request, org, service_rows):
+    with wsgi_in_test_transaction():
+        yield _caller(org, request.param)
+
+
+def _rows_of(path: str) -> str:
+    return path.strip("/").split("/")[2]
+
+
+def exercise(case, caller: Caller) -> None:
+    for values in (case.body, case.query):
+        if isinstance(values, dict):
+            for name in list(values):
+                if name in FOREIGN_KEYS:
+                    values[name] = real_id(values[name], caller.ids[FOREIGN_KEYS[name]])
+    rows = _rows_of(case.operation.path)
+    path_id = None
+    params = case.path_parameters or {}
+    if "id" in params:
+        params["id"] = path_id = real_id(params["id"], caller.ids[rows])
+    exists = visible = False
+    if isinstance(path_id, int) and 0 <= path_id < 2**63:
+        exists = MODELS[rows].objects.filter(pk=path_id).exists()
+        visible = VISIBILITY[rows](caller.user).filter(pk=path_id).exists()
+    response = case.call(headers=caller.headers)
+    case.validate_response(response, checks=CHECKS, headers=caller.headers)
+    method = case.method.upper()
+    status = response.status_code
+    succeeded = 200 <= status < 300
+    if succeeded and method != "GET" and rows == "revisit-plans":
+        assert caller.role == Role.ADMIN, f"a {caller.role} changed revisit plans"
+    if caller.sees_all:
+        return
+    if exists and not visible:
+        assert status in ({404} if method == "GET" else {403, 404}), (caller.role, status, path_id)
+    if succeeded and method == "GET" and path_id is None:
+        shown = set(listed_ids(response.json()))
+        hidden = shown - set(
+            VISIBILITY[rows](caller.user).filter(pk__in=shown).values_list("pk", flat=True)
+        )
+        assert not hidden, f"a {caller.role} was shown {rows} {sorted(hidden)}"
+
+
+@schema.parametrize()
+@HYPOTHESIS_ADMIN
+def test_service_api_as_admin(case, admin_caller):
+    exercise(case, admin_caller)
+
+
+@schema_without_coverage.parametrize()
+@HYPOTHESIS_STAFF
+def test_service_api_as_head_manager_and_agent(case, staff_caller):
+    exercise(case, staff_caller)
