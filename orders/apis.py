@@ -112,6 +112,9 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
 class OrderEventSerializer(serializers.ModelSerializer):
     by_name = serializers.SerializerMethodField()
+    # "" when the event is no move (created, edited, approved ...).
+    from_status = serializers.CharField(read_only=True, help_text="An order status, or empty.")
+    to_status = serializers.CharField(read_only=True, help_text="An order status, or empty.")
 
     class Meta:
         model = OrderEvent
