@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm import access, exports
@@ -27,13 +28,13 @@ from .models import TRANSITIONS, Order, OrderStatus
 
 #: The buttons of the moves, in the order they are offered.
 MOVE_LABELS = {
-    OrderStatus.CONFIRMED: _("Confirm with the customer"),
-    OrderStatus.PROCESSING: _("Start processing"),
-    OrderStatus.SHIPPED: _("Ship"),
-    OrderStatus.DELIVERED: _("Mark delivered"),
-    OrderStatus.COMPLETED: _("Complete"),
-    OrderStatus.CANCELLED: _("Cancel the order"),
-    OrderStatus.REFUNDED: _("Refund / return"),
+    OrderStatus.CONFIRMED: gettext_lazy("Confirm with the customer"),
+    OrderStatus.PROCESSING: gettext_lazy("Start processing"),
+    OrderStatus.SHIPPED: gettext_lazy("Ship"),
+    OrderStatus.DELIVERED: gettext_lazy("Mark delivered"),
+    OrderStatus.COMPLETED: gettext_lazy("Complete"),
+    OrderStatus.CANCELLED: gettext_lazy("Cancel the order"),
+    OrderStatus.REFUNDED: gettext_lazy("Refund / return"),
 }
 REASON_REQUIRED = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
 
