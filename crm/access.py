@@ -540,3 +540,88 @@ def can_approve_promotion(user) -> bool:
 def can_feature_case(user) -> bool:
     """Managers feature a case for their team; heads and admins for teams they see."""
     return scope_of(user).role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+# --- risk controls: phone numbers, exports, the risk pages --------------------------------
+# The settings live in `risk.models.RiskPolicy` (admin-editable, cached: no query per row).
+
+
+def sees_full_numbers(user) -> bool:
+    """May `user` read customers' full phone numbers without revealing them one by one?
+
+    By default only administrators: agents see their own leads masked too, and use the
+    logged "reveal" or click-to-call on the lead page when they need the number.
+    """
+    from risk.models import RiskPolicy
+
+    scope = scope_of(user)
+    return scope.role is not None and scope.role in RiskPolicy.current().full_number_roles
+
+
+def phone_for(user, e164: str | None) -> str:
+    """The phone number as `user` may see it: in full, or masked (`139****0945`).
+
+    Every page, API serializer, export and search result of every app shows phones
+    through this (or the `phone_for` template filter in `crm_tags`).
+    """
+    from leads.phones import mask
+
+    if not e164:
+        return ""
+    return e164 if sees_full_numbers(user) else mask(e164)
+
+
+def can_export(user, kind: str = "") -> bool:
+    """Downloads (of any `kind`) are for the roles the risk policy names."""
+    from risk.models import RiskPolicy
+
+    scope = scope_of(user)
+    return scope.role is not None and scope.role in RiskPolicy.current().export_roles
+
+
+def can_see_risk(user) -> bool:
+    """The risk dashboard and the export log: administrators and heads (scoped)."""
+    return scope_of(user).role in (Role.ADMIN, Role.DEPARTMENT_HEAD)
+
+
+def can_see_exports(user) -> bool:
+    """Who exported what: managers for their team, heads for their subtree, admins all."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def can_search_audit(user) -> bool:
+    return scope_of(user).is_admin
+
+
+def visible_exports(user) -> QuerySet:
+    from risk.models import ExportRecord
+
+    if not can_see_exports(user):
+        return ExportRecord.objects.none()
+    return restrict(ExportRecord.objects.all(), user, owner="user")
+
+
+def visible_reveals(user) -> QuerySet:
+    from risk.models import PhoneReveal
+
+    if not can_see_risk(user):
+        return PhoneReveal.objects.none()
+    return restrict(PhoneReveal.objects.all(), user, owner="user")
+
+
+def visible_risk_events(user) -> QuerySet:
+    from risk.models import RiskEvent
+
+    if not can_see_risk(user):
+        return RiskEvent.objects.none()
+    return restrict(RiskEvent.objects.all(), user, owner="user")
+
+
+def visible_audit_entries(user) -> QuerySet:
+    """The whole trail is searched by administrators; a record's own entries are shown on
+    its timeline to whoever may open the record (see `audit_entries_for`)."""
+    from risk.models import AuditEntry
+
+    if not can_search_audit(user):
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.all()

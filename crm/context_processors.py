@@ -62,6 +62,11 @@ def navigation(request):
         items.append((_("Training"), reverse("training:team")))
     else:
         items.append((_("Training"), reverse("training:mine")))
+    # Risk controls: the dashboard for admins and heads, the export log for managers.
+    if access.can_see_risk(user):
+        items.append((_("Risk"), reverse("risk:dashboard")))
+    elif access.can_see_exports(user):
+        items.append((_("Exports"), reverse("risk:exports")))
     items.append((_("API"), reverse("api-docs")))
     # One query: up to ten unread, newest first; the badge shows "9+" beyond nine.
     unread = list(

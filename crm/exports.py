@@ -12,11 +12,19 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 FORMATS = [("csv", "CSV"), ("xlsx", "Excel")]
 MAX_ROWS = 50_000
+
+
+def max_rows() -> int:
+    """The cap on one export's rows (the risk policy's, never above `MAX_ROWS`)."""
+    from risk.models import RiskPolicy
+
+    return min(RiskPolicy.current().export_max_rows or MAX_ROWS, MAX_ROWS)
 
 
 def chosen_format(value: str | None) -> str:
@@ -42,11 +50,27 @@ def export_response(
 
     `kind` names what is exported ("leads", "orders", ...) for the export rules and log.
 
+    The export rules hold here for every app: the user's role must be one the risk
+    policy allows to export (else 403), at most `max_rows()` rows are written (the
+    record says when the file was cut), and every export is logged as a
+    `risk.ExportRecord` (who, what, the filters, how many rows, when).
+
     CSV is streamed (constant memory); Excel is built in write-only mode. Cells starting
     with = + - @ are prefixed with a quote so a spreadsheet never runs them as formulas.
     """
+    from crm import access
+    from risk import services as risk
+
+    if not access.can_export(request.user, kind):
+        raise PermissionDenied
+    fmt = chosen_format(fmt)
+    query = {key: request.GET.getlist(key) for key in request.GET if key != "format"}
+    record = risk.export_log(
+        user=request.user, kind=kind, query=query, fmt=fmt, ip=risk.client_ip(request)
+    )
+    rows = _capped(rows, limit=max_rows(), record=record)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if chosen_format(fmt) == "xlsx":
+    if fmt == "xlsx":
         from openpyxl import Workbook
 
         workbook = Workbook(write_only=True)
@@ -73,6 +97,21 @@ def export_response(
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.csv"'
     return response
+
+
+def _capped(rows: Iterable[Sequence], *, limit: int, record) -> Iterable[Sequence]:
+    """The first `limit` rows; the export record learns how many were written."""
+    from risk import services as risk
+
+    written = 0
+    truncated = False
+    for row in rows:
+        if written >= limit:
+            truncated = True
+            break
+        written += 1
+        yield row
+    risk.export_finish(record=record, row_count=written, truncated=truncated)
 
 
 def _harmless(value):

@@ -30,6 +30,30 @@ from .models import (
 
 User = get_user_model()
 
+# --- access -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_revoke_access(*, user) -> int:
+    """End every way `user` is signed in: their sessions and API tokens are deleted.
+
+    Called when a member leaves and whenever an account is deactivated (the admin's
+    checkbox goes through `risk.signals`). Sessions do not record their user in a column,
+    so the live ones are decoded: a center has a few hundred at most. Returns how many
+    sessions were ended.
+    """
+    from django.contrib.sessions.models import Session
+
+    Token.objects.filter(user_id=user.pk).delete()
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
 # --- departments --------------------------------------------------------------------------
 
 
@@ -245,7 +269,7 @@ def member_set_status(
         locked.leave_date, locked.leave_reason, locked.leave_note = leave_date, leave_reason, note
         locked.user.is_active = False
         locked.user.save(update_fields=["is_active"])
-        Token.objects.filter(user=locked.user).delete()
+        user_revoke_access(user=locked.user)
     else:
         if previous == MemberStatus.LEFT:
             # Rehired: a new membership starts today in the team they had.

@@ -33,6 +33,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("service/", include("aftersales.urls")),
     path("training/", include("training.urls")),
+    path("risk/", include("risk.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path(

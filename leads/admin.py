@@ -9,6 +9,7 @@ from django.contrib import admin
 from .models import (
     Assignment,
     Call,
+    CallingWindow,
     Campaign,
     DispositionRule,
     DoNotCall,
@@ -78,6 +79,8 @@ class LeadPolicyAdmin(admin.ModelAdmin):
         "reclaim_after_days",
         "pool_open_lead_cap",
         "pool_daily_claim_limit",
+        "max_attempts_per_day",
+        "max_attempts_per_week",
     ]
 
     def has_add_permission(self, request):
@@ -85,6 +88,12 @@ class LeadPolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CallingWindow)
+class CallingWindowAdmin(admin.ModelAdmin):
+    list_display = ["name", "region", "weekdays", "start", "end", "timezone", "is_active"]
+    list_filter = ["is_active"]
 
 
 @admin.register(TeamLeadSettings)

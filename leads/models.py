@@ -331,6 +331,14 @@ class LeadPolicy(models.Model):
     import_max_megabytes = models.PositiveSmallIntegerField(
         _("maximum import file size (MB)"), default=50
     )
+    # Attempt caps (risk controls): phone attempts on one lead, counted in the center's
+    # time zone (a day from midnight, a week from Monday). Empty: no cap.
+    max_attempts_per_day = models.PositiveSmallIntegerField(
+        _("phone attempts per lead per day"), null=True, blank=True
+    )
+    max_attempts_per_week = models.PositiveSmallIntegerField(
+        _("phone attempts per lead per week"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("lead policy")
@@ -352,6 +360,59 @@ class LeadPolicy(models.Model):
         if score >= self.grade_c_from:
             return Grade.C
         return Grade.D
+
+
+class CallingWindow(models.Model):
+    """When customers may be called (calling hours): weekdays and a local time range.
+
+    A lead is governed by the windows whose `region` its region contains; a lead no such
+    window matches, by the default windows (blank region). With no window at all, calls
+    are not limited by the clock. Times are read in the window's own time zone, so a
+    center in Shanghai calling customers in Urumqi can keep to their local hours.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    weekdays = models.CharField(
+        _("weekdays"),
+        max_length=7,
+        default="12345",
+        help_text=_("ISO weekday digits: 1 = Monday … 7 = Sunday, e.g. 12345"),
+    )
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+    region = models.CharField(
+        _("region contains"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the default windows, for leads no regional window matches."),
+    )
+    timezone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("calling window")
+        verbose_name_plural = _("calling windows")
+        ordering = ["region", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="calling_window_order"),
+            models.CheckConstraint(
+                condition=Q(weekdays__regex=r"^[1-7]{1,7}$"), name="calling_window_weekdays"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.region or str(_("default"))
+        return f"{self.name} ({where} {self.start:%H:%M}–{self.end:%H:%M})"
+
+    def clean(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from django.core.exceptions import ValidationError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValidationError({"timezone": _("Unknown time zone.")}) from error
 
 
 class TeamLeadSettings(models.Model):

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "aftersales",
     "performance",
     "training",
+    "risk",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Who changed what: the request's user, id and address for the audit trail.
+    "risk.audit.AuditMiddleware",
     # Last, so it sees the outcome of authentication (django-axes' requirement).
     "axes.middleware.AxesMiddleware",
 ]
@@ -111,6 +114,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)  # one long shift
+# Shared workstations: sign out when the browser closes (the age still bounds a session).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=False)
 
 # Failed sign-ins are throttled per username and address (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -164,8 +169,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "crm.api_defaults.exception_handler",
+    # Per signed-in user (token or session) and per address for anonymous calls.
+    # (rates: API_RATE_USER, API_RATE_ANON below, read per request).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "risk.throttles.PerUserThrottle",
+        "risk.throttles.PerAddressThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
 }
+API_RATE_USER = env.str("API_RATE_USER", default="600/min")
+API_RATE_ANON = env.str("API_RATE_ANON", default="60/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Telesales CRM API",
     "DESCRIPTION": "Leads, follow-ups, orders, after-sales, performance and training for "
@@ -197,14 +210,17 @@ SPECTACULAR_SETTINGS = {
         "ImportJobStatusEnum": "leads.models.ImportJob.Status",
         "ImportJobKindEnum": "leads.models.ImportJob.Kind",
         "DoNotCallSourceEnum": "leads.models.DoNotCall.Source",
-        "OrderStatusEnum": "orders.models.OrderStatus",
-        "ProductKindEnum": "orders.models.Product.Kind",
-        "OrderEventKindEnum": "orders.models.OrderEvent.Kind",
         "CourseKindEnum": "training.models.CourseKind",
         "EnrollmentStatusEnum": "training.models.EnrollmentStatus",
         "PromotionProposalStatusEnum": "training.models.ProposalStatus",
         "ScriptStageEnum": "training.models.ScriptStage",
         "CaseOutcomeEnum": "training.models.CaseOutcome",
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "ProductKindEnum": "orders.models.Product.Kind",
+        "OrderEventKindEnum": "orders.models.OrderEvent.Kind",
+        "PhoneRevealPurposeEnum": "risk.models.PhoneReveal.Purpose",
+        "RiskEventKindEnum": "risk.models.RiskEvent.Kind",
+        "AuditEntryActionEnum": "risk.models.AuditEntry.Action",
     },
 }
 

@@ -133,8 +133,18 @@ class DoNotCallSerializer(serializers.ModelSerializer):
         fields = ["id", "phone", "reason", "source", "added_by", "added_at"]
         read_only_fields = ["id", "added_by", "added_at"]
         extra_kwargs = {
-            "phone": {"validators": [], "help_text": "Any common format; stored as E.164."},
+            "phone": {
+                "validators": [],
+                "help_text": "Any common format; stored as E.164 (shown masked to roles "
+                "without access to full numbers).",
+            },
         }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        data["phone"] = access.phone_for(getattr(request, "user", None), instance.phone)
+        return data
 
 
 class PhoneCheckSerializer(serializers.Serializer):

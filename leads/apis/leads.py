@@ -24,6 +24,8 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from crm import access
 from crm.api import ScopedCreateReadViewSet, ScopedViewSet, raise_as_api_error
 from crm.api_defaults import IsActiveStaff
+from crm.serializers import PhoneField
+from leads import phones
 from leads.filters import CallFilter, FollowUpFilter, LeadFilter
 from leads.inbound_auth import InboundKeyAuthentication, InboundKeyThrottle
 from leads.models import (
@@ -39,6 +41,8 @@ from leads.models import (
 )
 from leads.selectors.leads import LIST_FIELDS, lead_timeline
 from leads.services import capture, followups
+from risk import services as risk
+from risk.models import PhoneReveal
 
 # --- pagination ---------------------------------------------------------------------------
 
@@ -200,6 +204,7 @@ class LeadListSerializer(serializers.ModelSerializer):
 
 
 class LeadSerializer(LeadListSerializer):
+    phone = PhoneField()
     # Not an EmailField: most leads have no email, and "" is not a valid `format: email`.
     email = serializers.CharField(read_only=True)
     campaign_name = serializers.CharField(
@@ -318,6 +323,9 @@ class FollowUpCreateSerializer(serializers.Serializer):
 
 class CallSerializer(serializers.ModelSerializer):
     agent_name = serializers.SerializerMethodField()
+    # The customer's side of a call is a phone number like any other.
+    caller = serializers.SerializerMethodField()
+    callee = serializers.SerializerMethodField()
     # Not a URLField: most calls have no recording, and "" is not a valid `format: uri`.
     recording_url = serializers.CharField(read_only=True)
 
@@ -343,6 +351,18 @@ class CallSerializer(serializers.ModelSerializer):
 
     def get_agent_name(self, obj) -> str | None:
         return _name(obj.agent)
+
+    def _number(self, value: str) -> str:
+        if not value.startswith("+"):
+            return value  # an extension, or what an unmatched phone system sent
+        request = self.context.get("request")
+        return access.phone_for(getattr(request, "user", None), value)
+
+    def get_caller(self, obj) -> str:
+        return self._number(obj.caller)
+
+    def get_callee(self, obj) -> str:
+        return self._number(obj.callee)
 
 
 class CallCreateSerializer(serializers.Serializer):
@@ -379,6 +399,21 @@ class CallIngestSerializer(serializers.Serializer):
         help_text="The phone system's name; defaults to the key's prefix.",
     )
     direction = serializers.ChoiceField(choices=Call.Direction.choices, default="outbound")
+
+
+class PhoneRevealRequestSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(
+        choices=PhoneReveal.Purpose.choices, default=PhoneReveal.Purpose.API
+    )
+    reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="Why."
+    )
+
+
+class PhoneRevealSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    phone = serializers.CharField(help_text="E.164")
+    phone_display = serializers.CharField()
 
 
 class TimelineEntrySerializer(serializers.Serializer):
@@ -427,6 +462,13 @@ def _timeline_row(entry) -> dict:
             "to_user_name": _name(item.to_user),
             "team": item.team_id,
             "reason": item.reason,
+        }
+    elif entry.kind == "audit":
+        actor = item.actor_label or None
+        summary = item.get_action_display()
+        data = {
+            "action": item.action,
+            "changes": {name: [before, after] for name, before, after in item.changes},
         }
     elif entry.kind == "source":
         actor = _name(item.created_by)
@@ -518,6 +560,33 @@ class LeadViewSet(ScopedViewSet):
             raise_as_api_error(error)
         return self._detail(lead)
 
+    @extend_schema(
+        request=PhoneRevealRequestSerializer,
+        responses={200: PhoneRevealSerializer},
+        description="The lead's full phone number, for the caller to dial. Every reveal is "
+        "logged (who, which lead, when, why); numbers elsewhere in the API are masked for "
+        "roles the risk policy does not let see them.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        pagination_class=None,
+        filter_backends=[],
+        permission_classes=[IsActiveStaff],
+    )
+    def reveal(self, request, pk=None):
+        lead = self.get_object()
+        serializer = PhoneRevealRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        phone = risk.phone_reveal(
+            user=request.user,
+            lead=lead,
+            purpose=serializer.validated_data["purpose"],
+            reason=serializer.validated_data["reason"],
+            ip=risk.client_ip(request),
+        )
+        return Response({"id": lead.pk, "phone": phone, "phone_display": phones.display(phone)})
+
     @extend_schema(responses={200: TimelineEntrySerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
@@ -595,7 +664,8 @@ class CallViewSet(ScopedCreateReadViewSet):
             call = followups.call_log(lead=lead, agent=request.user, **data)
         except DjangoValidationError as error:
             raise_as_api_error(error)
-        return Response(CallSerializer(call).data, status=status.HTTP_201_CREATED)
+        context = self.get_serializer_context()
+        return Response(CallSerializer(call, context=context).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=CallIngestSerializer,

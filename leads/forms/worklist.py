@@ -20,7 +20,7 @@ from leads.models import (
     Intent,
     LeadStatus,
 )
-from leads.phones import display
+from leads.phones import display, mask
 from leads.selectors.worklist import DUE_CHOICES
 from leads.services.capture import budget_parse
 
@@ -127,9 +127,11 @@ class LeadEditForm(StyledForm, forms.Form):
     )
 
     @classmethod
-    def for_lead(cls, lead, data=None) -> LeadEditForm:
+    def for_lead(cls, lead, data=None, *, show_phone: bool = True) -> LeadEditForm:
+        """`show_phone` False (masked roles): the field starts masked; left as it is, the
+        number is unchanged, typed over, it is replaced."""
         initial = {name: getattr(lead, name) for name in cls.base_fields}
-        initial["phone"] = display(lead.phone)
+        initial["phone"] = display(lead.phone) if show_phone else mask(lead.phone)
         initial["budget"] = "" if lead.budget is None else f"{lead.budget:f}"
         return cls(data, initial=initial)
 

@@ -29,6 +29,8 @@ from django.utils import timezone
 from crm import access
 from leads.models import OPEN_STATUSES, Lead, LeadStatus
 from leads.phones import normalize_or_none
+from leads.services import calling
+from leads.services.calling import CallingRules
 
 from .leads import LIST_FIELDS, search_leads
 
@@ -74,13 +76,31 @@ def _refine(queryset: QuerySet[Lead], filters: Mapping) -> QuerySet[Lead]:
     return queryset
 
 
+def _page(rows: QuerySet[Lead], number, *, now: dt.datetime, rules: CallingRules) -> Page:
+    """A page of leads, each knowing when it may next be called (`next_callable_at`).
+
+    The count runs on the plain query; the page's own query carries the attempt counts
+    as subqueries when caps are set, so no query is added per row.
+    """
+    page = Paginator(rows, PAGE_SIZE).get_page(number)
+    if rules.has_caps and page.paginator.count:
+        start = (page.number - 1) * PAGE_SIZE
+        items = list(calling.annotate_attempts(rows, now)[start : start + PAGE_SIZE])
+    else:
+        items = list(page.object_list)
+    calling.mark_next_callable(items, now=now, rules=rules)
+    page.object_list = items
+    return page
+
+
 def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> Worklist:
     """The user's worklist for `filters` (q, status, grade, channel, due, page, new_page).
 
-    Five queries whatever the number of leads: the section counts (one aggregate), then a
-    count and a page for each section shown.
+    Seven queries whatever the number of leads: the calling rules (policy and windows),
+    the section counts (one aggregate), then a count and a page for each section shown.
     """
     now = now or timezone.now()
+    rules = calling.CallingRules.load()
     _start, end_of_today = day_bounds(now)
     mine = access.visible_leads(user).filter(owner_id=user.pk)
     worklist = Worklist(now=now)
@@ -100,7 +120,7 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
             in_scope = in_scope.filter(owner_id=user.pk)
         rows = _refine(search_leads(in_scope, query), filters)
         rows = rows.only(*LIST_FIELDS).order_by("-created_at", "-id")
-        worklist.results = Paginator(rows, PAGE_SIZE).get_page(filters.get("page"))
+        worklist.results = _page(rows, filters.get("page"), now=now, rules=rules)
         return worklist
 
     due = filters.get("due") or ""
@@ -114,10 +134,10 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
     else:
         scheduled = scheduled.filter(next_followup_at__lt=end_of_today)
     scheduled = scheduled.only(*_ROW_FIELDS).order_by("next_followup_at", "grade", "id")
-    worklist.due = Paginator(scheduled, PAGE_SIZE).get_page(filters.get("page"))
+    worklist.due = _page(scheduled, filters.get("page"), now=now, rules=rules)
 
     if not due and filters.get("status") in (None, "", LeadStatus.NEW):
         fresh = _refine(mine.filter(status=LeadStatus.NEW, next_followup_at__isnull=True), filters)
         fresh = fresh.only(*_ROW_FIELDS).order_by("grade", "created_at", "id")
-        worklist.new = Paginator(fresh, PAGE_SIZE).get_page(filters.get("new_page"))
+        worklist.new = _page(fresh, filters.get("new_page"), now=now, rules=rules)
     return worklist

@@ -493,6 +493,16 @@ def write_moves(
     """
     if not moves:
         return 0
+    # The audit trail gets one entry for the whole batch (signals would cost a query per
+    # row); each lead's move is in its own append-only `Assignment` row.
+    from risk.audit import record_bulk
+
+    record_bulk(
+        model_label="leads.assignment",
+        object_id=f"{kind}@{now:%Y%m%dT%H%M%S}",
+        summary={"kind": kind, "leads": len(moves), "by": by.pk if by is not None else None},
+        description=f"{len(moves)} × {kind}",
+    )
     by_id = by.pk if by is not None else None
     connection = connections[router.db_for_write(Lead)]
     if connection.vendor != "postgresql":

@@ -439,17 +439,37 @@ def is_do_not_call(phone_e164: str) -> bool:
     return DoNotCall.objects.filter(phone=phone_e164).exists()
 
 
+class DoNotCallRefused(ValidationError):
+    """A capture of a number on the do-not-call list (a field error on "phone")."""
+
+    kind = "dnc_capture"
+
+    def __init__(self, message: str, *, phone: str):
+        super().__init__({"phone": [message]})
+        self.phone = phone
+
+
 def _refuse_do_not_call(phone_e164: str) -> None:
     """Raise a field error on "phone" if the number is on the do-not-call list."""
     reason = DoNotCall.objects.filter(phone=phone_e164).values_list("reason", flat=True).first()
     if reason is not None:
-        raise ValidationError(
-            {
-                "phone": [
-                    _("This number is on the do-not-call list (%(reason)s).") % {"reason": reason}
-                ]
-            }
+        raise DoNotCallRefused(
+            _("This number is on the do-not-call list (%(reason)s).") % {"reason": reason},
+            phone=phone_e164,
         )
+
+
+def _note_dnc_capture(refusal: DoNotCallRefused, *, by, channel: str) -> None:
+    """Count a refused capture for the risk dashboard (after the refusal rolled back)."""
+    from risk.services import risk_event_record
+
+    risk_event_record(
+        kind=refusal.kind,
+        user=_user_or_none(by),
+        phone=refusal.phone,
+        channel=channel,
+        detail="; ".join(refusal.messages),
+    )
 
 
 # --- capture ----------------------------------------------------------------------------
@@ -477,8 +497,18 @@ def _check_campaign(campaign: Campaign | None) -> None:
         raise ValidationError({"campaign": [_("Unknown campaign.")]})
 
 
+def lead_capture(**kwargs) -> CaptureResult:
+    """Record a lead from any channel (see `_lead_capture`); a do-not-call number is
+    refused and the refusal counted for the risk dashboard."""
+    try:
+        return _lead_capture(**kwargs)
+    except DoNotCallRefused as refusal:
+        _note_dnc_capture(refusal, by=kwargs.get("by"), channel=kwargs.get("channel", ""))
+        raise
+
+
 @transaction.atomic
-def lead_capture(
+def _lead_capture(
     *,
     data: dict,
     channel: str,

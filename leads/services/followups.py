@@ -39,7 +39,9 @@ from leads.models import (
 )
 from leads.phones import mask, normalize_or_none
 
-from . import capture, pool
+from . import calling, capture, pool
+
+DNC_CONTACT = "dnc_contact"
 
 # The pipeline: new → contacted → interested → won/lost, or invalid at any open step.
 # A rule's status is applied only when it is a move listed here; anything else keeps
@@ -119,8 +121,31 @@ def _rule_for(disposition: str) -> DispositionRule:
     return rule or DispositionRule(disposition=disposition)
 
 
+def followup_log(**kwargs) -> FollowUp:
+    """Record one touch of a lead (see `_followup_log`); a contact the risk controls refuse
+    (do-not-call, calling hours, attempt caps) is noted for the risk dashboard after the
+    refused transaction rolled back, then raised as the field error it is."""
+    try:
+        return _followup_log(**kwargs)
+    except calling.ContactRefused as refusal:
+        _note_refusal(refusal, lead=kwargs["lead"], user=kwargs.get("agent"))
+        raise
+
+
+def _note_refusal(refusal: calling.ContactRefused, *, lead: Lead, user) -> None:
+    from risk.services import risk_event_record
+
+    risk_event_record(
+        kind=refusal.kind,
+        user=user,
+        lead=lead,
+        phone=lead.phone,
+        detail="; ".join(refusal.messages),
+    )
+
+
 @transaction.atomic
-def followup_log(
+def _followup_log(
     *,
     lead: Lead,
     agent,
@@ -174,7 +199,10 @@ def followup_log(
             }
         )
     if channel == FollowUpChannel.PHONE and capture.is_do_not_call(locked.phone):
-        raise ValidationError({"channel": _("This number is on the do-not-call list.")})
+        raise calling.ContactRefused(_("This number is on the do-not-call list."), kind=DNC_CONTACT)
+    if channel == FollowUpChannel.PHONE and call is None:
+        # A new attempt (not the write-up of a call the phone system recorded).
+        calling.contact_check(lead=locked, at=call_started_at or at)
     if next_followup_at is not None and next_followup_at <= now:
         raise ValidationError({"next_followup_at": _("The next follow-up must be in the future.")})
     rule = _rule_for(disposition)
@@ -359,8 +387,17 @@ def _call_create(
     )
 
 
+def call_log(**kwargs) -> Call:
+    """An agent records a call (see `_call_log`); refusals are noted like follow-ups'."""
+    try:
+        return _call_log(**kwargs)
+    except calling.ContactRefused as refusal:
+        _note_refusal(refusal, lead=kwargs["lead"], user=kwargs.get("agent"))
+        raise
+
+
 @transaction.atomic
-def call_log(
+def _call_log(
     *,
     lead: Lead,
     agent,
@@ -369,11 +406,24 @@ def call_log(
     direction: str = Call.Direction.OUTBOUND,
     recording_url: str = "",
 ) -> Call:
-    """An agent records a call they made or took on their lead (no phone system feed)."""
+    """An agent records a call they made or took on their lead (no phone system feed).
+
+    An outbound call is a new attempt: refused to a do-not-call number, outside calling
+    hours or over the attempt caps. An inbound one is always recorded.
+    """
     if direction not in Call.Direction.values:
         raise ValidationError({"direction": _("Unknown direction.")})
     if not can_work_lead(agent, lead):
         raise ValidationError({"lead": _("Only the lead's owner or their manager may log a call.")})
+    if direction == Call.Direction.OUTBOUND:
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        if capture.is_do_not_call(locked.phone):
+            raise calling.ContactRefused(
+                _("This number is on the do-not-call list."),
+                kind=DNC_CONTACT,
+                field="direction",
+            )
+        calling.contact_check(lead=locked, at=started_at, field="started_at")
     return _call_create(
         lead=lead,
         agent=agent,

@@ -555,6 +555,7 @@ def _finish(job_id: int) -> dict:
             job.finished_at = timezone.now()
             job.total_rows = max(job.total_rows, job.processed_rows)
             job.save(update_fields=["status", "finished_at", "total_rows"])
+            _audit_finished(job)
             if job.kind == "leads" and job.created_count:
 
                 def queue():
@@ -565,6 +566,26 @@ def _finish(job_id: int) -> dict:
                 transaction.on_commit(queue)
             _notify_finished(job)
     return _summary(job)
+
+
+def _audit_finished(job: ImportJob) -> None:
+    """One audit entry per import (its rows are written set-based, without signals)."""
+    from risk.audit import acting_as, record_bulk
+
+    model = "leads.donotcall" if job.kind == ImportJob.Kind.DNC else "leads.lead"
+    with acting_as(job.created_by):
+        record_bulk(
+            model_label=model,
+            object_id=f"import:{job.pk}",
+            summary={
+                "import": job.pk,
+                "file": job.original_name,
+                "created": job.created_count,
+                "duplicates": job.duplicate_count,
+                "rejected": job.rejected_count,
+            },
+            description=job.original_name,
+        )
 
 
 def _notify_finished(job: ImportJob) -> None:
@@ -975,6 +996,19 @@ def _lead_chunk(run: _Run, rows: list[_Prepared]) -> _Counts:
         update_leads(leads, [*sorted(fields), "score", "grade", "score_details", "updated_at"])
     insert_rows(LeadSource, SOURCE_COLUMNS, sources)
     insert_rows(ImportRow, IMPORT_ROW_COLUMNS, import_rows)
+    refused = sum(1 for row in valid if row.phone.e164 in dnc)
+    if refused:
+        from django.contrib.auth import get_user_model
+
+        from risk.services import risk_event_record
+
+        risk_event_record(
+            kind="dnc_capture",
+            user=get_user_model()(pk=run.created_by_id) if run.created_by_id else None,
+            channel="import",
+            count=refused,
+            detail=f"import {run.job_id}",
+        )
     return counts
 
 

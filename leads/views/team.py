@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import access, exports
-from crm.models import Role
 from crm.views import allowed_if, staff_required
 
 from ..forms.team import (
@@ -32,7 +31,7 @@ from ..selectors.team import agent_loads, team_leads
 from ..services import assignment, pool
 
 PAGE_SIZE = 50
-EXPORT_MAX_ROWS = exports.MAX_ROWS
+EXPORT_MAX_ROWS = exports.MAX_ROWS  # the ceiling; the risk policy may set less
 
 
 def _errors(error: ValidationError) -> list[str]:
@@ -69,7 +68,8 @@ def team(request):
             "can_manage": can_manage,
             "reassign_form": ReassignForm(user=request.user) if can_manage else None,
             "export_formats": exports.FORMATS,
-            "export_max_rows": EXPORT_MAX_ROWS,
+            "export_max_rows": exports.max_rows(),
+            "may_export": access.can_export(request.user, "leads"),
         },
     )
 
@@ -182,24 +182,26 @@ def _export_rows(rows, *, reveal_phones: bool):
 def export(request):
     """The filtered team leads as CSV or Excel: only what the user may see, capped.
 
-    Phone numbers are masked for everyone but administrators: an export is the easiest
-    way to walk off with the customer list.
+    Phone numbers are masked unless the risk policy lets the user's role see them: an
+    export is the easiest way to walk off with the customer list. `export_response`
+    checks the role, caps the rows and logs the export.
     """
     form = TeamLeadFilterForm(request.GET or None, user=request.user)
     rows = team_leads(request.user, filters=form.filters() if form.is_bound else {})
     fmt = exports.chosen_format(request.GET.get("format"))
     total = rows.count()
-    if total > EXPORT_MAX_ROWS:
+    limit = exports.max_rows()
+    if total > limit:
         messages.error(
             request,
             _(
                 "%(n)d leads match; an export holds at most %(max)d. Narrow the filters and "
                 "export again."
             )
-            % {"n": total, "max": EXPORT_MAX_ROWS},
+            % {"n": total, "max": limit},
         )
         return redirect(reverse("leads:team") + f"?{_query_without_page(request)}")
-    reveal = access.scope_of(request.user).role == Role.ADMIN
+    reveal = access.sees_full_numbers(request.user)
     return exports.export_response(
         request=request,
         kind="leads",

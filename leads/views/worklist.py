@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm import access
 from crm.views import apply_service_errors, staff_required
 from leads.forms.worklist import FollowUpForm, LeadEditForm, WorklistFilterForm
 from leads.models import Lead
 from leads.selectors.leads import lead_for_page, lead_timeline
 from leads.selectors.worklist import worklist_for
 from leads.services import capture, followups
+from risk import services as risk
+from risk.models import PhoneReveal
 
 
 def _is_htmx(request) -> bool:
@@ -56,6 +59,8 @@ def _lead_context(request, lead: Lead, form: FollowUpForm | None = None) -> dict
     may_work = followups.can_work_lead(request.user, lead)
     return {
         "lead": lead,
+        "phone_shown": access.phone_for(request.user, lead.phone),
+        "phone_full": access.sees_full_numbers(request.user),
         "timeline": lead_timeline(lead),
         "may_work": may_work,
         "followup_form": (form or FollowUpForm()) if may_work and lead.is_open else None,
@@ -105,13 +110,54 @@ def followup_create(request, pk: int):
 
 
 @staff_required
+@require_POST
+def phone_reveal(request, pk: int):
+    """Show the full number (htmx swaps it into the customer card); logged as a reveal."""
+    lead = _lead_or_404(request, pk)
+    phone = risk.phone_reveal(
+        user=request.user,
+        lead=lead,
+        purpose=PhoneReveal.Purpose.REVEAL,
+        reason=request.POST.get("reason", ""),
+        ip=risk.client_ip(request),
+    )
+    return render(
+        request,
+        "leads/lead/partials/phone.html",
+        {"lead": lead, "phone_shown": phone, "phone_full": True, "revealed": True},
+    )
+
+
+class _DialRedirect(HttpResponseRedirect):
+    allowed_schemes = ["tel"]
+
+
+@staff_required
+@require_POST
+def click_to_call(request, pk: int):
+    """Dial the customer: the phone (or softphone) gets the full number; logged."""
+    lead = _lead_or_404(request, pk)
+    phone = risk.phone_reveal(
+        user=request.user,
+        lead=lead,
+        purpose=PhoneReveal.Purpose.CLICK_TO_CALL,
+        ip=risk.client_ip(request),
+    )
+    return _DialRedirect(f"tel:{phone}")
+
+
+@staff_required
 @require_http_methods(["GET", "POST"])
 def lead_edit(request, pk: int):
     lead = _lead_or_404(request, pk)
     if not followups.can_work_lead(request.user, lead):
         # Visible but not theirs to change (an inspector, a head): same answer as missing.
         raise Http404
-    form = LeadEditForm.for_lead(lead, request.POST if request.method == "POST" else None)
+    form = LeadEditForm.for_lead(
+        lead,
+        request.POST if request.method == "POST" else None,
+        show_phone=access.sees_full_numbers(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             capture.lead_update(lead=lead, by=request.user, **form.changes())
@@ -128,4 +174,6 @@ urlpatterns = [
     path("<int:pk>/", detail, name="detail"),
     path("<int:pk>/followups/", followup_create, name="followup_create"),
     path("<int:pk>/edit/", lead_edit, name="lead_edit"),
+    path("<int:pk>/phone/", phone_reveal, name="phone_reveal"),
+    path("<int:pk>/call/", click_to_call, name="click_to_call"),
 ]

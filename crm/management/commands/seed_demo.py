@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand
 from aftersales import demo as aftersales_demo
 from crm import demo
 from leads import demo as leads_demo
-from orders import demo as orders_demo
 from training import demo as training_demo
+from orders import demo as orders_demo
+from risk import demo as risk_demo
 
 
 class Command(BaseCommand):
@@ -34,6 +35,8 @@ class Command(BaseCommand):
         else:
             summary = orders_demo.seed()
             self.stdout.write(self.style.SUCCESS(f"Demo orders created: {summary}"))
+        summary = risk_demo.seed()  # idempotent: adds only what is missing
+        self.stdout.write(self.style.SUCCESS(f"Demo risk controls: {summary}"))
         if aftersales_demo.is_seeded():
             self.stdout.write("Demo after-sales already present.")
         else:
