@@ -64,6 +64,10 @@ def course_save(*, course: Course) -> Course:
 
 @transaction.atomic
 def session_save(*, session: Session) -> Session:
+    for field in ("starts_at", "ends_at"):
+        moment = getattr(session, field)
+        if moment is not None and not 2000 <= timezone.localtime(moment).year <= 2100:
+            raise ValidationError({field: _("Give a date between 2000 and 2100.")})
     if session.starts_at and session.ends_at and session.ends_at <= session.starts_at:
         raise ValidationError({"ends_at": _("A session ends after it starts.")})
     if not session.place and not session.link:
