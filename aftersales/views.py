@@ -228,6 +228,7 @@ def _revisit_context(request, revisit, form=None) -> dict:
     return {
         "revisit": revisit,
         "form": (form or RevisitRecordForm()) if may_record else None,
+        "may_open_ticket": access.can_work_service(request.user),
         "now": timezone.now(),
     }
 
