@@ -57,6 +57,8 @@ def test_agent_signs_in_and_sees_their_work(page: Page, live_server, org):
         "/leads/pool/",
         "/leads/imports/",
         "/org/",
+        "/service/revisits/",
+        "/service/tickets/",
         "/api/docs/",
     ], hrefs
     nav = page.locator("#main-nav")
