@@ -1,7 +1,8 @@
 """Demo training data: the onboarding courses (岗前培训), an in-service and an external
 course, sessions, the promotion ladder, call scripts for the demo products, a few cases,
-and every demo agent's record (active agents passed onboarding; new hires, `newhire`
-among them, are still onboarding with courses pending). Runs once; fast on SQLite."""
+and every demo agent's record (active agents passed onboarding; the new hires are still
+onboarding with courses pending, the newest of them, agent35, with none passed yet).
+Runs once; fast on SQLite."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from crm import services as crm_services
-from crm.demo import DEMO_PASSWORD, PRODUCTS
-from crm.models import Member, MemberStatus, Role, Team
+from crm.demo import PRODUCTS
+from crm.models import Member, MemberStatus, Role
 
 from . import services
 from .models import (
@@ -167,27 +167,22 @@ def seed() -> dict[str, int]:
                 by=admin,
             )
 
-    newhire = crm_services.member_create(
-        username="newhire",
-        password=DEMO_PASSWORD,
-        full_name="新同事",
-        employee_no="E9001",
-        role=Role.AGENT,
-        team=Team.objects.order_by("pk").first(),
-        status=MemberStatus.ONBOARDING,
-        hire_date=today - dt.timedelta(days=2),
-        by=admin,
-    )
     agents = list(
         Member.objects.filter(role=Role.AGENT).exclude(status=MemberStatus.LEFT).order_by("pk")
+    )
+    # The newest hire (agent35 in the demo) has passed nothing yet; the other new hires
+    # passed a course or two.
+    newest = (
+        Member.objects.filter(role=Role.AGENT, status=MemberStatus.ONBOARDING)
+        .order_by("-hire_date", "-pk")
+        .first()
     )
     rows = []
     member_levels = []
     for index, agent in enumerate(agents):
         if agent.status == MemberStatus.ONBOARDING:
-            # New hires: enrolled in the coming sessions; the earliest ones passed the first
-            # course or two, `newhire` nothing yet.
-            done = 0 if agent.pk == newhire.pk else index % 3
+            # New hires: enrolled in the coming sessions.
+            done = 0 if newest and agent.pk == newest.pk else 1 + index % 2
             for number, (course, session) in enumerate(zip(courses, sessions, strict=False)):
                 passed = number < done
                 rows.append(
