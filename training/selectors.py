@@ -65,8 +65,10 @@ def team_members_progress(user) -> list[dict]:
         .filter(role=Role.AGENT)
         .exclude(status=MemberStatus.LEFT)
         .select_related("user", "team", "training_level__level")
-        .order_by("status", "team__name", "employee_no")
+        .order_by("team__name", "employee_no")
     )
+    # New hires first: their onboarding is what a manager acts on.
+    members.sort(key=lambda member: member.status != MemberStatus.ONBOARDING)
     return _progress_for(members)
 
 
