@@ -31,7 +31,6 @@ from ..selectors.team import agent_loads, team_leads
 from ..services import assignment, pool
 
 PAGE_SIZE = 50
-EXPORT_MAX_ROWS = exports.MAX_ROWS  # the ceiling; the risk policy may set less
 
 
 def _errors(error: ValidationError) -> list[str]:

@@ -92,8 +92,12 @@ class TestExport:
         names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
         assert names == ["甲客户"]
 
-    def test_too_many_rows_are_refused_with_a_message(self, org, client_as, monkeypatch):
-        monkeypatch.setattr("leads.views.team.EXPORT_MAX_ROWS", 1)
+    def test_too_many_rows_are_refused_with_a_message(self, org, client_as):
+        from risk.models import RiskPolicy
+
+        policy = RiskPolicy.current()  # the cap is the risk policy's (see tests/risk)
+        policy.export_max_rows = 1
+        policy.save()
         LeadFactory.create_batch(2, owner=org.agent_a1.user, team=org.team_a)
         response = client_as(org.manager_a).get(reverse("leads:export"), follow=True)
         assert "Narrow the filters" in response.content.decode()

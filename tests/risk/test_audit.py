@@ -125,6 +125,21 @@ class TestEachKindOfChange:
         line.save()
         assert entries("orders.orderline", action="update", object_id=str(line.pk)).exists()
 
+    def test_service_tickets_and_revisits(self, org):
+        from tests.aftersales.factories import RevisitFactory, TicketFactory
+
+        lead = LeadFactory(owner=org.agent_a1.user, team=org.team_a)
+        with acting_as(org.agent_a1.user):
+            ticket = TicketFactory(lead=lead)
+            ticket.subject = "改了"
+            ticket.save()
+            revisit = RevisitFactory(order__lead=lead)
+        assert entries("aftersales.serviceticket", object_id=str(ticket.pk)).count() == 2
+        assert entries("aftersales.serviceticket", action="update").get().after == {
+            "subject": "改了"
+        }
+        assert entries("aftersales.revisit", object_id=str(revisit.pk), action="create").exists()
+
     def test_every_model_of_the_registry_that_exists_is_tracked(self):
         tracked = set(audit.tracked_models())
         for label in audit.DEFAULT_TRACKED:
