@@ -2,8 +2,10 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -224,8 +226,23 @@ class TokenThrottle(AnonRateThrottle):
     scope = "token"
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    """Bounded fields: an over-long username is a 400 here, not a failed insert into the
+    lockout table (django-axes stores what was tried, up to 255 characters)."""
+
+    username = serializers.CharField(label=_("Username"), max_length=150, write_only=True)
+    password = serializers.CharField(
+        label=_("Password"),
+        max_length=1024,
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        write_only=True,
+    )
+
+
 class ObtainTokenView(ObtainAuthToken):
     """Trade a username and password for an API token (throttled; lockout by django-axes)."""
 
+    serializer_class = TokenRequestSerializer
     throttle_classes = [TokenThrottle]
     permission_classes = []

@@ -58,3 +58,10 @@ def test_the_reveal_needs_the_csrf_token(org):
     client = Client(enforce_csrf_checks=True)
     client.force_login(org.agent_a1.user)
     assert client.post(reverse("leads:phone_reveal", args=[lead.pk])).status_code == 403
+
+
+def test_an_over_long_username_is_a_400_not_a_server_error(db):
+    response = APIClient().post(
+        "/api/auth/token/", {"username": "x" * 300, "password": "y"}, format="json"
+    )
+    assert response.status_code == 400 and "username" in response.json()
