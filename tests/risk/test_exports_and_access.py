@@ -72,6 +72,21 @@ class TestExports:
         assert "export-csv" not in client.get(reverse("leads:team")).content.decode()
         assert client_as(org.admin).get(export_url()).status_code == 200
 
+    def test_the_orders_export_is_controlled_and_logged_the_same_way(self, org, client_as):
+        from tests.orders.factories import take_order
+
+        order = take_order(org.agent_a1)
+        response = client_as(org.manager_a).get(reverse("orders:export") + "?format=csv")
+        assert response.status_code == 200
+        text = download(response)
+        assert order.number in text and order.lead.phone not in text  # masked
+        record = ExportRecord.objects.get()
+        assert (record.kind, record.row_count) == ("orders", 1)
+        policy = RiskPolicy.current()
+        policy.export_roles = ["admin"]
+        policy.save()
+        assert client_as(org.manager_a).get(reverse("orders:export")).status_code == 403
+
     def test_agents_may_not(self, org, client_as):
         assert client_as(org.agent_a1).get(export_url()).status_code == 403
         assert not ExportRecord.objects.exists()
