@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
@@ -55,7 +56,7 @@ def _scoped_or_400(queryset, pk, field: str):
     """A row the caller may see by id, else a 400 naming the field."""
     row = queryset.filter(pk=pk).first() if pk is not None else None
     if row is None:
-        raise_as_api_error(DjangoValidationError({field: "Unknown or not visible."}))
+        raise_as_api_error(DjangoValidationError({field: _("Unknown, or not yours to see.")}))
     return row
 
 
