@@ -2,6 +2,7 @@
 scripts: a published version is never edited, a new one is published instead)."""
 
 from django.contrib import admin
+from django.db import models
 
 from . import services
 from .models import (
@@ -18,6 +19,7 @@ from .models import (
 class SessionInline(admin.TabularInline):
     model = Session
     extra = 0
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Course)

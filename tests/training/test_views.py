@@ -375,3 +375,27 @@ def test_every_training_page_opens_for_staff(org, client_as, role):
         "/training/cases/new/",
     ]:
         assert client.get(url).status_code == 200, (role, url)
+
+
+def test_an_admin_overrides_the_gate_from_the_page_with_a_reason(org, client_as, onboarding):
+    client = client_as(org.admin)
+    refused = client.post(f"/training/members/{onboarding.hire.pk}/activate/", follow=True)
+    assert "Give a reason" in refused.content.decode()
+    client.post(f"/training/members/{onboarding.hire.pk}/activate/", {"reason": "原公司已完成培训"})
+    onboarding.hire.refresh_from_db()
+    assert onboarding.hire.status == MemberStatus.ACTIVE
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/training/course/",
+        "/admin/training/course/add/",
+        "/admin/training/promotionlevel/add/",
+        "/admin/training/callscript/",
+        "/admin/training/case/",
+    ],
+)
+def test_the_django_admin_configures_training(org, client_as, url):
+    services.script_publish(product="", stage="opening", title="t", body="b", by=None)
+    assert client_as(org.admin).get(url).status_code == 200
