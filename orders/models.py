@@ -219,6 +219,8 @@ class Order(models.Model):
             # "My orders" and "the team's orders", newest first.
             models.Index(fields=["agent", "-created_at", "-id"], name="order_agent_recent"),
             models.Index(fields=["team", "-created_at", "-id"], name="order_team_recent"),
+            # Everything newest first (admins, inspectors).
+            models.Index(fields=["-created_at", "-id"], name="order_recent"),
             models.Index(fields=["status", "expected_delivery_on"], name="order_status_due"),
             models.Index(
                 fields=["team", "approval"],

@@ -65,7 +65,7 @@ def my_orders(request):
         {
             "title": _("My orders"),
             "form": form,
-            "page": selectors.page_of(rows, request.GET.get("page")),
+            "page": selectors.page_of(rows, request.GET.get("page"), user=request.user),
             "query": _query_without_page(request),
             "show_agent": False,
         },
@@ -84,7 +84,7 @@ def team_orders(request):
         {
             "title": _("Team orders"),
             "form": form,
-            "page": selectors.page_of(rows, request.GET.get("page")),
+            "page": selectors.page_of(rows, request.GET.get("page"), user=request.user),
             "query": _query_without_page(request),
             "show_agent": True,
             "approvals": (

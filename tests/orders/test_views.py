@@ -361,3 +361,23 @@ def test_the_excel_export(org, orders, client_as):
 @pytest.mark.parametrize("role", ["agent_a1", "inspector"])
 def test_agents_and_inspectors_do_not_export(org, orders, client_as, role):
     assert client_as(getattr(org, role)).get(reverse("orders:export")).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["manager_a", "head", "south_head", "agent_a1", "admin"])
+def test_pages_read_along_the_scopes_indexes_give_the_plain_order(org, catalog, role):
+    """`newest_first` merges one branch per team (and the user's own sales): the pages
+    are exactly those of the plain, sorted scope, whatever the page."""
+    from orders import selectors
+
+    lead = LeadFactory(owner=org.manager_a.user, team=org.team_b)  # sold outside their team
+    take_order(org.manager_a, lead=lead)
+    Order.objects.filter(lead=lead).update(team=org.team_b)
+    for member in (org.agent_a1, org.agent_a2, org.agent_b1, org.agent_c1, org.manager_a):
+        for _ in range(3):
+            take_order(member)
+    user = getattr(org, role).user
+    rows = selectors.team_orders(user)
+    plain = [order.pk for order in rows]
+    for offset, limit in ((0, 4), (4, 4), (8, 50), (0, 100)):
+        paged = selectors.newest_first(rows, user, offset=offset, limit=limit)
+        assert [order.pk for order in paged] == plain[offset : offset + limit]
