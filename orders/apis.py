@@ -31,7 +31,7 @@ from .models import (
     PaymentTerms,
     Product,
 )
-from .selectors import newest_first, with_overdue
+from .selectors import for_list, newest_first, with_overdue
 
 # --- pagination ---------------------------------------------------------------------------
 
@@ -334,9 +334,9 @@ class OrderViewSet(ScopedViewSet):
     ordering = ["-created_at", "-id"]
 
     def refine_queryset(self, queryset):
-        queryset = with_overdue(queryset.select_related("lead", "agent", "team"))
         if self.action == "list":
-            return queryset
+            return for_list(queryset)
+        queryset = with_overdue(queryset.select_related("lead", "agent", "team"))
         return queryset.select_related("approved_by").prefetch_related(
             "lines__product", "events__by"
         )

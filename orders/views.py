@@ -134,11 +134,12 @@ def export(request):
     form = OrderFilterForm(request.GET or None, user=request.user)
     rows = selectors.team_orders(request.user, filters=form.filters() if form.is_bound else {})
     total = rows.count()
-    if total > exports.MAX_ROWS:
+    limit = exports.max_rows()
+    if total > limit:
         messages.error(
             request,
             _("%(n)d orders match; an export holds at most %(max)d. Narrow the filters.")
-            % {"n": total, "max": exports.MAX_ROWS},
+            % {"n": total, "max": limit},
         )
         return redirect(reverse("orders:team") + f"?{_query_without_page(request)}")
     header = [
