@@ -390,9 +390,7 @@ def visible_orders(user) -> QuerySet:
 def visible_order_events(user) -> QuerySet:
     from orders.models import OrderEvent
 
-    return restrict(
-        OrderEvent.objects.all(), user, owner="order__agent", owner_team="order__team"
-    )
+    return restrict(OrderEvent.objects.all(), user, owner="order__agent", owner_team="order__team")
 
 
 def visible_sales_entries(user) -> QuerySet:

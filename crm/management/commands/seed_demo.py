@@ -10,9 +10,9 @@ from django.core.management.base import BaseCommand
 from aftersales import demo as aftersales_demo
 from crm import demo
 from leads import demo as leads_demo
-from training import demo as training_demo
 from orders import demo as orders_demo
 from risk import demo as risk_demo
+from training import demo as training_demo
 
 
 class Command(BaseCommand):
