@@ -20,8 +20,14 @@ def navigation(request):
     my_orders = (_("My orders"), reverse("orders:mine"))
     team_orders = (_("Team orders"), reverse("orders:team"))
     if scope.role == Role.AGENT:
-        # Agents import their own lists too; the leads are theirs (leads.services.importing).
-        items += [worklist, pool, my_orders, imports, (_("My team"), reverse("org:tree"))]
+        # Agents who take leads import their own lists too; the leads are theirs
+        # (leads.services.importing). A new hire still in onboarding does not.
+        from leads.services.importing import may_import
+
+        items += [worklist, pool, my_orders]
+        if may_import(user, "leads"):
+            items.append(imports)
+        items.append((_("My team"), reverse("org:tree")))
     elif scope.role == Role.TEAM_MANAGER:
         items += [
             worklist,
