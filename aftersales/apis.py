@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crm import access
-from crm.api import ScopedReadOnlyViewSet, ScopedViewSet, raise_as_api_error
+from crm.api import ScopedReadOnlyViewSet, ScopedViewSet, raise_as_api_error, user_name
 from crm.api_defaults import IsActiveStaff
 from leads.apis.leads import UncountedPagination
 
@@ -34,12 +34,6 @@ from .services import revisits as revisit_services
 from .services import tickets as ticket_services
 
 User = get_user_model()
-
-
-def _name(user) -> str | None:
-    if user is None:
-        return None
-    return user.get_full_name().strip() or user.get_username()
 
 
 # --- permissions --------------------------------------------------------------------------
@@ -83,7 +77,7 @@ class TicketEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_by_name(self, obj) -> str | None:
-        return _name(obj.by)
+        return user_name(obj.by)
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -126,7 +120,7 @@ class TicketSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_assignee_name(self, obj) -> str | None:
-        return _name(obj.assignee)
+        return user_name(obj.assignee)
 
     def get_is_overdue(self, obj) -> bool:
         return obj.is_overdue()
@@ -205,7 +199,7 @@ class RevisitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_assignee_name(self, obj) -> str | None:
-        return _name(obj.assignee)
+        return user_name(obj.assignee)
 
     def get_is_overdue(self, obj) -> bool:
         return obj.is_overdue()
@@ -254,7 +248,7 @@ class ImprovementItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_owner_name(self, obj) -> str | None:
-        return _name(obj.owner)
+        return user_name(obj.owner)
 
 
 class ImprovementCreateSerializer(serializers.Serializer):

@@ -18,6 +18,13 @@ from rest_framework import mixins, viewsets
 from .api_defaults import api_validation_error
 
 
+def user_name(user) -> str | None:
+    """A user as colleagues know them (full name, else username) in API answers."""
+    if user is None:
+        return None
+    return user.get_full_name().strip() or user.get_username()
+
+
 class ScopedQuerysetMixin:
     visibility: Callable[..., QuerySet] | None = None
     # Rows have integer ids: with a router on path converters the id is `<int:pk>`.

@@ -58,6 +58,20 @@ def allowed_if(predicate):
 org_admin_required = allowed_if(access.can_manage_org)
 
 
+def error_messages(error: ValidationError) -> list[str]:
+    """Every message of a service's ValidationError, for `messages.error` on a page."""
+    if hasattr(error, "error_dict"):
+        return [message for messages_ in error.message_dict.values() for message in messages_]
+    return error.messages
+
+
+def query_without_page(request) -> str:
+    """The list's query string without `page`: for pager links and export buttons."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def apply_service_errors(form, error: ValidationError) -> None:
     """Show a service's refusal next to the field it names (or above the form)."""
     if hasattr(error, "error_dict"):

@@ -17,7 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from crm import access
-from crm.api import ScopedViewSet, raise_as_api_error
+from crm.api import ScopedViewSet, raise_as_api_error, user_name
 from crm.api_defaults import IsActiveStaff
 from leads.apis.leads import UncountedPagination
 
@@ -88,12 +88,6 @@ class OrderPermission(IsActiveStaff):
 # --- serializers --------------------------------------------------------------------------
 
 
-def _name(user) -> str | None:
-    if user is None:
-        return None
-    return user.get_full_name().strip() or user.get_username()
-
-
 class ProductSerializer(serializers.ModelSerializer):
     list_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
 
@@ -148,7 +142,7 @@ class OrderEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_by_name(self, obj) -> str | None:
-        return _name(obj.by)
+        return user_name(obj.by)
 
 
 class OrderListSerializer(serializers.ModelSerializer):
@@ -190,7 +184,7 @@ class OrderListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_agent_name(self, obj) -> str | None:
-        return _name(obj.agent)
+        return user_name(obj.agent)
 
 
 class OrderSerializer(OrderListSerializer):

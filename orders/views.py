@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm import access, exports
-from crm.views import allowed_if, apply_service_errors, staff_required
+from crm.api import user_name
+from crm.views import (
+    allowed_if,
+    apply_service_errors,
+    error_messages,
+    query_without_page,
+    staff_required,
+)
 from leads.selectors.leads import lead_for_page
 from leads.services.followups import can_work_lead
 
@@ -39,18 +46,6 @@ MOVE_LABELS = {
 REASON_REQUIRED = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
 
 
-def _errors(error: ValidationError) -> list[str]:
-    if hasattr(error, "error_dict"):
-        return [message for messages_ in error.message_dict.values() for message in messages_]
-    return error.messages
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 # --- lists --------------------------------------------------------------------------------
 
 
@@ -66,7 +61,7 @@ def my_orders(request):
             "title": _("My orders"),
             "form": form,
             "page": selectors.page_of(rows, request.GET.get("page"), user=request.user),
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "show_agent": False,
         },
     )
@@ -85,7 +80,7 @@ def team_orders(request):
             "title": _("Team orders"),
             "form": form,
             "page": selectors.page_of(rows, request.GET.get("page"), user=request.user),
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "show_agent": True,
             "approvals": (
                 list(selectors.approvals_waiting(request.user)[:50])
@@ -111,7 +106,7 @@ def _export_rows(rows):
             order.lead.name,
             order.lead.phone_masked,
             order.get_status_display(),
-            order.agent.get_full_name() or order.agent.get_username(),
+            user_name(order.agent),
             order.team.name if order.team else "",
             order.list_total,
             order.discount_total,
@@ -141,7 +136,7 @@ def export(request):
             _("%(n)d orders match; an export holds at most %(max)d. Narrow the filters.")
             % {"n": total, "max": limit},
         )
-        return redirect(reverse("orders:team") + f"?{_query_without_page(request)}")
+        return redirect(reverse("orders:team") + f"?{query_without_page(request)}")
     header = [
         _("Order number"),
         _("Customer"),
@@ -223,7 +218,7 @@ def move(request, pk: int, to: str):
     try:
         services.MOVES[to](**kwargs)
     except ValidationError as error:
-        for message in _errors(error):
+        for message in error_messages(error):
             messages.error(request, message)
     else:
         messages.success(
@@ -241,7 +236,7 @@ def _approval(request, pk: int, service):
     try:
         service(order=order, by=request.user, reason=form.cleaned_data.get("reason", ""))
     except ValidationError as error:
-        for message in _errors(error):
+        for message in error_messages(error):
             messages.error(request, message)
     else:
         messages.success(

@@ -10,7 +10,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from crm import access
-from crm.views import allowed_if
+from crm.views import allowed_if, query_without_page
 
 from . import selectors
 from .forms import AuditSearchForm, ExportFilterForm
@@ -18,12 +18,6 @@ from .forms import AuditSearchForm, ExportFilterForm
 PAGE_SIZE = 50
 
 app_name = "risk"
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @allowed_if(access.can_see_risk)
@@ -50,7 +44,7 @@ def exports(request):
     return render(
         request,
         "risk/exports.html",
-        {"form": form, "page": page, "query": _query_without_page(request)},
+        {"form": form, "page": page, "query": query_without_page(request)},
     )
 
 
@@ -63,7 +57,7 @@ def audit_search(request):
     return render(
         request,
         "risk/audit.html",
-        {"form": form, "page": page, "query": _query_without_page(request)},
+        {"form": form, "page": page, "query": query_without_page(request)},
     )
 
 

@@ -6,9 +6,11 @@ register = template.Library()
 @register.filter
 def person(user) -> str:
     """A user's name as colleagues know it: full name, else username, else a dash."""
+    from crm.api import user_name
+
     if user is None or user == "":
         return "—"
-    return user.get_full_name().strip() or user.get_username()
+    return user_name(user)
 
 
 @register.filter

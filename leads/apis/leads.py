@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from crm import access
-from crm.api import ScopedCreateReadViewSet, ScopedViewSet, raise_as_api_error
+from crm.api import ScopedCreateReadViewSet, ScopedViewSet, raise_as_api_error, user_name
 from crm.api_defaults import IsActiveStaff
 from crm.serializers import PhoneField
 from leads import phones
@@ -162,12 +162,6 @@ class IsPhoneSystem(permissions.BasePermission):
 # --- serializers --------------------------------------------------------------------------
 
 
-def _name(user) -> str | None:
-    if user is None:
-        return None
-    return user.get_full_name().strip() or user.get_username()
-
-
 class LeadListSerializer(serializers.ModelSerializer):
     phone_masked = serializers.CharField(read_only=True)
     owner_name = serializers.SerializerMethodField()
@@ -200,7 +194,7 @@ class LeadListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_owner_name(self, obj) -> str | None:
-        return _name(obj.owner)
+        return user_name(obj.owner)
 
 
 class LeadSerializer(LeadListSerializer):
@@ -290,7 +284,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_agent_name(self, obj) -> str | None:
-        return _name(obj.agent)
+        return user_name(obj.agent)
 
 
 class FollowUpCreateSerializer(serializers.Serializer):
@@ -350,7 +344,7 @@ class CallSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_agent_name(self, obj) -> str | None:
-        return _name(obj.agent)
+        return user_name(obj.agent)
 
     def _number(self, value: str) -> str:
         if not value.startswith("+"):
@@ -430,7 +424,7 @@ def _timeline_row(entry) -> dict:
     item = entry.object
     actor, summary, data = None, str(item), {}
     if entry.kind == "followup":
-        actor = _name(item.agent)
+        actor = user_name(item.agent)
         summary = f"{item.get_disposition_display()} · {item.get_channel_display()}"
         data = {
             "channel": item.channel,
@@ -444,7 +438,7 @@ def _timeline_row(entry) -> dict:
             "call_duration_seconds": item.call.duration_seconds if item.call else None,
         }
     elif entry.kind == "call":
-        actor = _name(item.agent)
+        actor = user_name(item.agent)
         summary = f"{item.get_direction_display()} · {item.duration_seconds}s"
         data = {
             "direction": item.direction,
@@ -453,13 +447,13 @@ def _timeline_row(entry) -> dict:
             "source": item.source,
         }
     elif entry.kind == "assignment":
-        actor = _name(item.by)
+        actor = user_name(item.by)
         summary = item.get_kind_display()
         data = {
             "kind": item.kind,
             "from_user": item.from_user_id,
             "to_user": item.to_user_id,
-            "to_user_name": _name(item.to_user),
+            "to_user_name": user_name(item.to_user),
             "team": item.team_id,
             "reason": item.reason,
         }
@@ -471,7 +465,7 @@ def _timeline_row(entry) -> dict:
             "changes": {name: [before, after] for name, before, after in item.changes},
         }
     elif entry.kind == "source":
-        actor = _name(item.created_by)
+        actor = user_name(item.created_by)
         summary = item.get_channel_display()
         data = {
             "channel": item.channel,

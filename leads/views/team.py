@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import access, exports
-from crm.views import allowed_if, staff_required
+from crm.views import allowed_if, error_messages, query_without_page, staff_required
 
 from ..forms.team import (
     PoolFilterForm,
@@ -31,18 +31,6 @@ from ..selectors.team import agent_loads, team_leads
 from ..services import assignment, pool
 
 PAGE_SIZE = 50
-
-
-def _errors(error: ValidationError) -> list[str]:
-    if hasattr(error, "error_dict"):
-        return [message for messages_ in error.message_dict.values() for message in messages_]
-    return error.messages
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 # --- the team's leads -----------------------------------------------------------------------
@@ -62,7 +50,7 @@ def team(request):
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "agents": list(agent_loads(request.user)),
             "can_manage": can_manage,
             "reassign_form": ReassignForm(user=request.user) if can_manage else None,
@@ -93,7 +81,7 @@ def reassign(request):
             reason=form.cleaned_data["reason"],
         )
     except ValidationError as error:
-        for message in _errors(error):
+        for message in error_messages(error):
             messages.error(request, message)
     else:
         messages.success(
@@ -199,7 +187,7 @@ def export(request):
             )
             % {"n": total, "max": limit},
         )
-        return redirect(reverse("leads:team") + f"?{_query_without_page(request)}")
+        return redirect(reverse("leads:team") + f"?{query_without_page(request)}")
     reveal = access.sees_full_numbers(request.user)
     return exports.export_response(
         request=request,
@@ -229,7 +217,7 @@ def pool_page(request):
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "can_claim": can_claim,
             "allowance": pool.claim_allowance(request.user) if can_claim else None,
         },
@@ -245,7 +233,7 @@ def claim(request, pk: int):
     try:
         lead = pool.lead_claim(lead_id=pk, user=request.user)
     except ValidationError as exc:
-        error = " ".join(_errors(exc))
+        error = " ".join(error_messages(exc))
     if request.headers.get("HX-Request"):
         return render(
             request,
@@ -271,7 +259,7 @@ def release(request, pk: int):
     try:
         pool.lead_release(lead=lead, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        for message in _errors(error):
+        for message in error_messages(error):
             messages.error(request, message)
         return redirect("leads:detail", pk=lead.pk)
     messages.success(request, _("Lead %(lead)s went back to the pool.") % {"lead": lead})
