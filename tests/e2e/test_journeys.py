@@ -48,17 +48,20 @@ def test_agent_signs_in_and_sees_their_work(page: Page, live_server, org):
     expect(page.get_by_text(agent.employee_no, exact=True)).to_be_visible()
     expect(page.locator("#user-menu .role-label")).to_have_text("Agent")
 
-    # The nav is an agent's: their work, the pool, their imports, their team, the API docs;
+    # The nav is an agent's: their work, the pool, their orders and imports, their team,
+    # revisits, tickets, training, the API docs;
     # no admin, no staff list.
     hrefs = nav_hrefs(page)
     assert hrefs == [
         "/",
         "/leads/",
         "/leads/pool/",
+        "/orders/",
         "/leads/imports/",
         "/org/",
         "/service/revisits/",
         "/service/tickets/",
+        "/training/",
         "/api/docs/",
     ], hrefs
     nav = page.locator("#main-nav")
