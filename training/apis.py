@@ -16,7 +16,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from crm import access
-from crm.api import ScopedViewSet, raise_as_api_error
+from crm.api import ScopedViewSet, raise_as_api_error, user_name
 from crm.api_defaults import IsActiveStaff
 
 from . import services
@@ -259,9 +259,7 @@ class CaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_author_name(self, case) -> str:
-        if case.author is None:
-            return ""
-        return case.author.get_full_name() or case.author.get_username()
+        return user_name(case.author) or ""
 
     @extend_schema_field(serializers.IntegerField())
     def get_comment_count(self, case) -> int:

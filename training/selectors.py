@@ -16,7 +16,6 @@ from .models import (
     Case,
     CaseComment,
     Course,
-    CourseKind,
     Enrollment,
     EnrollmentStatus,
     MemberLevel,
@@ -174,9 +173,3 @@ def case_detail(user, pk: int) -> Case:
         ),
         pk=pk,
     )
-
-
-def onboarding_course_count() -> int:
-    return Course.objects.filter(
-        active=True, kind=CourseKind.ONBOARDING, required_for_onboarding=True
-    ).count()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm import access
-from crm.views import allowed_if, apply_service_errors, staff_required
+from crm.views import allowed_if, apply_service_errors, error_messages, staff_required
 
 from .. import selectors, services
 from ..forms import (
@@ -153,9 +153,8 @@ def activate(request, member_pk: int):
             member=member, reason=form.cleaned_data.get("reason", ""), by=request.user
         )
     except ValidationError as error:
-        for messages_ in error.message_dict.values():
-            for message in messages_:
-                messages.error(request, message)
+        for message in error_messages(error):
+            messages.error(request, message)
     else:
         messages.success(request, _("%(name)s is now active.") % {"name": member.display_name})
     return redirect("training:team")

@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm import access
-from crm.views import allowed_if, apply_service_errors, staff_required
+from crm.views import (
+    allowed_if,
+    apply_service_errors,
+    error_messages,
+    query_without_page,
+    staff_required,
+)
 
 from .. import selectors, services
 from ..forms import CaseFilterForm, CaseForm, CommentForm, DecisionForm, FeatureForm, ProposalForm
@@ -21,11 +27,8 @@ PAGE_SIZE = 30
 
 
 def _error_messages(request, error: ValidationError) -> None:
-    for messages_ in (
-        error.message_dict.values() if hasattr(error, "error_dict") else [error.messages]
-    ):
-        for message in messages_:
-            messages.error(request, message)
+    for message in error_messages(error):
+        messages.error(request, message)
 
 
 # --- promotions ---------------------------------------------------------------------------
@@ -179,15 +182,13 @@ def cases(request):
         outcome=filters.get("outcome", ""),
         featured=filters.get("featured", False),
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "training/cases.html",
         {
             "form": form,
             "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
-            "query": query.urlencode(),
+            "query": query_without_page(request),
             "tags": CaseTag.objects.order_by("name")[:50],
         },
     )
