@@ -236,7 +236,7 @@ def record_result(
     if status == EnrollmentStatus.PASSED and course.required_for_onboarding:
         member = Member.objects.get(pk=locked.member_id)
         if member.status == MemberStatus.ONBOARDING and not onboarding_missing(member):
-            _activate(member=member, by=by, reason="", override=False)
+            _activate(member=member, by=by, reason="", missing=[])
     return locked
 
 
@@ -268,15 +268,19 @@ def onboarding_missing(member: Member) -> list[Course]:
     return list(required_onboarding_courses().exclude(pk__in=passed))
 
 
-def _activate(*, member: Member, by, reason: str, override: bool) -> Member:
-    missing = [course.title for course in onboarding_missing(member)]
+def _activate(*, member: Member, by, reason: str, missing: list[Course]) -> Member:
+    """`missing`: the required courses not passed, as the caller just computed them."""
     note = reason or _("Required onboarding courses passed.")
     member = member_set_status(member=member, status=MemberStatus.ACTIVE, by=by, note=note)
     TrainingEvent.objects.create(
         member=member,
         kind=TrainingEvent.Kind.ACTIVATED,
         by=by,
-        data={"override": override, "reason": reason, "missing": missing},
+        data={
+            "override": bool(missing),
+            "reason": reason,
+            "missing": [course.title for course in missing],
+        },
     )
     return member
 
@@ -306,7 +310,7 @@ def onboarding_activate(*, member: Member, by, reason: str = "") -> Member:
             raise ValidationError(
                 {"reason": _("Give a reason to activate someone who has not passed onboarding.")}
             )
-    return _activate(member=member, by=by, reason=reason, override=bool(missing))
+    return _activate(member=member, by=by, reason=reason, missing=missing)
 
 
 # --- promotion paths ----------------------------------------------------------------------
@@ -505,13 +509,6 @@ def script_publish(*, product: str, stage: str, title: str, body: str, by) -> Ca
     )
     script.full_clean()
     script.save()
-    return script
-
-
-@transaction.atomic
-def script_retire(*, script: CallScript) -> CallScript:
-    script.active = False
-    script.save(update_fields=["active"])
     return script
 
 
