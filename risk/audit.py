@@ -234,7 +234,8 @@ def _before_save(sender, instance, raw=False, update_fields=None, **kwargs):
     instance._audit_before.update(_children(instance, tracked))
 
 
-def _write(*, action: str, instance: Model, before: dict, after: dict) -> None:
+def _entry(**fields) -> None:
+    """One `AuditEntry` with `fields`, made by the current actor in the current request."""
     from .models import AuditEntry
 
     actor = current_actor()
@@ -242,14 +243,20 @@ def _write(*, action: str, instance: Model, before: dict, after: dict) -> None:
     AuditEntry.objects.create(
         actor=actor,
         actor_label=actor.get_username() if actor else "",
+        request_id=request_id,
+        ip=ip,
+        **fields,
+    )
+
+
+def _write(*, action: str, instance: Model, before: dict, after: dict) -> None:
+    _entry(
         action=action,
         model_label=instance._meta.label_lower,
         object_id=str(instance.pk),
         object_repr=_repr(instance),
         before=before,
         after=after,
-        request_id=request_id,
-        ip=ip,
     )
 
 
@@ -293,17 +300,11 @@ def record_bulk(*, model_label: str, object_id: str, summary: dict, description:
     """One entry for a set-based job (an import, a bulk assignment): what it did, in sum."""
     from .models import AuditEntry
 
-    actor = current_actor()
-    request_id, ip = _request_meta()
-    AuditEntry.objects.create(
-        actor=actor,
-        actor_label=actor.get_username() if actor else "",
+    _entry(
         action=AuditEntry.Action.BULK,
         model_label=model_label,
         object_id=str(object_id)[:64],
         object_repr=mask_text(description)[:200],
         before={},
         after=_json(summary),
-        request_id=request_id,
-        ip=ip,
     )
