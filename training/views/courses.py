@@ -73,7 +73,6 @@ def team(request):
     page = Paginator(selectors.team_enrollments(request.user, status=status), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    can_manage = access.can_manage_training(request.user)
     return render(
         request,
         "training/team.html",
@@ -81,9 +80,7 @@ def team(request):
             "rows": selectors.team_members_progress(request.user),
             "page": page,
             "filters": filters,
-            "can_manage": can_manage,
-            "enroll_form": EnrollForm(user=request.user) if can_manage else None,
-            "result_form": ResultForm() if can_manage else None,
+            "can_manage": access.can_manage_training(request.user),
             "can_propose": access.can_propose_promotion(request.user),
             "is_admin": access.scope_of(request.user).is_admin,
         },

@@ -51,7 +51,6 @@ def proposals(request):
             "status": status,
             "statuses": ProposalStatus.choices,
             "can_approve": access.can_approve_promotion(request.user),
-            "decision_form": DecisionForm(),
         },
     )
 
