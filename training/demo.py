@@ -214,7 +214,7 @@ def seed() -> dict[str, int]:
         if tenure >= 6 and index % 2 == 0:
             finished = min(agent.hire_date + dt.timedelta(days=120), today)
             # Some certificates run out soon: the reminders have something to say.
-            expires = finished.replace(year=finished.year + 1)
+            expires = services._add_months(finished, 12)  # 29 Feb has no twin next year
             if index % 6 == 0:
                 expires = today + dt.timedelta(days=10 + index % 15)
             rows.append(
