@@ -18,9 +18,6 @@ from .models import (
     TicketEvent,
 )
 
-# "mine": assigned to me; "team": everything in my scope.
-VIEWS = ("mine", "team")
-
 
 def end_of_today(now: dt.datetime | None = None) -> dt.datetime:
     zone = timezone.get_default_timezone()

@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm import access
-from crm.views import allowed_if, apply_service_errors, staff_required
+from crm.views import (
+    allowed_if,
+    apply_service_errors,
+    error_messages,
+    query_without_page,
+    staff_required,
+)
 
 from . import selectors
 from .forms import (
@@ -42,14 +48,8 @@ def _view_of(request) -> str:
 
 
 def _page(request, rows):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), query.urlencode()
-
-
-def _service_errors(request, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page, query_without_page(request)
 
 
 # --- tickets ------------------------------------------------------------------------------
@@ -295,7 +295,6 @@ def improvement_list(request):
             "status": status,
             "statuses": ImprovementItem.Status.choices,
             "form": form if may_add else None,
-            "update_form": ImprovementUpdateForm(),
             "may_manage": access.can_manage_service(request.user),
         },
         status=400 if request.method == "POST" else 200,
@@ -311,7 +310,8 @@ def improvement_update(request, pk: int):
         try:
             revisit_services.improvement_update(item=item, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _service_errors(request, error)
+            for message in error_messages(error):
+                messages.error(request, message)
         else:
             messages.success(request, _("Improvement item updated."))
     else:
