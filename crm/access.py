@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 from .models import Department, Member, Notification, Role, Team, TeamMembership
 
 _CACHE_ATTR = "_crm_scope"
+_FULL_NUMBERS_ATTR = "_crm_sees_full_numbers"
 
 
 @dataclass(frozen=True)
@@ -553,7 +554,15 @@ def sees_full_numbers(user) -> bool:
     from risk.models import RiskPolicy
 
     scope = scope_of(user)
-    return scope.role is not None and scope.role in RiskPolicy.current().full_number_roles
+    if scope.role is None:
+        return False
+    # Memoized on the user like the scope: `phone_for` asks once per row (serializers,
+    # list templates), and the policy comes from a cache that may be a network call.
+    cached = getattr(user, _FULL_NUMBERS_ATTR, None)
+    if cached is None:
+        cached = scope.role in RiskPolicy.current().full_number_roles
+        setattr(user, _FULL_NUMBERS_ATTR, cached)
+    return cached
 
 
 def phone_for(user, e164: str | None) -> str:
