@@ -632,3 +632,142 @@ def visible_audit_entries(user) -> QuerySet:
     if not can_search_audit(user):
         return AuditEntry.objects.none()
     return AuditEntry.objects.all()
+
+
+# --- performance: scorecards, targets, quality scores, reviews, incentives, plans --------
+# An agent sees their own scorecard (with their rank, never the others' figures), targets,
+# quality scores, reviews, approved incentives and improvement plans. A manager sees their
+# teams' agents and the teams themselves; a head their subtree (teams and departments);
+# admins and inspectors everything. Records about an agent follow the agent's team now,
+# like every other per-agent record.
+
+
+def _subject_q(scope: Scope) -> Q:
+    """Agent-, team- and department-level rows (targets, scorecards) in a scope."""
+    q = Q(level="agent", agent_id=scope.user_id)
+    if scope.role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD):
+        q |= Q(level="agent") & scope.team_q("agent__member__team")
+        q |= Q(level="team") & scope.team_q("team")
+    for path in scope.department_paths:
+        q |= Q(level="department", department__path__startswith=path)
+    return q
+
+
+def _subject_rows(user, queryset: QuerySet) -> QuerySet:
+    scope = scope_of(user)
+    if scope.sees_all:
+        return queryset
+    if scope.user_id is None:
+        return queryset.none()
+    return queryset.filter(_subject_q(scope))
+
+
+def visible_scorecards(user) -> QuerySet:
+    from performance.models import Scorecard
+
+    return _subject_rows(user, Scorecard.objects.all())
+
+
+def visible_scorecard_values(user) -> QuerySet:
+    from performance.models import ScorecardValue
+
+    return ScorecardValue.objects.filter(scorecard__in=visible_scorecards(user))
+
+
+def visible_targets(user) -> QuerySet:
+    from performance.models import Target
+
+    return _subject_rows(user, Target.objects.all())
+
+
+def visible_indicators(user) -> QuerySet:
+    """KPI definitions and weights are the center's rules: every member reads them."""
+    from performance.models import Indicator
+
+    return _staff_or_none(user, Indicator.objects.all())
+
+
+def visible_kpi_weights(user) -> QuerySet:
+    from performance.models import KpiWeight
+
+    return _staff_or_none(user, KpiWeight.objects.all())
+
+
+def visible_quality_scores(user) -> QuerySet:
+    from performance.models import QualityScore
+
+    return restrict(QualityScore.objects.all(), user, owner="agent")
+
+
+def visible_evaluations(user) -> QuerySet:
+    from performance.models import Evaluation
+
+    return restrict(Evaluation.objects.all(), user, owner="agent")
+
+
+def visible_development_plans(user) -> QuerySet:
+    from performance.models import DevelopmentPlan
+
+    return restrict(DevelopmentPlan.objects.all(), user, owner="agent")
+
+
+def visible_incentives(user) -> QuerySet:
+    """Agents see the rewards and penalties decided for them, not proposals under review."""
+    from performance.models import Incentive
+
+    rows = restrict(Incentive.objects.all(), user, owner="agent", owner_team="team")
+    if scope_of(user).role == Role.AGENT:
+        rows = rows.filter(status=Incentive.Status.APPROVED)
+    return rows
+
+
+def visible_improvement_plans(user) -> QuerySet:
+    from performance.models import ImprovementPlan
+
+    return restrict(ImprovementPlan.objects.all(), user, owner="agent", owner_team="team")
+
+
+def visible_coaching_sessions(user) -> QuerySet:
+    from performance.models import CoachingSession
+
+    return CoachingSession.objects.filter(plan__in=visible_improvement_plans(user))
+
+
+def can_see_team_performance(user) -> bool:
+    """Team dashboards, leaderboards and other agents' scorecards."""
+    return scope_of(user).role in (
+        Role.TEAM_MANAGER,
+        Role.DEPARTMENT_HEAD,
+        Role.ADMIN,
+        Role.INSPECTOR,
+    )
+
+
+def can_configure_performance(user) -> bool:
+    """Indicators and weights: administrators."""
+    return scope_of(user).is_admin
+
+
+def can_set_targets(user) -> bool:
+    """Managers set their agents' targets; heads their teams' and agents'; admins all."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def can_score_quality(user) -> bool:
+    """Inspectors score any call or follow-up; managers and heads those in their scope."""
+    return scope_of(user).role in (
+        Role.INSPECTOR,
+        Role.TEAM_MANAGER,
+        Role.DEPARTMENT_HEAD,
+        Role.ADMIN,
+    )
+
+
+def can_manage_performance(user) -> bool:
+    """Open reviews, propose incentives, open improvement plans: managers, heads, admins."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def can_decide_incentives(user) -> bool:
+    """Department heads approve or reject incentives in their subtree; admins anywhere."""
+    return scope_of(user).role in (Role.DEPARTMENT_HEAD, Role.ADMIN)

@@ -22,6 +22,7 @@ api_urlpatterns = [
     path("", include("orders.api_urls")),
     path("", include("aftersales.api_urls")),
     path("", include("training.api_urls")),
+    path("", include("performance.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -33,6 +34,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("service/", include("aftersales.urls")),
     path("training/", include("training.urls")),
+    path("performance/", include("performance.urls")),
     path("risk/", include("risk.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),

@@ -174,6 +174,8 @@ DEFAULT_TRACKED = {
     "performance.Target": {},
     "performance.QualityScore": {},
     "performance.KpiWeight": {},
+    "performance.Indicator": {},
+    "performance.Incentive": {},
     "risk.RiskPolicy": {},
 }
 

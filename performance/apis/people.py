@@ -1,0 +1,5 @@
+"""API: people."""
+
+from rest_framework.routers import SimpleRouter
+
+router = SimpleRouter()

@@ -1,0 +1,5 @@
+"""API: scorecards."""
+
+from rest_framework.routers import SimpleRouter
+
+router = SimpleRouter()

@@ -1,0 +1,3 @@
+"""Pages: dashboards (filled in by its part of the app)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: scorecards (filled in by its part of the app)."""
+
+urlpatterns: list = []
