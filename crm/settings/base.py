@@ -147,6 +147,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 TRAINING_MATERIAL_MAX_BYTES = env.int("TRAINING_MATERIAL_MAX_BYTES", default=50 * 1024 * 1024)
 # Managers hear of agents still onboarding this many days after they were hired.
 TRAINING_ONBOARDING_ALERT_DAYS = env.int("TRAINING_ONBOARDING_ALERT_DAYS", default=14)
+# Performance: an agent whose scorecard total is below this is suggested an improvement plan.
+PERFORMANCE_IMPROVEMENT_BELOW = env.int("PERFORMANCE_IMPROVEMENT_BELOW", default=60)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
