@@ -771,3 +771,23 @@ def can_manage_performance(user) -> bool:
 def can_decide_incentives(user) -> bool:
     """Department heads approve or reject incentives in their subtree; admins anywhere."""
     return scope_of(user).role in (Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def peer_evaluations(user) -> QuerySet:
+    """Open 360 reviews an agent may rate as a peer: their active teammates' (not their own).
+
+    Only the rating form is shown to a peer; the review itself stays the agent's and their
+    managers' (`visible_evaluations`).
+    """
+    from performance.models import Evaluation
+
+    scope = scope_of(user)
+    if scope.role != Role.AGENT or not scope.own_team_id:
+        return Evaluation.objects.none()
+    if not Member.objects.filter(user_id=scope.user_id, status="active").exists():
+        return Evaluation.objects.none()
+    return Evaluation.objects.filter(
+        status=Evaluation.Status.OPEN,
+        agent__member__team_id=scope.own_team_id,
+        agent__member__role=Role.AGENT,
+    ).exclude(agent_id=scope.user_id)
