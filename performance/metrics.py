@@ -1,0 +1,365 @@
+"""What each indicator counts, written once: the aggregate AND the records behind it.
+
+Every `Source` has one `Metric` below. A metric names
+
+* the records it reads (`records()`: a queryset of follow-ups, calls, sales entries, …
+  already cut to the period on its `time` field),
+* the path to the agent a record counts for (`agent`) and the time that decides the period
+  and the team (`time`),
+* its numerator and denominator as aggregate expressions over those records, and a `scale`
+  that turns numerator/denominator into the value shown (×100 for a rate, ×20 for a 1–5
+  rubric on a 0–100 scale, ÷60 for seconds to minutes).
+
+From that one definition `aggregate()` runs ONE grouped SQL statement per indicator and
+period — grouped by agent and by the team the agent was in at the record's time (a LEFT
+JOIN on `crm.TeamMembership` with `started_at <= time < ended_at`) — and `drilldown()`
+filters the very same queryset for one agent, team or department, so a figure and its
+records cannot disagree. Numerators and denominators are sums and counts, hence additive:
+an agent's figure is the sum of their rows over teams, a team's the sum over its rows, a
+department's the sum over every team in its subtree (`Department.path` prefix). A ratio is
+the subject's records' ratio, never a mean of means.
+
+Decisions (what each figure means):
+
+* sales_amount — sum of `orders.SalesEntry.amount` by `at` (confirmations +, reversals −).
+* orders — confirmations minus reversals (cancel after confirmation, refund) by `at`:
+  net orders, consistent with the amount.
+* conversion — leads assigned to the agent in the period (`Lead.assigned_at`, owner as of
+  now) that are won / those leads; ×100.
+* revisit_score — mean satisfaction (1–5) of done revisits by `done_at`, for the assignee.
+* complaints — complaint tickets opened in the period on the agent's customers (the lead's
+  owner). A complaint recorded on a revisit opens such a ticket, so it is counted there
+  once. Lower is better.
+* calls — calls by `started_at`; talk_time — their duration in minutes.
+* followups — follow-ups by `created_at`.
+* ontime_followup — follow-ups that scheduled a next one due in the period (by the due
+  time `next_followup_at`, for the agent who scheduled it) and that got a later follow-up
+  on the same lead no later than due + `ONTIME_GRACE` / all of them; ×100.
+* contacted_24h — leads assigned in the period whose first follow-up or call came within
+  24 h of the assignment / leads assigned in the period; ×100.
+* quality_* — mean rubric score of `QualityScore` by `scored_at` ×20 (0–100); the overall
+  score is already on 0–100.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from .models import Source
+from .periods import Period
+
+ONTIME_GRACE = dt.timedelta(hours=2)
+CONTACT_WINDOW = dt.timedelta(hours=24)
+TEAM_AT = "team_at_time"
+_ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class Metric:
+    source: str
+    agent: str  # path to the user a record counts for, e.g. "agent", "lead__owner"
+    time: str  # the record's time that decides period and team
+    numerator: object  # an aggregate expression
+    denominator: object | None = None  # None: the value is the numerator itself
+    scale: Decimal = Decimal("1")
+    additive: bool = True  # a team's target may default to the sum of its agents'
+    base: object = None  # callable () -> queryset of the records
+    prepare: object = None  # callable (queryset) -> queryset (annotations for drill-down)
+
+    # --- the records ------------------------------------------------------------------
+
+    def records(self, period: Period) -> QuerySet:
+        start, end = period.bounds
+        rows = self.base().filter(**{f"{self.time}__gte": start, f"{self.time}__lt": end})
+        if self.prepare is not None:
+            rows = self.prepare(rows)
+        return rows
+
+    def with_team(self, rows: QuerySet) -> QuerySet:
+        """Join the team the agent was in at the record's time (NULL when in none)."""
+        path = f"{self.agent}__member__memberships"
+        time = F(self.time)
+        return rows.annotate(
+            **{
+                TEAM_AT: FilteredRelation(
+                    path,
+                    condition=Q(**{f"{path}__started_at__lte": time})
+                    & (
+                        Q(**{f"{path}__ended_at__isnull": True})
+                        | Q(**{f"{path}__ended_at__gt": time})
+                    ),
+                )
+            }
+        )
+
+    # --- the figures ------------------------------------------------------------------
+
+    def aggregate(self, period: Period) -> list[tuple[int, int | None, Decimal, Decimal | None]]:
+        """(agent id, team id at the time, numerator, denominator) for every agent and team."""
+        rows = self.with_team(self.records(period)).filter(**{f"{self.agent}__isnull": False})
+        sums = {"num": self.numerator}
+        if self.denominator is not None:
+            sums["den"] = self.denominator
+        grouped = (
+            rows.order_by()
+            .values(agent_key=F(self.agent), team_key=F(f"{TEAM_AT}__team_id"))
+            .annotate(**sums)
+        )
+        return [
+            (
+                row["agent_key"],
+                row["team_key"],
+                Decimal(row["num"] or 0),
+                Decimal(row["den"] or 0) if self.denominator is not None else None,
+            )
+            for row in grouped
+        ]
+
+    def value(self, numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
+        if self.denominator is None:
+            return numerator * self.scale
+        if not denominator:
+            return None
+        return numerator * self.scale / denominator
+
+    # --- the records behind a figure --------------------------------------------------
+
+    def drilldown(
+        self,
+        period: Period,
+        *,
+        agent_id: int | None = None,
+        team_id: int | None = None,
+        department_path: str | None = None,
+    ) -> QuerySet:
+        """Exactly the records `aggregate()` summed for one agent, team or department."""
+        rows = self.with_team(self.records(period)).filter(**{f"{self.agent}__isnull": False})
+        if agent_id is not None:
+            rows = rows.filter(**{self.agent: agent_id})
+        if team_id is not None:
+            rows = rows.filter(**{f"{TEAM_AT}__team_id": team_id})
+        if department_path is not None:
+            in_subtree = f"{TEAM_AT}__team__department__path__startswith"
+            rows = rows.filter(**{in_subtree: department_path})
+        return rows.order_by(f"-{self.time}", "-pk")
+
+
+# --- the definitions --------------------------------------------------------------------
+
+
+def _followups():
+    from leads.models import FollowUp
+
+    return FollowUp.objects.all()
+
+
+def _calls():
+    from leads.models import Call
+
+    return Call.objects.all()
+
+
+def _sales():
+    from orders.models import SalesEntry
+
+    return SalesEntry.objects.all()
+
+
+def _leads_assigned():
+    from leads.models import Lead
+
+    return Lead.objects.filter(owner__isnull=False, assigned_at__isnull=False)
+
+
+def _done_revisits():
+    from aftersales.models import Revisit, RevisitStatus
+
+    return Revisit.objects.filter(status=RevisitStatus.DONE, satisfaction__isnull=False)
+
+
+def _complaint_tickets():
+    from aftersales.models import ServiceTicket, TicketType
+
+    return ServiceTicket.objects.filter(type=TicketType.COMPLAINT)
+
+
+def _quality():
+    from .models import QualityScore
+
+    return QualityScore.objects.all()
+
+
+def _scheduled_followups():
+    from leads.models import FollowUp
+
+    return FollowUp.objects.filter(next_followup_at__isnull=False)
+
+
+def _with_on_time(rows: QuerySet) -> QuerySet:
+    from leads.models import FollowUp
+
+    later = FollowUp.objects.filter(
+        lead=OuterRef("lead"),
+        created_at__gt=OuterRef("created_at"),
+        created_at__lte=OuterRef("next_followup_at") + Value(ONTIME_GRACE),
+    )
+    return rows.annotate(on_time=Exists(later))
+
+
+def _with_contacted(rows: QuerySet) -> QuerySet:
+    from leads.models import Call, FollowUp
+
+    window_end = OuterRef("assigned_at") + Value(CONTACT_WINDOW)
+    followup = FollowUp.objects.filter(
+        lead=OuterRef("pk"), created_at__gte=OuterRef("assigned_at"), created_at__lt=window_end
+    )
+    call = Call.objects.filter(
+        lead=OuterRef("pk"), started_at__gte=OuterRef("assigned_at"), started_at__lt=window_end
+    )
+    return rows.annotate(contacted=Exists(followup) | Exists(call))
+
+
+def _count_if(condition: Q):
+    return Sum(Case(When(condition, then=1), default=0, output_field=IntegerField()))
+
+
+METRICS: dict[str, Metric] = {
+    Source.SALES_AMOUNT: Metric(Source.SALES_AMOUNT, "agent", "at", Sum("amount"), base=_sales),
+    Source.ORDERS: Metric(
+        Source.ORDERS,
+        "agent",
+        "at",
+        Sum(Case(When(kind="confirmed", then=1), default=-1, output_field=IntegerField())),
+        base=_sales,
+    ),
+    Source.CONVERSION: Metric(
+        Source.CONVERSION,
+        "owner",
+        "assigned_at",
+        _count_if(Q(status="won")),
+        Count("pk"),
+        scale=Decimal("100"),
+        additive=False,
+        base=_leads_assigned,
+    ),
+    Source.REVISIT_SCORE: Metric(
+        Source.REVISIT_SCORE,
+        "assignee",
+        "done_at",
+        Sum("satisfaction"),
+        Count("pk"),
+        additive=False,
+        base=_done_revisits,
+    ),
+    Source.COMPLAINTS: Metric(
+        Source.COMPLAINTS, "lead__owner", "opened_at", Count("pk"), base=_complaint_tickets
+    ),
+    Source.CALLS: Metric(Source.CALLS, "agent", "started_at", Count("pk"), base=_calls),
+    Source.TALK_TIME: Metric(
+        Source.TALK_TIME,
+        "agent",
+        "started_at",
+        Coalesce(Sum("duration_seconds"), 0),
+        scale=Decimal("1") / Decimal("60"),
+        base=_calls,
+    ),
+    Source.FOLLOWUPS: Metric(Source.FOLLOWUPS, "agent", "created_at", Count("pk"), base=_followups),
+    Source.ONTIME_FOLLOWUP: Metric(
+        Source.ONTIME_FOLLOWUP,
+        "agent",
+        "next_followup_at",
+        _count_if(Q(on_time=True)),
+        Count("pk"),
+        scale=Decimal("100"),
+        additive=False,
+        base=_scheduled_followups,
+        prepare=_with_on_time,
+    ),
+    Source.CONTACTED_24H: Metric(
+        Source.CONTACTED_24H,
+        "owner",
+        "assigned_at",
+        _count_if(Q(contacted=True)),
+        Count("pk"),
+        scale=Decimal("100"),
+        additive=False,
+        base=_leads_assigned,
+        prepare=_with_contacted,
+    ),
+    **{
+        source: Metric(
+            source,
+            "agent",
+            "scored_at",
+            Sum(part),
+            Count("pk"),
+            scale=scale,
+            additive=False,
+            base=_quality,
+        )
+        for source, part, scale in (
+            (Source.QUALITY_PROFESSIONALISM, "professionalism", Decimal("20")),
+            (Source.QUALITY_COMMUNICATION, "communication", Decimal("20")),
+            (Source.QUALITY_PROBLEM_SOLVING, "problem_solving", Decimal("20")),
+            (Source.QUALITY_OVERALL, "overall", Decimal("1")),
+        )
+    },
+}
+
+
+def metric_for(source: str) -> Metric:
+    return METRICS[source]
+
+
+@dataclass
+class Figures:
+    """An indicator's numerator and denominator per agent, per team and per department."""
+
+    agents: dict[int, list[Decimal]] = field(default_factory=lambda: defaultdict(_pair))
+    teams: dict[int, list[Decimal]] = field(default_factory=lambda: defaultdict(_pair))
+    departments: dict[int, list[Decimal]] = field(default_factory=lambda: defaultdict(_pair))
+
+
+def _pair() -> list[Decimal]:
+    return [_ZERO, _ZERO]
+
+
+def roll_up(rows, *, team_departments: dict[int, list[int]]) -> Figures:
+    """Sum (agent, team, numerator, denominator) rows into agents, teams and departments.
+
+    `team_departments` maps a team to every department whose subtree contains it.
+    """
+    figures = Figures()
+    for agent_id, team_id, num, den in rows:
+        den = den or _ZERO
+        for bucket in _buckets(figures, agent_id, team_id, team_departments):
+            bucket[0] += num
+            bucket[1] += den
+    return figures
+
+
+def _buckets(figures: Figures, agent_id, team_id, team_departments):
+    yield figures.agents[agent_id]
+    if team_id is not None:
+        yield figures.teams[team_id]
+        for department_id in team_departments.get(team_id, ()):
+            yield figures.departments[department_id]
