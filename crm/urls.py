@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import apis, errors, health, views
+from . import apis, errors, health, metrics, views
 from .forms import PasswordChangeForm
 
 router = DefaultRouter()
@@ -29,6 +29,8 @@ api_urlpatterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("org/", include("crm.org_urls")),
     path("leads/", include("leads.urls")),
     path("orders/", include("orders.urls")),

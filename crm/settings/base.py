@@ -5,10 +5,14 @@ the embedded demo ones: SQLite and a file-system Celery broker, so `make run` ne
 server. `production.py` refuses to start without real values.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+
+from crm.db_router import postgres_options
+from crm.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -36,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_prometheus",
     "crm",
     "leads",
     "orders",
@@ -46,6 +51,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: one request id for the logs, the audit trail and the answer (crm/logging.py).
+    "crm.logging.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -57,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Who changed what: the request's user, id and address for the audit trail.
     "risk.audit.AuditMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, so it sees the outcome of authentication (django-axes' requirement).
     "axes.middleware.AxesMiddleware",
 ]
@@ -97,6 +106,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A statement running longer is cancelled by PostgreSQL (0: no limit; production: 30 s).
+# Set it higher for the slow-queue worker (imports, recomputes): see README, Operations.
+DATABASE_STATEMENT_TIMEOUT_MS = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=0)
+DATABASES["default"] = postgres_options(
+    DATABASES["default"], statement_timeout_ms=DATABASE_STATEMENT_TIMEOUT_MS
+)
+# A streaming replica for reads that tolerate lag (dashboards): crm.db_router.reading().
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = postgres_options(
+        {
+            **env.db_url("DATABASE_REPLICA_URL"),
+            "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
+            "CONN_HEALTH_CHECKS": True,
+            "TEST": {"MIRROR": "default"},
+        },
+        statement_timeout_ms=DATABASE_STATEMENT_TIMEOUT_MS,
+    )
+DATABASE_ROUTERS = ["crm.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------------------
@@ -246,6 +273,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Two queues: slow jobs (imports, assignment runs, hand-overs, KPI recomputes, exports)
+# must not hold up fast ones (reminders, notifications, sweeps). Tasks whose name matches
+# one of CELERY_SLOW_TASKS go to the slow queue (crm.celery.route_task), every other to
+# the fast one. A worker consumes what `-Q` names: `-Q fast,slow` for one worker doing all.
+CELERY_FAST_QUEUE = env.str("CELERY_FAST_QUEUE", default="fast")
+CELERY_SLOW_QUEUE = env.str("CELERY_SLOW_QUEUE", default="slow")
+CELERY_TASK_DEFAULT_QUEUE = CELERY_FAST_QUEUE
+CELERY_SLOW_TASKS = [
+    "leads.tasks.import*",
+    "leads.tasks.assign_pending_leads",
+    "leads.tasks.handover*",
+    "performance.tasks.recompute*",
+    "*.tasks.export*",
+    "crm.tasks.headcount_snapshot_take",
+]
+CELERY_TASK_ROUTES = ("crm.celery.route_task",)
+# Django's LOGGING (below) formats the worker's logs too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A worker serves its Prometheus metrics on this port (0: not served); crm/metrics.py.
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+CELERY_METRICS_ADDR = env.str("CELERY_METRICS_ADDR", default="0.0.0.0")  # noqa: S104
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -278,12 +326,26 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Cache: shared (Redis) when there is one, so API rate limits and sign-in lockouts
+# hold across web processes; else per process.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Not the broker's database: a cache.clear() must never drop queued tasks.
+            "LOCATION": env.str("CACHE_URL", default=re.sub(r"/\d*$", "", REDIS_URL) + "/1"),
+            "KEY_PREFIX": "crm",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Metrics (crm/metrics.py): /metrics answers these addresses or the bearer token ---------
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 # --- Logging ------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# LOG_FORMAT: text (default) or json (one object per line; production's default). Both carry
+# the request id and have phone numbers and names removed (crm/logging.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOGGING = logging_config(LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"))

@@ -45,6 +45,10 @@ CELERY_TASK_IGNORE_RESULT = False
 CELERY_TASK_ALWAYS_EAGER = False
 # Runs of the suite side by side (on one Redis) must not take each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = "test-" + os.environ.get("TEST_DATABASE_NAME", "test_crm")
+# One queue for fast and slow tasks alike: the test worker consumes it (crm.celery.route_task).
+CELERY_FAST_QUEUE = CELERY_SLOW_QUEUE = CELERY_TASK_DEFAULT_QUEUE
+# Per process, never the shared Redis: tests clear the cache, side-by-side runs must not mix.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-" + "t" * 40

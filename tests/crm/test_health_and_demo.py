@@ -1,4 +1,4 @@
-"""The health endpoint and the demo center that `make run` seeds."""
+"""The health endpoints (liveness, readiness) and the demo center that `make run` seeds."""
 
 import pytest
 from django.core.management import call_command
@@ -10,15 +10,21 @@ from crm.models import Department, Member, MemberStatus, Role, Team
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_database_and_broker(client):
+def test_healthz_is_liveness_only(client):
     response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_reports_database_broker_and_migrations(client):
+    response = client.get("/readyz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["database"]["ok"] and body["broker"]["ok"]
+    assert body["database"]["ok"] and body["broker"]["ok"] and body["migrations"]["ok"]
 
 
-def test_healthz_answers_503_when_the_broker_is_down(client, monkeypatch):
+def test_readyz_answers_503_when_the_broker_is_down(client, monkeypatch):
     from crm import health
 
     class Broken:
@@ -29,9 +35,11 @@ def test_healthz_answers_503_when_the_broker_is_down(client, monkeypatch):
             return False
 
     monkeypatch.setattr(health.celery_app, "connection_for_write", lambda: Broken())
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["broker"] == {"ok": False, "error": "ConnectionRefusedError"}
+    assert response.json()["failed"] == ["broker"]
+    assert client.get("/healthz").status_code == 200
 
 
 class TestDemoCenter:

@@ -1,0 +1,101 @@
+"""`/metrics`: who may read it, and that requests, tasks and queues show in it."""
+
+import uuid
+
+import pytest
+from prometheus_client import REGISTRY
+
+from crm.celery import app as celery_app
+
+pytestmark = pytest.mark.django_db
+
+
+@celery_app.task(name="tests.ops.metrics_boom")
+def boom():
+    raise ValueError("boom")
+
+
+def sample(name: str, **labels) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_metrics_answer_loopback_and_refuse_others(client, settings):
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert b"django_http_requests_total_by_method_total" in response.content
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 403
+    settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8"]
+    assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
+    assert client.get("/metrics").status_code == 403
+
+
+def test_metrics_token(client, settings):
+    settings.METRICS_ALLOWED_IPS = []
+    settings.METRICS_TOKEN = "s3cret-token"
+    assert client.get("/metrics").status_code == 403
+    wrong = client.get("/metrics", HTTP_AUTHORIZATION="Bearer nope")
+    assert wrong.status_code == 403
+    right = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token")
+    assert right.status_code == 200
+
+
+def test_a_request_moves_the_request_counters(client):
+    name = "django_http_responses_total_by_status_view_method_total"
+    labels = {"status": "200", "view": "healthz", "method": "GET"}
+    before = sample(name, **labels)
+    client.get("/healthz")
+    client.get("/healthz")
+    assert sample(name, **labels) == before + 2
+    text = client.get("/metrics").content.decode()
+    latency = "django_http_requests_latency_seconds_by_view_method_count"
+    assert f'{latency}{{method="GET",view="healthz"}}' in text
+
+
+def test_queue_length_is_read_from_redis(client, settings, redis_required):
+    import redis
+
+    queue = f"ops-metrics-{uuid.uuid4().hex[:8]}"
+    settings.CELERY_SLOW_QUEUE = queue
+    connection = redis.Redis.from_url(redis_required)
+    try:
+        connection.rpush(queue, b"a", b"b", b"c")
+        connection.rpush(f"{queue}\x06\x163", b"d")
+        text = client.get("/metrics").content.decode()
+    finally:
+        connection.delete(queue, f"{queue}\x06\x163")
+    assert f'crm_celery_queue_length{{queue="{queue}"}} 4.0' in text
+    assert "crm_celery_queue_length_up 1.0" in text
+
+
+def test_queue_length_tolerates_a_broker_that_does_not_answer(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert b"crm_celery_queue_length_up 0.0" in response.content
+
+
+def test_task_runs_and_failures_are_counted(celery_worker):
+    name = "crm_celery_tasks_total"
+    pings = sample(name, task="crm.tasks.ping", state="SUCCESS")
+    failures = sample(name, task="tests.ops.metrics_boom", state="FAILURE")
+    errors = sample(
+        "crm_celery_task_failures_total", task="tests.ops.metrics_boom", exception="ValueError"
+    )
+    runs = sample("crm_celery_task_runtime_seconds_count", task="crm.tasks.ping")
+    from crm.tasks import ping
+
+    assert ping.delay().get(timeout=20) == "pong"
+    with pytest.raises(ValueError):
+        boom.delay().get(timeout=20)
+    assert sample(name, task="crm.tasks.ping", state="SUCCESS") == pings + 1
+    assert sample(name, task="tests.ops.metrics_boom", state="FAILURE") == failures + 1
+    assert (
+        sample(
+            "crm_celery_task_failures_total",
+            task="tests.ops.metrics_boom",
+            exception="ValueError",
+        )
+        == errors + 1
+    )
+    assert sample("crm_celery_task_runtime_seconds_count", task="crm.tasks.ping") == runs + 1
