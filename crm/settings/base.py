@@ -324,6 +324,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.training_reminders_sweep",
         "schedule": env.int("TRAINING_REMINDER_SWEEP_SECONDS", default=3600),
     },
+    # Performance: this week's, month's and quarter's scorecards (last month's early on).
+    "scorecards-recompute": {
+        "task": "performance.tasks.recompute_current_scorecards",
+        "schedule": env.int("SCORECARD_RECOMPUTE_SECONDS", default=15 * 60),
+    },
 }
 
 # --- Cache: shared (Redis) when there is one, so API rate limits and sign-in lockouts

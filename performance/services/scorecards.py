@@ -37,6 +37,7 @@ from crm.models import Department, Role, Team, TeamMembership
 from ..metrics import metric_for, roll_up
 from ..models import Indicator, KpiWeight, Level, Scorecard, ScorecardValue, Target
 from ..periods import Period
+from ..periods import period_containing as current_period_of
 
 ACHIEVEMENT_CAP = Decimal("150")
 _FOUR = Decimal("0.0001")
@@ -169,6 +170,17 @@ def _targets(period: Period, org: _Org, indicators) -> dict:
             if values:
                 targets[key] = sum(values, Decimal("0"))
     return targets
+
+
+def current_periods(today=None) -> list[Period]:
+    """What the periodic job keeps fresh: this week, month and quarter, and during the first
+    three days of a month the previous month too (late records, final ranks)."""
+    today = today or timezone.localdate()
+    month = current_period_of("month", today)
+    periods = [current_period_of("week", today), month, current_period_of("quarter", today)]
+    if today.day <= 3:
+        periods.append(month.previous())
+    return periods
 
 
 _SUBJECT_FIELD = {Level.AGENT: "agent_id", Level.TEAM: "team_id", Level.DEPARTMENT: "department_id"}

@@ -1,0 +1,25 @@
+"""Performance jobs. Thin and idempotent: they call a service and can run twice.
+
+Both recompute tasks go to the slow queue (CELERY_SLOW_TASKS names `performance.tasks.
+recompute*`), so a long recompute never holds up reminders.
+"""
+
+from celery import shared_task
+
+from .periods import parse_period
+from .services import scorecards
+
+
+@shared_task(name="performance.tasks.recompute_current_scorecards")
+def recompute_current_scorecards() -> dict:
+    """This week, month and quarter (and last month early in a month), for everyone."""
+    return {
+        str(period): scorecards.recompute_scorecards(period)
+        for period in scorecards.current_periods()
+    }
+
+
+@shared_task(name="performance.tasks.recompute_scorecards_task")
+def recompute_scorecards_task(kind: str, start: str) -> dict:
+    """One period's scorecards on demand ("Recompute now", the API's recompute action)."""
+    return scorecards.recompute_scorecards(parse_period(kind, start))
