@@ -30,6 +30,7 @@ def _connect_signals() -> None:
     from . import metrics
 
     crm_logging.connect_celery_signals()
+    crm_logging.connect_request_signals()
     metrics.connect_celery_signals()
 
 

@@ -40,6 +40,18 @@ def sane_request_id(value: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def _request_started(sender=None, environ=None, **kwargs) -> None:
+    """The id is current from the start of the request to its end, Django's own
+    `django.request` log lines (written after the middleware) included."""
+    if environ is not None:
+        environ["HTTP_X_REQUEST_ID"] = sane_request_id(environ.get("HTTP_X_REQUEST_ID"))
+        _request_id.set(environ["HTTP_X_REQUEST_ID"])
+
+
+def _request_finished(**kwargs) -> None:
+    _request_id.set("")
+
+
 class RequestIdMiddleware:
     """Gives every request one id: in the logs, the audit trail and the answer's header."""
 
@@ -47,17 +59,23 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = sane_request_id(request.headers.get(HEADER))
-        # The audit trail reads the header itself: make it read this id.
+        # Read from META (the environ, where `_request_started` left it), not from the
+        # cached `request.headers`; the audit trail then reads this same id.
+        request_id = sane_request_id(request.META.get("HTTP_X_REQUEST_ID"))
         request.META["HTTP_X_REQUEST_ID"] = request_id
+        request.__dict__.pop("headers", None)
         request.request_id = request_id
-        token = _request_id.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _request_id.reset(token)
+        _request_id.set(request_id)  # cleared when the request finishes
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+def connect_request_signals() -> None:
+    from django.core import signals
+
+    signals.request_started.connect(_request_started, weak=False)
+    signals.request_finished.connect(_request_finished, weak=False)
 
 
 # --- Celery: carry the id from the request to its tasks -----------------------------------
@@ -96,7 +114,7 @@ NAME = "[name]"
 # 13–19, optionally after 86/0086 and with spaces or dashes as 3-4-4 (`138 0013 8000`).
 _PHONES = re.compile(
     r"\+\d{7,15}(?!\d)"
-    r"|(?<![\d+])(?:0086|86)?[\s-]?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)"
+    r"|(?<![\d+])(?:(?:0086|86)[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)"
 )
 # A value after a field that names a person: `name=张三`, `first_name: 'Li'`, `"name": "x"`,
 # `姓名：王五`. The value is a quoted string or everything up to a separator.
@@ -106,7 +124,7 @@ _NAME_FIELDS = (
 )
 _NAMES = re.compile(
     rf"""(?P<key>["']?\b(?:{_NAME_FIELDS})["']?\s*[=:：]\s*)"""
-    r"""(?P<value>"[^"]*"|'[^']*'|[^\s,;&)}\]]+)""",
+    r"""(?P<value>\[name\]|"[^"]*"|'[^']*'|[^\s,;&)}\]，；。、）】]+)""",
     re.IGNORECASE,
 )
 
@@ -135,10 +153,14 @@ class RedactFilter(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
+            # Formatters (text and JSON) print exc_text when exc_info is gone.
             record.exc_text = redact(record.exc_text)
+            record.exc_info = None
         for key, value in list(record.__dict__.items()):
-            if key not in _STANDARD and isinstance(value, str):
-                setattr(record, key, redact(value))
+            if key in _STANDARD or value is None or isinstance(value, bool | int | float):
+                continue
+            # Extras such as Django's `request` print with the path: keep them as text.
+            setattr(record, key, redact(value if isinstance(value, str) else str(value)))
         return True
 
 
