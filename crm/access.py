@@ -705,6 +705,14 @@ def visible_evaluations(user) -> QuerySet:
     return restrict(Evaluation.objects.all(), user, owner="agent")
 
 
+def visible_evaluation_ratings(user) -> QuerySet:
+    """Ratings of the reviews a user sees (who gave a peer rating is hidden from the rated
+    agent by the pages and the API, not by this filter)."""
+    from performance.models import EvaluationRating
+
+    return EvaluationRating.objects.filter(evaluation__in=visible_evaluations(user))
+
+
 def visible_development_plans(user) -> QuerySet:
     from performance.models import DevelopmentPlan
 
