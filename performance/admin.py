@@ -3,15 +3,13 @@ scorecards (read-only: they are recomputed, never edited). Changing an indicator
 weight recomputes the current periods' scorecards in the background."""
 
 from django.contrib import admin
-from django.db import transaction
 
 from .models import Indicator, KpiWeight, QualityScore, Scorecard, ScorecardValue, Target
+from .services import scorecards
 
 
 def _recompute_current_later() -> None:
-    from .tasks import recompute_current_scorecards
-
-    transaction.on_commit(recompute_current_scorecards.delay)
+    scorecards.queue_current_recompute()
 
 
 class KpiWeightInline(admin.TabularInline):

@@ -1,5 +1,588 @@
-"""API: scorecards."""
+"""API: indicators, weights, targets, scorecards (with drill-down) and quality scores.
 
+Under /api/performance/. Rows come through `crm.api` scoped viewsets and the
+`crm.access.visible_*` selectors: an agent lists only their own scorecard (with its rank
+and how many it is ranked among), never another's. Writes go through
+`performance.services`; their refusals are 400s naming the field.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import permissions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from crm import access
+from crm.api import (
+    ScopedCreateReadViewSet,
+    ScopedReadOnlyViewSet,
+    ScopedViewSet,
+    raise_as_api_error,
+    user_name,
+)
+from crm.api_defaults import IsActiveStaff
+
+from ..metrics import metric_for
+from ..models import (
+    Indicator,
+    KpiWeight,
+    Level,
+    PeriodKind,
+    QualityScore,
+    Scorecard,
+    ScorecardValue,
+    Target,
+)
+from ..periods import Period, parse_period
+from ..selectors import scorecards as selectors
+from ..services import quality as quality_services
+from ..services import scorecards as scorecard_services
+from ..services import targets as target_services
+
 router = SimpleRouter()
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+# --- permissions --------------------------------------------------------------------------
+
+
+class ConfiguresPerformance(IsActiveStaff):
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or access.can_configure_performance(
+            request.user
+        )
+
+
+class SetsTargets(IsActiveStaff):
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or access.can_set_targets(request.user)
+
+
+class ReadsScorecards(IsActiveStaff):
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if getattr(view, "action", None) == "recompute":
+            return access.can_manage_performance(request.user)
+        return True
+
+
+class ScoresQuality(IsActiveStaff):
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or access.can_score_quality(request.user)
+
+
+# --- indicators and weights ---------------------------------------------------------------
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "code",
+            "name",
+            "family",
+            "source",
+            "unit",
+            "higher_is_better",
+            "description",
+            "position",
+            "is_active",
+        ]
+
+
+class KpiWeightSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KpiWeight
+        fields = ["id", "indicator", "level", "weight"]
+        validators = []  # (indicator, level) is checked below, as a 400 naming the field
+
+    def validate(self, attrs):
+        indicator = attrs.get("indicator", getattr(self.instance, "indicator", None))
+        level = attrs.get("level", getattr(self.instance, "level", None))
+        twins = KpiWeight.objects.filter(indicator=indicator, level=level)
+        if self.instance is not None:
+            twins = twins.exclude(pk=self.instance.pk)
+        if twins.exists():
+            raise ValidationError({"level": "This indicator already has a weight at this level."})
+        return attrs
+
+
+class RecomputesOnChange:
+    """Configuration changes recompute the current periods' scorecards after commit."""
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+            scorecard_services.queue_current_recompute()
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+            scorecard_services.queue_current_recompute()
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            instance.delete()
+            scorecard_services.queue_current_recompute()
+
+
+@extend_schema_view(
+    list=extend_schema(description="KPI definitions; every member reads, admins write."),
+)
+class IndicatorViewSet(RecomputesOnChange, ScopedViewSet):
+    visibility = access.visible_indicators
+    permission_classes = [ConfiguresPerformance]
+    serializer_class = IndicatorSerializer
+    ordering_fields = ["position", "code"]
+    ordering = ["position", "id"]
+    search_fields = ["code", "name"]
+
+
+class WeightFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=Level.choices)
+    indicator = IdFilter()
+
+    class Meta:
+        model = KpiWeight
+        fields = ["level", "indicator"]
+
+
+@extend_schema_view(
+    list=extend_schema(description="Weights (%) of the indicators per level; admins write."),
+)
+class KpiWeightViewSet(RecomputesOnChange, ScopedViewSet):
+    visibility = access.visible_kpi_weights
+    permission_classes = [ConfiguresPerformance]
+    serializer_class = KpiWeightSerializer
+    filterset_class = WeightFilter
+    ordering = ["level", "indicator__position", "id"]
+
+    def refine_queryset(self, queryset):
+        return queryset.order_by("level", "indicator__position", "id")
+
+
+# --- targets --------------------------------------------------------------------------------
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    set_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Target
+        fields = [
+            "id",
+            "level",
+            "agent",
+            "team",
+            "department",
+            "indicator",
+            "period_kind",
+            "period_start",
+            "value",
+            "set_by",
+            "set_by_name",
+            "set_at",
+        ]
+        read_only_fields = fields
+
+    def get_set_by_name(self, obj) -> str | None:
+        return user_name(obj.set_by)
+
+
+class TargetWriteSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Level.choices)
+    subject = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="The agent's user id, or the team's or department's id.",
+    )
+    indicator = serializers.SlugRelatedField(
+        slug_field="code", queryset=Indicator.objects.filter(is_active=True)
+    )
+    period_kind = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.MONTH)
+    period_start = serializers.DateField(required=False, allow_null=True)
+    value = serializers.DecimalField(max_digits=16, decimal_places=4, min_value=0)
+
+
+class TargetValueSerializer(serializers.Serializer):
+    value = serializers.DecimalField(max_digits=16, decimal_places=4, min_value=0)
+
+
+class TargetFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=Level.choices)
+    period_kind = django_filters.ChoiceFilter(choices=PeriodKind.choices)
+    period_start = django_filters.DateFilter()
+    agent = IdFilter()
+    team = IdFilter()
+    department = IdFilter()
+    indicator = django_filters.CharFilter(field_name="indicator__code")
+
+    class Meta:
+        model = Target
+        fields = ["level", "period_kind", "period_start", "agent", "team", "department"]
+
+
+@extend_schema_view(
+    list=extend_schema(description="Targets in the caller's scope (agents: their own)."),
+    create=extend_schema(
+        request=TargetWriteSerializer,
+        responses={201: TargetSerializer},
+        description="Set a target (again: replaces it). Managers for their agents and team, "
+        "heads for their subtree, admins anywhere.",
+    ),
+    update=extend_schema(request=TargetValueSerializer, responses={200: TargetSerializer}),
+    partial_update=extend_schema(request=TargetValueSerializer, responses={200: TargetSerializer}),
+)
+class TargetViewSet(ScopedViewSet):
+    visibility = access.visible_targets
+    permission_classes = [SetsTargets]
+    serializer_class = TargetSerializer
+    filterset_class = TargetFilter
+    ordering = ["-period_start", "indicator__position", "id"]
+
+    def refine_queryset(self, queryset):
+        return queryset.select_related("indicator", "set_by").order_by(
+            "-period_start", "indicator__position", "id"
+        )
+
+    def _set(self, *, level, subject_id, indicator, period, value):
+        try:
+            return target_services.set_target(
+                by=self.request.user,
+                indicator=indicator,
+                level=level,
+                subject_id=subject_id,
+                period=period,
+                value=value,
+            )
+        except DjangoValidationError as error:
+            raise_as_api_error(error)
+
+    def create(self, request, *args, **kwargs):
+        serializer = TargetWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            period = parse_period(data["period_kind"], data.get("period_start"))
+        except ValueError as error:
+            raise ValidationError({"period_start": str(error)}) from None
+        target = self._set(
+            level=data["level"],
+            subject_id=data["subject"],
+            indicator=data["indicator"],
+            period=period,
+            value=data["value"],
+        )
+        target = self.refine_queryset(Target.objects.filter(pk=target.pk)).get()
+        return Response(TargetSerializer(target).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        target = self.get_object()
+        serializer = TargetValueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subject = target.agent_id or target.team_id or target.department_id
+        target = self._set(
+            level=target.level,
+            subject_id=subject,
+            indicator=target.indicator,
+            period=Period(target.period_kind, target.period_start),
+            value=serializer.validated_data["value"],
+        )
+        target = self.refine_queryset(Target.objects.filter(pk=target.pk)).get()
+        return Response(TargetSerializer(target).data)
+
+    def destroy(self, request, *args, **kwargs):
+        target = self.get_object()
+        self._set(
+            level=target.level,
+            subject_id=target.agent_id or target.team_id or target.department_id,
+            indicator=target.indicator,
+            period=Period(target.period_kind, target.period_start),
+            value=None,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- scorecards -----------------------------------------------------------------------------
+
+
+class ScorecardValueSerializer(serializers.ModelSerializer):
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+    indicator_name = serializers.CharField(source="indicator.name", read_only=True)
+    unit = serializers.CharField(source="indicator.unit", read_only=True)
+
+    class Meta:
+        model = ScorecardValue
+        fields = [
+            "indicator",
+            "indicator_code",
+            "indicator_name",
+            "unit",
+            "numerator",
+            "denominator",
+            "value",
+            "target",
+            "achievement",
+            "weight",
+            "points",
+        ]
+        read_only_fields = fields
+
+
+class ScorecardSerializer(serializers.ModelSerializer):
+    subject_name = serializers.SerializerMethodField()
+    values = ScorecardValueSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Scorecard
+        fields = [
+            "id",
+            "level",
+            "agent",
+            "team",
+            "department",
+            "subject_name",
+            "period_kind",
+            "period_start",
+            "total",
+            "rank",
+            "rank_of",
+            "computed_at",
+            "values",
+        ]
+        read_only_fields = fields
+
+    def get_subject_name(self, obj) -> str:
+        return selectors.subject_name(obj)
+
+
+class DrilldownRowSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    agent = serializers.IntegerField(source="agent.pk", allow_null=True, default=None)
+    agent_name = serializers.SerializerMethodField()
+    lead = serializers.IntegerField(source="lead_id", allow_null=True)
+    lead_name = serializers.CharField()
+    phone = serializers.CharField(help_text="Masked unless the caller sees full numbers.")
+    detail = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+
+    def get_agent_name(self, obj) -> str | None:
+        return user_name(obj.agent)
+
+
+class RecomputeSerializer(serializers.Serializer):
+    period_kind = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.MONTH)
+    period_start = serializers.DateField(required=False, allow_null=True)
+
+
+class RecomputeAnswerSerializer(serializers.Serializer):
+    queued = serializers.BooleanField()
+    period_kind = serializers.CharField()
+    period_start = serializers.DateField()
+
+
+class ScorecardFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=Level.choices)
+    period_kind = django_filters.ChoiceFilter(choices=PeriodKind.choices)
+    period_start = django_filters.DateFilter()
+    agent = IdFilter()
+    team = IdFilter()
+    department = IdFilter()
+
+    class Meta:
+        model = Scorecard
+        fields = ["level", "period_kind", "period_start", "agent", "team", "department"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Scorecards in the caller's scope with their values; an agent sees only "
+        "their own (with `rank` and `rank_of`)."
+    ),
+)
+class ScorecardViewSet(ScopedReadOnlyViewSet):
+    visibility = access.visible_scorecards
+    permission_classes = [ReadsScorecards]
+    serializer_class = ScorecardSerializer
+    filterset_class = ScorecardFilter
+    ordering_fields = ["total", "period_start"]
+    ordering = ["-period_start", "level", "-total", "id"]
+
+    def refine_queryset(self, queryset):
+        return selectors.with_values(
+            queryset.select_related("agent", "team", "department").order_by(
+                "-period_start", "level", "-total", "id"
+            )
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "indicator",
+                OpenApiTypes.STR,
+                required=True,
+                description="The indicator's code, e.g. calls.",
+            ),
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
+        ],
+        responses={200: DrilldownRowSerializer(many=True)},
+        description="The records behind one value of the scorecard, newest first (paginated).",
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
+    def drilldown(self, request, pk=None):
+        scorecard = self.get_object()
+        code = request.query_params.get("indicator", "")
+        indicator = access.visible_indicators(request.user).filter(code=code).first()
+        if indicator is None:
+            raise ValidationError({"indicator": "Name an indicator by its code."})
+        records = selectors.drilldown_records(scorecard, indicator)
+        page = self.paginate_queryset(records)
+        metric = metric_for(indicator.source)
+        rows = selectors.record_rows(request.user, metric, page)
+        return self.get_paginated_response(DrilldownRowSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=RecomputeSerializer,
+        responses={202: RecomputeAnswerSerializer},
+        description="Queue a recompute of one period's scorecards (managers, heads, admins).",
+    )
+    @action(detail=False, methods=["post"])
+    def recompute(self, request):
+        serializer = RecomputeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            period = parse_period(
+                serializer.validated_data["period_kind"],
+                serializer.validated_data.get("period_start"),
+            )
+        except ValueError as error:
+            raise ValidationError({"period_start": str(error)}) from None
+        scorecard_services.queue_recompute(period)
+        return Response(
+            {"queued": True, "period_kind": period.kind, "period_start": period.start},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+# --- quality scores -------------------------------------------------------------------------
+
+
+class QualityScoreSerializer(serializers.ModelSerializer):
+    agent_name = serializers.SerializerMethodField()
+    scorer_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = QualityScore
+        fields = [
+            "id",
+            "agent",
+            "agent_name",
+            "followup",
+            "call",
+            "scorer",
+            "scorer_name",
+            "professionalism",
+            "communication",
+            "problem_solving",
+            "overall",
+            "comment",
+            "scored_at",
+        ]
+        read_only_fields = fields
+
+    def get_agent_name(self, obj) -> str | None:
+        return user_name(obj.agent)
+
+    def get_scorer_name(self, obj) -> str | None:
+        return user_name(obj.scorer)
+
+
+class QualityScoreWriteSerializer(serializers.Serializer):
+    followup = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    call = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    professionalism = serializers.IntegerField(min_value=1, max_value=5)
+    communication = serializers.IntegerField(min_value=1, max_value=5)
+    problem_solving = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class QualityFilter(django_filters.FilterSet):
+    agent = IdFilter()
+    scorer = IdFilter()
+
+    class Meta:
+        model = QualityScore
+        fields = ["agent", "scorer"]
+
+
+@extend_schema_view(
+    list=extend_schema(description="Quality scores in the caller's scope (agents: their own)."),
+    create=extend_schema(
+        request=QualityScoreWriteSerializer,
+        responses={201: QualityScoreSerializer},
+        description="Score a follow-up or a call (one of the two) on the rubric, 1–5 each.",
+    ),
+)
+class QualityScoreViewSet(ScopedCreateReadViewSet):
+    visibility = access.visible_quality_scores
+    permission_classes = [ScoresQuality]
+    serializer_class = QualityScoreSerializer
+    filterset_class = QualityFilter
+    ordering = ["-scored_at", "-id"]
+
+    def refine_queryset(self, queryset):
+        return queryset.select_related("agent", "scorer").order_by("-scored_at", "-id")
+
+    def create(self, request, *args, **kwargs):
+        serializer = QualityScoreWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            score = quality_services.score_quality(
+                by=request.user,
+                followup_id=data.get("followup"),
+                call_id=data.get("call"),
+                scores=data,
+                comment=data.get("comment", ""),
+            )
+        except DjangoValidationError as error:
+            raise_as_api_error(error)
+        score = self.refine_queryset(QualityScore.objects.filter(pk=score.pk)).get()
+        return Response(QualityScoreSerializer(score).data, status=status.HTTP_201_CREATED)
+
+
+router.register("indicators", IndicatorViewSet, basename="performance-indicator")
+router.register("weights", KpiWeightViewSet, basename="performance-weight")
+router.register("targets", TargetViewSet, basename="performance-target")
+router.register("scorecards", ScorecardViewSet, basename="performance-scorecard")
+router.register("quality-scores", QualityScoreViewSet, basename="performance-quality-score")

@@ -183,6 +183,22 @@ def current_periods(today=None) -> list[Period]:
     return periods
 
 
+def queue_recompute(period: Period) -> None:
+    """Recompute one period in the background once the caller's transaction commits."""
+    from ..tasks import recompute_scorecards_task
+
+    transaction.on_commit(
+        lambda: recompute_scorecards_task.delay(period.kind, period.start.isoformat())
+    )
+
+
+def queue_current_recompute() -> None:
+    """Indicators or weights changed: recompute the current periods after commit."""
+    from ..tasks import recompute_current_scorecards
+
+    transaction.on_commit(recompute_current_scorecards.delay)
+
+
 _SUBJECT_FIELD = {Level.AGENT: "agent_id", Level.TEAM: "team_id", Level.DEPARTMENT: "department_id"}
 
 

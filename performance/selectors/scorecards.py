@@ -1,0 +1,230 @@
+"""Reads for scorecards, their drill-downs, targets and quality scores (scoped by crm.access).
+
+The records behind a figure are those `performance.metrics` summed: a user who may see a
+scorecard sees its records (an agent who moved teams keeps counting for the old team's
+figures, so the old team's manager sees those records behind them even though the agent's
+current records are no longer theirs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from crm import access
+from crm.models import Role, TeamMembership
+
+from ..metrics import Metric, metric_for
+from ..models import Indicator, Level, QualityScore, Scorecard, ScorecardValue, Target
+from ..periods import Period
+
+
+def scorecards_for(user, period: Period, *, level: str | None = None) -> QuerySet[Scorecard]:
+    rows = access.visible_scorecards(user).filter(
+        period_kind=period.kind, period_start=period.start
+    )
+    if level:
+        rows = rows.filter(level=level)
+    return rows.select_related("agent", "team", "department")
+
+
+def with_values(scorecards: QuerySet[Scorecard]) -> QuerySet[Scorecard]:
+    """Scorecards with their values (and each value's indicator) in one more query."""
+    return scorecards.prefetch_related(
+        Prefetch(
+            "values",
+            queryset=ScorecardValue.objects.select_related("indicator").order_by(
+                "indicator__position", "indicator_id"
+            ),
+        )
+    )
+
+
+def scorecard_of(user, pk: int) -> Scorecard | None:
+    return (
+        with_values(access.visible_scorecards(user).select_related("agent", "team", "department"))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def own_scorecard(user, period: Period) -> Scorecard | None:
+    return (
+        access.visible_scorecards(user)
+        .filter(level=Level.AGENT, agent=user, period_kind=period.kind, period_start=period.start)
+        .first()
+    )
+
+
+def period_of(scorecard: Scorecard) -> Period:
+    return Period(scorecard.period_kind, scorecard.period_start)
+
+
+def subject_name(scorecard: Scorecard) -> str:
+    if scorecard.level == Level.AGENT:
+        user = scorecard.agent
+        return user.get_full_name().strip() or user.get_username()
+    return str(scorecard.team if scorecard.level == Level.TEAM else scorecard.department)
+
+
+def _users_in_teams(team_filter: Q, period: Period):
+    """Users who were in the teams at some time in the period (narrows the drill-down to
+    their indexed rows; the membership join still decides which rows count)."""
+    start, end = period.bounds
+    return (
+        TeamMembership.objects.filter(team_filter, started_at__lt=end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .values("member__user_id")
+    )
+
+
+def drilldown_records(scorecard: Scorecard, indicator: Indicator) -> QuerySet:
+    """The records behind one value of a scorecard, newest first, ready for a page."""
+    metric = metric_for(indicator.source)
+    period = period_of(scorecard)
+    if scorecard.level == Level.AGENT:
+        rows = metric.drilldown(period, agent_id=scorecard.agent_id)
+    elif scorecard.level == Level.TEAM:
+        rows = metric.drilldown(period, team_id=scorecard.team_id).filter(
+            **{f"{metric.agent}__in": _users_in_teams(Q(team_id=scorecard.team_id), period)}
+        )
+    else:
+        path = scorecard.department.path
+        rows = metric.drilldown(period, department_path=path).filter(
+            **{
+                f"{metric.agent}__in": _users_in_teams(
+                    Q(team__department__path__startswith=path), period
+                )
+            }
+        )
+    return rows.select_related(*_RELATED[rows.model._meta.label])
+
+
+_RELATED = {
+    "leads.FollowUp": ("agent", "lead"),
+    "leads.Call": ("agent", "lead"),
+    "leads.Lead": ("owner",),
+    "orders.SalesEntry": ("agent", "order", "order__lead"),
+    "aftersales.Revisit": ("assignee", "lead", "order"),
+    "aftersales.ServiceTicket": ("lead", "lead__owner"),
+    "performance.QualityScore": ("agent", "scorer", "followup__lead", "call__lead"),
+}
+
+
+@dataclass
+class RecordRow:
+    """One record behind a figure, as the drill-down page and API show it."""
+
+    kind: str
+    id: int
+    at: object
+    agent: object
+    lead_id: int | None
+    lead_name: str
+    phone: str
+    detail: str
+    amount: object = None
+
+
+def record_rows(user, metric: Metric, records) -> list[RecordRow]:
+    """Rows for a page of records; phones as `crm.access.phone_for` shows them to `user`."""
+    rows = []
+    for record in records:
+        label = record._meta.label
+        lead = _lead_of(record, label)
+        agent = getattr(record, metric.agent.split("__")[0], None)
+        if label == "aftersales.ServiceTicket":
+            agent = record.lead.owner
+        rows.append(
+            RecordRow(
+                kind=label.split(".")[1].lower(),
+                id=record.pk,
+                at=_time_of(record, metric),
+                agent=agent,
+                lead_id=lead.pk if lead else None,
+                lead_name=lead.name if lead else "",
+                phone=access.phone_for(user, lead.phone) if lead else "",
+                detail=_detail(record, label),
+                amount=_amount(record, label, metric),
+            )
+        )
+    return rows
+
+
+def _time_of(record, metric: Metric):
+    value = record
+    for part in metric.time.split("__"):
+        value = getattr(value, part)
+    return value
+
+
+def _lead_of(record, label: str):
+    if label == "leads.Lead":
+        return record
+    if label == "orders.SalesEntry":
+        return record.order.lead
+    if label == "performance.QualityScore":
+        return (record.followup or record.call).lead
+    return record.lead
+
+
+def _detail(record, label: str) -> str:
+    from django.utils.translation import gettext as _
+
+    if label == "leads.FollowUp":
+        text = f"{record.get_channel_display()} · {record.get_disposition_display()}"
+        if hasattr(record, "on_time"):
+            text += " · " + (_("on time") if record.on_time else _("late"))
+        return text
+    if label == "leads.Call":
+        return f"{record.get_direction_display()} · {record.duration_seconds} s"
+    if label == "leads.Lead":
+        text = record.get_status_display()
+        if hasattr(record, "contacted"):
+            text += " · " + (_("contacted within 24 h") if record.contacted else _("not in 24 h"))
+        return text
+    if label == "orders.SalesEntry":
+        return f"{record.order.number} · {record.get_kind_display()}"
+    if label == "aftersales.Revisit":
+        return _("Satisfaction %(n)s") % {"n": record.satisfaction}
+    if label == "aftersales.ServiceTicket":
+        return f"{record.subject} · {record.get_status_display()}"
+    if label == "performance.QualityScore":
+        return f"{record.professionalism}/{record.communication}/{record.problem_solving}"
+    return ""
+
+
+def _amount(record, label: str, metric: Metric):
+    if label == "orders.SalesEntry":
+        return record.amount
+    if label == "leads.Call":
+        return record.duration_seconds
+    if label == "aftersales.Revisit":
+        return record.satisfaction
+    if label == "performance.QualityScore":
+        return record.overall
+    return None
+
+
+# --- targets and quality scores -------------------------------------------------------
+
+
+def targets_for(user, period: Period, *, level: str) -> dict[tuple[int, int], Target]:
+    """{(subject id, indicator id): target} of the period at `level` that `user` sees."""
+    field = {Level.AGENT: "agent_id", Level.TEAM: "team_id"}.get(level, "department_id")
+    rows = access.visible_targets(user).filter(
+        level=level, period_kind=period.kind, period_start=period.start
+    )
+    return {(getattr(t, field), t.indicator_id): t for t in rows}
+
+
+def quality_scores_for(user) -> QuerySet[QualityScore]:
+    return access.visible_quality_scores(user).select_related(
+        "agent", "scorer", "followup__lead", "call__lead"
+    )
+
+
+def scorable_agents_first(user) -> bool:
+    """Agents see their own scorecard; everyone else starts from a list."""
+    return access.scope_of(user).role == Role.AGENT
