@@ -68,6 +68,8 @@ def navigation(request):
         items.append((_("Training"), reverse("training:team")))
     else:
         items.append((_("Training"), reverse("training:mine")))
+    # Performance: each role's own landing (own scorecard, team dashboard, team comparison).
+    items.append((_("Performance"), reverse("performance:home")))
     # Risk controls: the dashboard for admins and heads, the export log for managers.
     if access.can_see_risk(user):
         items.append((_("Risk"), reverse("risk:dashboard")))

@@ -1,3 +1,463 @@
-"""Pages: dashboards (filled in by its part of the app)."""
+"""Pages: the performance dashboards (/performance/), each role to its own.
 
-urlpatterns: list = []
+`home` routes by role: an agent to their own scorecard and rank, a team manager to their
+team's dashboard, heads, inspectors and admins to the comparison of the teams they see
+(from which they open any of those teams' dashboards). Figures come from
+`performance.selectors.dashboards`; charts are drawn by static/js/performance-charts.js
+from the `json_script` block each page carries (no inline script, no user data in code).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from crm import access, exports
+from crm.models import Role
+from crm.views import allowed_if, staff_required
+
+from .. import exports as performance_exports
+from ..models import PeriodKind, Source
+from ..periods import Period, current_period, parse_period
+from ..selectors import dashboards as boards
+
+# The other performance pages, linked from the landing page when they are routed.
+SUB_PAGES = [
+    (gettext_lazy("Scorecards"), ("performance:scorecard_list", "performance:scorecards")),
+    (gettext_lazy("Targets"), ("performance:target_list", "performance:targets")),
+    (gettext_lazy("Quality scores"), ("performance:quality_list", "performance:quality")),
+    (gettext_lazy("Evaluations"), ("performance:evaluation_list", "performance:evaluations")),
+    (gettext_lazy("Incentives"), ("performance:incentive_list", "performance:incentives")),
+    (
+        gettext_lazy("Improvement plans"),
+        ("performance:improvement_list", "performance:improvement_plans"),
+    ),
+    (gettext_lazy("Turnover"), ("performance:turnover", "performance:turnover_list")),
+]
+
+
+def _url(name: str, *args, query: dict | None = None) -> str | None:
+    """The URL of a page that is routed, else None (the figure is shown without a link)."""
+    try:
+        url = reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _first_url(names) -> str | None:
+    return next((url for url in map(_url, names) if url), None)
+
+
+def sub_navigation() -> list[tuple[str, str]]:
+    links = []
+    for label, names in SUB_PAGES:
+        url = _first_url(names)
+        if url:
+            links.append((label, url))
+    return links
+
+
+def _period(request) -> Period:
+    """The period picked (period_kind, period_start), the current month by default."""
+    try:
+        return parse_period(request.GET.get("period_kind"), request.GET.get("period_start"))
+    except ValueError as error:
+        messages.error(request, _("Period not understood: %(error)s") % {"error": error})
+        return current_period()
+
+
+def _period_context(request, period: Period, extra: dict | None = None) -> dict:
+    """The picker: kinds, previous and next periods, keeping the other parameters."""
+    base = {k: v for k, v in (extra or {}).items() if v not in (None, "")}
+
+    def link(p: Period) -> str:
+        return "?" + urlencode({**base, "period_kind": p.kind, "period_start": p.start})
+
+    today = current_period(period.kind)
+    return {
+        "period": period,
+        "period_kinds": [
+            (kind, label, link(current_period(kind)), kind == period.kind)
+            for kind, label in PeriodKind.choices
+        ],
+        "previous_url": link(period.previous()),
+        "next_url": link(period.next()) if period.start < today.start else None,
+        "period_query": urlencode(
+            {**base, "period_kind": period.kind, "period_start": period.start}
+        ),
+    }
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+# --- landing ------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def home(request):
+    scope = access.scope_of(request.user)
+    if scope.role == Role.AGENT:
+        return agent_page(request)
+    if scope.role == Role.TEAM_MANAGER:
+        return team_page(request)
+    return departments_page(request)
+
+
+# --- the team dashboard -------------------------------------------------------------------
+
+
+def _team_of(request):
+    raw = request.GET.get("team")
+    if raw:
+        if not raw.isdigit():
+            raise Http404
+        return get_object_or_404(
+            access.visible_teams(request.user).select_related("department", "manager"),
+            pk=int(raw),
+        )
+    team = boards.default_team(request.user)
+    if team is None:
+        raise Http404
+    return team
+
+
+def _team_board(request):
+    team = _team_of(request)
+    period = _period(request)
+    return boards.team_dashboard(request.user, team=team, period=period)
+
+
+@allowed_if(access.can_see_team_performance)
+@require_GET
+def team_page(request):
+    board = _team_board(request)
+    team = board.team
+    period = board.period
+    visible = list(access.visible_teams(request.user).filter(is_active=True).order_by("name")[:200])
+    context = {
+        "board": board,
+        "team": team,
+        "teams": visible if len(visible) > 1 else [],
+        "links": _team_links(request, board),
+        "charts": _team_charts(board),
+        "sub_navigation": sub_navigation(),
+        "export_formats": exports.FORMATS,
+        "may_export": access.can_export(request.user, "performance"),
+        "may_compare": access.scope_of(request.user).role != Role.TEAM_MANAGER,
+        **_period_context(request, period, {"team": team.pk}),
+    }
+    return render(request, "performance/dashboards/team.html", context)
+
+
+def _team_links(request, board) -> dict:
+    """Where each figure's records are listed (pages that exist and the user may open)."""
+    period = board.period
+    scorecard_url = (
+        _scorecard_url(board.team_scorecard.pk) if board.team_scorecard is not None else None
+    )
+    for row in board.leaderboard:
+        row.url = (_scorecard_url(row.scorecard_id) if row.scorecard_id else None) or _url(
+            "orders:team", query={"agent": row.user_id}
+        )
+    return {
+        "scorecard": scorecard_url,
+        "orders": _url("orders:team"),
+        "leads": _url("leads:team"),
+        "overdue_followups": _url("leads:team", query={"overdue": "on"}),
+        "overdue_revisits": _url(
+            "aftersales:revisit_list", query={"view": "team", "when": "scheduled", "overdue": "1"}
+        ),
+        "overdue_tickets": _url(
+            "aftersales:ticket_list", query={"view": "team", "status": "active", "overdue": "1"}
+        ),
+        "overdue_plans": _first_url(
+            ["performance:improvement_list", "performance:improvement_plans"]
+        ),
+        "revisits_done": _url("aftersales:revisit_list", query={"view": "team", "when": "done"}),
+        "period": period,
+    }
+
+
+def _scorecard_url(pk: int) -> str | None:
+    for name in ("performance:scorecard_detail", "performance:scorecard"):
+        url = _url(name, pk)
+        if url:
+            return url
+    return None
+
+
+def _team_charts(board) -> dict:
+    """Chart data for performance-charts.js: labels and numbers only."""
+    running = Decimal("0")
+    cumulative = []
+    for _day, amount in board.sales_by_day:
+        running += amount
+        cumulative.append(float(running))
+    days = len(board.sales_by_day)
+    target = board.sales_target
+    charts = {
+        "sales": {
+            "type": "line",
+            "labels": [day.strftime("%m-%d") for day, _amount in board.sales_by_day],
+            "datasets": [
+                {"label": _("Sales (cumulative)"), "data": cumulative},
+                {
+                    "label": _("Daily sales"),
+                    "data": [float(amount) for _day, amount in board.sales_by_day],
+                    "type": "bar",
+                },
+            ],
+        },
+        "funnel": {
+            "type": "bar",
+            "horizontal": True,
+            "labels": [_("Assigned"), _("Contacted"), _("Interested"), _("Order")],
+            "datasets": [
+                {
+                    "label": _("Leads"),
+                    "data": [
+                        board.funnel["assigned"],
+                        board.funnel["contacted"],
+                        board.funnel["interested"],
+                        board.funnel["ordered"],
+                    ],
+                }
+            ],
+        },
+        "satisfaction": {
+            "type": "line",
+            "labels": [week["week"].strftime("%m-%d") for week in board.satisfaction],
+            "min": 1,
+            "max": 5,
+            "datasets": [
+                {
+                    "label": _("Average satisfaction (1–5)"),
+                    "data": [_number(week["average"]) for week in board.satisfaction],
+                }
+            ],
+        },
+        "leaderboard": {
+            "type": "bar",
+            "horizontal": True,
+            "labels": [row.name for row in board.leaderboard],
+            "datasets": [
+                {
+                    "label": _("Scorecard total")
+                    if any(r.total is not None for r in board.leaderboard)
+                    else _("Sales amount"),
+                    "data": [
+                        _number(row.total if row.total is not None else row.sales)
+                        for row in board.leaderboard
+                    ],
+                }
+            ],
+        },
+    }
+    if target and days:
+        charts["sales"]["datasets"].append(
+            {
+                "label": _("Target (pro rata)"),
+                "data": [float(target * (n + 1) / days) for n in range(days)],
+                "dashed": True,
+            }
+        )
+    return charts
+
+
+@allowed_if(access.can_see_team_performance)
+@require_GET
+def team_export(request):
+    board = _team_board(request)
+    return exports.export_response(
+        request=request,
+        kind="performance",
+        stem=f"leaderboard-{board.team.pk}-{board.period.start:%Y%m%d}",
+        sheet_title=_("Leaderboard"),
+        header=performance_exports.leaderboard_header(),
+        rows=performance_exports.leaderboard_rows(board.leaderboard),
+        fmt=request.GET.get("format"),
+    )
+
+
+# --- the head's comparison ----------------------------------------------------------------
+
+
+def _department_of(request):
+    raw = request.GET.get("department")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404
+    return get_object_or_404(access.visible_departments(request.user), pk=int(raw))
+
+
+SORTS = {
+    "team": lambda c: c.team.name,
+    "sales": lambda c: c.sales,
+    "achievement": lambda c: c.achievement or Decimal("-1"),
+    "total": lambda c: c.total if c.total is not None else Decimal("-1"),
+    "calls": lambda c: c.calls_per_agent or Decimal("-1"),
+    "conversion": lambda c: c.conversion or Decimal("-1"),
+    "satisfaction": lambda c: c.satisfaction or Decimal("-1"),
+    "complaints": lambda c: c.complaints,
+    "attrition": lambda c: c.attrition or Decimal("-1"),
+    "rank": lambda c: c.rank or 10**6,
+    "target": lambda c: c.sales_target or Decimal("-1"),
+}
+
+
+def _headings() -> list[tuple[str, str]]:
+    return [
+        ("rank", _("Rank")),
+        ("team", _("Team")),
+        ("sales", _("Sales")),
+        ("target", _("Target")),
+        ("achievement", _("Achievement")),
+        ("total", _("Total score")),
+        ("calls", _("Calls per agent")),
+        ("conversion", _("Conversion")),
+        ("satisfaction", _("Satisfaction")),
+        ("complaints", _("Complaints")),
+        ("attrition", _("Attrition this month")),
+    ]
+
+
+def _sort_link(extra: dict, period: Period, name: str, sort: str) -> str:
+    """Sort by a column; a second click on it sorts the other way."""
+    query = {k: v for k, v in extra.items() if v}
+    query.update(period_kind=period.kind, period_start=period.start)
+    query["sort"] = f"-{name}" if sort == name else name
+    return "?" + urlencode(query)
+
+
+def _comparison(request):
+    department = _department_of(request)
+    period = _period(request)
+    teams = access.visible_teams(request.user)
+    if department is not None:
+        teams = teams.filter(department__path__startswith=department.path)
+    columns = boards.team_comparison(request.user, period=period, teams=teams)
+    sort = request.GET.get("sort", "rank")
+    if sort.lstrip("-") not in SORTS:
+        sort = "rank"
+    key = SORTS[sort.lstrip("-")]
+    columns.sort(key=key, reverse=sort.startswith("-"))
+    return department, period, columns, sort
+
+
+@allowed_if(access.can_see_team_performance)
+@require_GET
+def departments_page(request):
+    department, period, columns, sort = _comparison(request)
+    extra = {"department": department.pk if department else None}
+    for column in columns:
+        column.url = (
+            reverse("performance:team_dashboard")
+            + "?"
+            + urlencode(
+                {"team": column.team.pk, "period_kind": period.kind, "period_start": period.start}
+            )
+        )
+    context = {
+        "columns": columns,
+        "department": department,
+        "departments": list(access.visible_departments(request.user).order_by("path")[:200]),
+        "sort": sort,
+        "headings": [
+            (name, label, _sort_link(extra, period, name, sort)) for name, label in _headings()
+        ],
+        "charts": {
+            "comparison": {
+                "type": "bar",
+                "labels": [c.team.name for c in columns],
+                "datasets": [
+                    {"label": _("Sales amount"), "data": [float(c.sales) for c in columns]},
+                    {
+                        "label": _("Sales target"),
+                        "data": [_number(c.sales_target) for c in columns],
+                    },
+                ],
+            }
+        },
+        "sub_navigation": sub_navigation(),
+        "export_formats": exports.FORMATS,
+        "may_export": access.can_export(request.user, "performance"),
+        **_period_context(request, period, {**extra, "sort": sort}),
+    }
+    return render(request, "performance/dashboards/departments.html", context)
+
+
+@allowed_if(access.can_see_team_performance)
+@require_GET
+def departments_export(request):
+    _department, period, columns, _sort = _comparison(request)
+    return exports.export_response(
+        request=request,
+        kind="performance",
+        stem=f"team-comparison-{period.start:%Y%m%d}",
+        sheet_title=_("Team comparison"),
+        header=performance_exports.comparison_header(),
+        rows=performance_exports.comparison_rows(columns),
+        fmt=request.GET.get("format"),
+    )
+
+
+# --- the agent's own page -----------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def agent_page(request):
+    if access.scope_of(request.user).role != Role.AGENT:
+        # Managers and above have the team pages; their own figures are on the leaderboard.
+        return redirect("performance:home")
+    period = _period(request)
+    board = boards.agent_dashboard(request.user, period=period)
+    context = {
+        "board": board,
+        "scorecard_url": _scorecard_url(board.scorecard.pk) if board.scorecard else None,
+        "charts": {
+            "trend": {
+                "type": "bar",
+                "labels": [point["label"] for point in board.trend],
+                "datasets": [
+                    {
+                        "label": _("Sales amount"),
+                        "data": [float(point["sales"]) for point in board.trend],
+                    },
+                    {
+                        "label": _("Scorecard total"),
+                        "data": [_number(point["total"]) for point in board.trend],
+                        "type": "line",
+                        "axis": "right",
+                    },
+                ],
+            }
+        },
+        "sub_navigation": sub_navigation(),
+        "sales_source": Source.SALES_AMOUNT,
+        **_period_context(request, period),
+    }
+    return render(request, "performance/dashboards/agent.html", context)
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("team/", team_page, name="team_dashboard"),
+    path("team/export/", team_export, name="team_export"),
+    path("departments/", departments_page, name="department_comparison"),
+    path("departments/export/", departments_export, name="department_export"),
+    path("me/", agent_page, name="my_dashboard"),
+]

@@ -49,7 +49,7 @@ def test_agent_signs_in_and_sees_their_work(page: Page, live_server, org):
     expect(page.locator("#user-menu .role-label")).to_have_text("Agent")
 
     # The nav is an agent's: their work, the pool, their orders and imports, their team,
-    # revisits, tickets, training, the API docs;
+    # revisits, tickets, training, their performance, the API docs;
     # no admin, no staff list.
     hrefs = nav_hrefs(page)
     assert hrefs == [
@@ -62,6 +62,7 @@ def test_agent_signs_in_and_sees_their_work(page: Page, live_server, org):
         "/service/revisits/",
         "/service/tickets/",
         "/training/",
+        "/performance/",
         "/api/docs/",
     ], hrefs
     nav = page.locator("#main-nav")

@@ -1,0 +1,81 @@
+"""The dashboards' downloads: header and rows for `crm.exports.export_response`.
+
+Rows are built from what the dashboard selectors already read (scoped by `crm.access`),
+as plain values: numbers stay numbers in Excel, an empty cell means "not computed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+
+def leaderboard_header() -> list[str]:
+    return [
+        _("Rank"),
+        _("Agent"),
+        _("Scorecard total"),
+        _("Sales amount"),
+        _("Orders"),
+        _("Calls"),
+        _("Talk time (minutes)"),
+        _("Follow-ups"),
+        _("Conversion (%)"),
+        _("On-time follow-up rate (%)"),
+    ]
+
+
+def leaderboard_rows(rows) -> Iterable[list]:
+    for row in rows:
+        yield [
+            row.rank,
+            row.name,
+            row.total,
+            row.sales,
+            row.orders,
+            row.calls,
+            row.talk_minutes,
+            row.followups,
+            row.conversion,
+            row.ontime_rate,
+        ]
+
+
+def comparison_header() -> list[str]:
+    return [
+        _("Rank"),
+        _("Team"),
+        _("Department"),
+        _("Agents"),
+        _("Sales amount"),
+        _("Sales target"),
+        _("Achievement (%)"),
+        _("Scorecard total"),
+        _("Calls per agent"),
+        _("Conversion (%)"),
+        _("Revisit satisfaction"),
+        _("Complaints"),
+        _("Leavers this month"),
+        _("Attrition this month (%)"),
+    ]
+
+
+def comparison_rows(columns) -> Iterable[list]:
+    for column in columns:
+        yield [
+            column.rank,
+            column.team.name,
+            column.team.department.name if column.team.department_id else "",
+            column.agents,
+            column.sales,
+            column.sales_target,
+            column.achievement,
+            column.total,
+            column.calls_per_agent,
+            column.conversion,
+            column.satisfaction,
+            column.complaints,
+            column.leavers,
+            column.attrition,
+        ]
