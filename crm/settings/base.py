@@ -172,6 +172,8 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Course materials (stored under MEDIA_ROOT/training/, served only to signed-in staff).
 TRAINING_MATERIAL_MAX_BYTES = env.int("TRAINING_MATERIAL_MAX_BYTES", default=50 * 1024 * 1024)
+# An .xlsx import may unpack to at most this much (zip bombs; leads/services/import_files.py).
+IMPORT_XLSX_MAX_UNPACKED_BYTES = env.int("IMPORT_XLSX_MAX_UNPACKED_BYTES", default=512 * 1024**2)
 # Managers hear of agents still onboarding this many days after they were hired.
 TRAINING_ONBOARDING_ALERT_DAYS = env.int("TRAINING_ONBOARDING_ALERT_DAYS", default=14)
 # Performance: an agent whose scorecard total is below this is suggested an improvement plan.
@@ -250,6 +252,9 @@ SPECTACULAR_SETTINGS = {
         "PhoneRevealPurposeEnum": "risk.models.PhoneReveal.Purpose",
         "RiskEventKindEnum": "risk.models.RiskEvent.Kind",
         "AuditEntryActionEnum": "risk.models.AuditEntry.Action",
+        "IncentiveKindEnum": "performance.models.Incentive.Kind",
+        "EvaluationRatingKindEnum": "performance.models.EvaluationRating.Kind",
+        "CoachingSessionKindEnum": "performance.models.CoachingSession.Kind",
     },
 }
 
