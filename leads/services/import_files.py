@@ -26,6 +26,12 @@ ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 # (a superset of GBK and GB2312) from Chinese Excel's "Save as CSV".
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 XLSX_REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+# A workbook is a zip: these bound what opening it may unpack (a "zip bomb" is a small
+# file that expands to gigabytes). Python's zipfile never inflates a member past the size
+# its directory states, so checking the stated sizes before openpyxl reads is enough.
+XLSX_MAX_MEMBERS = 2000
+# Content that is not a CSV, whatever the name says: HTML/XML pages and programs.
+_NOT_CSV_PREFIXES = (b"<!doctyp", b"<html", b"<?xml", b"<head", b"<body")
 READ_BLOCK = 1 << 16
 
 
@@ -63,17 +69,38 @@ def sniff_kind(name: str, head: bytes) -> str:
                 "another binary file); save it as CSV, or upload an Excel file as .xlsx."
             )
         )
+    page = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(_NOT_CSV_PREFIXES)
+    if page or (head.startswith(b"MZ") and b"\x00" in head):  # HTML/XML, a Windows program
+        raise FileRefused(
+            _(
+                "This file is named .csv but is not a CSV (it is a web page or a program); "
+                "export the sheet again as CSV."
+            )
+        )
     if b"\x00" in head:
         raise FileRefused(_binary_csv())
     return "csv"
 
 
 def _check_xlsx(fileobj) -> None:
+    from django.conf import settings
+
     try:
         with zipfile.ZipFile(fileobj) as archive:
-            names = set(archive.namelist())
-    except zipfile.BadZipFile as error:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise FileRefused(_("This Excel file is damaged and cannot be read.")) from error
+    names = {member.filename for member in members}
+    unpacked = sum(member.file_size for member in members)
+    limit = settings.IMPORT_XLSX_MAX_UNPACKED_BYTES
+    if len(members) > XLSX_MAX_MEMBERS or unpacked > limit:
+        raise FileRefused(
+            _(
+                "This Excel file unpacks to %(size)d MB, more than the %(limit)d MB an "
+                "import may use; save it as CSV or split it into smaller files."
+            )
+            % {"size": unpacked // (1024 * 1024), "limit": limit // (1024 * 1024)}
+        )
     if not all(part in names for part in XLSX_REQUIRED_PARTS):
         raise FileRefused(
             _(
@@ -153,10 +180,12 @@ def _open_csv(fileobj) -> Iterator[Table]:
         sample = text.read(4096)
         text.seek(0)
         try:
-            dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|")
+            delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
         except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(text, dialect)
+            delimiter = ","
+        # Only the delimiter is taken from the header line: its quoting says nothing about
+        # the rows' (Excel doubles quotes inside a quoted cell: "=HYPERLINK(""x"")").
+        reader = csv.reader(text, csv.excel, delimiter=delimiter)
         try:
             header = next(reader, [])
         except csv.Error as error:
@@ -194,12 +223,22 @@ def _open_xlsx(fileobj) -> Iterator[Table]:
             return [_cell_text(value) for value in row]
 
         iterator = sheet.iter_rows(values_only=True)
-        first = next(iterator, None)
+        try:
+            first = next(iterator, None)
+        except Exception as error:  # the sheet is read lazily: damage shows up here
+            raise FileRefused(_("This Excel file is damaged and cannot be read.")) from error
         header = [h.strip() for h in cells_of(first or ())]
 
         def rows() -> Iterator[tuple[int, list[str]]]:
-            for number, row in enumerate(iterator, start=2):
-                yield number, cells_of(row)
+            number = 1
+            try:
+                for number, row in enumerate(iterator, start=2):
+                    yield number, cells_of(row)
+            except Exception as error:  # a bad CRC or cut XML after the rows read so far
+                raise FileRefused(
+                    _("This Excel file is damaged after row %(row)d and cannot be read.")
+                    % {"row": number}
+                ) from error
 
         yield Table(header=header, rows=rows())
     finally:
