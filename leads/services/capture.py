@@ -280,9 +280,11 @@ class Scorer:
                 self._has_field.append(rule)
             elif rule.kind == ScoringRule.Kind.BUDGET_AT_LEAST:
                 try:
-                    self._budget.append((Decimal(value), rule))
+                    threshold = Decimal(value)
                 except InvalidOperation:
                     continue  # a rule with a bad number never matches rather than break capture
+                if threshold.is_finite():  # "NaN" parses, but cannot be compared with
+                    self._budget.append((threshold, rule))
         # What `matching()` reads of a lead, for `apply_shared()`'s memo.
         self._key_fields = tuple(sorted({rule.value.strip() for rule in self._has_field}))
         self._memo: dict[tuple, tuple[int, str, list[dict]]] = {}
