@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench messages clean
+.PHONY: setup run test lint format bench messages clean fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: setup
 
 test: setup
 	@bin/test $(ARGS)
+
+# The long API fuzz: every app's schemathesis run, as every role, with FUZZ_EXAMPLES
+# generated requests per operation and role (default 200; `make test` runs a few).
+fuzz: setup
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} bin/test -p no:randomly $(wildcard tests/*/test_api_fuzz.py) $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ generates onto the rows of its fixtures.
 
 from __future__ import annotations
 
+import os
 import zlib
 from contextlib import contextmanager
 
@@ -51,9 +52,13 @@ def load_schema(path_regex: str, *, coverage: bool = True):
 
 
 def hypothesis_settings(max_examples: int) -> hypothesis.settings:
-    """Fuzzed examples per operation and role (the coverage phase adds its own cases)."""
+    """Fuzzed examples per operation and role (the coverage phase adds its own cases).
+
+    `FUZZ_EXAMPLES` (the environment) replaces every file's own number: `make fuzz` sets it
+    for the long run; `make test` leaves it unset for the short one.
+    """
     return hypothesis.settings(
-        max_examples=max_examples,
+        max_examples=int(os.environ.get("FUZZ_EXAMPLES") or max_examples),
         deadline=None,
         database=None,  # nothing written to .hypothesis/
         suppress_health_check=[
