@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench messages clean fuzz
+.PHONY: setup run test lint format bench messages clean fuzz load
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ format: setup
 
 bench: setup
 	@bin/bench
+
+# The production stack under Locust (PostgreSQL and Redis on this machine; see bin/load).
+load: setup
+	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/python -m pip install -q -e '.[load]'
+	@bin/load
 
 messages: setup
 	DJANGO_SETTINGS_MODULE=crm.settings.local $(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --no-obsolete
