@@ -2,10 +2,12 @@
 
 from django.urls import include, path
 
+from .apis.dashboards import urlpatterns as dashboard_urls
 from .apis.people import router as people_router
 from .apis.scorecards import router as scorecard_router
 
 urlpatterns = [
     path("performance/", include(scorecard_router.urls)),
     path("performance/", include(people_router.urls)),
+    path("performance/", include(dashboard_urls)),
 ]

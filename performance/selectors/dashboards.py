@@ -49,6 +49,9 @@ ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 TREND_WEEKS = 12
 TREND_PERIODS = 6
+# The periods a board may be asked for (the trend reads six periods back).
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2099, 12, 31)
 ACTIVE_TICKETS = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.REOPENED)
 # What the live figures (no scorecard yet) cover, in the order a board lists them.
 LIVE_SOURCES = (

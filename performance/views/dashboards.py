@@ -28,6 +28,7 @@ from .. import exports as performance_exports
 from ..models import PeriodKind, Source
 from ..periods import Period, current_period, parse_period
 from ..selectors import dashboards as boards
+from ..selectors.dashboards import EARLIEST, LATEST
 
 # The other performance pages, linked from the landing page when they are routed.
 SUB_PAGES = [
@@ -69,10 +70,18 @@ def sub_navigation() -> list[tuple[str, str]]:
 def _period(request) -> Period:
     """The period picked (period_kind, period_start), the current month by default."""
     try:
-        return parse_period(request.GET.get("period_kind"), request.GET.get("period_start"))
+        period = parse_period(request.GET.get("period_kind"), request.GET.get("period_start"))
     except ValueError as error:
         messages.error(request, _("Period not understood: %(error)s") % {"error": error})
         return current_period()
+    if not EARLIEST <= period.start <= LATEST:
+        messages.error(
+            request,
+            _("period_start must be between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST, "latest": LATEST},
+        )
+        return current_period(period.kind)
+    return period
 
 
 def _period_context(request, period: Period, extra: dict | None = None) -> dict:
