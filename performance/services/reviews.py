@@ -19,7 +19,7 @@ How a closed review's scores are made (the weights live here, in `KIND_WEIGHTS` 
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -216,7 +216,7 @@ def close_evaluation(*, user, evaluation: Evaluation, summary: str = "") -> Eval
             evaluation=locked,
             kind=Kind.CUSTOMER,
             rater=None,
-            score=max(1, min(5, int(mean.quantize(Decimal("1"))))),
+            score=max(1, min(5, int(mean.quantize(Decimal("1"), rounding=ROUND_HALF_UP)))),
             comment=_("Mean satisfaction %(mean)s over %(count)s revisits")
             % {"mean": mean.quantize(CENTS), "count": count},
         )
