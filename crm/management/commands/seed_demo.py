@@ -11,6 +11,7 @@ from aftersales import demo as aftersales_demo
 from crm import demo
 from leads import demo as leads_demo
 from orders import demo as orders_demo
+from performance import demo as performance_demo
 from performance import demo_people as people_demo
 from risk import demo as risk_demo
 from training import demo as training_demo
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         else:
             summary = training_demo.seed()
             self.stdout.write(self.style.SUCCESS(f"Demo training created: {summary}"))
+        summary = performance_demo.seed()  # targets, quality scores; recomputes scorecards
+        self.stdout.write(self.style.SUCCESS(f"Demo scorecards: {summary}"))
         if people_demo.is_seeded():
             self.stdout.write("Demo reviews and incentives already present.")
         else:
