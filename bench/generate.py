@@ -27,10 +27,11 @@ from django.utils import timezone
 
 from aftersales.models import Revisit, RevisitStatus, ServiceTicket
 from crm.models import Department, Member, MemberEvent, MemberStatus, Team, TeamMembership
-from leads.models import Assignment, FollowUp, Lead
+from leads.models import Assignment, Call, FollowUp, Lead
 from orders.models import UNDELIVERED_STATUSES, Order, OrderLine, SalesEntry
+from performance.models import QualityScore, Scorecard
 
-from . import aftersales, leads, orders, org
+from . import aftersales, kpi, leads, orders, org
 from .bulk import analyze, exact_count, truncate
 from .config import Size
 
@@ -74,6 +75,12 @@ STEPS: list[Step] = [
         depends_on=("revisits", "seed"),
         models=aftersales.MODELS,
     ),
+    Step(
+        "kpi",
+        kpi.generate_kpi,
+        depends_on=("calls", "quality_scores", "seed"),
+        models=kpi.MODELS,
+    ),
 ]
 
 User = get_user_model()
@@ -114,6 +121,9 @@ COUNTS: list[tuple[str, QuerySet]] = [
     ("revisits", Revisit.objects.all()),
     ("revisits.scheduled", Revisit.objects.filter(status=RevisitStatus.SCHEDULED)),
     ("service_tickets", ServiceTicket.objects.all()),
+    ("calls", Call.objects.all()),
+    ("quality_scores", QualityScore.objects.all()),
+    ("scorecards", Scorecard.objects.all()),
 ]
 
 

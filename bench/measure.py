@@ -116,6 +116,12 @@ def _orders_measurements() -> list[Measurement | Job]:
     return orders_measure.MEASUREMENTS
 
 
+def _kpi_measurements() -> list[Measurement | Job]:
+    from . import kpi_measure
+
+    return kpi_measure.MEASUREMENTS
+
+
 MEASUREMENTS: list[Measurement | Job] = [
     Measurement("home / agent", "/", AGENT),
     Measurement("home / team manager", "/", MANAGER),
@@ -133,6 +139,7 @@ MEASUREMENTS: list[Measurement | Job] = [
     Measurement("api teams / admin", "/api/teams/", ADMIN),
     *_leads_measurements(),
     *_orders_measurements(),
+    *_kpi_measurements(),
 ]
 
 
