@@ -74,9 +74,5 @@ USER crm:crm
 EXPOSE 8000
 
 # Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto (see production.py).
-CMD ["gunicorn", "crm.wsgi:application", \
-     "--bind", "0.0.0.0:8000", \
-     "--workers", "3", \
-     "--worker-tmp-dir", "/dev/shm", \
-     "--timeout", "60", \
-     "--access-logfile", "-"]
+# Workers, timeouts, graceful shutdown and access log: crm/gunicorn.conf.py (environment).
+CMD ["gunicorn", "crm.wsgi:application", "-c", "crm/gunicorn.conf.py"]

@@ -27,6 +27,10 @@ import os
 import time
 from contextvars import ContextVar
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Metric files are written there from the first metric on: the directory must exist.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 from django.http import HttpResponse, HttpResponseForbidden
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -106,6 +110,16 @@ def _worker_ready(**kwargs) -> None:
         logger.info("worker metrics on %s:%s", settings.CELERY_METRICS_ADDR, port)
 
 
+def _worker_init(**kwargs) -> None:
+    """A worker's main process, before its pool starts: drop the files of a previous run
+    (the directory belongs to this worker service alone; web has its own)."""
+    directory = multiprocess_dir()
+    if directory:
+        for stale in os.scandir(directory):
+            if stale.name.endswith(".db"):
+                os.unlink(stale.path)
+
+
 def _worker_process_shutdown(pid=None, **kwargs) -> None:
     if multiprocess_dir():
         multiprocess.mark_process_dead(pid or os.getpid())
@@ -117,6 +131,7 @@ def connect_celery_signals() -> None:
     signals.task_prerun.connect(_task_prerun, weak=False)
     signals.task_postrun.connect(_task_postrun, weak=False)
     signals.task_failure.connect(_task_failure, weak=False)
+    signals.worker_init.connect(_worker_init, weak=False)
     signals.worker_ready.connect(_worker_ready, weak=False)
     signals.worker_process_shutdown.connect(_worker_process_shutdown, weak=False)
 

@@ -15,7 +15,7 @@ from tests.support import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker-fast", "worker-slow", "beat")
 SERVICES = (*APP_SERVICES, "postgres", "redis")
 
 # Not passed to the production subprocess: what production settings read with a default
@@ -167,9 +167,10 @@ def test_compose_describes_the_whole_deployment(compose):
     assert set(SERVICES) <= set(services)
 
     web = _command(services["web"])
-    assert "gunicorn crm.wsgi:application" in web
-    assert re.search(r"--workers[= ]3\b", web)
-    assert "celery -A crm worker" in _command(services["worker"])
+    assert "gunicorn crm.wsgi:application -c crm/gunicorn.conf.py" in web
+    assert re.search(r"--workers[= ]\$\{WEB_CONCURRENCY:-3\}", web)
+    assert "celery -A crm worker -Q fast " in _command(services["worker-fast"])
+    assert "celery -A crm worker -Q slow " in _command(services["worker-slow"])
     beat = _command(services["beat"])
     assert "celery -A crm beat" in beat
     assert "--schedule /var/lib/crm/celerybeat-schedule" in beat
@@ -190,7 +191,7 @@ def test_compose_describes_the_whole_deployment(compose):
 def test_compose_migrates_before_the_app_starts(compose):
     services = compose["services"]
     assert _depends_on(services["migrate"])["postgres"]["condition"] == "service_healthy"
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker-fast", "worker-slow", "beat"):
         depends_on = _depends_on(services[name])
         assert depends_on["migrate"]["condition"] == "service_completed_successfully", name
         assert depends_on["redis"]["condition"] == "service_healthy", name
@@ -198,12 +199,13 @@ def test_compose_migrates_before_the_app_starts(compose):
 
 def test_compose_health_checks(compose):
     services = compose["services"]
-    checked = ("web", "worker", "postgres", "redis")
+    checked = ("web", "worker-fast", "worker-slow", "postgres", "redis")
     for name in checked:
         assert "healthcheck" in services[name], name
     tests = {name: " ".join(services[name]["healthcheck"]["test"]) for name in checked}
-    assert "/healthz" in tests["web"]
-    assert "celery -A crm inspect ping" in tests["worker"]
+    assert "/readyz" in tests["web"]
+    assert "celery -A crm inspect ping" in tests["worker-fast"]
+    assert "celery -A crm inspect ping" in tests["worker-slow"]
     assert "pg_isready" in tests["postgres"]
     assert "redis-cli ping" in tests["redis"]
 
@@ -231,7 +233,11 @@ def test_dockerfile_runs_gunicorn_as_an_unprivileged_user():
     users = re.findall(r"^USER\s+(\S+)", dockerfile, re.MULTILINE)
     assert users, "the image must not run as root"
     assert users[-1].split(":")[0] not in ("root", "0")
-    assert re.search(r'^CMD \["gunicorn", "crm\.wsgi:application"', dockerfile, re.MULTILINE)
+    assert re.search(
+        r'^CMD \["gunicorn", "crm\.wsgi:application", "-c", "crm/gunicorn\.conf\.py"\]',
+        dockerfile,
+        re.MULTILINE,
+    )
     ignored = (REPO / ".dockerignore").read_text().split()
     for path in (".git", ".env", ".venv", "var"):
         assert path in ignored, path

@@ -99,3 +99,45 @@ def test_task_runs_and_failures_are_counted(celery_worker):
         == errors + 1
     )
     assert sample("crm_celery_task_runtime_seconds_count", task="crm.tasks.ping") == runs + 1
+
+
+def test_multiprocess_mode_adds_up_every_process(tmp_path):
+    """Production (gunicorn workers, prefork Celery) sets PROMETHEUS_MULTIPROC_DIR: a
+    request served by one process shows in /metrics served by another."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "import sys\n"
+        "client = Client()\n"
+        "if sys.argv[1] == 'serve':\n"
+        "    client.get('/healthz')\n"
+        "else:\n"
+        "    print(client.get('/metrics').content.decode())\n"
+    )
+    directory = tmp_path / "metrics"
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(directory),
+        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
+        "ALLOWED_HOSTS": "testserver",
+    }
+    for argument in ("serve", "serve"):
+        subprocess.run([sys.executable, "-c", script, argument], env=env, check=True, timeout=120)
+    scraped = subprocess.run(
+        [sys.executable, "-c", script, "scrape"],
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert directory.is_dir() and list(directory.glob("*.db"))
+    line = (
+        "django_http_responses_total_by_status_view_method_total"
+        '{method="GET",status="200",view="healthz"} 2.0'
+    )
+    assert line in scraped, scraped[-3000:]
