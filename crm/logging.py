@@ -189,10 +189,10 @@ def logging_config(fmt: str = "text", level: str = "INFO") -> dict:
             "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
             "json": {
                 "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s "
-                "%(task_id)s %(task_name)s",
-                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-                "timestamp": False,
+                "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s "
+                "%(task_name)s",
+                "rename_fields": {"levelname": "level", "name": "logger"},
+                "timestamp": "time",  # ISO 8601, UTC
             },
         },
         "handlers": {
