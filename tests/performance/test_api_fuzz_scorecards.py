@@ -27,6 +27,7 @@ from tests.api_fuzz import (
     token_headers,
     wsgi_in_test_transaction,
 )
+from tests.performance.factories import default_indicators
 
 from .scorecard_data import MARCH, build_march
 
@@ -69,6 +70,11 @@ class Caller:
     headers: dict[str, str]
     sees_all: bool
     ids: dict[str, list] = field(default_factory=dict)
+
+
+@pytest.fixture(autouse=True)
+def _indicators(db):
+    default_indicators()
 
 
 @pytest.fixture

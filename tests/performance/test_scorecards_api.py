@@ -4,10 +4,17 @@ import pytest
 
 from performance.models import Indicator, QualityScore, Scorecard, Target
 from performance.services.scorecards import recompute_scorecards
+from tests.performance.factories import default_indicators
 
 from .scorecard_data import MARCH, build_march
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _indicators(db):
+    default_indicators()
+
 
 URL = "/api/performance/"
 

@@ -12,10 +12,17 @@ from performance.services.scorecards import (
     points_of,
     recompute_scorecards,
 )
+from tests.performance.factories import default_indicators
 
 from .scorecard_data import EXPECTED, MARCH, build_march
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _indicators(db):
+    default_indicators()
+
 
 AGENTS = {"a1": "agent_a1", "a2": "agent_a2", "b1": "agent_b1", "c1": "agent_c1"}
 TEAMS = {"team_a": "team_a", "team_b": "team_b", "team_c": "team_c"}

@@ -9,10 +9,17 @@ from django.urls import reverse
 from leads.models import Call
 from performance.models import QualityScore, Scorecard, Target
 from performance.services.scorecards import recompute_scorecards
+from tests.performance.factories import default_indicators
 
 from .scorecard_data import MARCH, at, build_march
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _indicators(db):
+    default_indicators()
+
 
 PERIOD = {"period_kind": "month", "period_start": "2026-03-01"}
 
