@@ -113,26 +113,14 @@ class Metric:
 
     # --- the figures ------------------------------------------------------------------
 
+    @property
+    def records_key(self) -> tuple:
+        """Metrics with the same key read the same records: one statement serves them all."""
+        return (self.base, self.prepare, self.agent, self.time)
+
     def aggregate(self, period: Period) -> list[tuple[int, int | None, Decimal, Decimal | None]]:
         """(agent id, team id at the time, numerator, denominator) for every agent and team."""
-        rows = self.with_team(self.records(period)).filter(**{f"{self.agent}__isnull": False})
-        sums = {"num": self.numerator}
-        if self.denominator is not None:
-            sums["den"] = self.denominator
-        grouped = (
-            rows.order_by()
-            .values(agent_key=F(self.agent), team_key=F(f"{TEAM_AT}__team_id"))
-            .annotate(**sums)
-        )
-        return [
-            (
-                row["agent_key"],
-                row["team_key"],
-                Decimal(row["num"] or 0),
-                Decimal(row["den"] or 0) if self.denominator is not None else None,
-            )
-            for row in grouped
-        ]
+        return aggregate_together([self], period)[self.source]
 
     def value(self, numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
         if self.denominator is None:
@@ -324,6 +312,51 @@ METRICS: dict[str, Metric] = {
         )
     },
 }
+
+
+def aggregate_together(metrics: list[Metric], period: Period) -> dict[str, list]:
+    """One grouped statement for metrics reading the same records (same `records_key`):
+    {source: [(agent id, team id at the time, numerator, denominator), …]}."""
+    first = metrics[0]
+    assert all(m.records_key == first.records_key for m in metrics)
+    rows = first.with_team(first.records(period)).filter(**{f"{first.agent}__isnull": False})
+    sums = {}
+    for index, metric in enumerate(metrics):
+        sums[f"num{index}"] = metric.numerator
+        if metric.denominator is not None:
+            sums[f"den{index}"] = metric.denominator
+    grouped = (
+        rows.order_by()
+        .values(agent_key=F(first.agent), team_key=F(f"{TEAM_AT}__team_id"))
+        .annotate(**sums)
+    )
+    result: dict[str, list] = {metric.source: [] for metric in metrics}
+    for row in grouped:
+        for index, metric in enumerate(metrics):
+            denominator = None
+            if metric.denominator is not None:
+                denominator = Decimal(row[f"den{index}"] or 0)
+            result[metric.source].append(
+                (
+                    row["agent_key"],
+                    row["team_key"],
+                    Decimal(row[f"num{index}"] or 0),
+                    denominator,
+                )
+            )
+    return result
+
+
+def aggregate_all(sources, period: Period) -> dict[str, list]:
+    """Every source's rows, metrics reading the same records sharing one statement."""
+    groups: dict[tuple, list[Metric]] = {}
+    for source in dict.fromkeys(sources):
+        metric = METRICS[source]
+        groups.setdefault(metric.records_key, []).append(metric)
+    result: dict[str, list] = {}
+    for metrics in groups.values():
+        result.update(aggregate_together(metrics, period))
+    return result
 
 
 def metric_for(source: str) -> Metric:

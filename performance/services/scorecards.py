@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from crm.models import Department, Role, Team, TeamMembership
 
-from ..metrics import metric_for, roll_up
+from ..metrics import aggregate_all, metric_for, roll_up
 from ..models import Indicator, KpiWeight, Level, Scorecard, ScorecardValue, Target
 from ..periods import Period
 from ..periods import period_containing as current_period_of
@@ -216,11 +216,9 @@ def recompute_scorecards(period: Period, *, levels=None) -> dict:
         )
     }
     org = _Org(period)
+    rows = aggregate_all([indicator.source for indicator in indicators], period)
     figures = {
-        indicator.pk: roll_up(
-            metric_for(indicator.source).aggregate(period),
-            team_departments=org.team_departments,
-        )
+        indicator.pk: roll_up(rows[indicator.source], team_departments=org.team_departments)
         for indicator in indicators
     }
     targets = _targets(period, org, indicators)
