@@ -55,7 +55,8 @@ class RuleOrRead(IsActiveStaff):
             return rule is None or bool(rule(request.user))
         if request.method in permissions.SAFE_METHODS:
             return True
-        return bool(view.write_rule(request.user))
+        rule = getattr(view, "write_rule", None)
+        return rule is not None and bool(rule(request.user))
 
 
 def _visible_or_400(queryset, pk, field: str):
@@ -680,7 +681,7 @@ class ImprovementPlanViewSet(
         request=CoachingSessionWriteSerializer,
         responses={201: CoachingSessionSerializer},
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def sessions(self, request, pk=None):
         plan = self.get_object()
         if request.method == "GET":
