@@ -16,7 +16,7 @@ from django.utils import timezone
 from crm import services as crm_services
 from crm.models import LeaveReason, Member, MemberStatus, Role, Team
 
-from .models import Evaluation, EvaluationRating, ImprovementPlan, Incentive
+from .models import Evaluation, EvaluationRating, ImprovementPlan, Incentive, Scorecard
 from .periods import current_period
 from .services import improvement, incentives, reviews
 
@@ -90,8 +90,18 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
         counts["former_staff"] += 1
 
     # Reviews of the first team for last month: supervisor, self and peer ratings.
-    period = current_period().previous()
     first = teams[0]
+    # Last month's review, unless its scorecards are empty (a young demo): then this month's.
+    period = current_period().previous()
+    last_month = Scorecard.objects.filter(
+        level="agent",
+        agent__member__team=first,
+        period_kind=period.kind,
+        period_start=period.start,
+        total__gt=0,
+    )
+    if not last_month.exists():
+        period = current_period()
     manager = first.manager
     agents = _agents(first)
     counts["evaluations"] = reviews.open_team_evaluations(user=manager, team=first, period=period)
