@@ -112,8 +112,13 @@ def improvement_plan_open(
     return plan
 
 
+def can_change_plan(user, plan: ImprovementPlan) -> bool:
+    """The agent's managers and the plan's coach record sessions and close it."""
+    return plan.coach_id == user.pk or _member_in_scope(user, plan.agent_id) is not None
+
+
 def _locked_open(user, plan: ImprovementPlan) -> ImprovementPlan:
-    if _member_in_scope(user, plan.agent_id) is None and plan.coach_id != user.pk:
+    if not can_change_plan(user, plan):
         raise ValidationError({"plan": _("You may not change this plan.")})
     locked = ImprovementPlan.objects.select_for_update().get(pk=plan.pk)
     if locked.status != ImprovementPlan.Status.OPEN:

@@ -58,6 +58,11 @@ def _member_in_scope(user, agent):
     return access.visible_members(user).filter(user_id=agent.pk).first()
 
 
+def manages(user, agent) -> bool:
+    """Whether `user` may review `agent` and plan their development (a manager over them)."""
+    return _member_in_scope(user, agent) is not None
+
+
 def rating_kinds_for(user, evaluation: Evaluation) -> list[str]:
     """The kinds of rating `user` may give on `evaluation` (customer ratings are computed)."""
     if evaluation.status != Evaluation.Status.OPEN:

@@ -139,7 +139,7 @@ def evaluation_detail(request, pk: int):
             plans=list(selectors.development_plans_for(request.user, agent_id=evaluation.agent_id)),
             can_close=can_close,
             close_form=EvaluationCloseForm() if can_close else None,
-            can_plan=reviews._member_in_scope(request.user, evaluation.agent) is not None,
+            can_plan=reviews.manages(request.user, evaluation.agent),
             plan_form=DevelopmentPlanForm(user=request.user),
         )
     return render(request, "performance/people/evaluation_detail.html", context)
@@ -474,9 +474,8 @@ def improvement_plan_detail(request, pk: int):
     plan = get_object_or_404(
         selectors.improvement_plans_for_list(request.user).select_related("scorecard"), pk=pk
     )
-    can_change = plan.status == ImprovementPlan.Status.OPEN and (
-        improvement._member_in_scope(request.user, plan.agent_id) is not None
-        or plan.coach_id == request.user.pk
+    can_change = plan.status == ImprovementPlan.Status.OPEN and improvement.can_change_plan(
+        request.user, plan
     )
     return render(
         request,
