@@ -1,7 +1,7 @@
 """Logs: one request id per request (and the tasks it queues), no phone number or name.
 
 * `RequestIdMiddleware` (first in MIDDLEWARE) takes the caller's `X-Request-ID` when it is
-  sane (8–64 of `A-Z a-z 0-9 . _ : -`), else makes one; it answers with it in the same
+  sane (1–64 of `A-Z a-z 0-9 . _ : -`), else makes one; it answers with it in the same
   header and rewrites the request's header, so the audit trail (`risk.audit`) records the
   very same id. The id lives in a context variable for the request's duration.
 * Celery: `before_task_publish` puts the current id into the task message's headers
@@ -26,7 +26,7 @@ _request_id: ContextVar[str] = ContextVar("request_id", default="")
 _task: ContextVar[tuple[str, str]] = ContextVar("celery_task", default=("", ""))
 
 HEADER = "X-Request-ID"
-_SANE_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+_SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def current_request_id() -> str:
@@ -34,7 +34,7 @@ def current_request_id() -> str:
 
 
 def sane_request_id(value: str | None) -> str:
-    """The caller's id when it is a plain token of 8–64 characters, else a new one."""
+    """The caller's id when it is a plain token of 1–64 characters, else a new one."""
     if value and _SANE_ID.fullmatch(value):
         return value
     return uuid.uuid4().hex

@@ -60,6 +60,8 @@ def test_a_real_celery_worker_process_consumes_from_redis(redis_required):
             "crm",
             "worker",
             "--pool=solo",
+            "-Q",
+            "fast,slow",
             "--loglevel=WARNING",
         ],
         cwd=REPO,
@@ -69,7 +71,7 @@ def test_a_real_celery_worker_process_consumes_from_redis(redis_required):
         start_new_session=True,
     )
     try:
-        result = client.send_task("crm.tasks.ping")
+        result = client.send_task("crm.tasks.ping", queue="fast")
         assert result.get(timeout=60) == "pong"
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
