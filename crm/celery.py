@@ -14,6 +14,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.local")
 app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Modules named otherwise than tasks.py (one app, several owners of its jobs).
+app.autodiscover_tasks(lambda: ["performance"], related_name="tasks_people")
 
 
 def route_task(name, args, kwargs, options, task=None, **kw):

@@ -334,6 +334,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "performance.tasks.recompute_current_scorecards",
         "schedule": env.int("SCORECARD_RECOMPUTE_SECONDS", default=15 * 60),
     },
+    # Performance: coaches hear once of improvement plans past their due date.
+    "improvement-overdue": {
+        "task": "performance.tasks_people.improvement_overdue_sweep",
+        "schedule": env.int("IMPROVEMENT_OVERDUE_SWEEP_SECONDS", default=3600),
+    },
 }
 
 # --- Cache: shared (Redis) when there is one, so API rate limits and sign-in lockouts

@@ -263,3 +263,37 @@ def suggested_plan_open(*, user, scorecard: Scorecard) -> ImprovementPlan:
         scorecard=scorecard,
         origin=ImprovementPlan.Origin.SUGGESTED,
     )
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+
+def improvement_overdue_remind(*, today: dt.date | None = None) -> int:
+    """Tell each overdue open plan's coach once (set-based; a second run adds nothing)."""
+    from crm.models import Notification
+
+    today = today or timezone.localdate()
+    rows = ImprovementPlan.objects.filter(
+        status=ImprovementPlan.Status.OPEN, due_on__lt=today, coach__isnull=False
+    ).values_list("pk", "coach_id", "agent__first_name", "agent__username", "due_on")
+    notes = [
+        Notification(
+            user_id=coach_id,
+            key=f"improvement-overdue:{pk}",
+            kind="improvement_plan",
+            text=(
+                _("The improvement plan of %(agent)s was due %(due)s and is still open.")
+                % {"agent": name or username, "due": due_on.isoformat()}
+            )[:300],
+            url=reverse("performance:improvement_plan", args=[pk]),
+        )
+        for pk, coach_id, name, username, due_on in rows
+    ]
+    sent = set(
+        Notification.objects.filter(key__in=[note.key for note in notes]).values_list(
+            "key", flat=True
+        )
+    )
+    fresh = [note for note in notes if note.key not in sent]
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)  # a racing run: no twins
+    return len(fresh)

@@ -183,3 +183,17 @@ def test_suggestions_cost_a_constant_number_of_queries(org, django_assert_max_nu
         assert [s.team_name for s in rows]
     assert Decimal(len(rows)) == 8
     assert CoachingSession.objects.count() == 0
+
+
+def test_coaches_hear_once_of_overdue_plans(org):
+    from performance.tasks_people import improvement_overdue_sweep
+
+    today = timezone.localdate()
+    late = open_plan(
+        org, starts_on=today - dt.timedelta(days=40), due_on=today - dt.timedelta(days=1)
+    )
+    open_plan(org, agent="agent_a2")  # not due yet
+    assert improvement_overdue_sweep() == 1
+    assert improvement_overdue_sweep() == 0
+    note = Notification.objects.get(key=f"improvement-overdue:{late.pk}")
+    assert note.user == org.manager_a.user and org.agent_a1.display_name in note.text
