@@ -125,6 +125,20 @@ class TurnoverRow:
         return total
 
     @property
+    def trend(self) -> str:
+        """ "up", "down" or "flat": attrition of the last three months against the three
+        before (leavers over the summed average headcounts of each quarter)."""
+
+        def rate(cells) -> Decimal:
+            heads = sum((c.average_headcount for c in cells), Decimal("0"))
+            return Decimal(sum(c.leavers for c in cells)) / heads if heads else Decimal("0")
+
+        recent, before = rate(self.months[-3:]), rate(self.months[-6:-3])
+        if recent > before:
+            return "up"
+        return "down" if recent < before else "flat"
+
+    @property
     def peak_attrition(self) -> Decimal:
         return max((m.attrition or Decimal("0") for m in self.months), default=Decimal("0"))
 

@@ -238,3 +238,11 @@ def test_ramp_up_costs_the_same_queries_whatever_the_number_of_agents(org, ramp)
         rows = selectors.ramp_up(org.admin.user, today=TODAY)
     assert len(rows) == 4
     assert len(second.captured_queries) == len(first.captured_queries)
+
+
+def test_the_trend_compares_the_last_three_months_with_the_three_before(org, north):
+    # Months Jan–Jun 2026: before = Jan–Mar (N2's two leavers), recent = Apr–Jun (none).
+    data = selectors.turnover(org.admin.user, today=TODAY)
+    assert row_of(data.teams, north["n2"].pk).trend == "down"
+    assert row_of(data.teams, north["n1"].pk).trend == "up"  # p5 left in April
+    assert row_of(data.teams, org.team_b.pk).trend == "flat"
