@@ -167,8 +167,18 @@ class PromotionLevelSerializer(serializers.ModelSerializer):
         many=True, queryset=Course.objects.all(), required=False
     )
     scorecard_thresholds = serializers.DictField(
-        child=serializers.FloatField(), required=False, help_text='e.g. {"conversion_rate": 0.08}'
+        child=serializers.FloatField(),
+        required=False,
+        help_text='Indicator code (or "total") → the figure needed on last month\'s scorecard, '
+        'in the indicator\'s unit, e.g. {"conversion": 8, "total": 70}',
     )
+
+    def validate_scorecard_thresholds(self, value):
+        try:
+            services.check_thresholds(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["scorecard_thresholds"]) from None
+        return value
 
     class Meta:
         model = PromotionLevel

@@ -153,7 +153,7 @@ def seed() -> dict[str, int]:
             name=name,
             rank=rank,
             min_tenure_months=months,
-            scorecard_thresholds={"conversion_rate": 0.05 + 0.02 * rank} if rank > 1 else {},
+            scorecard_thresholds={"conversion": 5 + 2 * rank} if rank > 1 else {},
         )
         level.required_courses.set([by_title[title] for title in required])
         levels.append(level)

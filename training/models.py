@@ -275,6 +275,11 @@ class PromotionLevel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from .services import check_thresholds
+
+        check_thresholds(self.scorecard_thresholds)
+
 
 class MemberLevel(models.Model):
     """The level a member holds now (a training record, not a field of crm.Member)."""

@@ -78,6 +78,11 @@ def _progress_for(members: list[Member]) -> list[dict]:
     ).values_list("member_id", "course_id"):
         passed[member_id].add(course_id)
     levels = list(PromotionLevel.objects.prefetch_related("required_courses"))
+    figures = (
+        services.scorecard_figures([m.user_id for m in members])
+        if any(level.scorecard_thresholds for level in levels)
+        else {}
+    )
     required = list(services.required_onboarding_courses())
     rows = []
     for member in members:
@@ -90,7 +95,11 @@ def _progress_for(members: list[Member]) -> list[dict]:
                 "member": member,
                 "onboarding_missing": [c for c in required if c.pk not in passed[member.pk]],
                 "progress": services.promotion_progress(
-                    member, levels=levels, passed_ids=passed[member.pk], current=current
+                    member,
+                    levels=levels,
+                    passed_ids=passed[member.pk],
+                    current=current,
+                    figures=figures.get(member.user_id, {}),
                 ),
             }
         )

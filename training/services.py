@@ -15,7 +15,9 @@ form is for administrators only; its note is recorded in the member's history to
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -327,11 +329,95 @@ def tenure_months(member: Member, today: dt.date | None = None) -> int:
 _UNKNOWN = object()
 
 
-def promotion_progress(member: Member, *, levels=None, passed_ids=None, current=_UNKNOWN) -> dict:
-    """How far a member is from the next level: tenure, courses done and missing.
+def scorecard_figures(user_ids) -> dict[int, dict[str, tuple]]:
+    """Each agent's figures on their scorecard of the last complete month.
 
-    `levels` (ordered, with required courses prefetched), `passed_ids` and `current` may be
-    given by a page that computes progress for many members with a fixed number of queries.
+    Promotion thresholds are judged on a closed month, not on the month under way: the
+    figures of an open month move every quarter of an hour. Returns
+    {user_id: {indicator code: (value, higher_is_better, name), "total": (total, True, …)}}.
+    """
+    from performance.models import Level, PeriodKind, ScorecardValue
+    from performance.periods import current_period
+
+    period = current_period(PeriodKind.MONTH).previous()
+    figures: dict[int, dict[str, tuple]] = defaultdict(dict)
+    rows = ScorecardValue.objects.filter(
+        scorecard__level=Level.AGENT,
+        scorecard__agent_id__in=list(user_ids),
+        scorecard__period_kind=period.kind,
+        scorecard__period_start=period.start,
+    ).values_list(
+        "scorecard__agent_id",
+        "scorecard__total",
+        "indicator__code",
+        "indicator__name",
+        "indicator__higher_is_better",
+        "value",
+    )
+    for user_id, total, code, name, higher, value in rows:
+        figures[user_id]["total"] = (total, True, _("weighted total"))
+        figures[user_id][code] = (value, higher, name)
+    return figures
+
+
+def check_thresholds(thresholds) -> None:
+    """Scorecard thresholds name indicator codes (or "total") and give numbers."""
+    from performance.models import Indicator
+
+    if not isinstance(thresholds, dict):
+        raise ValidationError({"scorecard_thresholds": _("Give indicator codes and numbers.")})
+    known = set(Indicator.objects.values_list("code", flat=True)) | {"total"}
+    unknown = sorted(str(code) for code in thresholds if code not in known)
+    if unknown:
+        raise ValidationError(
+            {
+                "scorecard_thresholds": _("Unknown indicator codes: %(codes)s.")
+                % {"codes": ", ".join(unknown)}
+            }
+        )
+    for code, value in thresholds.items():
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValidationError(
+                {"scorecard_thresholds": _("%(code)s needs a number.") % {"code": code}}
+            )
+        try:
+            Decimal(str(value))
+        except InvalidOperation:
+            raise ValidationError(
+                {"scorecard_thresholds": _("%(code)s needs a number.") % {"code": code}}
+            ) from None
+
+
+def _thresholds(level: PromotionLevel, figures: dict[str, tuple]) -> list[dict]:
+    """Each scorecard threshold of `level`, with the member's figure and whether it is met.
+
+    A threshold names an indicator code (or "total") and a value in the indicator's unit,
+    e.g. {"conversion": 8} for 8 %. An unknown code or a missing figure is not met.
+    """
+    checks = []
+    for code, threshold in sorted((level.scorecard_thresholds or {}).items()):
+        value, higher, name = figures.get(code, (None, True, code))
+        try:
+            limit = Decimal(str(threshold))
+        except (InvalidOperation, ValueError):
+            limit = None
+        met = (
+            value is not None
+            and limit is not None
+            and (value >= limit if higher else value <= limit)
+        )
+        checks.append({"code": code, "name": name, "threshold": limit, "value": value, "met": met})
+    return checks
+
+
+def promotion_progress(
+    member: Member, *, levels=None, passed_ids=None, current=_UNKNOWN, figures=None
+) -> dict:
+    """How far a member is from the next level: tenure, courses and scorecard thresholds.
+
+    `levels` (ordered, with required courses prefetched), `passed_ids`, `current` and
+    `figures` (from `scorecard_figures`) may be given by a page that computes progress for
+    many members with a fixed number of queries.
     """
     if levels is None:
         levels = list(PromotionLevel.objects.prefetch_related("required_courses"))
@@ -355,12 +441,18 @@ def promotion_progress(member: Member, *, levels=None, passed_ids=None, current=
             "months_missing": 0,
             "courses_done": [],
             "courses_missing": [],
+            "thresholds": [],
             "eligible": False,
         }
     required = list(following.required_courses.all())
     done = [course for course in required if course.pk in passed_ids]
     missing = [course for course in required if course.pk not in passed_ids]
     months_missing = max(following.min_tenure_months - tenure, 0)
+    thresholds = []
+    if following.scorecard_thresholds:
+        if figures is None:
+            figures = scorecard_figures([member.user_id]).get(member.user_id, {})
+        thresholds = _thresholds(following, figures)
     return {
         "current": current,
         "next": following,
@@ -368,7 +460,8 @@ def promotion_progress(member: Member, *, levels=None, passed_ids=None, current=
         "months_missing": months_missing,
         "courses_done": done,
         "courses_missing": missing,
-        "eligible": not missing and not months_missing,
+        "thresholds": thresholds,
+        "eligible": not missing and not months_missing and all(t["met"] for t in thresholds),
     }
 
 
@@ -400,6 +493,12 @@ def promotion_propose(
             problems.append(
                 _("courses not passed: %(courses)s")
                 % {"courses": "、".join(c.title for c in progress["courses_missing"])}
+            )
+        unmet = [t for t in progress["thresholds"] if not t["met"]]
+        if unmet:
+            problems.append(
+                _("scorecard below the threshold: %(figures)s")
+                % {"figures": "、".join(f"{t['name']} ≥ {t['threshold']}" for t in unmet)}
             )
         raise ValidationError(
             {"to_level": _("The criteria are not met: %(what)s.") % {"what": "; ".join(problems)}}

@@ -305,3 +305,76 @@ def test_a_new_level_member_keeps_one_level_row(org):
     assert MemberLevel.objects.filter(member=org.agent_a1).count() == 1
     make_member(team=org.team_a)  # and other members have none
     assert MemberLevel.objects.count() == 1
+
+
+class TestScorecardThresholds:
+    """A level may ask for figures on last month's scorecard (performance app)."""
+
+    def _last_month_card(self, member: Member, *, total: str, conversion: str | None):
+        from decimal import Decimal
+
+        from performance.models import Indicator, Level, PeriodKind, Scorecard, ScorecardValue
+        from performance.periods import current_period
+
+        period = current_period(PeriodKind.MONTH).previous()
+        card = Scorecard.objects.create(
+            level=Level.AGENT,
+            agent=member.user,
+            period_kind=period.kind,
+            period_start=period.start,
+            total=Decimal(total),
+        )
+        if conversion is not None:
+            indicator, _ = Indicator.objects.get_or_create(
+                code="conversion",
+                defaults={
+                    "name": "转化率",
+                    "family": "sales",
+                    "source": "conversion",
+                    "unit": "percent",
+                },
+            )
+            ScorecardValue.objects.create(
+                scorecard=card, indicator=indicator, value=Decimal(conversion)
+            )
+        return card
+
+    def _level_with_thresholds(self):
+        junior = LevelFactory(name="初级坐席", rank=1)
+        services.member_level_set(member=self.member, level=junior)
+        return LevelFactory(
+            name="坐席", rank=2, scorecard_thresholds={"conversion": 8, "total": 70}
+        )
+
+    def test_thresholds_are_checked_against_last_month(self, org):
+        self.member = org.agent_a1
+        level = self._level_with_thresholds()
+        progress = services.promotion_progress(org.agent_a1)
+        assert progress["next"] == level and not progress["eligible"]
+        assert [t["met"] for t in progress["thresholds"]] == [False, False]  # no scorecard yet
+
+        self._last_month_card(org.agent_a1, total="75", conversion="7.5")
+        progress = services.promotion_progress(org.agent_a1)
+        met = {t["code"]: t["met"] for t in progress["thresholds"]}
+        assert met == {"conversion": False, "total": True} and not progress["eligible"]
+        with pytest.raises(ValidationError) as refused:
+            services.promotion_propose(
+                member=org.agent_a1, to_level=level, reasons="业绩好", by=org.manager_a.user
+            )
+        assert "≥ 8" in refused.value.message_dict["to_level"][0]
+
+    def test_met_thresholds_allow_the_proposal(self, org):
+        self.member = org.agent_a1
+        level = self._level_with_thresholds()
+        self._last_month_card(org.agent_a1, total="70", conversion="8.0")
+        assert services.promotion_progress(org.agent_a1)["eligible"]
+        proposal = services.promotion_propose(
+            member=org.agent_a1, to_level=level, reasons="业绩好", by=org.manager_a.user
+        )
+        assert proposal.to_level == level
+
+    def test_unknown_codes_are_refused(self, org):
+        with pytest.raises(ValidationError) as refused:
+            services.check_thresholds({"conversion_rate": 0.08})
+        assert "conversion_rate" in refused.value.message_dict["scorecard_thresholds"][0]
+        services.check_thresholds({"conversion": 8, "total": "70"})
