@@ -27,7 +27,7 @@ test: setup
 # The long API fuzz: every app's schemathesis run, as every role, with FUZZ_EXAMPLES
 # generated requests per operation and role (default 200; `make test` runs a few).
 fuzz: setup
-	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} bin/test -p no:randomly $(wildcard tests/*/test_api_fuzz.py) $(ARGS)
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} bin/test -p no:randomly $(wildcard tests/*/test_api_fuzz*.py) $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
