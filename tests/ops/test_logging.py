@@ -25,12 +25,17 @@ def json_log():
     config = crm_logging.logging_config("json", "INFO")
     config["handlers"]["console"]["stream"] = buffer = io.StringIO()
     config["handlers"]["console"]["class"] = "logging.StreamHandler"
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
     logging.config.dictConfig(config)
     try:
         yield buffer
     finally:
-        logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
-        logging.getLogger().handlers.clear()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
 
 
 def lines(buffer) -> list[dict]:
