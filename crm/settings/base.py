@@ -341,8 +341,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Cache: shared (Redis) when there is one, so API rate limits and sign-in lockouts
-# hold across web processes; else per process.
+# --- Cache: shared (Redis) when there is one, so API rate limits hold across web
+# processes; else per process. (Sign-in lockouts are rows in the database: shared anyway.)
 if REDIS_URL:
     CACHES = {
         "default": {
