@@ -122,6 +122,12 @@ def _kpi_measurements() -> list[Measurement | Job]:
     return kpi_measure.MEASUREMENTS
 
 
+def _dashboard_measurements() -> list[Measurement | Job]:
+    from . import dashboard_measure
+
+    return dashboard_measure.MEASUREMENTS
+
+
 MEASUREMENTS: list[Measurement | Job] = [
     Measurement("home / agent", "/", AGENT),
     Measurement("home / team manager", "/", MANAGER),
@@ -140,6 +146,7 @@ MEASUREMENTS: list[Measurement | Job] = [
     *_leads_measurements(),
     *_orders_measurements(),
     *_kpi_measurements(),
+    *_dashboard_measurements(),
 ]
 
 

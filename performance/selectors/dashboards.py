@@ -23,23 +23,32 @@ team of the sale. The team's funnel counts the leads assigned to its members in 
 * order: it has an order that was confirmed.
 
 Each stage contains the next, so the funnel never widens.
+
+Today's figures and the overdue work are read on every view. The period-wide figures a
+scorecard does not hold (the funnel, the 12-week satisfaction trend, live sums while no
+scorecard exists) read tens of thousands of rows on a busy team; they are kept in the
+cache for `PERFORMANCE_DASHBOARD_CACHE_SECONDS` (default 300 s; 0 turns it off) per team
+and period, like the scorecards themselves, which the engine recomputes periodically.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from aftersales.models import Revisit, RevisitStatus, ServiceTicket, TicketStatus
 from crm import access
 from crm.models import Member, MemberStatus, Role, Team, TeamMembership
-from leads.models import OPEN_STATUSES, Assignment, Call, FollowUp, Intent, Lead, LeadStatus
+from leads.models import OPEN_STATUSES, Assignment, Call, Disposition, FollowUp, Lead
 from orders.models import Order, SalesEntry
 
 from ..models import ImprovementPlan, Level, Scorecard, ScorecardValue, Source, Unit
@@ -52,6 +61,8 @@ TREND_PERIODS = 6
 # The periods a board may be asked for (the trend reads six periods back).
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2099, 12, 31)
+# Follow-up outcomes that show interest: what moves a lead to interested or won.
+INTEREST = (Disposition.INTERESTED, Disposition.WON)
 ACTIVE_TICKETS = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.REOPENED)
 # What the live figures (no scorecard yet) cover, in the order a board lists them.
 LIVE_SOURCES = (
@@ -205,6 +216,25 @@ class AgentDashboard:
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def cache_seconds() -> int:
+    """How long a board's period-wide figures are reused (0: computed on every view)."""
+    return int(getattr(settings, "PERFORMANCE_DASHBOARD_CACHE_SECONDS", 300))
+
+
+def _cached(key: str, compute):
+    """`compute()` once per `cache_seconds()` for a team-level figure (not per viewer: the
+    view checked the viewer may see the team before asking)."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return compute()
+    key = f"performance:dashboard:{key}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
 
 
 def today_bounds(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime, dt.date]:
@@ -403,16 +433,25 @@ def team_dashboard(user, *, team: Team, period: Period, now: dt.datetime | None 
     team_card = next((c for c in cards if c.level == Level.TEAM), None)
     agent_cards = {c.agent_id: c for c in cards if c.level == Level.AGENT}
 
-    live = _live_by_agent(
-        _in_windows(windows, "created_at", start, end),
-        _in_windows(windows, "started_at", start, end),
-        Q(team_id=team.pk, day__gte=period.start, day__lt=period.end),
-    )
+    scored = team_card is not None and bool(values.get(team_card.pk))
+    if scored and all(uid in agent_cards for uid in agent_ids):
+        live: dict[int, Sums] = {}  # the scorecards have it all
+    else:
+        live = _cached(
+            f"live:{team.pk}:{period.kind}:{period.start}",
+            lambda: dict(
+                _live_by_agent(
+                    _in_windows(windows, "created_at", start, end),
+                    _in_windows(windows, "started_at", start, end),
+                    Q(team_id=team.pk, day__gte=period.start, day__lt=period.end),
+                )
+            ),
+        )
     team_live = Sums()
     for sums in live.values():
         team_live.add(sums)
 
-    if team_card is not None and values.get(team_card.pk):
+    if scored:
         figures = _scorecard_figures(values[team_card.pk])
         from_scorecard = True
     else:
@@ -431,8 +470,14 @@ def team_dashboard(user, *, team: Team, period: Period, now: dt.datetime | None 
         from_scorecard=from_scorecard,
         team_scorecard=team_card,
         leaderboard=leaderboard,
-        funnel=_funnel(windows, start, end),
-        satisfaction=_satisfaction_trend(windows, trend_start, day_end),
+        funnel=_cached(
+            f"funnel:{team.pk}:{period.kind}:{period.start}",
+            lambda: _funnel(windows, team.pk, start, end),
+        ),
+        satisfaction=_cached(
+            f"satisfaction:{team.pk}:{today}",
+            lambda: _satisfaction_trend(windows, trend_start, day_end),
+        ),
         overdue=_overdue(team, members, now=now, today=today),
         sales_by_day=_sales_by_day(Q(team_id=team.pk), period),
         sales_target=sales_row.target if sales_row else None,
@@ -488,25 +533,32 @@ def _leaderboard(agent_ids, members, live, agent_cards, values) -> list[AgentRow
     return rows
 
 
-def _funnel(windows, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    """Leads assigned to the team's members in the period, and how far they got (one query)."""
-    assigned = Assignment.objects.filter(
-        _in_windows(windows, "at", start, end, who="to_user_id")
-    ).values("lead_id")
-    interest = Q(status__in=[LeadStatus.INTERESTED, LeadStatus.WON]) | Q(
-        intent__in=[Intent.MEDIUM, Intent.HIGH]
+def _funnel(windows, team_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
+    """Leads assigned to the team's members in the period, and how far they got (one query).
+
+    Set-based: each stage is a hashed `lead_id IN (...)` over the team's own follow-ups,
+    calls and orders since the period began, read along the (agent, time) and
+    (team, time) indexes, never a probe per lead.
+    """
+    assigned = Assignment.objects.filter(_in_windows(windows, "at", start, end, who="to_user_id"))
+    followed = FollowUp.objects.filter(_in_windows(windows, "created_at", start, end))
+    called = Call.objects.filter(_in_windows(windows, "started_at", start, end))
+    showed_interest = followed.filter(disposition__in=INTEREST)
+    ordered = Order.objects.filter(
+        team_id=team_id, created_at__gte=start, created_at__lt=end, confirmed_at__isnull=False
     )
-    leads = Lead.objects.filter(pk__in=assigned).annotate(
-        has_order=Exists(Order.objects.filter(lead_id=OuterRef("pk"), confirmed_at__isnull=False)),
-        has_followup=Exists(FollowUp.objects.filter(lead_id=OuterRef("pk"))),
-        has_call=Exists(Call.objects.filter(lead_id=OuterRef("pk"))),
+    stage_order = Q(lead_id__in=ordered.values("lead_id"))
+    stage_interest = stage_order | Q(lead_id__in=showed_interest.values("lead_id"))
+    stage_contact = (
+        stage_interest
+        | Q(lead_id__in=followed.values("lead_id"))
+        | Q(lead_id__in=called.exclude(lead_id=None).values("lead_id"))
     )
-    interested = interest | Q(has_order=True)
-    return leads.aggregate(
-        assigned=Count("pk"),
-        contacted=Count("pk", filter=interested | Q(has_followup=True) | Q(has_call=True)),
-        interested=Count("pk", filter=interested),
-        ordered=Count("pk", filter=Q(has_order=True)),
+    return assigned.aggregate(
+        assigned=Count("lead_id", distinct=True),
+        contacted=Count("lead_id", distinct=True, filter=stage_contact),
+        interested=Count("lead_id", distinct=True, filter=stage_interest),
+        ordered=Count("lead_id", distinct=True, filter=stage_order),
     )
 
 
@@ -675,59 +727,75 @@ def team_comparison(user, *, period: Period, teams=None, today: dt.date | None =
 
 
 def _live_columns(user, columns: list[TeamColumn], period: Period, start, end) -> None:
-    """Teams without a scorecard: live sums (a fixed number of grouped queries)."""
+    """Teams without a scorecard: live sums (a fixed number of grouped queries, cached)."""
     by_id = {c.team.pk: c for c in columns}
-    ids = list(by_id)
+    ids = sorted(by_id)
+    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
+    figures = _cached(
+        f"teams:{period.kind}:{period.start}:{digest}",
+        lambda: _live_team_figures(ids, period, start, end),
+    )
+    for team_id, numbers in figures.items():
+        for name, value in numbers.items():
+            setattr(by_id[team_id], name, value)
+    for team_id, value in (
+        access.visible_targets(user)
+        .filter(
+            level=Level.TEAM,
+            team_id__in=ids,
+            period_kind=period.kind,
+            period_start=period.start,
+            indicator__source=Source.SALES_AMOUNT,
+        )
+        .values_list("team_id", "value")
+    ):
+        column = by_id[team_id]
+        column.sales_target = value
+        column.achievement = _percent(column.sales, value)
+
+
+def _live_team_figures(ids, period: Period, start, end) -> dict[int, dict]:
+    """Sales, calls, conversion, satisfaction and complaints per team (four queries).
+
+    Calls and leads worked count for the team the agent was in at the time (a join on
+    the membership covering the record's time); sales and revisits carry their team.
+    """
+    figures: dict[int, dict] = {team_id: {} for team_id in ids}
+    confirmed: dict[int, int] = {}
     for row in (
         SalesEntry.objects.filter(team_id__in=ids, day__gte=period.start, day__lt=period.end)
         .order_by()
         .values("team_id")
         .annotate(amount=Sum("amount"), n=Count("pk", filter=Q(kind=SalesEntry.Kind.CONFIRMED)))
     ):
-        by_id[row["team_id"]].sales = row["amount"] or ZERO
-    # Calls and leads worked per team, counted for the team the agent was in at the time.
+        figures[row["team_id"]]["sales"] = row["amount"] or ZERO
+        confirmed[row["team_id"]] = row["n"]
     membership = TeamMembership.objects.filter(team_id__in=ids)
-    in_team = Q(
-        agent__member__memberships__in=membership,
-        agent__member__memberships__started_at__lte=F("started_at"),
-    ) & (
-        Q(agent__member__memberships__ended_at__isnull=True)
-        | Q(agent__member__memberships__ended_at__gt=F("started_at"))
-    )
+
+    def in_team(at: str) -> Q:
+        return Q(
+            agent__member__memberships__in=membership,
+            agent__member__memberships__started_at__lte=F(at),
+        ) & (
+            Q(agent__member__memberships__ended_at__isnull=True)
+            | Q(agent__member__memberships__ended_at__gt=F(at))
+        )
+
     for row in (
-        Call.objects.filter(in_team, started_at__gte=start, started_at__lt=end)
+        Call.objects.filter(in_team("started_at"), started_at__gte=start, started_at__lt=end)
         .order_by()
         .values(team_id=F("agent__member__memberships__team_id"))
         .annotate(n=Count("pk"))
     ):
-        by_id[row["team_id"]].calls = row["n"]
-    confirmed = dict(
-        SalesEntry.objects.filter(
-            team_id__in=ids,
-            day__gte=period.start,
-            day__lt=period.end,
-            kind=SalesEntry.Kind.CONFIRMED,
-        )
-        .order_by()
-        .values("team_id")
-        .annotate(n=Count("pk"))
-        .values_list("team_id", "n")
-    )
-    worked_in_team = Q(
-        agent__member__memberships__in=membership,
-        agent__member__memberships__started_at__lte=F("created_at"),
-    ) & (
-        Q(agent__member__memberships__ended_at__isnull=True)
-        | Q(agent__member__memberships__ended_at__gt=F("created_at"))
-    )
+        figures[row["team_id"]]["calls"] = row["n"]
     for row in (
-        FollowUp.objects.filter(worked_in_team, created_at__gte=start, created_at__lt=end)
+        FollowUp.objects.filter(in_team("created_at"), created_at__gte=start, created_at__lt=end)
         .order_by()
         .values(team_id=F("agent__member__memberships__team_id"))
         .annotate(leads=Count("lead_id", distinct=True))
     ):
         if row["leads"]:
-            by_id[row["team_id"]].conversion = (
+            figures[row["team_id"]]["conversion"] = (
                 Decimal(confirmed.get(row["team_id"], 0)) * HUNDRED / row["leads"]
             ).quantize(Decimal("0.1"))
     for row in (
@@ -742,24 +810,12 @@ def _live_columns(user, columns: list[TeamColumn], period: Period, start, end) -
             complaints=Count("pk", filter=Q(complaint=True)),
         )
     ):
-        column = by_id[row["team_id"]]
-        column.complaints = row["complaints"]
+        figures[row["team_id"]]["complaints"] = row["complaints"]
         if row["n"]:
-            column.satisfaction = (Decimal(row["total"]) / row["n"]).quantize(Decimal("0.01"))
-    for target in (
-        access.visible_targets(user)
-        .filter(
-            level=Level.TEAM,
-            team_id__in=ids,
-            period_kind=period.kind,
-            period_start=period.start,
-            indicator__source=Source.SALES_AMOUNT,
-        )
-        .values_list("team_id", "value")
-    ):
-        column = by_id[target[0]]
-        column.sales_target = target[1]
-        column.achievement = _percent(column.sales, target[1])
+            figures[row["team_id"]]["satisfaction"] = (Decimal(row["total"]) / row["n"]).quantize(
+                Decimal("0.01")
+            )
+    return figures
 
 
 # --- the agent's own page ------------------------------------------------------------------

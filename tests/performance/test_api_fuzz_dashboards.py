@@ -33,6 +33,13 @@ DASHBOARD_API = r"^/api/performance/dashboard/"
 schema = load_schema(DASHBOARD_API)
 HYPOTHESIS = hypothesis_settings(10)
 
+
+@pytest.fixture(autouse=True)
+def _no_dashboard_cache(settings):
+    """Every view computes its figures (one test below checks the cache on purpose)."""
+    settings.PERFORMANCE_DASHBOARD_CACHE_SECONDS = 0
+
+
 ROLES = {
     "admin": "admin",
     "inspector": "inspector",

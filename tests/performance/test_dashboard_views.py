@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,6 +25,12 @@ TEAM_EXPORT = reverse("performance:team_export")
 COMPARISON = reverse("performance:department_comparison")
 COMPARISON_EXPORT = reverse("performance:department_export")
 ME = reverse("performance:my_dashboard")
+
+
+@pytest.fixture(autouse=True)
+def _no_dashboard_cache(settings):
+    """Every view computes its figures (one test below checks the cache on purpose)."""
+    settings.PERFORMANCE_DASHBOARD_CACHE_SECONDS = 0
 
 
 def work_today(member, *, n: int = 1) -> None:
@@ -325,3 +332,21 @@ def test_the_my_dashboard_api_is_the_callers_own(org, api_as):
     assert body["today"]["followups"] == 1
     assert len(body["trend"]) == 6
     assert body["rank"] is None
+
+
+def test_period_wide_figures_are_reused_for_a_while_today_is_always_live(org, client_as, settings):
+    settings.PERFORMANCE_DASHBOARD_CACHE_SECONDS = 300
+    work_today(org.agent_a1, n=1)
+    client = client_as(org.manager_a)
+    client.get(TEAM)
+    first = _queries(client, TEAM)
+    work_today(org.agent_a1, n=2)
+    with CaptureQueriesContext(connection) as captured:
+        board = client.get(TEAM).context["board"]
+    assert len(captured) == first
+    assert board.today.followups == 3  # live
+    # The period's live sums come from the cache until it expires.
+    assert next(r for r in board.leaderboard if r.user_id == org.agent_a1.user_id).followups == 1
+    settings.PERFORMANCE_DASHBOARD_CACHE_SECONDS = 0
+    board = client.get(TEAM).context["board"]
+    assert next(r for r in board.leaderboard if r.user_id == org.agent_a1.user_id).followups == 3

@@ -5,7 +5,7 @@ manager_a); team B: agent_b1, whose records must never show on team A's board.
 
 Follow-ups                          Calls
 a1 L1  5 Mar 10:00                  a1 L1 19 Mar 10:00   60 s (yesterday)
-a1 L3 19 Mar 16:00 (yesterday)      a1 L1 20 Mar 09:05  120 s
+a1 L3 19 Mar 16:00 interested        a1 L1 20 Mar 09:05  120 s
 a1 L1 20 Mar 09:00                  a2 L5 20 Mar 14:00   60 s
 a1 L2 20 Mar 10:00                  b1 L7 20 Mar 11:00  300 s (team B)
 a2 L4 20 Mar 11:00
@@ -16,7 +16,7 @@ Sales ledger: O1 a1 +1000 today; O2 a2 +500 10 Mar, refunded -500 today; O3 b1 +
 Today: 1 order confirmed, net 500. March: 2 orders, net 1000 (team B: 700).
 
 Leads assigned in March: a1 L1 (2 Mar, order), L2 (9 Mar, followed up), L3 (19 Mar,
-followed up, intent high), L6 (15 Mar, untouched); a2 L4 (5 Mar, order), L5 (17 Mar, a
+followed up: interested), L6 (15 Mar, untouched); a2 L4 (5 Mar, order), L5 (17 Mar, a
 call only); a1 L8 in February (not counted); b1 L7 (team B).
 Funnel: 6 assigned, 5 contacted, 3 interested (L1 L3 L4), 2 orders (L1 L4).
 
@@ -63,6 +63,12 @@ def at(month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
 NOW = at(3, 20, 15)
 
 
+@pytest.fixture(autouse=True)
+def _no_dashboard_cache(settings):
+    """Every view computes its figures (one test below checks the cache on purpose)."""
+    settings.PERFORMANCE_DASHBOARD_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def day(org):
     # Everyone has been in their team since last year.
@@ -86,15 +92,20 @@ def day(org):
         "L8": lead("L8", a1, org.team_a, at(2, 20, 9), status=LeadStatus.INTERESTED),
         "L7": lead("L7", b1, org.team_b, at(3, 3, 9), next_followup_at=at(3, 20, 8)),
     }
-    for name, agent, when in (
+    for name, agent, when, *disposition in (
         ("L1", a1, at(3, 5, 10)),
-        ("L3", a1, at(3, 19, 16)),
+        ("L3", a1, at(3, 19, 16), "interested"),
         ("L1", a1, at(3, 20, 9)),
         ("L2", a1, at(3, 20, 10)),
         ("L4", a2, at(3, 20, 11)),
         ("L7", b1, at(3, 20, 10)),
     ):
-        FollowUpFactory(lead=leads[name], agent=agent, created_at=when)
+        FollowUpFactory(
+            lead=leads[name],
+            agent=agent,
+            created_at=when,
+            disposition=(disposition or ["reached"])[0],
+        )
     for name, agent, when, seconds in (
         ("L1", a1, at(3, 19, 10), 60),
         ("L1", a1, at(3, 20, 9, 5), 120),
@@ -109,6 +120,7 @@ def day(org):
             agent=agent,
             team=team,
             status=OrderStatus.CONFIRMED,
+            created_at=confirmed - dt.timedelta(hours=1),
             confirmed_at=confirmed,
         )
 
