@@ -135,6 +135,8 @@ class FigureRow:
     target: Decimal | None
     achievement: Decimal | None
     indicator_id: int | None = None
+    code: str = ""  # the indicator's code, for the scorecard's drill-down
+    url: str | None = None  # the records behind the figure (set by the view)
 
 
 @dataclass
@@ -373,6 +375,7 @@ def _scorecard_figures(values) -> list[FigureRow]:
             target=v.target,
             achievement=v.achievement,
             indicator_id=v.indicator_id,
+            code=v.indicator.code,
         )
         for v in values
     ]
@@ -434,8 +437,10 @@ def team_dashboard(user, *, team: Team, period: Period, now: dt.datetime | None 
     agent_cards = {c.agent_id: c for c in cards if c.level == Level.AGENT}
 
     scored = team_card is not None and bool(values.get(team_card.pk))
-    if scored and all(uid in agent_cards for uid in agent_ids):
-        live: dict[int, Sums] = {}  # the scorecards have it all
+    if scored:
+        # The scorecards have the period: an agent without one (hired or gone since the
+        # last recompute) shows no figures until the next one.
+        live: dict[int, Sums] = {}
     else:
         live = _cached(
             f"live:{team.pk}:{period.kind}:{period.start}",

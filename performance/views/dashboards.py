@@ -32,16 +32,13 @@ from ..selectors.dashboards import EARLIEST, LATEST
 
 # The other performance pages, linked from the landing page when they are routed.
 SUB_PAGES = [
-    (gettext_lazy("Scorecards"), ("performance:scorecard_list", "performance:scorecards")),
-    (gettext_lazy("Targets"), ("performance:target_list", "performance:targets")),
-    (gettext_lazy("Quality scores"), ("performance:quality_list", "performance:quality")),
-    (gettext_lazy("Evaluations"), ("performance:evaluation_list", "performance:evaluations")),
-    (gettext_lazy("Incentives"), ("performance:incentive_list", "performance:incentives")),
-    (
-        gettext_lazy("Improvement plans"),
-        ("performance:improvement_list", "performance:improvement_plans"),
-    ),
-    (gettext_lazy("Turnover"), ("performance:turnover", "performance:turnover_list")),
+    (gettext_lazy("Scorecards"), "performance:scorecards"),
+    (gettext_lazy("Targets"), "performance:targets"),
+    (gettext_lazy("Quality scores"), "performance:quality_list"),
+    (gettext_lazy("Evaluations"), "performance:evaluations"),
+    (gettext_lazy("Incentives"), "performance:incentives"),
+    (gettext_lazy("Improvement plans"), "performance:improvement_plans"),
+    (gettext_lazy("Turnover"), "performance:turnover"),
 ]
 
 
@@ -54,17 +51,8 @@ def _url(name: str, *args, query: dict | None = None) -> str | None:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _first_url(names) -> str | None:
-    return next((url for url in map(_url, names) if url), None)
-
-
 def sub_navigation() -> list[tuple[str, str]]:
-    links = []
-    for label, names in SUB_PAGES:
-        url = _first_url(names)
-        if url:
-            links.append((label, url))
-    return links
+    return [(label, url) for label, name in SUB_PAGES if (url := _url(name))]
 
 
 def _period(request) -> Period:
@@ -173,6 +161,8 @@ def team_page(request):
 def _team_links(request, board) -> dict:
     """Where each figure's records are listed (pages that exist and the user may open)."""
     period = board.period
+    if board.from_scorecard:
+        _link_figures(board.figures, board.team_scorecard)
     scorecard_url = (
         _scorecard_url(board.team_scorecard.pk) if board.team_scorecard is not None else None
     )
@@ -191,8 +181,8 @@ def _team_links(request, board) -> dict:
         "overdue_tickets": _url(
             "aftersales:ticket_list", query={"view": "team", "status": "active", "overdue": "1"}
         ),
-        "overdue_plans": _first_url(
-            ["performance:improvement_list", "performance:improvement_plans"]
+        "overdue_plans": _url(
+            "performance:improvement_plans", query={"status": "open", "overdue": "1"}
         ),
         "revisits_done": _url("aftersales:revisit_list", query={"view": "team", "when": "done"}),
         "period": period,
@@ -200,11 +190,16 @@ def _team_links(request, board) -> dict:
 
 
 def _scorecard_url(pk: int) -> str | None:
-    for name in ("performance:scorecard_detail", "performance:scorecard"):
-        url = _url(name, pk)
-        if url:
-            return url
-    return None
+    return _url("performance:scorecard_detail", pk)
+
+
+def _link_figures(figures, scorecard) -> None:
+    """Each figure of a scorecard opens the records behind it (the drill-down)."""
+    if scorecard is None:
+        return
+    for figure in figures:
+        if figure.code:
+            figure.url = _url("performance:scorecard_drilldown", scorecard.pk, figure.code)
 
 
 def _team_charts(board) -> dict:
@@ -434,6 +429,8 @@ def agent_page(request):
         return redirect("performance:home")
     period = _period(request)
     board = boards.agent_dashboard(request.user, period=period)
+    if board.from_scorecard:
+        _link_figures(board.figures, board.scorecard)
     context = {
         "board": board,
         "scorecard_url": _scorecard_url(board.scorecard.pk) if board.scorecard else None,

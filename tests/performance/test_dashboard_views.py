@@ -350,3 +350,29 @@ def test_period_wide_figures_are_reused_for_a_while_today_is_always_live(org, cl
     settings.PERFORMANCE_DASHBOARD_CACHE_SECONDS = 0
     board = client.get(TEAM).context["board"]
     assert next(r for r in board.leaderboard if r.user_id == org.agent_a1.user_id).followups == 3
+
+
+def test_the_landing_page_links_the_other_performance_pages(org, client_as):
+    html = client_as(org.manager_a).get(HOME).content.decode()
+    for name in ("performance:scorecards", "performance:incentives", "performance:turnover"):
+        assert f'href="{reverse(name)}"' in html
+
+
+def test_scorecard_figures_open_the_records_behind_them(org, client_as):
+    from performance.models import Indicator, ScorecardValue, Source
+
+    period = current_period()
+    card = Scorecard.objects.create(
+        level=Level.TEAM,
+        team=org.team_a,
+        period_kind=period.kind,
+        period_start=period.start,
+        total=Decimal("70"),
+    )
+    sales = Indicator.objects.get(source=Source.SALES_AMOUNT)
+    ScorecardValue.objects.create(scorecard=card, indicator=sales, value=Decimal("1000"))
+    client = client_as(org.manager_a)
+    html = client.get(TEAM).content.decode()
+    drilldown = reverse("performance:scorecard_drilldown", args=(card.pk, sales.code))
+    assert f'href="{drilldown}"' in html
+    assert client.get(drilldown).status_code == 200
