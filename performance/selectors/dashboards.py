@@ -702,7 +702,7 @@ def team_comparison(user, *, period: Period, teams=None, today: dt.date | None =
             continue
         column = columns[team_id]
         column.from_scorecard = True
-        column.total, column.rank, column.scorecard_id = card.total, card.rank, card.pk
+        column.total, column.scorecard_id = card.total, card.pk
         sales = _value_of(card_values, Source.SALES_AMOUNT)
         if sales is not None:
             column.sales = sales.value or ZERO
@@ -722,12 +722,14 @@ def team_comparison(user, *, period: Period, teams=None, today: dt.date | None =
     live_ids = [t for t in team_ids if not columns[t].from_scorecard]
     if live_ids:
         _live_columns(user, [columns[t] for t in live_ids], period, start, end)
+    # Ranked among the teams compared (a scorecard's own rank is among its department's).
     ordered = list(columns.values())
-    if not any(c.from_scorecard for c in ordered):
-        for position, column in enumerate(
-            sorted(ordered, key=lambda c: (-(c.achievement or 0), -c.sales)), start=1
-        ):
-            column.rank = position
+    if any(c.total is not None for c in ordered):
+        key = lambda c: (c.total is None, -(c.total or 0), -c.sales)  # noqa: E731
+    else:
+        key = lambda c: (-(c.achievement or 0), -c.sales)  # noqa: E731
+    for position, column in enumerate(sorted(ordered, key=key), start=1):
+        column.rank = position
     return ordered
 
 

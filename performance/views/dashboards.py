@@ -149,6 +149,7 @@ def team_page(request):
         "teams": visible if len(visible) > 1 else [],
         "links": _team_links(request, board),
         "charts": _team_charts(board),
+        "has_satisfaction": any(week["revisits"] for week in board.satisfaction),
         "sub_navigation": sub_navigation(),
         "export_formats": exports.FORMATS,
         "may_export": access.can_export(request.user, "performance"),

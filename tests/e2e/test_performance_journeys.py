@@ -22,6 +22,7 @@ from leads.models import LeadStatus
 from performance.periods import current_period
 from tests.e2e.test_journeys import signed_in
 from tests.leads.factories import LeadFactory
+from tests.performance.factories import default_indicators
 from tests.performance.test_dashboard_views import work_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -55,6 +56,7 @@ def test_the_managers_morning_review(page: Page, live_server, org, tmp_path):
     )
     from performance.services.scorecards import recompute_scorecards
 
+    default_indicators()
     recompute_scorecards(current_period())
 
     # The manager opens Performance: their team's dashboard.

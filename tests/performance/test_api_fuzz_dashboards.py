@@ -26,6 +26,7 @@ from tests.api_fuzz import (
     token_headers,
     wsgi_in_test_transaction,
 )
+from tests.performance.factories import default_indicators
 from tests.performance.test_dashboard_views import work_today
 
 DASHBOARD_API = r"^/api/performance/dashboard/"
@@ -35,9 +36,11 @@ HYPOTHESIS = hypothesis_settings(10)
 
 
 @pytest.fixture(autouse=True)
-def _no_dashboard_cache(settings):
-    """Every view computes its figures (one test below checks the cache on purpose)."""
+def _no_dashboard_cache(settings, db):
+    """Every view computes its figures (one test below checks the cache on purpose); the
+    built-in indicators are there even after a transactional test emptied the tables."""
     settings.PERFORMANCE_DASHBOARD_CACHE_SECONDS = 0
+    default_indicators()
 
 
 ROLES = {

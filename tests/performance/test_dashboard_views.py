@@ -18,6 +18,7 @@ from performance.periods import current_period
 from tests.aftersales.factories import OrderFactory
 from tests.factories import make_member
 from tests.leads.factories import CallFactory, FollowUpFactory, LeadFactory
+from tests.performance.factories import default_indicators
 
 HOME = reverse("performance:home")
 TEAM = reverse("performance:team_dashboard")
@@ -28,9 +29,11 @@ ME = reverse("performance:my_dashboard")
 
 
 @pytest.fixture(autouse=True)
-def _no_dashboard_cache(settings):
-    """Every view computes its figures (one test below checks the cache on purpose)."""
+def _no_dashboard_cache(settings, db):
+    """Every view computes its figures (one test below checks the cache on purpose); the
+    built-in indicators are there even after a transactional test emptied the tables."""
     settings.PERFORMANCE_DASHBOARD_CACHE_SECONDS = 0
+    default_indicators()
 
 
 def work_today(member, *, n: int = 1) -> None:

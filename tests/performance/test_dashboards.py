@@ -52,6 +52,7 @@ from performance.periods import Period
 from performance.selectors import dashboards
 from tests.aftersales.factories import OrderFactory, RevisitFactory, TicketFactory
 from tests.leads.factories import AssignmentFactory, CallFactory, FollowUpFactory, LeadFactory
+from tests.performance.factories import default_indicators
 
 MARCH = Period(PeriodKind.MONTH, dt.date(2026, 3, 1))
 
@@ -64,9 +65,11 @@ NOW = at(3, 20, 15)
 
 
 @pytest.fixture(autouse=True)
-def _no_dashboard_cache(settings):
-    """Every view computes its figures (one test below checks the cache on purpose)."""
+def _no_dashboard_cache(settings, db):
+    """Every view computes its figures (one test below checks the cache on purpose); the
+    built-in indicators are there even after a transactional test emptied the tables."""
     settings.PERFORMANCE_DASHBOARD_CACHE_SECONDS = 0
+    default_indicators()
 
 
 @pytest.fixture
