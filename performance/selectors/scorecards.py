@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from crm import access
@@ -99,6 +100,62 @@ def drilldown_records(scorecard: Scorecard, indicator: Indicator) -> QuerySet:
             }
         )
     return rows.select_related(*_RELATED[rows.model._meta.label])
+
+
+def drilldown_page(
+    scorecard: Scorecard, indicator: Indicator, *, page: int, size: int = 50
+) -> tuple[list, bool]:
+    """One page of `drilldown_records` (newest first) and whether there is a next page.
+
+    Pages are not counted (the figure on the scorecard says how much is behind it). For a
+    team or a department, PostgreSQL reads each membership's newest records along the
+    (agent, time) index, at most one page deep, and merges them (UNION ALL): a busy team's
+    month of calls is tens of thousands of rows, and a page needs fifty. The intervals are
+    exactly those the membership join of `performance.metrics` matches, so the rows are the
+    same; tests hold both to it.
+    """
+    offset = (max(page, 1) - 1) * size
+    if (
+        scorecard.level == Level.AGENT
+        or not connection.features.supports_slicing_ordering_in_compound
+    ):
+        rows = list(drilldown_records(scorecard, indicator)[offset : offset + size + 1])
+        return rows[:size], len(rows) > size
+    metric = metric_for(indicator.source)
+    period = period_of(scorecard)
+    start, end = period.bounds
+    if scorecard.level == Level.TEAM:
+        teams = Q(team_id=scorecard.team_id)
+    else:
+        teams = Q(team__department__path__startswith=scorecard.department.path)
+    stays = (
+        TeamMembership.objects.filter(teams, started_at__lt=end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .values_list("member__user_id", "started_at", "ended_at")
+    )
+    parts = []
+    for user_id, began, ended in stays:
+        low, high = max(began, start), min(ended or end, end)
+        if low >= high:
+            continue
+        parts.append(
+            metric.base()
+            .filter(
+                **{metric.agent: user_id, f"{metric.time}__gte": low, f"{metric.time}__lt": high}
+            )
+            .order_by(f"-{metric.time}", "-pk")
+            .values_list("pk", metric.time)[: offset + size + 1]
+        )
+    if not parts:
+        return [], False
+    merged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    if len(parts) > 1:
+        merged = merged.order_by(f"-{metric.time}", "-pk")[offset : offset + size + 1]
+    else:
+        merged = list(merged)[offset : offset + size + 1]
+    ids = [pk for pk, _at in merged]
+    rows = metric.records(period).filter(pk__in=ids[:size]).order_by(f"-{metric.time}", "-pk")
+    return list(rows.select_related(*_RELATED[rows.model._meta.label])), len(ids) > size
 
 
 _RELATED = {

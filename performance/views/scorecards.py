@@ -101,8 +101,11 @@ def drilldown(request, pk: int, code: str):
     if card is None or indicator is None:
         raise Http404
     value = next((v for v in card.values.all() if v.indicator_id == indicator.pk), None)
-    records = selectors.drilldown_records(card, indicator)
-    page = Paginator(records, DRILLDOWN_PAGE).get_page(request.GET.get("page"))
+    try:
+        number = max(1, min(int(request.GET.get("page") or 1), 100_000))
+    except ValueError:
+        number = 1
+    records, has_next = selectors.drilldown_page(card, indicator, page=number, size=DRILLDOWN_PAGE)
     metric = metric_for(indicator.source)
     return render(
         request,
@@ -113,8 +116,9 @@ def drilldown(request, pk: int, code: str):
             "period": selectors.period_of(card),
             "indicator": indicator,
             "value": value,
-            "page": page,
-            "rows": selectors.record_rows(request.user, metric, page.object_list),
+            "number": number,
+            "has_next": has_next,
+            "rows": selectors.record_rows(request.user, metric, records),
             "query": query_without_page(request),
         },
     )

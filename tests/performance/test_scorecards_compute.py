@@ -172,3 +172,20 @@ def test_achievement_rules():
     assert achievement_of(Decimal("0"), Decimal("3"), higher_is_better=False) == Decimal("150")
     assert points_of(Decimal("10"), Decimal("300")) == Decimal("15.00")
     assert points_of(Decimal("10"), None) == Decimal("0")
+
+
+@pytest.mark.parametrize("source", sorted(EXPECTED))
+def test_drilldown_pages_hold_the_same_records(march, source):
+    """The page reader (per-membership index reads merged) returns drilldown()'s rows."""
+    from performance.selectors.scorecards import drilldown_page, drilldown_records
+
+    recompute_scorecards(MARCH)
+    indicator = Indicator.objects.get(source=source)
+    for card in Scorecard.objects.filter(period_start=MARCH.start):
+        expected = list(drilldown_records(card, indicator).values_list("pk", flat=True))
+        seen, page, more = [], 1, True
+        while more:
+            rows, more = drilldown_page(card, indicator, page=page, size=2)
+            seen += [row.pk for row in rows]
+            page += 1
+        assert seen == expected, (source, card.level)
