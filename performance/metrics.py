@@ -32,9 +32,10 @@ Decisions (what each figure means):
   once. Lower is better.
 * calls — calls by `started_at`; talk_time — their duration in minutes.
 * followups — follow-ups by `created_at`.
-* ontime_followup — follow-ups that scheduled a next one due in the period (by the due
-  time `next_followup_at`, for the agent who scheduled it) and that got a later follow-up
-  on the same lead no later than due + `ONTIME_GRACE` / all of them; ×100.
+* ontime_followup — of the follow-ups made in the period (by `created_at`) that scheduled
+  a next one now due, those whose lead got a later follow-up no later than the due time +
+  `ONTIME_GRACE`; ×100. (Counted when they are made, so the (agent, time) index serves the
+  drill-down; one not due yet counts once it is.)
 * contacted_24h — leads assigned in the period whose first follow-up or call came within
   24 h of the assignment / leads assigned in the period; ×100.
 * quality_* — mean rubric score of `QualityScore` by `scored_at` ×20 (0–100); the overall
@@ -197,9 +198,11 @@ def _quality():
 
 
 def _scheduled_followups():
+    from django.utils import timezone
+
     from leads.models import FollowUp
 
-    return FollowUp.objects.filter(next_followup_at__isnull=False)
+    return FollowUp.objects.filter(next_followup_at__lte=timezone.now())
 
 
 def _with_on_time(rows: QuerySet) -> QuerySet:
@@ -274,7 +277,7 @@ METRICS: dict[str, Metric] = {
     Source.ONTIME_FOLLOWUP: Metric(
         Source.ONTIME_FOLLOWUP,
         "agent",
-        "next_followup_at",
+        "created_at",
         _count_if(Q(on_time=True)),
         Count("pk"),
         scale=Decimal("100"),

@@ -5,15 +5,15 @@ agent_a2 moves from team_a to team_b on 16 March at 00:00, so their records befo
 for team_a and after for team_b. Times are local (Asia/Shanghai).
 
 Follow-ups (agent, lead, at → next due)        Calls (agent, lead, at, seconds)
-F0 a1 L1 27 Feb 10:00 → 1 Mar 09:00 (late)    C1 a1 L3 20 Mar 09:00 120
+F0 a1 L1 27 Feb 10:00 → 1 Mar 09:00 (Feb)     C1 a1 L3 20 Mar 09:00 120
 F1 a1 L1  2 Mar 10:00 → 10 Mar 10:00 (F3 on   C2 a1 L2 11 Mar 09:00 180
    time: 11:00 is within the 2 h grace)       C3 a2 L4 10 Mar 10:00  60 (team_a)
 F2 a1 L2 10 Mar 12:00 → 12 Mar 09:00 (late)    C4 a2 L5 17 Mar 10:00 240 (team_b)
 F3 a1 L1 10 Mar 11:00                          C5 c1 L7  3 Mar 10:00  90
 F4 a1 L3  1 Apr 00:00 (April)                  C6 nobody  3 Mar 10:00 30 (no agent)
-F5 a2 L4  5 Mar 09:00 → 16 Mar 10:00 (team_b at the due time; F6 on time)
+F5 a2 L4  5 Mar 09:00 → 16 Mar 10:00 (team_a when made; F6 on time)
 F6 a2 L4 16 Mar 11:30 (team_b)
-F7 b1 L6 31 Mar 23:59 → 2 Apr
+F7 b1 L6 31 Mar 23:59 → 2 Apr (late: nothing followed)
 
 Leads assigned in March: L1 a1 2 Mar 09:00 won, L2 a1 9 Mar 10:00, L3 a1 19 Mar 20:00,
 L4 a2 5 Mar 08:00 won (team_a), L5 a2 17 Mar 09:00 lost (team_b), L7 c1 1 Mar 00:00;
@@ -272,11 +272,12 @@ EXPECTED = {
         "east": (D("6"), {"F1", "F2", "F3", "F5", "F6", "F7"}),
     },
     "ontime_followup": {
-        "a1": (D("33.3333"), {"F0", "F1", "F2"}),
+        "a1": (D("50"), {"F1", "F2"}),
         "a2": (D("100"), {"F5"}),
-        "team_a": (D("33.3333"), {"F0", "F1", "F2"}),
-        "team_b": (D("100"), {"F5"}),
-        "east": (D("50"), {"F0", "F1", "F2", "F5"}),
+        "b1": (D("0"), {"F7"}),
+        "team_a": (D("66.6667"), {"F1", "F2", "F5"}),
+        "team_b": (D("0"), {"F7"}),
+        "east": (D("50"), {"F1", "F2", "F5", "F7"}),
     },
     "contacted_24h": {
         "a1": (D("66.6667"), {"L1", "L2", "L3"}),
