@@ -36,7 +36,8 @@ DEFAULTS = {
     "orders": 20_000,
     "revisits": 20_000,
 }
-LEADS_PER_AGENT = 12
+LEADS_PER_AGENT = 12  # an agent opens, follows up and searches these
+REASSIGNED_PER_AGENT = 3  # others of theirs, for their manager to move (never the above)
 POOL_PER_TEAM = 60
 
 
@@ -113,7 +114,7 @@ def plan(seed: int = 2026) -> dict:
         .order_by("owner_id", "-next_followup_at", "pk")
         .iterator(chunk_size=20_000)
     ):
-        if len(owned[owner_id]) < LEADS_PER_AGENT:
+        if len(owned[owner_id]) < LEADS_PER_AGENT + REASSIGNED_PER_AGENT:
             owned[owner_id].append((lead_id, phone))
     pool: dict[int, list[int]] = defaultdict(list)
     for lead_id, team_id in (
@@ -137,16 +138,19 @@ def plan(seed: int = 2026) -> dict:
                     "username": username,
                     "user_id": user_id,
                     "team_id": team_id,
-                    "leads": [lead_id for lead_id, _phone in owned[user_id]],
+                    "leads": [lead_id for lead_id, _phone in owned[user_id][:LEADS_PER_AGENT]],
                     # The agent types the number as a customer says it: no +86.
-                    "phones": [phone.removeprefix("+86") for _lead, phone in owned[user_id]],
+                    "phones": [
+                        phone.removeprefix("+86")
+                        for _lead, phone in owned[user_id][:LEADS_PER_AGENT]
+                    ],
                 }
             )
         elif role == Role.TEAM_MANAGER and agents_of.get(team_id):
             team_leads = [
                 lead_id
                 for agent_id in agents_of[team_id]
-                for lead_id, _phone in owned.get(agent_id, [])[:3]
+                for lead_id, _phone in owned.get(agent_id, [])[LEADS_PER_AGENT:]
             ]
             if team_leads:
                 managers.append(
