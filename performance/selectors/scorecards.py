@@ -99,7 +99,7 @@ def drilldown_records(scorecard: Scorecard, indicator: Indicator) -> QuerySet:
                 )
             }
         )
-    return rows.select_related(*_RELATED[rows.model._meta.label])
+    return _for_page(rows)
 
 
 def drilldown_page(
@@ -155,7 +155,7 @@ def drilldown_page(
         merged = list(merged)[offset : offset + size + 1]
     ids = [pk for pk, _at in merged]
     rows = metric.records(period).filter(pk__in=ids[:size]).order_by(f"-{metric.time}", "-pk")
-    return list(rows.select_related(*_RELATED[rows.model._meta.label])), len(ids) > size
+    return list(_for_page(rows)), len(ids) > size
 
 
 _RELATED = {
@@ -165,8 +165,49 @@ _RELATED = {
     "orders.SalesEntry": ("agent", "order", "order__lead"),
     "aftersales.Revisit": ("assignee", "lead", "order"),
     "aftersales.ServiceTicket": ("lead", "lead__owner"),
-    "performance.QualityScore": ("agent", "scorer", "followup__lead", "call__lead"),
+    "performance.QualityScore": ("agent", "followup__lead", "call__lead"),
 }
+_PERSON = ("username", "first_name", "last_name")
+_LEAD = ("name", "phone")
+# Only the columns a drill-down row shows: leads and users are wide, and building 150 full
+# model instances per page costs more than the page's queries.
+_ONLY = {
+    "leads.FollowUp": (
+        "id", "agent_id", "lead_id", "channel", "disposition", "created_at", "next_followup_at",
+        *(f"agent__{f}" for f in _PERSON), *(f"lead__{f}" for f in _LEAD),
+    ),
+    "leads.Call": (
+        "id", "agent_id", "lead_id", "direction", "duration_seconds", "started_at",
+        *(f"agent__{f}" for f in _PERSON), *(f"lead__{f}" for f in _LEAD),
+    ),
+    "leads.Lead": (
+        "id", "name", "phone", "status", "assigned_at", "owner_id",
+        *(f"owner__{f}" for f in _PERSON),
+    ),
+    "orders.SalesEntry": (
+        "id", "agent_id", "order_id", "kind", "amount", "at", "order__number", "order__lead_id",
+        *(f"agent__{f}" for f in _PERSON), *(f"order__lead__{f}" for f in _LEAD),
+    ),
+    "aftersales.Revisit": (
+        "id", "assignee_id", "lead_id", "order_id", "satisfaction", "done_at", "order__number",
+        *(f"assignee__{f}" for f in _PERSON), *(f"lead__{f}" for f in _LEAD),
+    ),
+    "aftersales.ServiceTicket": (
+        "id", "lead_id", "subject", "status", "opened_at", "lead__owner_id",
+        *(f"lead__{f}" for f in _LEAD), *(f"lead__owner__{f}" for f in _PERSON),
+    ),
+    "performance.QualityScore": (
+        "id", "agent_id", "followup_id", "call_id", "professionalism", "communication",
+        "problem_solving", "overall", "scored_at", "followup__lead_id", "call__lead_id",
+        *(f"agent__{f}" for f in _PERSON),
+        *(f"followup__lead__{f}" for f in _LEAD), *(f"call__lead__{f}" for f in _LEAD),
+    ),
+}  # fmt: skip
+
+
+def _for_page(rows: QuerySet) -> QuerySet:
+    label = rows.model._meta.label
+    return rows.select_related(*_RELATED[label]).only(*_ONLY[label])
 
 
 @dataclass

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from leads.models import Call
-from performance.models import QualityScore, Scorecard, Target
+from performance.models import Indicator, QualityScore, Scorecard, Target
 from performance.services.scorecards import recompute_scorecards
 from tests.performance.factories import default_indicators
 
@@ -157,3 +157,18 @@ def test_recompute_now_button(march, client_as, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         answer = client_as(org.manager_a).post(url, PERIOD)
     assert answer.status_code == 302 and len(callbacks) == 1
+
+
+def test_every_drilldown_page_in_fixed_queries(march, client_as, django_assert_num_queries):
+    """No column a row shows is left out of the page's query (no query per row)."""
+    org = march.org
+    client = client_as(org.head)
+    cards = [_card(agent=org.agent_a1.user), _card(team=org.team_a), _card(department=org.east)]
+    for code in Indicator.objects.values_list("code", flat=True):
+        for card in cards:
+            url = reverse("performance:scorecard_drilldown", args=[card.pk, code])
+            client.get(url)
+            expected = 10 if card.level == "agent" else 12
+            with django_assert_num_queries(expected):
+                answer = client.get(url)
+            assert answer.status_code == 200, code
