@@ -29,6 +29,8 @@ scorecard does not hold (the funnel, the 12-week satisfaction trend, live sums w
 scorecard exists) read tens of thousands of rows on a busy team; they are kept in the
 cache for `PERFORMANCE_DASHBOARD_CACHE_SECONDS` (default 300 s; 0 turns it off) per team
 and period, like the scorecards themselves, which the engine recomputes periodically.
+The record aggregates read from the read replica when one is configured
+(`crm.db_router.replica_alias`): a dashboard tolerates seconds of lag.
 """
 
 from __future__ import annotations
@@ -41,13 +43,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from aftersales.models import Revisit, RevisitStatus, ServiceTicket, TicketStatus
 from crm import access
+from crm.db_router import replica_alias
 from crm.models import Member, MemberStatus, Role, Team, TeamMembership
 from leads.models import OPEN_STATUSES, Assignment, Call, Disposition, FollowUp, Lead
 from orders.models import Order, SalesEntry
@@ -289,7 +292,8 @@ def _live_by_agent(q_followups: Q, q_calls: Q, q_sales: Q) -> dict[int, Sums]:
     """Follow-ups, calls and sales grouped by agent: three queries."""
     sums: dict[int, Sums] = defaultdict(Sums)
     for row in (
-        FollowUp.objects.filter(q_followups)
+        FollowUp.objects.using(replica_alias())
+        .filter(q_followups)
         .order_by()
         .values("agent_id")
         .annotate(n=Count("pk"), leads=Count("lead_id", distinct=True))
@@ -297,7 +301,8 @@ def _live_by_agent(q_followups: Q, q_calls: Q, q_sales: Q) -> dict[int, Sums]:
         sums[row["agent_id"]].followups = row["n"]
         sums[row["agent_id"]].leads_worked = row["leads"]
     for row in (
-        Call.objects.filter(q_calls)
+        Call.objects.using(replica_alias())
+        .filter(q_calls)
         .order_by()
         .values("agent_id")
         .annotate(n=Count("pk"), seconds=Sum("duration_seconds"))
@@ -305,7 +310,8 @@ def _live_by_agent(q_followups: Q, q_calls: Q, q_sales: Q) -> dict[int, Sums]:
         sums[row["agent_id"]].calls = row["n"]
         sums[row["agent_id"]].talk_seconds = row["seconds"] or 0
     for row in (
-        SalesEntry.objects.filter(q_sales)
+        SalesEntry.objects.using(replica_alias())
+        .filter(q_sales)
         .order_by()
         .values("agent_id")
         .annotate(amount=Sum("amount"), n=Count("pk", filter=Q(kind=SalesEntry.Kind.CONFIRMED)))
@@ -319,13 +325,15 @@ def _today(q_followups: Q, q_calls: Q, q_sales: Q) -> Sums:
     """Today's totals in two queries: follow-ups and calls in one pass (a UNION ALL of the
     two, aggregated: counts, talk time and distinct leads touched), then the ledger."""
     followups = (
-        FollowUp.objects.filter(q_followups)
+        FollowUp.objects.using(replica_alias())
+        .filter(q_followups)
         .order_by()
         .annotate(record_kind=Value(1), seconds=Value(0))
         .values_list("lead_id", "record_kind", "seconds")
     )
     calls = (
-        Call.objects.filter(q_calls)
+        Call.objects.using(replica_alias())
+        .filter(q_calls)
         .order_by()
         .annotate(record_kind=Value(2), seconds=F("duration_seconds"))
         .values_list("lead_id", "record_kind", "seconds")
@@ -339,11 +347,13 @@ def _today(q_followups: Q, q_calls: Q, q_sales: Q) -> Sums:
         " COALESCE(SUM(t.seconds), 0), COUNT(DISTINCT t.lead_id)"
     )
     sql = f"{totals} FROM ({followups_sql} UNION ALL {calls_sql}) AS t"
-    with connection.cursor() as cursor:
+    with connections[replica_alias()].cursor() as cursor:
         cursor.execute(sql, (*followups_params, *calls_params))
         followup_count, call_count, seconds, leads = cursor.fetchone()
-    sales = SalesEntry.objects.filter(q_sales).aggregate(
-        amount=Sum("amount"), n=Count("pk", filter=Q(kind=SalesEntry.Kind.CONFIRMED))
+    sales = (
+        SalesEntry.objects.using(replica_alias())
+        .filter(q_sales)
+        .aggregate(amount=Sum("amount"), n=Count("pk", filter=Q(kind=SalesEntry.Kind.CONFIRMED)))
     )
     return Sums(
         followups=followup_count,
@@ -577,11 +587,17 @@ def _funnel(windows, team_id: int, start: dt.datetime, end: dt.datetime) -> dict
     calls and orders since the period began, read along the (agent, time) and
     (team, time) indexes, never a probe per lead.
     """
-    assigned = Assignment.objects.filter(_in_windows(windows, "at", start, end, who="to_user_id"))
-    followed = FollowUp.objects.filter(_in_windows(windows, "created_at", start, end))
-    called = Call.objects.filter(_in_windows(windows, "started_at", start, end))
+    assigned = Assignment.objects.using(replica_alias()).filter(
+        _in_windows(windows, "at", start, end, who="to_user_id")
+    )
+    followed = FollowUp.objects.using(replica_alias()).filter(
+        _in_windows(windows, "created_at", start, end)
+    )
+    called = Call.objects.using(replica_alias()).filter(
+        _in_windows(windows, "started_at", start, end)
+    )
     showed_interest = followed.filter(disposition__in=INTEREST)
-    ordered = Order.objects.filter(
+    ordered = Order.objects.using(replica_alias()).filter(
         team_id=team_id, created_at__gte=start, created_at__lt=end, confirmed_at__isnull=False
     )
     stage_order = Q(lead_id__in=ordered.values("lead_id"))
@@ -608,7 +624,8 @@ def _satisfaction_trend(windows, start: dt.datetime, end: dt.datetime) -> list[d
     """Average revisit satisfaction per week (Monday first), the team's revisits (one query)."""
     zone = timezone.get_current_timezone()
     daily = (
-        Revisit.objects.filter(
+        Revisit.objects.using(replica_alias())
+        .filter(
             _in_windows(windows, "done_at", start, end, who="assignee_id"),
             status=RevisitStatus.DONE,
             satisfaction__isnull=False,
@@ -647,25 +664,26 @@ def _overdue(team: Team, members: dict, *, now: dt.datetime, today: dt.date) -> 
         if member.team_id == team.pk and member.status != MemberStatus.LEFT
     ]
     return {
-        "followups": Lead.objects.filter(
-            owner_id__in=current, status__in=OPEN_STATUSES, next_followup_at__lt=now
-        ).count(),
-        "revisits": Revisit.objects.filter(
-            assignee_id__in=current, status=RevisitStatus.SCHEDULED, due_at__lt=now
-        ).count(),
-        "tickets": ServiceTicket.objects.filter(
-            team_id=team.pk, status__in=ACTIVE_TICKETS, due_at__lt=now
-        ).count(),
-        "plans": ImprovementPlan.objects.filter(
-            team_id=team.pk, status=ImprovementPlan.Status.OPEN, due_on__lt=today
-        ).count(),
+        "followups": Lead.objects.using(replica_alias())
+        .filter(owner_id__in=current, status__in=OPEN_STATUSES, next_followup_at__lt=now)
+        .count(),
+        "revisits": Revisit.objects.using(replica_alias())
+        .filter(assignee_id__in=current, status=RevisitStatus.SCHEDULED, due_at__lt=now)
+        .count(),
+        "tickets": ServiceTicket.objects.using(replica_alias())
+        .filter(team_id=team.pk, status__in=ACTIVE_TICKETS, due_at__lt=now)
+        .count(),
+        "plans": ImprovementPlan.objects.using(replica_alias())
+        .filter(team_id=team.pk, status=ImprovementPlan.Status.OPEN, due_on__lt=today)
+        .count(),
     }
 
 
 def _sales_by_day(subject: Q, period: Period) -> list[tuple[dt.date, Decimal]]:
     """Net sales per day of the period, every day listed (one query)."""
     amounts = dict(
-        SalesEntry.objects.filter(subject, day__gte=period.start, day__lt=period.end)
+        SalesEntry.objects.using(replica_alias())
+        .filter(subject, day__gte=period.start, day__lt=period.end)
         .order_by()
         .values("day")
         .annotate(amount=Sum("amount"))
@@ -696,7 +714,8 @@ def team_comparison(user, *, period: Period, teams=None, today: dt.date | None =
     # Headcount and leavers this month, per team (one query).
     first = today.replace(day=1)
     for row in (
-        Member.objects.filter(team_id__in=team_ids)
+        Member.objects.using(replica_alias())
+        .filter(team_id__in=team_ids)
         .order_by()
         .values("team_id")
         .annotate(
@@ -802,7 +821,8 @@ def _live_team_figures(ids, period: Period, start, end) -> dict[int, dict]:
     figures: dict[int, dict] = {team_id: {} for team_id in ids}
     confirmed: dict[int, int] = {}
     for row in (
-        SalesEntry.objects.filter(team_id__in=ids, day__gte=period.start, day__lt=period.end)
+        SalesEntry.objects.using(replica_alias())
+        .filter(team_id__in=ids, day__gte=period.start, day__lt=period.end)
         .order_by()
         .values("team_id")
         .annotate(amount=Sum("amount"), n=Count("pk", filter=Q(kind=SalesEntry.Kind.CONFIRMED)))
@@ -821,14 +841,16 @@ def _live_team_figures(ids, period: Period, start, end) -> dict[int, dict]:
         )
 
     for row in (
-        Call.objects.filter(in_team("started_at"), started_at__gte=start, started_at__lt=end)
+        Call.objects.using(replica_alias())
+        .filter(in_team("started_at"), started_at__gte=start, started_at__lt=end)
         .order_by()
         .values(team_id=F("agent__member__memberships__team_id"))
         .annotate(n=Count("pk"))
     ):
         figures[row["team_id"]]["calls"] = row["n"]
     for row in (
-        FollowUp.objects.filter(in_team("created_at"), created_at__gte=start, created_at__lt=end)
+        FollowUp.objects.using(replica_alias())
+        .filter(in_team("created_at"), created_at__gte=start, created_at__lt=end)
         .order_by()
         .values(team_id=F("agent__member__memberships__team_id"))
         .annotate(leads=Count("lead_id", distinct=True))
@@ -838,7 +860,8 @@ def _live_team_figures(ids, period: Period, start, end) -> dict[int, dict]:
                 Decimal(confirmed.get(row["team_id"], 0)) * HUNDRED / row["leads"]
             ).quantize(Decimal("0.1"))
     for row in (
-        Revisit.objects.filter(
+        Revisit.objects.using(replica_alias())
+        .filter(
             order__team_id__in=ids, done_at__gte=start, done_at__lt=end, status=RevisitStatus.DONE
         )
         .order_by()
@@ -903,7 +926,8 @@ def agent_dashboard(user, *, period: Period, now: dt.datetime | None = None) -> 
 
     # The trend: each period's total (scorecards) and net sales (the ledger, one query).
     daily = dict(
-        SalesEntry.objects.filter(me, day__gte=periods[0].start, day__lt=period.end)
+        SalesEntry.objects.using(replica_alias())
+        .filter(me, day__gte=periods[0].start, day__lt=period.end)
         .order_by()
         .values("day")
         .annotate(amount=Sum("amount"))
