@@ -386,6 +386,7 @@ def departments_page(request):
         "charts": {
             "comparison": {
                 "type": "bar",
+                "aspect": 3,
                 "labels": [c.team.name for c in columns],
                 "datasets": [
                     {"label": _("Sales amount"), "data": [float(c.sales) for c in columns]},

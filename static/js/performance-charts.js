@@ -4,7 +4,7 @@
  * json_script). The data is parsed as JSON, never evaluated, so the page needs no inline
  * script and names typed by users stay plain text (labels).
  *
- * A chart spec: {type: "bar"|"line", horizontal?: bool, min?: n, max?: n,
+ * A chart spec: {type: "bar"|"line", horizontal?: bool, min?: n, max?: n, aspect?: n,
  *                labels: [...], datasets: [{label, data, type?, dashed?, axis?: "right"}]}
  */
 (function () {
@@ -52,7 +52,7 @@
         indexAxis: spec.horizontal ? "y" : "x",
         responsive: true,
         maintainAspectRatio: true,
-        aspectRatio: spec.horizontal ? 1.6 : 2,
+        aspectRatio: spec.aspect || (spec.horizontal ? 1.6 : 2),
         animation: false,
         scales: scales,
         plugins: { legend: { display: datasets.length > 1 } },
