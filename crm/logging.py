@@ -87,15 +87,22 @@ def _publish_with_request_id(sender=None, headers=None, **kwargs) -> None:
         headers["request_id"] = request_id
 
 
+# What was current before each running task: an eager task (run inside a request) must
+# give the request its id back when it ends.
+_before_task: dict[str, tuple[str, tuple[str, str]]] = {}
+
+
 def _task_started(sender=None, task_id=None, task=None, **kwargs) -> None:
+    _before_task[task_id or ""] = (_request_id.get(), _task.get())
     request_id = getattr(getattr(task, "request", None), "request_id", None) or ""
-    _request_id.set(sane_request_id(request_id) if request_id else "")
+    _request_id.set(sane_request_id(request_id) if request_id else _request_id.get())
     _task.set((task_id or "", getattr(task, "name", "") or ""))
 
 
-def _task_finished(**kwargs) -> None:
-    _request_id.set("")
-    _task.set(("", ""))
+def _task_finished(sender=None, task_id=None, **kwargs) -> None:
+    request_id, task = _before_task.pop(task_id or "", ("", ("", "")))
+    _request_id.set(request_id)
+    _task.set(task)
 
 
 def connect_celery_signals() -> None:

@@ -149,3 +149,13 @@ def test_a_task_runs_with_the_request_id_of_the_request_that_queued_it(celery_wo
     assert records and records[0]["request_id"] == "req-task-0001"
     assert records[0]["task_name"] == "tests.ops.current_request_id"
     assert records[0]["message"] == "task for name=[name] at [phone]"
+
+
+def test_an_eager_task_keeps_and_gives_back_the_request_id(settings):
+    token = crm_logging._request_id.set("req-eager-01")
+    try:
+        result = current_request_id_task.apply()
+        assert result.get() == "req-eager-01"
+        assert crm_logging.current_request_id() == "req-eager-01"
+    finally:
+        crm_logging._request_id.reset(token)
