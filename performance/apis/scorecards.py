@@ -49,6 +49,7 @@ from ..services import targets as target_services
 
 router = SimpleRouter()
 MAX_ID = 2**63 - 1
+DRILLDOWN_PAGE = 50
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -398,6 +399,12 @@ class DrilldownRowSerializer(serializers.Serializer):
         return user_name(obj.agent)
 
 
+class DrilldownPageSerializer(serializers.Serializer):
+    page = serializers.IntegerField()
+    has_next = serializers.BooleanField()
+    results = DrilldownRowSerializer(many=True)
+
+
 class RecomputeSerializer(serializers.Serializer):
     period_kind = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.MONTH)
     period_start = serializers.DateField(required=False, allow_null=True)
@@ -451,11 +458,12 @@ class ScorecardViewSet(ScopedReadOnlyViewSet):
                 required=True,
                 description="The indicator's code, e.g. calls.",
             ),
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("page_size", OpenApiTypes.INT),
+            OpenApiParameter("page", OpenApiTypes.INT, description="1, 2, … (50 a page)."),
         ],
-        responses={200: DrilldownRowSerializer(many=True)},
-        description="The records behind one value of the scorecard, newest first (paginated).",
+        responses={200: DrilldownPageSerializer},
+        description="The records behind one value of the scorecard, newest first, 50 a "
+        "page. Pages are not counted: `has_next` says whether another follows (the value "
+        "on the scorecard says how much is behind it).",
         filters=False,
     )
     @action(detail=True, methods=["get"], filterset_class=None, ordering=None)
@@ -465,11 +473,19 @@ class ScorecardViewSet(ScopedReadOnlyViewSet):
         indicator = access.visible_indicators(request.user).filter(code=code).first()
         if indicator is None:
             raise ValidationError({"indicator": "Name an indicator by its code."})
-        records = selectors.drilldown_records(scorecard, indicator)
-        page = self.paginate_queryset(records)
-        metric = metric_for(indicator.source)
-        rows = selectors.record_rows(request.user, metric, page)
-        return self.get_paginated_response(DrilldownRowSerializer(rows, many=True).data)
+        try:
+            number = int(request.query_params.get("page") or 1)
+        except ValueError:
+            number = 0
+        if not 1 <= number <= 100_000:
+            raise ValidationError({"page": "A page is a whole number from 1."})
+        records, has_next = selectors.drilldown_page(
+            scorecard, indicator, page=number, size=DRILLDOWN_PAGE
+        )
+        rows = selectors.record_rows(request.user, metric_for(indicator.source), records)
+        return Response(
+            DrilldownPageSerializer({"page": number, "has_next": has_next, "results": rows}).data
+        )
 
     @extend_schema(
         request=RecomputeSerializer,
