@@ -52,6 +52,15 @@ def agent_drilldown(code: str):
     return path
 
 
+def _api_drilldown(code: str):
+    def path() -> str:
+        team = lead_manager().managed_teams.first()
+        card = _card(level=Level.TEAM, team=team)
+        return f"/api/performance/scorecards/{card.pk}/drilldown/?indicator={code}"
+
+    return path
+
+
 def _recompute(period) -> str:
     from performance.services.scorecards import recompute_scorecards
 
@@ -75,6 +84,7 @@ MEASUREMENTS: list[Measurement | Job] = [
         MANAGER,
         50,
     ),
+    Measurement("kpi api drill-down / manager (team calls)", _api_drilldown("calls"), MANAGER, 50),
     Measurement(
         "kpi scorecard list / manager",
         lambda: reverse("performance:scorecards"),

@@ -41,10 +41,6 @@ class KpiWeightAdmin(RecomputesAdmin):
     list_filter = ("level",)
     list_select_related = ("indicator",)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        _recompute_current_later()
-
 
 @admin.register(Target)
 class TargetAdmin(admin.ModelAdmin):

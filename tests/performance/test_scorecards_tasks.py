@@ -36,3 +36,23 @@ def test_recompute_runs_on_a_worker_and_twice_changes_nothing(org, celery_worker
     assert first == second and first["scorecards"] == Scorecard.objects.count()
     assert list(ScorecardValue.objects.order_by("id").values_list("id", "value")) == rows
     assert Scorecard.objects.filter(period_start=MARCH.start).count() == first["scorecards"]
+
+
+@pytest.mark.django_db
+def test_changing_a_weight_in_the_admin_recomputes_once(
+    org, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from performance.models import KpiWeight
+    from tests.performance.factories import default_indicators
+
+    default_indicators()
+    weight = KpiWeight.objects.filter(level="agent").first()
+    client.force_login(org.admin.user)
+    url = reverse("admin:performance_kpiweight_change", args=[weight.pk])
+    data = {"indicator": weight.indicator_id, "level": "agent", "weight": "7"}
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        answer = client.post(url, data)
+    assert answer.status_code == 302, answer.content[:500]
+    assert len(callbacks) == 1
