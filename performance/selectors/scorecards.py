@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from crm import access
 from crm.models import Role, TeamMembership
@@ -220,14 +221,20 @@ class RecordRow:
     agent: object
     lead_id: int | None
     lead_name: str
+    lead_url: str
     phone: str
     detail: str
     amount: object = None
 
 
+_MARK = 987654321
+
+
 def record_rows(user, metric: Metric, records) -> list[RecordRow]:
     """Rows for a page of records; phones as `crm.access.phone_for` shows them to `user`."""
     rows = []
+    # One reverse() for the page, not one per row.
+    lead_url = reverse("leads:detail", args=[_MARK]).replace(str(_MARK), "{}")
     for record in records:
         label = record._meta.label
         lead = _lead_of(record, label)
@@ -241,6 +248,7 @@ def record_rows(user, metric: Metric, records) -> list[RecordRow]:
                 at=_time_of(record, metric),
                 agent=agent,
                 lead_id=lead.pk if lead else None,
+                lead_url=lead_url.format(lead.pk) if lead else "",
                 lead_name=lead.name if lead else "",
                 phone=access.phone_for(user, lead.phone) if lead else "",
                 detail=_detail(record, label),
