@@ -16,6 +16,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from crm.models import Member, Role
@@ -168,4 +169,34 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
                 )
                 continue
             _walk(order, agent, _PATHS[plan])
+            if index > 0:
+                _backdate(order, days=rng.randint(1, 27))
     return {"products": len(CATALOG), "orders": made}
+
+
+def _backdate(order: Order, *, days: int) -> None:
+    """Move an order's whole story `days` back, so the demo's sales spread over the month
+    (the dashboards' daily charts) instead of all landing on the day it was seeded.
+    agent01's orders stay today's: the guided demo walks through them."""
+    from aftersales.models import Revisit, RevisitStatus
+
+    from .models import OrderEvent, SalesEntry
+
+    shift = dt.timedelta(days=days)
+    moved = {
+        name: F(name) - shift
+        for name in (
+            "created_at",
+            "approved_at",
+            "confirmed_at",
+            "shipped_at",
+            "delivered_at",
+            "closed_at",
+        )
+    }
+    Order.objects.filter(pk=order.pk).update(**moved)
+    OrderEvent.objects.filter(order=order).update(at=F("at") - shift)
+    SalesEntry.objects.filter(order=order).update(at=F("at") - shift)
+    Revisit.objects.filter(order=order, status=RevisitStatus.SCHEDULED).update(
+        due_at=F("due_at") - shift
+    )

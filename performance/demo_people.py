@@ -20,6 +20,19 @@ from .models import Evaluation, EvaluationRating, ImprovementPlan, Incentive, Sc
 from .periods import current_period
 from .services import improvement, incentives, reviews
 
+# Names of the former agents (the demo's names are two to five characters, all distinct).
+FORMER_NAMES = [
+    "覃思远",
+    "甘晓雯",
+    "阮建国",
+    "蓝丽娟",
+    "欧阳海波",
+    "司马雅琪",
+    "莫志强",
+    "卢欣然",
+    "柯文博",
+    "邝静怡",
+]
 FORMER_STAFF = [
     # (months ago, day, reason, tenure in days at exit)
     (11, 6, LeaveReason.RESIGNED, 420),
@@ -73,7 +86,7 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
             leave_date = today - dt.timedelta(days=1)
         former = crm_services.member_create(
             username=f"former{i + 1:02d}",
-            full_name=f"离职坐席{i + 1:02d}",
+            full_name=FORMER_NAMES[i % len(FORMER_NAMES)],
             employee_no=f"X{n + i + 1:04d}",
             role=Role.AGENT,
             team=team,

@@ -6,6 +6,7 @@ from django.test import Client
 
 from crm import demo
 from crm.models import Department, Member, MemberStatus, Role, Team
+from performance import demo_people as people_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,11 @@ class TestDemoCenter:
         assert center.kind == Department.Kind.CENTER and center.head.username == "head"
         assert Team.objects.count() == 5
         agents = Member.objects.filter(role=Role.AGENT)
-        assert agents.count() == 55
+        # 55 seats, plus the former agents who left in the past year (turnover figures).
+        former = agents.filter(user__username__startswith="former")
+        assert agents.count() - former.count() == 55
+        assert former.count() == len(people_demo.FORMER_STAFF)
+        assert not former.exclude(status=MemberStatus.LEFT).exists()
         assert Member.objects.filter(role=Role.TEAM_MANAGER).count() == 5
         assert Member.objects.get(user__username="admin").role == Role.ADMIN
         assert Member.objects.get(user__username="inspector").role == Role.INSPECTOR
