@@ -7,6 +7,8 @@ without changing what is measured differs: a fast password hasher and eager Cele
 
 import warnings
 
+from crm.db_router import postgres_options
+
 from .base import *  # noqa: F403
 from .base import ALLOWED_HOSTS, env
 
@@ -21,6 +23,9 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The production connection options (JIT off), without the statement timeout: the
+# generator's bulk statements run for minutes.
+DATABASES["default"] = postgres_options(DATABASES["default"], statement_timeout_ms=0)
 
 # Thousands of generated users share one precomputed hash; MD5 keeps force_login and any
 # password check cheap. Never used outside the benchmark and the tests.

@@ -72,7 +72,7 @@ def test_production_shares_a_redis_cache_apart_from_the_broker(production):
 def test_production_connections_persist_with_a_statement_timeout(production):
     default = production["databases"]["default"]
     assert default["CONN_MAX_AGE"] == 60 and default["CONN_HEALTH_CHECKS"] is True
-    assert default["OPTIONS"]["options"] == "-c statement_timeout=30000"
+    assert default["OPTIONS"]["options"] == "-c jit=off -c statement_timeout=30000"
     assert default["ENGINE"] == "django_prometheus.db.backends.postgresql"
     assert "replica" not in production["databases"]
 
@@ -96,7 +96,7 @@ def test_a_replica_and_a_longer_timeout_for_the_slow_worker():
     )
     replica = configured["databases"]["replica"]
     assert replica["HOST"] == "replica.internal"
-    assert replica["OPTIONS"]["options"] == "-c statement_timeout=600000"
+    assert replica["OPTIONS"]["options"] == "-c jit=off -c statement_timeout=600000"
     assert configured["databases"]["default"]["CONN_MAX_AGE"] == 300
     assert configured["routers"] == ["crm.db_router.PrimaryReplicaRouter"]
 
@@ -185,9 +185,11 @@ def test_the_router_never_writes_or_migrates_on_the_replica():
 def test_statement_timeout_options():
     postgres = {"ENGINE": "django.db.backends.postgresql", "OPTIONS": {"options": "-c a=b"}}
     assert db_router.postgres_options(postgres, statement_timeout_ms=5)["OPTIONS"] == {
-        "options": "-c a=b -c statement_timeout=5"
+        "options": "-c a=b -c jit=off -c statement_timeout=5"
     }
-    assert db_router.postgres_options(postgres, statement_timeout_ms=0) == postgres
+    assert db_router.postgres_options(postgres, statement_timeout_ms=0)["OPTIONS"] == {
+        "options": "-c a=b -c jit=off"
+    }
     sqlite = {"ENGINE": "django.db.backends.sqlite3"}
     assert db_router.postgres_options(sqlite, statement_timeout_ms=5) == sqlite
 
@@ -205,6 +207,8 @@ def test_postgres_receives_the_statement_timeout():
         with raw.cursor() as cursor:
             cursor.execute("SHOW statement_timeout")
             assert cursor.fetchone()[0] == "1234ms"
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone()[0] == "off"
     finally:
         raw.close()
 
