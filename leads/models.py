@@ -502,7 +502,9 @@ class Assignment(models.Model):
         verbose_name_plural = _("assignments")
         ordering = ["-at", "-id"]
         indexes = [
-            models.Index(fields=["to_user", "at"], name="assignment_to_user_at"),
+            # Covering (PostgreSQL): a team's assignments of a period read from the index
+            # alone (dashboards' funnel, contacted-within-24 h).
+            models.Index(fields=["to_user", "at"], include=["lead"], name="assignment_to_user_cover"),
             models.Index(fields=["from_user", "lead", "at"], name="assignment_from_user"),
         ]
 
@@ -587,7 +589,13 @@ class FollowUp(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["lead", "created_at"], name="followup_lead_at"),
-            models.Index(fields=["agent", "created_at"], name="followup_agent_at"),
+            # Covering (PostgreSQL): an agent's follow-ups of a period, their leads and
+            # outcomes, read from the index alone (funnel, scorecards).
+            models.Index(
+                fields=["agent", "created_at"],
+                include=["lead", "disposition"],
+                name="followup_agent_cover",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -628,7 +636,12 @@ class Call(models.Model):
         ordering = ["-started_at", "-id"]
         indexes = [
             models.Index(fields=["lead", "started_at"], name="call_lead_at"),
-            models.Index(fields=["agent", "started_at"], name="call_agent_at"),
+            # Covering (PostgreSQL): an agent's calls of a period with lead and duration.
+            models.Index(
+                fields=["agent", "started_at"],
+                include=["lead", "duration_seconds"],
+                name="call_agent_cover",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -264,14 +264,28 @@ def team_windows(team_ids, start: dt.datetime, end: dt.datetime) -> list[Window]
 def _in_windows(
     windows, field_name: str, start: dt.datetime, end: dt.datetime, *, who: str = "agent_id"
 ) -> Q:
-    """Rows made by a window's member while in the team, within [start, end)."""
+    """Rows made by a window's member while in the team, within [start, end).
+
+    The leading `who IN (...) AND time in [start, end)` is what PostgreSQL turns into one
+    index range scan per member on the covering (agent, time) indexes, answered from the
+    index alone; the OR of windows is then a filter on index columns. With the OR alone
+    the planner ORs bitmaps and reads every row from the table (0.8 s instead of 0.12 s
+    for a month of a busy team's follow-ups on the bench data).
+    """
     q = Q(pk__in=[])
+    members = set()
     for window in windows:
         lower = max(window.start, start)
         upper = min(window.end, end) if window.end else end
         if lower < upper:
+            members.add(window.user_id)
             q |= Q(**{who: window.user_id, f"{field_name}__gte": lower, f"{field_name}__lt": upper})
-    return q
+    if not members:
+        return q
+    span = Q(
+        **{f"{who}__in": sorted(members), f"{field_name}__gte": start, f"{field_name}__lt": end}
+    )
+    return span & q
 
 
 def _percent(value: Decimal | None, target: Decimal | None, higher_is_better: bool = True):
