@@ -180,7 +180,7 @@ TRAINING_ONBOARDING_ALERT_DAYS = env.int("TRAINING_ONBOARDING_ALERT_DAYS", defau
 PERFORMANCE_IMPROVEMENT_BELOW = env.int("PERFORMANCE_IMPROVEMENT_BELOW", default=60)
 # Dashboards reuse a team's period-wide figures (funnel, satisfaction trend, live sums) this
 # long; today's figures and overdue work are always live. 0 computes them on every view.
-PERFORMANCE_DASHBOARD_CACHE_SECONDS = env.int("PERFORMANCE_DASHBOARD_CACHE_SECONDS", default=300)
+PERFORMANCE_DASHBOARD_CACHE_SECONDS = env.int("PERFORMANCE_DASHBOARD_CACHE_SECONDS", default=60)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
