@@ -92,3 +92,44 @@ MEASUREMENTS: list[Measurement | Job] = [
         50,
     ),
 ]
+
+
+def department_drilldown(code: str, *, top: bool):
+    """The head's view: a division (one of the center's subtrees) or the whole center."""
+
+    def path() -> str:
+        from crm.models import Department
+
+        departments = Department.objects.order_by("path")
+        department = departments.first() if top else departments.exclude(parent=None).first()
+        card = _card(level=Level.DEPARTMENT, department=department)
+        return reverse("performance:scorecard_drilldown", args=[card.pk, code])
+
+    return path
+
+
+def _head(top: bool):
+    def actor():
+        from crm.models import Department
+
+        departments = Department.objects.order_by("path")
+        department = departments.first() if top else departments.exclude(parent=None).first()
+        return department.head
+
+    return actor
+
+
+MEASUREMENTS += [
+    Measurement(
+        "kpi drill-down page / division head (division calls)",
+        department_drilldown("calls", top=False),
+        _head(False),
+        50,
+    ),
+    Measurement(
+        "kpi drill-down page / center head (center calls)",
+        department_drilldown("calls", top=True),
+        _head(True),
+        50,
+    ),
+]

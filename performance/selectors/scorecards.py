@@ -8,6 +8,7 @@ current records are no longer theirs).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
@@ -134,29 +135,64 @@ def drilldown_page(
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
         .values_list("member__user_id", "started_at", "ended_at")
     )
-    parts = []
+    windows = []
     for user_id, began, ended in stays:
         low, high = max(began, start), min(ended or end, end)
-        if low >= high:
-            continue
-        parts.append(
-            metric.base()
-            .filter(
-                **{metric.agent: user_id, f"{metric.time}__gte": low, f"{metric.time}__lt": high}
-            )
-            .order_by(f"-{metric.time}", "-pk")
-            .values_list("pk", metric.time)[: offset + size + 1]
-        )
-    if not parts:
+        if low < high:
+            windows.append((user_id, low, high))
+    if not windows:
         return [], False
-    merged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    if len(parts) > 1:
-        merged = merged.order_by(f"-{metric.time}", "-pk")[offset : offset + size + 1]
-    else:
-        merged = list(merged)[offset : offset + size + 1]
-    ids = [pk for pk, _at in merged]
+    ids = _newest_in_windows(metric, windows, offset=offset, limit=size + 1)
     rows = metric.records(period).filter(pk__in=ids[:size]).order_by(f"-{metric.time}", "-pk")
     return list(_for_page(rows)), len(ids) > size
+
+
+# Stand-ins compiled into one branch of the merge, then replaced by each window's values.
+_SOME_AGENT = -7_777_777
+_SOME_LOW = dt.datetime(1901, 1, 1, tzinfo=dt.UTC)
+_SOME_HIGH = dt.datetime(1902, 1, 1, tzinfo=dt.UTC)
+
+
+def _newest_in_windows(metric: Metric, windows, *, offset: int, limit: int) -> list[int]:
+    """Ids of the newest records made in any (agent, low, high) window, merged newest first.
+
+    One branch per window, each at most `offset + limit` deep along the (agent, time)
+    index, joined with UNION ALL: PostgreSQL merges the branches lazily, reading a page and
+    not the month. The branch is compiled once by the ORM and its SQL repeated with each
+    window's values: compiling hundreds of querysets for a department cost 0.1–0.25 s of
+    Python, more than the query.
+    """
+    branch = (
+        metric.base()
+        .filter(
+            **{
+                metric.agent: _SOME_AGENT,
+                f"{metric.time}__gte": _SOME_LOW,
+                f"{metric.time}__lt": _SOME_HIGH,
+            }
+        )
+        .order_by(f"-{metric.time}", "-pk")
+        .values_list("pk", metric.time)[: offset + limit]
+    )
+    sql, template = branch.query.sql_with_params()
+    stand_ins = {_SOME_AGENT: 0, _SOME_LOW: 1, _SOME_HIGH: 2}
+    slots = [
+        stand_ins.get(value) if type(value) in (int, dt.datetime) else None for value in template
+    ]
+    if {slot for slot in slots if slot is not None} != {0, 1, 2}:
+        raise AssertionError(f"the branch of {metric.source} lost a window bound")
+    params: list = []
+    for window in windows:
+        params += [
+            value if slot is None else window[slot]
+            for value, slot in zip(template, slots, strict=True)
+        ]
+    merged = " UNION ALL ".join([f"({sql})"] * len(windows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{merged} ORDER BY 2 DESC, 1 DESC LIMIT {int(limit)} OFFSET {int(offset)}", params
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 _RELATED = {
