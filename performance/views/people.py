@@ -42,6 +42,7 @@ from ..models import (
     Evaluation,
     ImprovementPlan,
     Incentive,
+    Level,
     PeriodKind,
 )
 from ..periods import Period, parse_period
@@ -133,6 +134,15 @@ def evaluation_detail(request, pk: int):
     if not evaluation.viewer_is_peer:
         can_close = reviews.can_close(request.user, evaluation)
         context.update(
+            scorecard=access.visible_scorecards(request.user)
+            .filter(
+                level=Level.AGENT,
+                agent_id=evaluation.agent_id,
+                period_kind=evaluation.period_kind,
+                period_start=evaluation.period_start,
+            )
+            .only("pk")
+            .first(),
             ratings=selectors.ratings_for(request.user, evaluation),
             weights=reviews.KIND_WEIGHTS,
             final_weights=reviews.FINAL_WEIGHTS,

@@ -111,6 +111,16 @@ def test_the_manager_closes_a_review_and_adds_a_development_plan(client_as, org)
     )
 
 
+def test_the_scorecard_total_links_to_the_scorecard_of_the_period(client_as, org):
+    review = reviews.open_evaluation(user=org.manager_a.user, agent=org.agent_a1.user, period=MARCH)
+    url = reverse("performance:evaluation", args=[review.pk])
+    assert "/performance/scorecards/" not in client_as(org.manager_a).get(url).content.decode()
+    card = scorecard(org.agent_a1)
+    link = reverse("performance:scorecard_detail", args=[card.pk])
+    assert link in client_as(org.manager_a).get(url).content.decode()
+    assert link in client_as(org.agent_a1).get(url).content.decode()
+
+
 def test_the_review_list_costs_a_constant_number_of_queries(client_as, org):
     reviews.open_team_evaluations(user=org.manager_a.user, team=org.team_a, period=MARCH)
     client = client_as(org.manager_a)
