@@ -30,15 +30,15 @@ from ..periods import Period, current_period, parse_period
 from ..selectors import dashboards as boards
 from ..selectors.dashboards import EARLIEST, LATEST
 
-# The other performance pages, linked from the landing page when they are routed.
+# The other performance pages, linked from the landing page for those who may open them.
 SUB_PAGES = [
-    (gettext_lazy("Scorecards"), "performance:scorecards"),
-    (gettext_lazy("Targets"), "performance:targets"),
-    (gettext_lazy("Quality scores"), "performance:quality_list"),
-    (gettext_lazy("Evaluations"), "performance:evaluations"),
-    (gettext_lazy("Incentives"), "performance:incentives"),
-    (gettext_lazy("Improvement plans"), "performance:improvement_plans"),
-    (gettext_lazy("Turnover"), "performance:turnover"),
+    (gettext_lazy("Scorecards"), "performance:scorecards", None),
+    (gettext_lazy("Targets"), "performance:targets", access.can_set_targets),
+    (gettext_lazy("Quality scores"), "performance:quality_list", None),
+    (gettext_lazy("Evaluations"), "performance:evaluations", None),
+    (gettext_lazy("Incentives"), "performance:incentives", None),
+    (gettext_lazy("Improvement plans"), "performance:improvement_plans", None),
+    (gettext_lazy("Turnover"), "performance:turnover", access.can_see_team_performance),
 ]
 
 
@@ -51,8 +51,12 @@ def _url(name: str, *args, query: dict | None = None) -> str | None:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def sub_navigation() -> list[tuple[str, str]]:
-    return [(label, url) for label, name in SUB_PAGES if (url := _url(name))]
+def sub_navigation(user) -> list[tuple[str, str]]:
+    return [
+        (label, url)
+        for label, name, allowed in SUB_PAGES
+        if (allowed is None or allowed(user)) and (url := _url(name))
+    ]
 
 
 def _period(request) -> Period:
@@ -150,7 +154,7 @@ def team_page(request):
         "links": _team_links(request, board),
         "charts": _team_charts(board),
         "has_satisfaction": any(week["revisits"] for week in board.satisfaction),
-        "sub_navigation": sub_navigation(),
+        "sub_navigation": sub_navigation(request.user),
         "export_formats": exports.FORMATS,
         "may_export": access.can_export(request.user, "performance"),
         "may_compare": access.scope_of(request.user).role != Role.TEAM_MANAGER,
@@ -397,7 +401,7 @@ def departments_page(request):
                 ],
             }
         },
-        "sub_navigation": sub_navigation(),
+        "sub_navigation": sub_navigation(request.user),
         "export_formats": exports.FORMATS,
         "may_export": access.can_export(request.user, "performance"),
         **_period_context(request, period, {**extra, "sort": sort}),
@@ -454,7 +458,7 @@ def agent_page(request):
                 ],
             }
         },
-        "sub_navigation": sub_navigation(),
+        "sub_navigation": sub_navigation(request.user),
         "sales_source": Source.SALES_AMOUNT,
         **_period_context(request, period),
     }

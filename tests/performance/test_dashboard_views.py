@@ -361,6 +361,19 @@ def test_the_landing_page_links_the_other_performance_pages(org, client_as):
         assert f'href="{reverse(name)}"' in html
 
 
+@pytest.mark.parametrize("who", ["agent_a1", "manager_a", "head", "inspector", "admin"])
+def test_the_sub_menu_offers_only_pages_the_user_may_open(org, client_as, who):
+    import re
+
+    client = client_as(getattr(org, who))
+    html = client.get(HOME, follow=True).content.decode()
+    menu = re.search(r'id="performance-nav".*?</ul>', html, re.S)
+    links = set(re.findall(r'href="(/performance/[^"?#]*)', menu.group(0)))
+    assert links
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+
 def test_scorecard_figures_open_the_records_behind_them(org, client_as):
     from performance.models import Indicator, ScorecardValue, Source
 
