@@ -131,13 +131,20 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
     rng = random.Random(seed)
     today = timezone.localdate()
     products = list(Product.objects.filter(is_active=True).order_by("sku"))
-    agents = [
-        member.user
-        for member in Member.objects.filter(role=Role.AGENT, team__isnull=False)
+    # Sellers from every team, taken in turn (agent01 first), so each team has sales.
+    by_team: dict[int, list] = {}
+    for member in (
+        Member.objects.filter(role=Role.AGENT, team__isnull=False, user__is_active=True)
         .select_related("user")
-        .order_by("employee_no")[:12]
-        if member.user.is_active
-    ]
+        .order_by("employee_no")
+    ):
+        by_team.setdefault(member.team_id, []).append(member.user)
+    agents = [
+        users[rank]
+        for rank in range(max(map(len, by_team.values()), default=0))
+        for users in by_team.values()
+        if rank < len(users)
+    ][:12]
     made = 0
     for index, agent in enumerate(agents):
         leads = _leads_for(agent)
