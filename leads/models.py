@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import phones
 
@@ -445,7 +446,7 @@ class RoutingRule(models.Model):
     """Ordered rules sending a lead to a team; empty criteria match anything."""
 
     name = models.CharField(_("name"), max_length=100)
-    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    order = models.PositiveSmallIntegerField(pgettext_lazy("sort order", "order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
     region = models.CharField(_("region contains"), max_length=100, blank=True)
     product = models.CharField(_("product is"), max_length=100, blank=True)
@@ -504,7 +505,9 @@ class Assignment(models.Model):
         indexes = [
             # Covering (PostgreSQL): a team's assignments of a period read from the index
             # alone (dashboards' funnel, contacted-within-24 h).
-            models.Index(fields=["to_user", "at"], include=["lead"], name="assignment_to_user_cover"),
+            models.Index(
+                fields=["to_user", "at"], include=["lead"], name="assignment_to_user_cover"
+            ),
             models.Index(fields=["from_user", "lead", "at"], name="assignment_from_user"),
         ]
 

@@ -25,6 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 FIGURE = {"max_digits": 16, "decimal_places": 4}
@@ -211,7 +212,9 @@ class Scorecard(SubjectPeriod):
     """One subject's scorecard for one period: recomputed, never edited by hand."""
 
     total = models.DecimalField(_("weighted total"), max_digits=7, decimal_places=2, default=0)
-    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    rank = models.PositiveIntegerField(
+        pgettext_lazy("position in a ranking", "rank"), null=True, blank=True
+    )
     rank_of = models.PositiveIntegerField(_("ranked among"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
@@ -426,7 +429,7 @@ class DevelopmentPlan(models.Model):
     """A personal development plan (个人发展计划) agreed in a review."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("plan status", "Active")
         DONE = "done", _("Done")
         DROPPED = "dropped", _("Dropped")
 
@@ -524,7 +527,7 @@ class ImprovementPlan(models.Model):
     """A performance improvement plan (绩效改进) for a low scorer, tracked to closure."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("plan status", "Open")
         SUCCEEDED = "succeeded", _("Closed: improved")
         FAILED = "failed", _("Closed: not improved")
         CANCELLED = "cancelled", _("Cancelled")
