@@ -109,3 +109,59 @@ def test_the_managers_morning_review(page: Page, live_server, org, tmp_path):
     expect(page.locator("#leaderboard")).to_have_count(0)
     response = page.goto("/performance/team/")
     assert response is not None and response.status == 403
+
+
+def test_the_manager_scores_a_call_and_the_head_compares_teams(page: Page, live_server, org):
+    """From a lead's timeline the manager scores the agent's call on the rubric; it shows in
+    the quality scores and, after a recompute, on the agent's scorecard. The head opens
+    Performance and compares the teams of their subtree, sorted by sales."""
+    from tests.leads.factories import CallFactory
+
+    default_indicators()
+    work_today(org.agent_a1, n=1)
+    for _ in range(3):
+        work_today(org.agent_b1, n=1)  # team B sells three times as much today
+    lead = LeadFactory(name="质检客户", owner=org.agent_a1.user, team=org.team_a)
+    CallFactory(lead=lead, agent=org.agent_a1.user, duration_seconds=240)
+
+    signed_in(page, org.manager_a, live_server)
+    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+    page.locator("a.score-link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Score a call")
+    for field, score in (
+        ("professionalism", "5"),
+        ("communication", "4"),
+        ("problem_solving", "3"),
+    ):
+        page.locator(f"#quality-form input[name='{field}'][value='{score}']").check()
+    page.locator("#quality-form textarea[name='comment']").fill("开场白规范，需求挖掘不足")
+    page.locator("#save-quality").click()
+    expect(page).to_have_url(f"{live_server.url}/leads/{lead.pk}/")
+    page.goto(f"{live_server.url}/performance/quality/")
+    row = page.locator("#quality-table tr.quality-row").first
+    expect(row).to_contain_text(org.agent_a1.display_name)
+    expect(row).to_contain_text("80")  # (5 + 4 + 3) / 3 × 20
+
+    from performance.models import QualityScore
+    from performance.services.scorecards import recompute_scorecards
+
+    assert QualityScore.objects.get().scorer == org.manager_a.user
+    recompute_scorecards(current_period())
+    sign_out(page)
+
+    # The head compares the teams they see; team C (another subtree's) is not among them
+    # for the south head, but the center head sees all three.
+    signed_in(page, org.head, live_server)
+    page.locator("#main-nav").get_by_role("link", name="Performance").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Team comparison")
+    drawn(page, "chart-comparison")
+    table = page.locator("#comparison")
+    for team in (org.team_a, org.team_b, org.team_c):
+        expect(table).to_contain_text(team.name)
+    page.locator("#comparison a[data-sort='sales']").click()
+    expect(page).to_have_url(re.compile(r"sort=-?sales"))
+    order = page.locator("#comparison tbody tr").evaluate_all(
+        "rows => rows.map(row => row.dataset.team)"
+    )
+    by_sales = [str(org.team_b.pk), str(org.team_a.pk), str(org.team_c.pk)]
+    assert order in (by_sales, by_sales[::-1])
