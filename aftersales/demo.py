@@ -13,10 +13,11 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from crm.models import Member, MemberStatus, Role
-from leads.models import Lead, LeadStatus
+from leads.models import Disposition, FollowUp, FollowUpChannel, Lead, LeadStatus
 from orders.models import Order, OrderStatus
 
 from .models import ServiceTicket, TicketPriority, TicketType
@@ -41,8 +42,12 @@ def _demo_agents() -> list[Member]:
     return [m for members in agents.values() for m in members[:AGENTS_PER_TEAM]]
 
 
-def _delivered_order(member: Member, *, days_ago: int, n: int) -> Order | None:
-    """A delivered order of one of the agent's customers (the orders demo's, else new)."""
+def _delivered_order(
+    member: Member, *, days_ago: int, n: int, won_only: bool = False
+) -> Order | None:
+    """A delivered order of one of the agent's customers (the orders demo's, else new).
+
+    `won_only`: only a lead the agent already won (whose follow-ups say so)."""
     user = member.user
     existing = (
         Order.objects.filter(agent=user, status=OrderStatus.DELIVERED, revisits__isnull=True)
@@ -51,17 +56,30 @@ def _delivered_order(member: Member, *, days_ago: int, n: int) -> Order | None:
     )
     if existing is not None:
         return existing
-    lead = (
-        Lead.objects.filter(owner=user)
-        .exclude(orders__isnull=False)
-        .order_by("-status", "id")
-        .first()
-    )
+    leads = Lead.objects.filter(owner=user)
+    if won_only:
+        leads = leads.filter(status=LeadStatus.WON)
+    lead = leads.exclude(orders__isnull=False).order_by("-status", "id").first()
     if lead is None:
         return None
-    if lead.status != LeadStatus.WON:
-        Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.WON)
     delivered_at = timezone.now() - dt.timedelta(days=days_ago, hours=2)
+    if lead.status != LeadStatus.WON:
+        # The follow-up that won the deal, a week before delivery, as the agent logged it.
+        won_at = delivered_at - dt.timedelta(days=7)
+        FollowUp.objects.create(
+            lead=lead,
+            agent=user,
+            channel=FollowUpChannel.PHONE,
+            disposition=Disposition.WON,
+            notes="客户确认购买",
+            created_at=won_at,
+        )
+        Lead.objects.filter(pk=lead.pk).update(
+            status=LeadStatus.WON,
+            followup_count=F("followup_count") + 1,
+            last_contact_at=max(lead.last_contact_at or won_at, won_at),
+            next_followup_at=None,
+        )
     amount = Decimal("1980.00") + n * 100
     return Order.objects.create(
         number=f"DEMO-AS-{user.username}-{n}",
@@ -121,7 +139,7 @@ def _history(member: Member, index: int, *, now: dt.datetime) -> int:
     low score opens an improvement item, as it would have), dated when they were made."""
     recorded = 0
     for n, days_ago in enumerate(HISTORY_DAYS, start=2):
-        order = _delivered_order(member, days_ago=days_ago, n=n)
+        order = _delivered_order(member, days_ago=days_ago, n=n, won_only=True)
         if order is None:
             continue
         delivered_at = order.delivered_at or now - dt.timedelta(days=days_ago)

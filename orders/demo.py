@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from crm.models import Member, Role
-from leads.models import OPEN_STATUSES, Lead, LeadStatus
+from leads.models import Lead, LeadStatus
 
 from . import services
 from .models import DiscountLimit, Order, PaymentTerms, Product
@@ -67,15 +67,8 @@ def catalog_seed() -> int:
 
 
 def _leads_for(agent) -> list[Lead]:
-    """The agent's won leads first, then open ones (an order makes them won)."""
-    won = list(Lead.objects.filter(owner=agent, status=LeadStatus.WON).order_by("pk")[:6])
-    if len(won) < 6:
-        won += list(
-            Lead.objects.filter(owner=agent, status__in=OPEN_STATUSES).order_by("-score", "pk")[
-                : 6 - len(won)
-            ]
-        )
-    return won
+    """The agent's won leads (their follow-ups say how they were won)."""
+    return list(Lead.objects.filter(owner=agent, status=LeadStatus.WON).order_by("pk")[:6])
 
 
 def _lines(rng: random.Random, products: list[Product], *, discount_percent: int = 0):
