@@ -6,6 +6,8 @@ every row comes through `crm.access` (via `performance.selectors.people`/`turnov
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -56,6 +58,22 @@ PAGE_SIZE = 50
 def _fail(request, error: ValidationError) -> None:
     for message in error_messages(error):
         messages.error(request, message)
+
+
+def _submit(request, form, action, success: str) -> None:
+    """A posted form on a detail page: run `action(**cleaned_data)` when the form is valid
+    and say how it went (the page the user is sent back to shows the messages)."""
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return
+    try:
+        action(**form.cleaned_data)
+    except ValidationError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, success)
 
 
 # --- reviews ------------------------------------------------------------------------------
@@ -167,18 +185,12 @@ def _evaluation_or_404(request, pk: int) -> Evaluation:
 @require_POST
 def evaluation_rate(request, pk: int):
     evaluation = _evaluation_or_404(request, pk)
-    form = RatingForm(request.POST, kinds=reviews.rating_kinds_for(request.user, evaluation))
-    if form.is_valid():
-        try:
-            reviews.rate(user=request.user, evaluation=evaluation, **form.cleaned_data)
-        except ValidationError as error:
-            _fail(request, error)
-        else:
-            messages.success(request, _("Rating saved."))
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+    _submit(
+        request,
+        RatingForm(request.POST, kinds=reviews.rating_kinds_for(request.user, evaluation)),
+        partial(reviews.rate, user=request.user, evaluation=evaluation),
+        _("Rating saved."),
+    )
     return redirect("performance:evaluation", pk=pk)
 
 
@@ -207,23 +219,17 @@ def development_plan_add(request, pk: int):
     evaluation = get_object_or_404(
         access.visible_evaluations(request.user).select_related("agent"), pk=pk
     )
-    form = DevelopmentPlanForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            reviews.development_plan_create(
-                user=request.user,
-                agent=evaluation.agent,
-                evaluation=evaluation,
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            _fail(request, error)
-        else:
-            messages.success(request, _("Development plan saved."))
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+    _submit(
+        request,
+        DevelopmentPlanForm(request.POST, user=request.user),
+        partial(
+            reviews.development_plan_create,
+            user=request.user,
+            agent=evaluation.agent,
+            evaluation=evaluation,
+        ),
+        _("Development plan saved."),
+    )
     return redirect("performance:evaluation", pk=pk)
 
 
@@ -505,18 +511,12 @@ def improvement_plan_detail(request, pk: int):
 @require_POST
 def coaching_session_add(request, pk: int):
     plan = get_object_or_404(access.visible_improvement_plans(request.user), pk=pk)
-    form = CoachingSessionForm(request.POST)
-    if form.is_valid():
-        try:
-            improvement.coaching_session_add(user=request.user, plan=plan, **form.cleaned_data)
-        except ValidationError as error:
-            _fail(request, error)
-        else:
-            messages.success(request, _("Session recorded."))
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+    _submit(
+        request,
+        CoachingSessionForm(request.POST),
+        partial(improvement.coaching_session_add, user=request.user, plan=plan),
+        _("Session recorded."),
+    )
     return redirect("performance:improvement_plan", pk=pk)
 
 
@@ -524,18 +524,12 @@ def coaching_session_add(request, pk: int):
 @require_POST
 def improvement_plan_close(request, pk: int):
     plan = get_object_or_404(access.visible_improvement_plans(request.user), pk=pk)
-    form = ImprovementCloseForm(request.POST)
-    if form.is_valid():
-        try:
-            improvement.improvement_plan_close(user=request.user, plan=plan, **form.cleaned_data)
-        except ValidationError as error:
-            _fail(request, error)
-        else:
-            messages.success(request, _("Plan closed."))
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+    _submit(
+        request,
+        ImprovementCloseForm(request.POST),
+        partial(improvement.improvement_plan_close, user=request.user, plan=plan),
+        _("Plan closed."),
+    )
     return redirect("performance:improvement_plan", pk=pk)
 
 
