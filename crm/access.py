@@ -52,6 +52,12 @@ class Scope:
         return Q(**{f"{team_field}__in" if team_field else "pk__in": self.team_ids})
 
 
+# Up to this many members, "an owner in my teams" is a literal id list (a manager's team, a
+# division); beyond it, a head of hundreds of agents, the join on members is cheaper to plan
+# and their rows are most rows anyway (phone search as the center head: 6 ms joined, 11 ms
+# with a list of 541 ids).
+MEMBER_LIST_LIMIT = 200
+
 NOBODY = Scope(None, None, False, frozenset(), (), None)
 
 
@@ -143,8 +149,8 @@ def restrict(
         return queryset
     if scope.user_id is None:
         return queryset.none()
-    if owner_team:
-        q = Q(**{owner: scope.user_id}) | scope.team_q(owner_team)
+    if owner_team or len(scope.member_user_ids) > MEMBER_LIST_LIMIT:
+        q = Q(**{owner: scope.user_id}) | scope.team_q(owner_team or f"{owner}__member__team")
     else:
         q = Q(**{f"{owner}__in": sorted({scope.user_id, *scope.member_user_ids})})
     if team:
@@ -669,7 +675,10 @@ def _subject_q(scope: Scope) -> Q:
     """Agent-, team- and department-level rows (targets, scorecards) in a scope."""
     q = Q(level="agent", agent_id=scope.user_id)
     if scope.role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD):
-        q |= Q(level="agent", agent_id__in=scope.member_user_ids)
+        if len(scope.member_user_ids) > MEMBER_LIST_LIMIT:
+            q |= Q(level="agent") & scope.team_q("agent__member__team")
+        else:
+            q |= Q(level="agent", agent_id__in=scope.member_user_ids)
         q |= Q(level="team") & scope.team_q("team")
     for path in scope.department_paths:
         q |= Q(level="department", department__path__startswith=path)

@@ -227,3 +227,30 @@ def test_every_api_view_over_rows_gets_them_through_access():
 
 def test_roles_are_the_five_of_the_call_center():
     assert set(Role.values) == {"agent", "team_manager", "department_head", "inspector", "admin"}
+
+
+@pytest.mark.parametrize("limit", [0, 200])
+def test_an_owner_in_my_teams_is_the_same_rows_as_a_list_or_a_join(org, monkeypatch, limit):
+    """A manager's or a division's members are a literal id list; a head of hundreds of
+    agents gets the join on members instead (MEMBER_LIST_LIMIT). Same rows either way."""
+    from performance.models import Scorecard
+    from tests.leads.factories import LeadFactory
+
+    monkeypatch.setattr(access, "MEMBER_LIST_LIMIT", limit)
+    mine = LeadFactory(owner=org.agent_a1.user, team=org.team_a)
+    other_team = LeadFactory(owner=org.agent_b1.user, team=org.team_b)
+    south = LeadFactory(owner=org.agent_c1.user, team=org.team_c)
+    card = Scorecard.objects.create(
+        level="agent", agent=org.agent_a1.user, period_kind="month", period_start="2026-11-01"
+    )
+    for who, expected in (
+        (org.manager_a, {mine}),
+        (org.head, {mine, other_team, south}),
+        (org.south_head, {south}),
+        (org.agent_a1, {mine}),
+    ):
+        user = who.user
+        access.forget_scope(user)
+        assert set(access.visible_leads(user)) == expected, who
+        sees_card = access.visible_scorecards(user).filter(pk=card.pk).exists()
+        assert sees_card == (who in (org.manager_a, org.head, org.agent_a1)), who
