@@ -14,6 +14,7 @@ import pytest
 from crm import db_router
 from crm.celery import app as celery_app
 from crm.celery import route_task
+from tests.support import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -199,7 +200,7 @@ def test_postgres_receives_the_statement_timeout():
     from django.db import connection, connections
 
     if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only")
+        unavailable("PostgreSQL (DATABASE_URL) for the statement timeout and JIT options")
     config = db_router.postgres_options(dict(connection.settings_dict), statement_timeout_ms=1234)
     wrapper = type(connections["default"])(config)  # a new one, not the shared connection
     raw = wrapper.get_new_connection(wrapper.get_connection_params())
