@@ -59,11 +59,21 @@ class RuleOrRead(IsActiveStaff):
         return rule is not None and bool(rule(request.user))
 
 
-def _visible_or_400(queryset, pk, field: str):
-    row = queryset.filter(pk=pk).first() if pk is not None else None
+def _visible_or_400(queryset, pk, field: str, **lookup):
+    """The row `pk` (or matching `lookup`) of `queryset`, else a 400 naming `field`."""
+    if pk is not None:
+        lookup = {"pk": pk}
+    row = queryset.filter(**lookup).first() if lookup else None
     if row is None:
         raise_as_api_error(DjangoValidationError({field: _("Unknown, or not yours to see.")}))
     return row
+
+
+def _visible_agent(user, user_id):
+    """The member behind an `agent` (a user id) the caller may see, else a 400 naming it."""
+    return _visible_or_400(
+        access.visible_members(user).select_related("user"), None, "agent", user_id=user_id
+    )
 
 
 def _period_start(value: dt.date) -> dt.date:
@@ -386,9 +396,7 @@ class EvaluationViewSet(
         serializer = EvaluationOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        member = access.visible_members(request.user).filter(user_id=data["agent"]).first()
-        if member is None:
-            raise_as_api_error(DjangoValidationError({"agent": _("Unknown, or not yours to see.")}))
+        member = _visible_agent(request.user, data["agent"])
         agent = member.user
         period = period_containing(data["period_kind"], data["period_start"])
         evaluation = _call(reviews.open_evaluation, user=request.user, agent=agent, period=period)
@@ -486,9 +494,7 @@ class DevelopmentPlanViewSet(ScopedViewSet):
         serializer = DevelopmentPlanWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        member = access.visible_members(request.user).filter(user_id=data["agent"]).first()
-        if member is None:
-            raise_as_api_error(DjangoValidationError({"agent": _("Unknown, or not yours to see.")}))
+        member = _visible_agent(request.user, data["agent"])
         evaluation = None
         if data.get("evaluation"):
             evaluation = _visible_or_400(
@@ -574,9 +580,7 @@ class IncentiveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.Re
         serializer = IncentiveProposeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        member = access.visible_members(request.user).filter(user_id=data["agent"]).first()
-        if member is None:
-            raise_as_api_error(DjangoValidationError({"agent": _("Unknown, or not yours to see.")}))
+        member = _visible_agent(request.user, data["agent"])
         incentive = _call(
             incentives.incentive_propose,
             user=request.user,
@@ -650,9 +654,7 @@ class ImprovementPlanViewSet(
         serializer = ImprovementOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        member = access.visible_members(request.user).filter(user_id=data["agent"]).first()
-        if member is None:
-            raise_as_api_error(DjangoValidationError({"agent": _("Unknown, or not yours to see.")}))
+        member = _visible_agent(request.user, data["agent"])
         scorecard = None
         if data.get("scorecard"):
             scorecard = _visible_or_400(
