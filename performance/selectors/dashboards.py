@@ -51,6 +51,7 @@ from django.utils import timezone
 
 from aftersales.models import Revisit, RevisitStatus, ServiceTicket, TicketStatus
 from crm import access
+from crm.api import user_name
 from crm.db_router import replica_alias
 from crm.models import Member, MemberStatus, Role, Team, TeamMembership
 from leads.models import OPEN_STATUSES, Assignment, Call, Disposition, FollowUp, Lead
@@ -297,10 +298,6 @@ def _percent(value: Decimal | None, target: Decimal | None, higher_is_better: bo
     if not value:
         return HUNDRED
     return (Decimal(target) * HUNDRED / Decimal(value)).quantize(Decimal("0.01"))
-
-
-def _person(user) -> str:
-    return user.get_full_name().strip() or user.get_username()
 
 
 def _live_by_agent(q_followups: Q, q_calls: Q, q_sales: Q) -> dict[int, Sums]:
@@ -553,7 +550,7 @@ def _leaderboard(agent_ids, members, live, agent_cards, values) -> list[AgentRow
         sums = live.get(uid, Sums())
         row = AgentRow(
             user_id=uid,
-            name=_person(members[uid].user),
+            name=user_name(members[uid].user),
             sales=sums.sales,
             orders=sums.orders,
             calls=sums.calls,

@@ -16,6 +16,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from crm import access
+from crm.api import user_name
 from crm.models import Role, TeamMembership
 
 from ..metrics import Metric, metric_for
@@ -66,8 +67,7 @@ def period_of(scorecard: Scorecard) -> Period:
 
 def subject_name(scorecard: Scorecard) -> str:
     if scorecard.level == Level.AGENT:
-        user = scorecard.agent
-        return user.get_full_name().strip() or user.get_username()
+        return user_name(scorecard.agent)
     return str(scorecard.team if scorecard.level == Level.TEAM else scorecard.department)
 
 
