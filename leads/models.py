@@ -164,10 +164,18 @@ class Lead(models.Model):
                 fields=["owner", "status", "grade", "created_at"], name="lead_owner_grade"
             ),
             models.Index(fields=["team", "status"], name="lead_team_status"),
+            # The public pool (leads.selectors.pool): one team's pool in page order, and
+            # everyone's in page order for a pool that mixes the center's with a team's.
+            # Both hold only what the pool shows, so counting a pool reads the index alone.
             models.Index(
-                fields=["team", "grade", "created_at"],
-                name="lead_pool",
-                condition=Q(owner__isnull=True),
+                fields=["team", "grade", "-created_at", "-id"],
+                name="lead_pool_team",
+                condition=Q(owner__isnull=True, status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["grade", "-created_at", "-id", "team"],
+                name="lead_pool_order",
+                condition=Q(owner__isnull=True, status__in=OPEN_STATUSES),
             ),
             models.Index(fields=["status", "last_contact_at"], name="lead_reclaim"),
             # The reminder sweep: follow-ups coming due across all owners, by time.
@@ -352,6 +360,13 @@ class LeadPolicy(models.Model):
     def current(cls) -> LeadPolicy:
         policy, _created = cls.objects.get_or_create(pk=1)
         return policy
+
+    @classmethod
+    def cached(cls) -> LeadPolicy:
+        """The policy for reading only, kept a few seconds per process (crm.config)."""
+        from crm.config import cached
+
+        return cached("leads.policy", cls.current)
 
     def grade_for(self, score: int) -> str:
         if score >= self.grade_a_from:
