@@ -73,7 +73,10 @@ def test_production_shares_a_redis_cache_apart_from_the_broker(production):
 def test_production_connections_persist_with_a_statement_timeout(production):
     default = production["databases"]["default"]
     assert default["CONN_MAX_AGE"] == 60 and default["CONN_HEALTH_CHECKS"] is True
-    assert default["OPTIONS"]["options"] == "-c jit=off -c statement_timeout=30000"
+    assert (
+        default["OPTIONS"]["options"]
+        == "-c jit=off -c cursor_tuple_fraction=1 -c statement_timeout=30000"
+    )
     assert default["ENGINE"] == "django_prometheus.db.backends.postgresql"
     assert "replica" not in production["databases"]
 
@@ -97,7 +100,10 @@ def test_a_replica_and_a_longer_timeout_for_the_slow_worker():
     )
     replica = configured["databases"]["replica"]
     assert replica["HOST"] == "replica.internal"
-    assert replica["OPTIONS"]["options"] == "-c jit=off -c statement_timeout=600000"
+    assert (
+        replica["OPTIONS"]["options"]
+        == "-c jit=off -c cursor_tuple_fraction=1 -c statement_timeout=600000"
+    )
     assert configured["databases"]["default"]["CONN_MAX_AGE"] == 300
     assert configured["routers"] == ["crm.db_router.PrimaryReplicaRouter"]
 
@@ -186,10 +192,10 @@ def test_the_router_never_writes_or_migrates_on_the_replica():
 def test_statement_timeout_options():
     postgres = {"ENGINE": "django.db.backends.postgresql", "OPTIONS": {"options": "-c a=b"}}
     assert db_router.postgres_options(postgres, statement_timeout_ms=5)["OPTIONS"] == {
-        "options": "-c a=b -c jit=off -c statement_timeout=5"
+        "options": "-c a=b -c jit=off -c cursor_tuple_fraction=1 -c statement_timeout=5"
     }
     assert db_router.postgres_options(postgres, statement_timeout_ms=0)["OPTIONS"] == {
-        "options": "-c a=b -c jit=off"
+        "options": "-c a=b -c jit=off -c cursor_tuple_fraction=1"
     }
     sqlite = {"ENGINE": "django.db.backends.sqlite3"}
     assert db_router.postgres_options(sqlite, statement_timeout_ms=5) == sqlite
