@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from importlib import import_module
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -50,7 +52,11 @@ def user_revoke_access(*, user) -> int:
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
     ]
-    Session.objects.filter(pk__in=ended).delete()
+    # Through the session store: a cached session (SESSION_ENGINE cached_db) goes from the
+    # cache too, not only from the table.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for session_key in ended:
+        store(session_key=session_key).delete()
     return len(ended)
 
 

@@ -103,7 +103,7 @@ def _sessions(user_ids: list[int]) -> dict[int, str]:
     for user_id in user_ids:
         store = store_class()
         store[SESSION_KEY] = str(user_id)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         store[HASH_SESSION_KEY] = users[user_id].get_session_auth_hash()
         store.create()
         keys[user_id] = store.session_key
