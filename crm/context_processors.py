@@ -1,10 +1,10 @@
 """The navigation that fits the signed-in user's role."""
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .models import Role
+from .templatetags.fast_urls import reverse_ids as reverse
 
 
 def navigation(request):
