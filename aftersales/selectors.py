@@ -98,20 +98,22 @@ def due_panel(user, *, limit: int = 10) -> dict:
 
 def register_timeline_sources() -> None:
     """Revisits and tickets on the lead page's timeline (one query per kind)."""
-    from leads.selectors.leads import TimelineEntry, timeline_source
+    from leads.selectors.leads import TimelineEntry, newest, timeline_source
 
     @timeline_source("revisit")
-    def _revisits(lead):
+    def _revisits(lead, limit):
         rows = (
             lead.revisits.exclude(status=RevisitStatus.CANCELLED)
             .select_related("assignee", "done_by", "order", "plan", "ticket")
             .order_by("-due_at", "-id")
         )
-        return (TimelineEntry(row.done_at or row.due_at, "revisit", row) for row in rows)
+        return (
+            TimelineEntry(row.done_at or row.due_at, "revisit", row) for row in newest(rows, limit)
+        )
 
     @timeline_source("ticket")
-    def _tickets(lead):
+    def _tickets(lead, limit):
         rows = lead.service_tickets.select_related("assignee", "opened_by", "order").order_by(
             "-opened_at", "-id"
         )
-        return (TimelineEntry(row.opened_at, "ticket", row) for row in rows)
+        return (TimelineEntry(row.opened_at, "ticket", row) for row in newest(rows, limit))

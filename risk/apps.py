@@ -16,11 +16,11 @@ class RiskConfig(AppConfig):
 
 def _register_timeline() -> None:
     """A lead's own audit entries on its timeline (one query, newest first)."""
-    from leads.selectors.leads import TimelineEntry, timeline_source
+    from leads.selectors.leads import TimelineEntry, newest, timeline_source
 
     @timeline_source("audit")
-    def _audit(lead):
+    def _audit(lead, limit):
         from .selectors import audit_entries_for
 
-        rows = audit_entries_for("leads.lead", lead.pk).order_by("-at", "-id")[:200]
+        rows = newest(audit_entries_for("leads.lead", lead.pk).order_by("-at", "-id"), limit)
         return (TimelineEntry(row.at, "audit", row) for row in rows)

@@ -485,6 +485,16 @@ def _timeline_row(entry) -> dict:
 # --- viewsets -----------------------------------------------------------------------------
 
 
+class TimelineQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(
+        required=False,
+        default=500,
+        min_value=1,
+        max_value=5000,
+        help_text="How many of the newest events to return.",
+    )
+
+
 class LeadViewSet(ScopedViewSet):
     """Leads the caller may see. Create and edit go through capture (dedupe, DNC, score)."""
 
@@ -581,12 +591,18 @@ class LeadViewSet(ScopedViewSet):
         )
         return Response({"id": lead.pk, "phone": phone, "phone_display": phones.display(phone)})
 
-    @extend_schema(responses={200: TimelineEntrySerializer(many=True)})
+    @extend_schema(
+        parameters=[TimelineQuerySerializer],
+        responses={200: TimelineEntrySerializer(many=True)},
+    )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
-        """Everything that happened to the lead, newest first."""
+        """What happened to the lead, newest first: the newest `limit` events (default 500)."""
+        query = TimelineQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         lead = self.get_object()
-        rows = [_timeline_row(entry) for entry in lead_timeline(lead)]
+        entries = lead_timeline(lead, limit=query.validated_data["limit"])
+        rows = [_timeline_row(entry) for entry in entries]
         return Response(TimelineEntrySerializer(rows, many=True).data)
 
 

@@ -49,7 +49,11 @@ class TimelineEntry(NamedTuple):
     object: object
 
 
-TimelineSource = Callable[[Lead], Iterable[TimelineEntry]]
+# A source is called with the lead and how many of its newest entries are wanted at most
+# (None: all of them).
+TimelineSource = Callable[[Lead, "int | None"], Iterable[TimelineEntry]]
+# The lead page shows this many of the newest events; older ones on request.
+TIMELINE_PAGE = 50
 _timeline_sources: dict[str, TimelineSource] = {}
 
 
@@ -57,7 +61,8 @@ def timeline_source(kind: str) -> Callable[[TimelineSource], TimelineSource]:
     """Register what a kind of event adds to a lead's timeline (one query per kind).
 
     Another app registers its kind from its `AppConfig.ready()`, e.g.
-    `@timeline_source("order") def _orders(lead): ...` yielding `TimelineEntry` rows.
+    `@timeline_source("order") def _orders(lead, limit): ...` yielding the newest `limit`
+    `TimelineEntry` rows (all of them when `limit` is None).
     """
 
     def register(source: TimelineSource) -> TimelineSource:
@@ -67,41 +72,61 @@ def timeline_source(kind: str) -> Callable[[TimelineSource], TimelineSource]:
     return register
 
 
+def newest(rows: QuerySet, limit: int | None) -> QuerySet:
+    """The first `limit` rows of an already newest-first queryset (all with None)."""
+    return rows if limit is None else rows[:limit]
+
+
 @timeline_source("followup")
-def _followups(lead: Lead) -> Iterable[TimelineEntry]:
+def _followups(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     rows = lead.followups.select_related("agent", "call").order_by("-created_at", "-id")
-    return (TimelineEntry(row.created_at, "followup", row) for row in rows)
+    return (TimelineEntry(row.created_at, "followup", row) for row in newest(rows, limit))
 
 
 @timeline_source("call")
-def _calls(lead: Lead) -> Iterable[TimelineEntry]:
+def _calls(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     # A call logged with a follow-up is shown inside that follow-up, not twice.
     rows = lead.calls.filter(followup__isnull=True).select_related("agent")
-    return (TimelineEntry(row.started_at, "call", row) for row in rows.order_by("-started_at"))
+    rows = newest(rows.order_by("-started_at", "-id"), limit)
+    return (TimelineEntry(row.started_at, "call", row) for row in rows)
 
 
 @timeline_source("assignment")
-def _assignments(lead: Lead) -> Iterable[TimelineEntry]:
+def _assignments(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     rows = lead.assignments.select_related("from_user", "to_user", "by", "team")
-    return (TimelineEntry(row.at, "assignment", row) for row in rows.order_by("-at", "-id"))
+    rows = newest(rows.order_by("-at", "-id"), limit)
+    return (TimelineEntry(row.at, "assignment", row) for row in rows)
 
 
 @timeline_source("source")
-def _sources(lead: Lead) -> Iterable[TimelineEntry]:
-    rows = lead.sources.select_related("campaign", "created_by").order_by("-received_at")
-    return (TimelineEntry(row.received_at, "source", row) for row in rows)
+def _sources(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
+    rows = lead.sources.select_related("campaign", "created_by").order_by("-received_at", "-id")
+    return (TimelineEntry(row.received_at, "source", row) for row in newest(rows, limit))
 
 
-def lead_timeline(lead: Lead) -> list[TimelineEntry]:
-    """Everything that happened to a lead, newest first, one query per registered kind.
+class Timeline(list):
+    """Timeline entries, newest first; `complete` is False when older ones were left out."""
 
-    The caller has already found `lead` through `visible_leads`: whoever may open a lead
-    sees its whole history, including follow-ups by a previous owner.
+    complete = True
+
+
+def lead_timeline(lead: Lead, *, limit: int | None = None) -> Timeline:
+    """What happened to a lead, newest first, one query per registered kind.
+
+    With `limit`, only the newest `limit` entries (each kind reads at most `limit` + 1
+    rows, so a lead called a thousand times opens as fast as a new one) and `complete`
+    says whether that was all of them. The caller has already found `lead` through
+    `visible_leads`: whoever may open a lead sees its whole history, including follow-ups
+    by a previous owner.
     """
-    entries: list[TimelineEntry] = []
+    wanted = None if limit is None else limit + 1
+    entries = Timeline()
     for source in _timeline_sources.values():
-        entries.extend(source(lead))
+        entries.extend(source(lead, wanted))
     entries.sort(key=lambda entry: (entry.at, getattr(entry.object, "pk", 0) or 0), reverse=True)
+    if limit is not None and len(entries) > limit:
+        del entries[limit:]
+        entries.complete = False
     return entries
 
 

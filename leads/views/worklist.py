@@ -21,7 +21,7 @@ from crm import access
 from crm.views import apply_service_errors, staff_required
 from leads.forms.worklist import FollowUpForm, LeadEditForm, WorklistFilterForm
 from leads.models import Lead
-from leads.selectors.leads import lead_for_page, lead_timeline
+from leads.selectors.leads import TIMELINE_PAGE, lead_for_page, lead_timeline
 from leads.selectors.worklist import worklist_for
 from leads.services import capture, followups
 from risk import services as risk
@@ -61,7 +61,10 @@ def _lead_context(request, lead: Lead, form: FollowUpForm | None = None) -> dict
         "lead": lead,
         "phone_shown": access.phone_for(request.user, lead.phone),
         "phone_full": access.sees_full_numbers(request.user),
-        "timeline": lead_timeline(lead),
+        # The newest events; a long history in full on request (?history=all).
+        "timeline": lead_timeline(
+            lead, limit=None if request.GET.get("history") == "all" else TIMELINE_PAGE
+        ),
         "may_work": may_work,
         "followup_form": (form or FollowUpForm()) if may_work and lead.is_open else None,
     }

@@ -219,6 +219,27 @@ class TestLeadPage:
         kinds = [entry.kind for entry in timeline if entry.kind != "audit"]
         assert kinds == ["followup", "followup", "call", "assignment", "source"]
 
+    def test_a_long_history_opens_with_its_newest_events(self, mine, org, client_as):
+        lead = mine()
+        now = timezone.now()
+        for hours in range(60):
+            FollowUpFactory(lead=lead, created_at=now - dt.timedelta(hours=hours))
+        timeline = lead_timeline(lead, limit=50)
+        assert len(timeline) == 50 and not timeline.complete
+        assert timeline[0].at == max(entry.at for entry in lead_timeline(lead))
+        assert lead_timeline(lead).complete and len(lead_timeline(lead, limit=100)) > 60
+
+        body = client_as(org.agent_a1).get(f"/leads/{lead.pk}/").content.decode()
+        assert body.count('class="timeline-') == 50
+        assert 'id="timeline-more"' in body and "?history=all" in body
+        body = client_as(org.agent_a1).get(f"/leads/{lead.pk}/?history=all").content.decode()
+        assert body.count('class="timeline-') > 60 and 'id="timeline-more"' not in body
+
+        api = client_as(org.agent_a1).get(f"/api/leads/{lead.pk}/timeline/?limit=10")
+        assert api.status_code == 200 and len(api.json()) == 10
+        bad = client_as(org.agent_a1).get(f"/api/leads/{lead.pk}/timeline/?limit=0")
+        assert bad.status_code == 400 and "limit" in bad.json()
+
     @pytest.mark.parametrize("path", ["", "edit/"])
     def test_a_colleagues_lead_is_not_found(self, client_as, org, path):
         lead = LeadFactory(owner=org.agent_a2.user, team=org.team_a)
