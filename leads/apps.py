@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class LeadsConfig(AppConfig):
     name = "leads"
     verbose_name = _("Leads")
+
+    def ready(self) -> None:
+        from crm.config import forget_on_change
+
+        from .models import CallingWindow, LeadPolicy
+
+        # Read through crm.config on hot paths (the worklist, the pool, every follow-up).
+        keys = ("leads.policy", "leads.calling_rules")
+        forget_on_change(LeadPolicy, *keys)
+        forget_on_change(CallingWindow, *keys)

@@ -61,3 +61,5 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 AXES_FAILURE_LIMIT = 5
 LANGUAGE_CODE = "en"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Policies read fresh on every call: tests change them with QuerySet.update() too.
+CONFIG_CACHE_SECONDS = 0

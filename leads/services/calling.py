@@ -50,6 +50,13 @@ class CallingRules:
 
     @classmethod
     def load(cls) -> CallingRules:
+        """The rules now, kept a few seconds per process (crm.config)."""
+        from crm.config import cached
+
+        return cached("leads.calling_rules", cls.read)
+
+    @classmethod
+    def read(cls) -> CallingRules:
         # A read: the policy is not created here (its defaults have no caps).
         policy = LeadPolicy.objects.filter(pk=1).first() or LeadPolicy()
         windows = tuple(CallingWindow.objects.filter(is_active=True).order_by("start", "pk"))

@@ -41,7 +41,7 @@ RECLAIM_NOTICE = dt.timedelta(days=1)
 def claim_allowance(user, *, policy: LeadPolicy | None = None) -> dict:
     """What an agent may still claim: open leads against the cap, claims today against the
     daily limit (two small indexed counts)."""
-    policy = policy or LeadPolicy.current()
+    policy = policy or LeadPolicy.cached()
     open_now = Lead.objects.filter(owner_id=user.pk, status__in=OPEN_STATUSES).count()
     claimed_today = Assignment.objects.filter(
         to_user_id=user.pk, kind=Assignment.Kind.CLAIM, at__gte=day_start()
@@ -97,7 +97,7 @@ def lead_claim(*, lead_id: int, user) -> Lead:
             _("This lead may not be worked before %(when)s.")
             % {"when": timezone.localtime(lead.cooloff_until).strftime("%Y-%m-%d %H:%M")}
         )
-    policy = LeadPolicy.current()
+    policy = LeadPolicy.cached()
     cooloff_from = now - dt.timedelta(days=policy.claim_back_cooloff_days)
     if Assignment.objects.filter(
         lead=lead, from_user_id=user.pk, kind__in=LOST_KINDS, at__gte=cooloff_from
