@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from crm.models import Member, MemberStatus, Role
@@ -59,7 +59,13 @@ def _delivered_order(
     leads = Lead.objects.filter(owner=user)
     if won_only:
         leads = leads.filter(status=LeadStatus.WON)
-    lead = leads.exclude(orders__isnull=False).order_by("-status", "id").first()
+    # Not a lead the agent is to call today: the leads demo gave each agent follow-ups
+    # due within the hour and later today, and winning one here would take it away.
+    due_today = Q(
+        next_followup_at__gt=timezone.now(),
+        next_followup_at__lte=timezone.now() + dt.timedelta(days=1),
+    )
+    lead = leads.exclude(orders__isnull=False).exclude(due_today).order_by("-status", "id").first()
     if lead is None:
         return None
     delivered_at = timezone.now() - dt.timedelta(days=days_ago, hours=2)
