@@ -33,7 +33,13 @@ def endpoints(plan: dict) -> list[tuple[str, str, str, dict | None, dict]]:
             "follow-up",
             "post",
             f"/leads/{lead}/followups/",
-            {"channel": "phone", "disposition": "call_back", "call_duration_seconds": 30},
+            {
+                "channel": "phone",
+                "disposition": "call_back",
+                "call_duration_seconds": 30,
+                "notes": "客户说下周再联系",
+                "next_followup_at": "2030-01-07T10:00",
+            },
             agent,
         ),
         ("pool", "get", "/leads/pool/", None, agent),
@@ -58,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--only", default="", help="endpoints whose name contains this")
     parser.add_argument("--cprofile", default="", help="profile this endpoint")
+    parser.add_argument("--queries", action="store_true", help="print every query's SQL")
     args = parser.parse_args(argv)
 
     import django
@@ -89,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
                 response = request()
                 times.append((time.perf_counter() - started) * 1000)
             status, queries = response.status_code, len(captured)
+        if args.queries:
+            for query in captured.captured_queries:
+                print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
         print(
             f"{name:<18} {status:>6} {statistics.median(times):>7.1f}ms"
             f" {max(times):>7.1f}ms {queries:>8}"
