@@ -87,6 +87,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.navigation",
             ],
+            # {% url %} that remembers each URL's shape (a list page links every row).
+            "builtins": ["crm.templatetags.fast_urls"],
         },
     },
 ]
@@ -132,7 +134,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # --- Auth -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "crm.auth.MemberBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -184,6 +186,8 @@ PERFORMANCE_IMPROVEMENT_BELOW = env.int("PERFORMANCE_IMPROVEMENT_BELOW", default
 # Dashboards reuse a team's period-wide figures (funnel, satisfaction trend, live sums) this
 # long; today's figures and overdue work are always live. 0 computes them on every view.
 PERFORMANCE_DASHBOARD_CACHE_SECONDS = env.int("PERFORMANCE_DASHBOARD_CACHE_SECONDS", default=60)
+# The lead policy and calling hours, kept this long per process (crm/config.py); 0: off.
+CONFIG_CACHE_SECONDS = env.int("CONFIG_CACHE_SECONDS", default=10)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -358,6 +362,10 @@ if REDIS_URL:
             "KEY_PREFIX": "crm",
         }
     }
+    # Sessions are read from the shared cache and written through to the database (which
+    # keeps them across a cache flush): no session query on a request. Ending someone's
+    # sessions goes through the session store, so both copies go (crm.services).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
