@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import access, exports
+from crm.pagination import CappedPaginator
 from crm.views import allowed_if, error_messages, query_without_page, staff_required
 
 from ..forms.team import (
@@ -42,7 +42,7 @@ def team(request):
     """The leads of the manager's teams with filters, each agent's load, bulk reassign."""
     form = TeamLeadFilterForm(request.GET or None, user=request.user)
     rows = team_leads(request.user, filters=form.filters() if form.is_bound else {})
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     can_manage = access.can_manage_leads(request.user)
     return render(
         request,
@@ -209,7 +209,7 @@ def pool_page(request):
     """The public pool: claim buttons for those who work leads, with what they have left."""
     form = PoolFilterForm(request.GET or None)
     rows = pool_leads(request.user, filters=form.filters() if form.is_bound else {})
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     can_claim = access.can_work_leads(request.user)
     return render(
         request,
