@@ -40,6 +40,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -53,6 +54,7 @@ from kombu import Connection
 
 from crm import services as crm_services
 from crm.celery import app
+from crm.models import Notification
 from leads import tasks
 from leads.models import (
     Assignment,
@@ -259,6 +261,14 @@ def test_an_assignment_run_killed_mid_way_assigns_every_lead_exactly_once(org, w
     assert set(auto.values_list("lead_id", flat=True)) == set(ids)
     for lead_id, owner_id, to_user in auto.values_list("lead_id", "lead__owner_id", "to_user"):
         assert owner_id == to_user, f"lead {lead_id}: owner and assignment differ"
+    # Every agent was told of every lead they got, the killed run's batches included: the
+    # notification is written with each batch, not at the end of the run.
+    told: Counter = Counter()
+    for user_id, text in Notification.objects.filter(kind="lead_assigned").values_list(
+        "user_id", "text"
+    ):
+        told[user_id] += int(re.search(r"\d+", text).group())
+    assert told == Counter(Lead.objects.values_list("owner_id", flat=True))
 
 
 # --- a large import ------------------------------------------------------------------------
