@@ -17,6 +17,7 @@ Sizes come from `LOAD_<FIELD>` (or the bench's `BENCH_<FIELD>`) environment vari
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -113,11 +114,25 @@ def _sessions(user_ids: list[int]) -> dict[int, str]:
 def plan(seed: int = 2026) -> dict:
     """Who the simulated users are and what each may touch."""
     from django.db.models import Q
+    from django.utils import timezone
 
     from crm.models import Member, MemberStatus, Role
-    from leads.models import OPEN_STATUSES, Lead
+    from leads.models import OPEN_STATUSES, Lead, LeadPolicy, TeamLeadSettings
+    from leads.services.pool import owned_open_leads
 
     rng = random.Random(seed)
+    # Leads the reclaim sweep (beat, during the run) leaves alone: contacted or assigned
+    # well inside the shortest reclaim period, so no simulated agent loses one mid-run.
+    overrides = TeamLeadSettings.objects.filter(reclaim_after_days__isnull=False)
+    reclaim_days = min(
+        [
+            LeadPolicy.current().reclaim_after_days,
+            *overrides.values_list("reclaim_after_days", flat=True),
+        ]
+    )
+    fresh = owned_open_leads().filter(
+        clock__gt=timezone.now() - dt.timedelta(days=max(1, reclaim_days - 2))
+    )
     active = Q(status__in=[MemberStatus.ACTIVE, MemberStatus.ONBOARDING])
     members = list(
         Member.objects.filter(active, user__is_active=True, team__isnull=False)
@@ -127,8 +142,7 @@ def plan(seed: int = 2026) -> dict:
     )
     owned: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for lead_id, owner_id, phone in (
-        Lead.objects.filter(owner__isnull=False, status__in=OPEN_STATUSES)
-        .values_list("pk", "owner_id", "phone")
+        fresh.values_list("pk", "owner_id", "phone")
         .order_by("owner_id", "-next_followup_at", "pk")
         .iterator(chunk_size=20_000)
     ):

@@ -222,7 +222,8 @@ def _reclaim_groups(policy: LeadPolicy) -> list[tuple[int, Q]]:
     return groups
 
 
-def _owned_open():
+def owned_open_leads():
+    """Owned open leads with `clock`: when the reclaim rule's days start counting."""
     clock = Greatest(
         Coalesce("last_contact_at", "assigned_at"), "assigned_at", output_field=DateTimeField()
     )
@@ -248,13 +249,13 @@ def reclaim_stale_leads(*, now: dt.datetime | None = None) -> dict:
     for days, which in _reclaim_groups(policy):
         warn_cutoff = now - dt.timedelta(days=days) + RECLAIM_NOTICE
         due = (
-            _owned_open()
+            owned_open_leads()
             .filter(which, clock__lt=warn_cutoff)
             .filter(Q(reclaim_warned_at__isnull=True) | Q(reclaim_warned_at__lt=F("clock")))
         )
         warned_per_agent.update(_warn(due, now=now))
         stale = (
-            _owned_open()
+            owned_open_leads()
             .filter(
                 which,
                 clock__lt=now - dt.timedelta(days=days),

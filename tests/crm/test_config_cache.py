@@ -59,8 +59,7 @@ def test_the_copy_expires(caching, monkeypatch):
 
 @pytest.mark.django_db
 def test_off_reads_every_time():
-    with override_settings(CONFIG_CACHE_SECONDS=0):
-        with CaptureQueriesContext(connection) as captured:
-            CallingRules.load()
-            CallingRules.load()
+    with override_settings(CONFIG_CACHE_SECONDS=0), CaptureQueriesContext(connection) as captured:
+        CallingRules.load()
+        CallingRules.load()
     assert len(captured) == 4
