@@ -49,6 +49,8 @@ CELERY_TASK_DEFAULT_QUEUE = "test-" + os.environ.get("TEST_DATABASE_NAME", "test
 CELERY_FAST_QUEUE = CELERY_SLOW_QUEUE = CELERY_TASK_DEFAULT_QUEUE
 # Per process, never the shared Redis: tests clear the cache, side-by-side runs must not mix.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Production's sessions (read from the cache) with or without Redis: query counts hold.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-" + "t" * 40

@@ -80,7 +80,7 @@ def test_drilldown_queries_do_not_grow(march, client_as, django_assert_num_queri
     client = client_as(org.manager_a)
     url = reverse("performance:scorecard_drilldown", args=[card.pk, "calls"])
     client.get(url)  # session, scope and caches warmed the same way both times
-    with django_assert_num_queries(9) as first:
+    with django_assert_num_queries(7) as first:
         client.get(url)
     for n in range(30):
         Call.objects.create(
@@ -93,7 +93,7 @@ def test_drilldown_queries_do_not_grow(march, client_as, django_assert_num_queri
         assert len(client.get(url).context["rows"]) == 32
     team_url = reverse("performance:scorecard_drilldown", args=[_card(team=org.team_a).pk, "calls"])
     client.get(team_url)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert len(client.get(team_url).context["rows"]) == 33
 
 
@@ -168,7 +168,7 @@ def test_every_drilldown_page_in_fixed_queries(march, client_as, django_assert_n
         for card in cards:
             url = reverse("performance:scorecard_drilldown", args=[card.pk, code])
             client.get(url)
-            expected = 10 if card.level == "agent" else 12
+            expected = 8 if card.level == "agent" else 10
             with django_assert_num_queries(expected):
                 answer = client.get(url)
             assert answer.status_code == 200, code
