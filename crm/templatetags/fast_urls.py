@@ -54,24 +54,30 @@ def _is_id(value) -> bool:
     return type(value) is int and value >= 0
 
 
+def _shaped(view_name: str, ids, current_app: str | None) -> str | None:
+    """The URL of `ids` from the remembered shape; None when the short path does not apply."""
+    if len(ids) > len(_PLACEHOLDERS) or not all(_is_id(value) for value in ids):
+        return None
+    shape = _shape(view_name, len(ids), current_app)
+    if not shape:
+        return None
+    parts = [shape[0]]
+    for value, piece in zip(ids, shape[1:], strict=True):
+        parts += (str(value), piece)
+    return "".join(parts)
+
+
 def reverse_ids(view_name: str, *ids: int, current_app: str | None = None) -> str:
     """`reverse(view_name, args=ids)`, from the remembered shape when there is one."""
-    if len(ids) <= len(_PLACEHOLDERS) and all(_is_id(value) for value in ids):
-        shape = _shape(view_name, len(ids), current_app)
-        if shape:
-            parts = [shape[0]]
-            for value, piece in zip(ids, shape[1:], strict=True):
-                parts += (str(value), piece)
-            return "".join(parts)
-    return reverse(view_name, args=ids, current_app=current_app)
+    url = _shaped(view_name, ids, current_app)
+    if url is None:
+        return reverse(view_name, args=ids, current_app=current_app)
+    return url
 
 
 class ShapedURLNode(URLNode):
     def render(self, context):
         if self.kwargs or len(self.args) > len(_PLACEHOLDERS):
-            return super().render(context)
-        args = [arg.resolve(context) for arg in self.args]
-        if not all(_is_id(value) for value in args):
             return super().render(context)
         try:
             current_app = context.request.current_app
@@ -80,13 +86,10 @@ class ShapedURLNode(URLNode):
                 current_app = context.request.resolver_match.namespace
             except AttributeError:
                 current_app = None
-        shape = _shape(self.view_name.resolve(context), len(args), current_app)
-        if not shape:
+        args = [arg.resolve(context) for arg in self.args]
+        url = _shaped(self.view_name.resolve(context), args, current_app)
+        if url is None:
             return super().render(context)
-        parts = [shape[0]]
-        for value, piece in zip(args, shape[1:], strict=True):
-            parts += (str(value), piece)
-        url = "".join(parts)
         if self.asvar:
             context[self.asvar] = url
             return ""

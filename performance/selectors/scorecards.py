@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
-from django.urls import reverse
 
 from crm import access
 from crm.api import user_name
 from crm.models import Role, TeamMembership
+from crm.templatetags.fast_urls import reverse_ids
 
 from ..metrics import Metric, metric_for
 from ..models import Indicator, Level, QualityScore, Scorecard, ScorecardValue, Target
@@ -71,13 +71,19 @@ def subject_name(scorecard: Scorecard) -> str:
     return str(scorecard.team if scorecard.level == Level.TEAM else scorecard.department)
 
 
-def _users_in_teams(team_filter: Q, period: Period):
-    """Users who were in the teams at some time in the period (narrows the drill-down to
-    their indexed rows; the membership join still decides which rows count)."""
-    start, end = period.bounds
+def _teams_of(scorecard: Scorecard) -> Q:
+    """The memberships behind a team's or a department's scorecard."""
+    if scorecard.level == Level.TEAM:
+        return Q(team_id=scorecard.team_id)
+    return Q(team__department__path__startswith=scorecard.department.path)
+
+
+def _users_in_teams(scorecard: Scorecard, period: Period):
+    """Users who were in the scorecard's teams at some time in the period (narrows the
+    drill-down to their indexed rows; the membership join still decides which rows count)."""
     return (
-        TeamMembership.objects.filter(team_filter, started_at__lt=end)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        TeamMembership.objects.overlapping(*period.bounds)
+        .filter(_teams_of(scorecard))
         .values("member__user_id")
     )
 
@@ -90,16 +96,11 @@ def drilldown_records(scorecard: Scorecard, indicator: Indicator) -> QuerySet:
         rows = metric.drilldown(period, agent_id=scorecard.agent_id)
     elif scorecard.level == Level.TEAM:
         rows = metric.drilldown(period, team_id=scorecard.team_id).filter(
-            **{f"{metric.agent}__in": _users_in_teams(Q(team_id=scorecard.team_id), period)}
+            **{f"{metric.agent}__in": _users_in_teams(scorecard, period)}
         )
     else:
-        path = scorecard.department.path
-        rows = metric.drilldown(period, department_path=path).filter(
-            **{
-                f"{metric.agent}__in": _users_in_teams(
-                    Q(team__department__path__startswith=path), period
-                )
-            }
+        rows = metric.drilldown(period, department_path=scorecard.department.path).filter(
+            **{f"{metric.agent}__in": _users_in_teams(scorecard, period)}
         )
     return _for_page(rows)
 
@@ -126,13 +127,9 @@ def drilldown_page(
     metric = metric_for(indicator.source)
     period = period_of(scorecard)
     start, end = period.bounds
-    if scorecard.level == Level.TEAM:
-        teams = Q(team_id=scorecard.team_id)
-    else:
-        teams = Q(team__department__path__startswith=scorecard.department.path)
     stays = (
-        TeamMembership.objects.filter(teams, started_at__lt=end)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        TeamMembership.objects.overlapping(start, end)
+        .filter(_teams_of(scorecard))
         .values_list("member__user_id", "started_at", "ended_at")
     )
     windows = []
@@ -263,14 +260,9 @@ class RecordRow:
     amount: object = None
 
 
-_MARK = 987654321
-
-
 def record_rows(user, metric: Metric, records) -> list[RecordRow]:
     """Rows for a page of records; phones as `crm.access.phone_for` shows them to `user`."""
     rows = []
-    # One reverse() for the page, not one per row.
-    lead_url = reverse("leads:detail", args=[_MARK]).replace(str(_MARK), "{}")
     for record in records:
         label = record._meta.label
         lead = _lead_of(record, label)
@@ -284,7 +276,7 @@ def record_rows(user, metric: Metric, records) -> list[RecordRow]:
                 at=_time_of(record, metric),
                 agent=agent,
                 lead_id=lead.pk if lead else None,
-                lead_url=lead_url.format(lead.pk) if lead else "",
+                lead_url=reverse_ids("leads:detail", lead.pk) if lead else "",
                 lead_name=lead.name if lead else "",
                 phone=access.phone_for(user, lead.phone) if lead else "",
                 detail=_detail(record, label),
