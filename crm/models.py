@@ -204,6 +204,14 @@ class Member(models.Model):
         return self.role == Role.AGENT and self.status == MemberStatus.ACTIVE
 
 
+class TeamMembershipQuerySet(models.QuerySet):
+    def overlapping(self, start, end):
+        """Memberships that were on at some moment of [start, end)."""
+        return self.filter(started_at__lt=end).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+        )
+
+
 class TeamMembership(models.Model):
     """Who was in which team when, as half-open intervals [started_at, ended_at)."""
 
@@ -215,6 +223,8 @@ class TeamMembership(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = TeamMembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("team membership")

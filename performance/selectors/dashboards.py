@@ -256,8 +256,8 @@ def today_bounds(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.dateti
 def team_windows(team_ids, start: dt.datetime, end: dt.datetime) -> list[Window]:
     """The memberships of `team_ids` overlapping [start, end): one query."""
     rows = (
-        TeamMembership.objects.filter(team_id__in=list(team_ids), started_at__lt=end)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        TeamMembership.objects.overlapping(start, end)
+        .filter(team_id__in=list(team_ids))
         .values_list("member__user_id", "team_id", "started_at", "ended_at")
     )
     return [Window(*row) for row in rows]

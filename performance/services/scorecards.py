@@ -101,8 +101,8 @@ class _Org:
     def __init__(self, period: Period):
         start, end = period.bounds
         stays = (
-            TeamMembership.objects.filter(started_at__lt=end, member__role=Role.AGENT)
-            .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+            TeamMembership.objects.overlapping(start, end)
+            .filter(member__role=Role.AGENT)
             .order_by("started_at", "id")
             .values_list("member__user_id", "team_id")
         )
