@@ -21,7 +21,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return min(self.object_list[: self.cap + 1].count(), self.cap + 1)
+        return self.object_list[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:

@@ -376,16 +376,20 @@ def check_thresholds(thresholds) -> None:
             }
         )
     for code, value in thresholds.items():
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
+        if not _is_number(value):
             raise ValidationError(
                 {"scorecard_thresholds": _("%(code)s needs a number.") % {"code": code}}
             )
-        try:
-            Decimal(str(value))
-        except InvalidOperation:
-            raise ValidationError(
-                {"scorecard_thresholds": _("%(code)s needs a number.") % {"code": code}}
-            ) from None
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return False
+    try:
+        Decimal(str(value))
+    except InvalidOperation:
+        return False
+    return True
 
 
 def _thresholds(level: PromotionLevel, figures: dict[str, tuple]) -> list[dict]:
