@@ -33,6 +33,7 @@ from crm.models import Member, Notification, Role
 from leads.models import OPEN_STATUSES, Lead, LeadStatus
 from leads.services import followups
 
+from .access import can_approve_order, can_work_order, discount_limit_for, role_of
 from .models import (
     TRANSITIONS,
     ZERO,
@@ -54,42 +55,6 @@ MAX_QUANTITY = 100_000
 MAX_AMOUNT = Decimal("9999999999.99")  # what MONEY (12 digits, 2 decimals) holds
 #: Fields of the order itself that may be edited while it is a draft.
 EDITABLE_FIELDS = ("payment_terms", "delivery_address", "expected_delivery_on", "notes")
-
-
-# --- who may act --------------------------------------------------------------------------
-
-
-def role_of(user) -> str | None:
-    return access.scope_of(user).role
-
-
-def can_work_order(user, order: Order) -> bool:
-    """May `user` edit or move `order`? Its agent (a selling role), or a manager, head or
-    admin who sees it."""
-    if order.agent_id == getattr(user, "pk", None) and access.can_take_orders(user):
-        return True
-    return (
-        access.can_manage_orders(user) and access.visible_orders(user).filter(pk=order.pk).exists()
-    )
-
-
-def discount_limit_for(role: str | None) -> Decimal:
-    """The largest discount (% of the list total) a role gives alone; none without a row."""
-    if not role:
-        return ZERO
-    row = DiscountLimit.objects.filter(role=role).first()
-    return row.max_percent if row else ZERO
-
-
-def can_approve_order(user, order: Order) -> bool:
-    """A manager, head or admin who sees the order, is not its seller, and whose own
-    discount limit covers the order's discount."""
-    return (
-        access.can_approve_discounts(user)
-        and order.agent_id != getattr(user, "pk", None)
-        and access.visible_orders(user).filter(pk=order.pk).exists()
-        and order.discount_percent <= discount_limit_for(role_of(user))
-    )
 
 
 # --- lines and totals ---------------------------------------------------------------------

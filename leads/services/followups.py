@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import access
+from leads.access import can_work_lead
 from crm.models import Member, Notification
 from leads.models import (
     OPEN_STATUSES,
@@ -71,18 +72,6 @@ REMINDER_KEY_PREFIX = "followup-due"
 def reminder_key(lead_id: int, due_at: dt.datetime) -> str:
     """The notification key of one due follow-up: one reminder per lead and due time."""
     return f"{REMINDER_KEY_PREFIX}:{lead_id}:{due_at:%Y%m%d%H%M}"
-
-
-def can_work_lead(user, lead: Lead) -> bool:
-    """May `user` log follow-ups and calls on `lead`, or edit the customer?
-
-    The owner works their lead. A manager or head (or an admin) may step in on any lead in
-    their scope, e.g. when a customer calls back while the agent is away. Inspectors read
-    everything but change nothing, and an agent cannot work a colleague's lead.
-    """
-    if lead.owner_id is not None and lead.owner_id == getattr(user, "pk", None):
-        return access.can_work_leads(user)
-    return access.can_manage_leads(user) and access.visible_leads(user).filter(pk=lead.pk).exists()
 
 
 # The rules a center starts with (the data migration installs a frozen copy of these).

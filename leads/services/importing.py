@@ -51,6 +51,7 @@ from crm import access
 from crm.models import Member, Role
 from crm.services import notify
 
+from ..access import importing_agent, may_import
 from ..models import (
     Assignment,
     Channel,
@@ -234,27 +235,6 @@ def mapping_clean(mapping: Any, *, kind: str) -> dict[str, str]:
 # --- creating a job -------------------------------------------------------------------------
 
 
-def may_import(user, kind: str = "leads") -> bool:
-    """Who may import what: only admins the do-not-call list; managers, heads and admins
-    leads (which the routing rules then assign); and an agent who takes leads (active,
-    past onboarding) leads too — their own list, so the new leads are theirs (see
-    `import_job_run`). Inspectors review; they do not import."""
-    if kind == "dnc":
-        return access.can_configure_leads(user)
-    return access.can_manage_leads(user) or _importing_agent(user) is not None
-
-
-def _importing_agent(user) -> Member | None:
-    """The user's member profile when they are an agent who takes leads, else None."""
-    if access.scope_of(user).role != Role.AGENT or not user.is_active:
-        return None
-    try:
-        member = user.member
-    except Member.DoesNotExist:
-        return None
-    return member if member.takes_leads else None
-
-
 @dataclass(frozen=True)
 class AgentCapacity:
     """How many leads an agent was given today against their daily capacity."""
@@ -270,7 +250,7 @@ class AgentCapacity:
 def agent_capacity_today(user) -> AgentCapacity | None:
     """For an agent who takes leads: leads given to them today (their imports included)
     and their daily capacity; None for anyone else. Two small indexed queries."""
-    member = _importing_agent(user)
+    member = importing_agent(user)
     if member is None:
         return None
     today = Assignment.objects.filter(
@@ -456,7 +436,7 @@ def _import_owner(job: ImportJob) -> _Owner | None:
     """
     if job.kind != ImportJob.Kind.LEADS:
         return None
-    member = _importing_agent(job.created_by)
+    member = importing_agent(job.created_by)
     if member is None:
         return None
     reason = _("Imported by %(agent)s from %(file)s: leads an agent imports are theirs.") % {

@@ -148,16 +148,6 @@ def _locked(incentive: Incentive, to: str) -> Incentive:
     return locked
 
 
-def can_decide(user, incentive: Incentive) -> bool:
-    """A head over the agent's team or an administrator, who did not propose it."""
-    return (
-        access.can_decide_incentives(user)
-        and incentive.proposed_by_id != user.pk
-        and incentive.agent_id != user.pk
-        and access.visible_incentives(user).filter(pk=incentive.pk).exists()
-    )
-
-
 def _decide(*, user, incentive: Incentive, to: str, note: str) -> Incentive:
     if not access.can_decide_incentives(user) or not (
         access.visible_incentives(user).filter(pk=incentive.pk).exists()

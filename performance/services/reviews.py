@@ -32,6 +32,7 @@ from crm import access
 from crm.models import Member, MemberStatus, Role
 from crm.services import notify
 
+from ..access import can_close, managed_member
 from ..models import DevelopmentPlan, Evaluation, EvaluationRating, Scorecard
 from ..periods import Period
 
@@ -51,16 +52,9 @@ CENTS = Decimal("0.01")
 # --- who may do what ----------------------------------------------------------------------
 
 
-def _member_in_scope(user, agent):
-    """The agent's member profile if `user` manages them (not themselves), else None."""
-    if agent is None or agent.pk == user.pk or not access.can_manage_performance(user):
-        return None
-    return access.visible_members(user).filter(user_id=agent.pk).first()
-
-
 def manages(user, agent) -> bool:
     """Whether `user` may review `agent` and plan their development (a manager over them)."""
-    return _member_in_scope(user, agent) is not None
+    return managed_member(user, agent) is not None
 
 
 def rating_kinds_for(user, evaluation: Evaluation) -> list[str]:
@@ -69,18 +63,11 @@ def rating_kinds_for(user, evaluation: Evaluation) -> list[str]:
         return []
     if user.pk == evaluation.agent_id:
         return [Kind.SELF]
-    if _member_in_scope(user, evaluation.agent) is not None:
+    if managed_member(user, evaluation.agent) is not None:
         return [Kind.SUPERVISOR]
     if access.peer_evaluations(user).filter(pk=evaluation.pk).exists():
         return [Kind.PEER]
     return []
-
-
-def can_close(user, evaluation: Evaluation) -> bool:
-    return (
-        evaluation.status == Evaluation.Status.OPEN
-        and _member_in_scope(user, evaluation.agent) is not None
-    )
 
 
 # --- evaluations --------------------------------------------------------------------------
@@ -88,7 +75,7 @@ def can_close(user, evaluation: Evaluation) -> bool:
 
 def open_evaluation(*, user, agent, period: Period) -> Evaluation:
     """Open the review of one agent for one period (one per agent and period)."""
-    member = _member_in_scope(user, agent)
+    member = managed_member(user, agent)
     if member is None:
         raise ValidationError({"agent": _("You may not review this agent.")})
     if member.role != Role.AGENT:
@@ -294,7 +281,7 @@ def development_plan_create(
     evaluation: Evaluation | None = None,
     courses=None,
 ) -> DevelopmentPlan:
-    if _member_in_scope(user, agent) is None:
+    if managed_member(user, agent) is None:
         raise ValidationError({"agent": _("You may not plan for this agent.")})
     if not (goals or "").strip():
         raise ValidationError({"goals": _("Write the plan's goals.")})
@@ -321,7 +308,7 @@ def development_plan_create(
 
 def _locked_active_plan(user, plan: DevelopmentPlan) -> DevelopmentPlan:
     locked = DevelopmentPlan.objects.select_for_update().select_related("agent").get(pk=plan.pk)
-    if _member_in_scope(user, locked.agent) is None:
+    if managed_member(user, locked.agent) is None:
         raise ValidationError({"agent": _("You may not change this agent's plan.")})
     if locked.status != DevelopmentPlan.Status.ACTIVE:
         raise ValidationError({"status": _("This plan is no longer active.")})
