@@ -16,11 +16,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from crm import demo_steps
 from crm.models import Member, MemberStatus, Role
 from leads.models import Disposition, FollowUp, FollowUpChannel, Lead, LeadStatus
 from orders.models import Order, OrderStatus
 
-from .models import ServiceTicket, TicketPriority, TicketType
+from .models import Revisit, RevisitStatus, ServiceTicket, TicketPriority, TicketType
 from .services import revisits, tickets
 
 MARK = "演示工单"
@@ -103,8 +104,26 @@ def _delivered_order(
     )
 
 
+def _align_revisits() -> int:
+    """The orders demo spreads its sales over the month by moving each order's story back
+    (`orders.demo._backdate`); the revisits scheduled on delivery move with it, due the
+    plan's days after the (moved) delivery day."""
+    moved = 0
+    scheduled = Revisit.objects.filter(
+        status=RevisitStatus.SCHEDULED, plan__isnull=False, order__delivered_at__isnull=False
+    ).select_related("plan", "order")
+    for revisit in scheduled:
+        due_at = revisits.revisit_due_at(
+            delivered_at=revisit.order.delivered_at, days=revisit.plan.days_after_delivery
+        )
+        if due_at != revisit.due_at:
+            moved += Revisit.objects.filter(pk=revisit.pk).update(due_at=due_at)
+    return moved
+
+
 @transaction.atomic
 def seed() -> dict[str, int]:
+    _align_revisits()
     counts = {"orders": 0, "revisits": 0, "tickets": 0}
     now = timezone.now()
     for index, member in enumerate(_demo_agents()):
@@ -163,3 +182,15 @@ def _history(member: Member, index: int, *, now: dt.datetime) -> int:
             )
             recorded += 1
     return recorded
+
+
+demo_steps.register(
+    "aftersales",
+    demo_steps.DemoStep(
+        order=40,
+        seed=seed,
+        is_seeded=is_seeded,
+        created="Demo after-sales created: {summary}",
+        present="Demo after-sales already present.",
+    ),
+)

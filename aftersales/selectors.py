@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from crm import access
+from aftersales import access as aftersales_access
 
 from .models import (
     ACTIVE_TICKET_STATUSES,
@@ -28,7 +28,7 @@ def end_of_today(now: dt.datetime | None = None) -> dt.datetime:
 def tickets_for_list(
     user, *, view: str = "mine", status: str = "", overdue: bool = False
 ) -> QuerySet[ServiceTicket]:
-    rows = access.visible_tickets(user)
+    rows = aftersales_access.visible_tickets(user)
     if view != "team":
         rows = rows.filter(assignee_id=user.pk)
     if status == "active" or not status:
@@ -41,7 +41,7 @@ def tickets_for_list(
 
 
 def ticket_for_page(user) -> QuerySet[ServiceTicket]:
-    return access.visible_tickets(user).select_related(
+    return aftersales_access.visible_tickets(user).select_related(
         "lead", "order", "assignee", "opened_by", "team", "team__manager"
     )
 
@@ -55,7 +55,7 @@ def revisits_for_list(
 ) -> QuerySet[Revisit]:
     """`when`: "due" (scheduled, due by the end of today), "scheduled" (all to do),
     "done" (recorded: done or not reached), "all"."""
-    rows = access.visible_revisits(user)
+    rows = aftersales_access.visible_revisits(user)
     if view != "team":
         rows = rows.filter(assignee_id=user.pk)
     if when == "due":
@@ -71,13 +71,13 @@ def revisits_for_list(
 
 
 def revisit_for_page(user) -> QuerySet[Revisit]:
-    return access.visible_revisits(user).select_related(
+    return aftersales_access.visible_revisits(user).select_related(
         "lead", "order", "assignee", "plan", "done_by", "ticket"
     )
 
 
 def improvements_for_list(user, *, status: str = "") -> QuerySet[ImprovementItem]:
-    rows = access.visible_improvements(user)
+    rows = aftersales_access.visible_improvements(user)
     if status == "open" or not status:
         rows = rows.filter(
             status__in=[ImprovementItem.Status.OPEN, ImprovementItem.Status.IN_PROGRESS]

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
+from . import demo_steps, services
 from .models import Department, LeaveReason, MemberStatus, Role, Skill, Team
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - published demo credentials, demo data only
@@ -197,3 +197,15 @@ DEMO_LOGINS = [
     ("manager1", "Team manager / 客户经理 (manager1 … manager5)"),
     ("agent01", "Agent / 坐席 (agent01 … agent55)"),
 ]
+
+
+demo_steps.register(
+    "crm",
+    demo_steps.DemoStep(
+        order=0,
+        seed=seed,
+        is_seeded=is_seeded,
+        created="Demo center created: {summary}",
+        present="Demo center already present.",
+    ),
+)

@@ -2,17 +2,23 @@
 
 Every export in the product goes through `export_response`, so the rules for exports
 (who may export, how many rows, what is logged) hold in one place. Rows are produced by
-the caller from querysets already scoped by `crm.access`; phone numbers in them are
-masked by the caller unless the user may see full numbers.
+the caller from querysets already scoped by the apps' access rules; phone numbers in them
+are masked by the caller unless the user may see full numbers.
+
+The rules themselves are the risk app's (its policy and export log): it registers an
+`ExportPolicy` here when it starts (`RiskConfig.ready`), so the kernel names no business
+app. Without one, exports are refused as misconfigured rather than let through unlogged.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
@@ -20,11 +26,38 @@ FORMATS = [("csv", "CSV"), ("xlsx", "Excel")]
 MAX_ROWS = 50_000
 
 
-def max_rows() -> int:
-    """The cap on one export's rows (the risk policy's, never above `MAX_ROWS`)."""
-    from risk.models import RiskPolicy
+@dataclass(frozen=True)
+class ExportPolicy:
+    """The export rules, kept by the app that registers them (risk)."""
 
-    return min(RiskPolicy.current().export_max_rows or MAX_ROWS, MAX_ROWS)
+    #: (user, kind) -> may this user download this kind of rows?
+    allowed: Callable[[Any, str], bool]
+    #: () -> the cap on one export's rows (0 or None: `MAX_ROWS`).
+    limit: Callable[[], int | None]
+    #: (request=, kind=, query=, fmt=) -> a record of the export, handed back to `finished`.
+    opened: Callable[..., Any]
+    #: (record=, row_count=, truncated=) once the last row is written.
+    finished: Callable[..., None]
+
+
+_policy: ExportPolicy | None = None
+
+
+def register_policy(policy: ExportPolicy) -> None:
+    """Install the export rules (called once, from the risk app's `ready()`)."""
+    global _policy
+    _policy = policy
+
+
+def policy() -> ExportPolicy:
+    if _policy is None:
+        raise ImproperlyConfigured("No export policy registered (the risk app registers it).")
+    return _policy
+
+
+def max_rows() -> int:
+    """The cap on one export's rows (the policy's, never above `MAX_ROWS`)."""
+    return min(policy().limit() or MAX_ROWS, MAX_ROWS)
 
 
 def chosen_format(value: str | None) -> str:
@@ -50,25 +83,21 @@ def export_response(
 
     `kind` names what is exported ("leads", "orders", ...) for the export rules and log.
 
-    The export rules hold here for every app: the user's role must be one the risk
-    policy allows to export (else 403), at most `max_rows()` rows are written (the
-    record says when the file was cut), and every export is logged as a
-    `risk.ExportRecord` (who, what, the filters, how many rows, when).
+    The export rules hold here for every app: the registered policy must allow the user
+    to export (else 403), at most `max_rows()` rows are written (the record says when the
+    file was cut), and every export is logged by the policy (the risk app's export log:
+    who, what, the filters, how many rows, when).
 
     CSV is streamed (constant memory); Excel is built in write-only mode. Cells starting
     with = + - @ are prefixed with a quote so a spreadsheet never runs them as formulas.
     """
-    from crm import access
-    from risk import services as risk
-
-    if not access.can_export(request.user, kind):
+    rules = policy()
+    if not rules.allowed(request.user, kind):
         raise PermissionDenied
     fmt = chosen_format(fmt)
     query = {key: request.GET.getlist(key) for key in request.GET if key != "format"}
-    record = risk.export_log(
-        user=request.user, kind=kind, query=query, fmt=fmt, ip=risk.client_ip(request)
-    )
-    rows = _capped(rows, limit=max_rows(), record=record)
+    record = rules.opened(request=request, kind=kind, query=query, fmt=fmt)
+    rows = _capped(rows, limit=max_rows(), record=record, finished=rules.finished)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -99,10 +128,10 @@ def export_response(
     return response
 
 
-def _capped(rows: Iterable[Sequence], *, limit: int, record) -> Iterable[Sequence]:
+def _capped(
+    rows: Iterable[Sequence], *, limit: int, record, finished: Callable[..., None]
+) -> Iterable[Sequence]:
     """The first `limit` rows; the export record learns how many were written."""
-    from risk import services as risk
-
     written = 0
     truncated = False
     for row in rows:
@@ -111,7 +140,7 @@ def _capped(rows: Iterable[Sequence], *, limit: int, record) -> Iterable[Sequenc
             break
         written += 1
         yield row
-    risk.export_finish(record=record, row_count=written, truncated=truncated)
+    finished(record=record, row_count=written, truncated=truncated)
 
 
 def _harmless(value):

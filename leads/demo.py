@@ -28,9 +28,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from crm import demo_steps
 from crm.demo import PRODUCTS, REGIONS, SURNAMES, TEAM_NAMES, chinese_names
 from crm.models import Member, MemberStatus, Role, Team
 
+from . import demo_risk
 from .models import (
     Assignment,
     Call,
@@ -780,3 +782,22 @@ def _do_not_call(
     ]
     DoNotCall.objects.bulk_create(rows)
     return len(rows)
+
+
+demo_steps.register(
+    "leads",
+    demo_steps.DemoStep(
+        order=10,
+        seed=seed,
+        is_seeded=is_seeded,
+        created="Demo leads created: {summary}",
+        present="Demo leads already present; nothing to do.",
+    ),
+)
+# Calling hours, attempt caps and a week of reveals and exports on the demo leads.
+demo_steps.register(
+    "risk",
+    demo_steps.DemoStep(
+        order=30, seed=demo_risk.seed, created="Demo risk controls: {summary}"
+    ),  # idempotent: adds only what is missing
+)

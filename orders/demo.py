@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from crm import demo_steps
 from crm.models import Member, Role
 from leads.models import Lead, LeadStatus
 
@@ -177,9 +178,8 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
 def _backdate(order: Order, *, days: int) -> None:
     """Move an order's whole story `days` back, so the demo's sales spread over the month
     (the dashboards' daily charts) instead of all landing on the day it was seeded.
-    agent01's orders stay today's: the guided demo walks through them."""
-    from aftersales.models import Revisit, RevisitStatus
-
+    agent01's orders stay today's: the guided demo walks through them. (The revisits
+    scheduled on delivery follow in the after-sales demo step, which builds on orders.)"""
     from .models import OrderEvent, SalesEntry
 
     shift = dt.timedelta(days=days)
@@ -197,6 +197,16 @@ def _backdate(order: Order, *, days: int) -> None:
     Order.objects.filter(pk=order.pk).update(**moved)
     OrderEvent.objects.filter(order=order).update(at=F("at") - shift)
     SalesEntry.objects.filter(order=order).update(at=F("at") - shift)
-    Revisit.objects.filter(order=order, status=RevisitStatus.SCHEDULED).update(
-        due_at=F("due_at") - shift
-    )
+
+
+demo_steps.register(
+    "orders",
+    demo_steps.DemoStep(
+        order=20,
+        seed=seed,
+        is_seeded=is_seeded,
+        created="Demo orders created: {summary}",
+        present="Demo orders already present.",
+        when_present=catalog_seed,
+    ),
+)

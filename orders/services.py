@@ -28,17 +28,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import access
 from crm.models import Member, Notification, Role
+from leads import access as leads_access
 from leads.models import OPEN_STATUSES, Lead, LeadStatus
 from leads.services import followups
+from orders import access as orders_access
 
-from .access import can_approve_order, can_work_order, discount_limit_for, role_of
+from .access import can_approve_order, can_work_order, discount_limit_for
 from .models import (
     TRANSITIONS,
     ZERO,
     Approval,
-    DiscountLimit,
     Order,
     OrderEvent,
     OrderLine,
@@ -233,9 +233,9 @@ def order_create_from_lead(
     """
     now = timezone.now()
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
-    if not access.can_take_orders(by) and not access.can_manage_orders(by):
+    if not orders_access.can_take_orders(by) and not orders_access.can_manage_orders(by):
         raise ValidationError({"lead": _("Your role does not take orders.")})
-    if not followups.can_work_lead(by, locked):
+    if not leads_access.can_work_lead(by, locked):
         raise ValidationError(
             {"lead": _("Only the lead's owner or their manager may take an order.")}
         )
@@ -603,7 +603,7 @@ MOVES = {
 @transaction.atomic
 def product_save(*, product: Product, by=None) -> Product:
     """Create or change a product (admins); the SKU stays unique."""
-    if by is not None and not access.can_manage_catalog(by):
+    if by is not None and not orders_access.can_manage_catalog(by):
         raise ValidationError({"product": _("Only administrators keep the catalog.")})
     product.sku = (product.sku or "").strip()
     if not product.sku:

@@ -2,7 +2,7 @@
 its moves and timeline, taking an order from a lead, editing a draft, the export.
 
 Views parse with a form, call one service and render. Every order comes through
-`crm.access.visible_orders` (via `orders.selectors`), so an order outside the user's scope
+`orders.access.visible_orders` (via `orders.selectors`), so an order outside the user's scope
 answers 404 like a missing one.
 """
 
@@ -26,8 +26,9 @@ from crm.views import (
     query_without_page,
     staff_required,
 )
+from leads.access import can_work_lead
 from leads.selectors.leads import lead_for_page
-from leads.services.followups import can_work_lead
+from orders import access as orders_access
 
 from . import selectors, services
 from .forms import MoveForm, OrderDetailsForm, OrderFilterForm, OrderLineFormSet, ReasonForm
@@ -76,7 +77,7 @@ def _for_display(rows):
 # --- lists --------------------------------------------------------------------------------
 
 
-@allowed_if(access.can_take_orders)
+@allowed_if(orders_access.can_take_orders)
 @require_GET
 def my_orders(request):
     form = OrderFilterForm(request.GET or None, user=request.user, with_agent=False)
@@ -101,7 +102,7 @@ def my_orders(request):
 def team_orders(request):
     form = OrderFilterForm(request.GET or None, user=request.user)
     rows = selectors.team_orders(request.user, filters=form.filters() if form.is_bound else {})
-    can_export = access.can_manage_orders(request.user)
+    can_export = orders_access.can_manage_orders(request.user)
     return render(
         request,
         "orders/list.html",
@@ -115,7 +116,7 @@ def team_orders(request):
             "show_agent": True,
             "approvals": (
                 _for_display(list(selectors.approvals_waiting(request.user)[:50]))
-                if access.can_approve_discounts(request.user)
+                if orders_access.can_approve_discounts(request.user)
                 else None
             ),
             "can_export": can_export,
@@ -153,7 +154,7 @@ def _export_rows(rows):
         ]
 
 
-@allowed_if(access.can_manage_orders)
+@allowed_if(orders_access.can_manage_orders)
 @require_GET
 def export(request):
     """The filtered orders in scope as CSV or Excel (phones masked), capped."""
@@ -209,7 +210,7 @@ def _order_or_404(request, pk: int) -> Order:
 @require_GET
 def detail(request, pk: int):
     order = _for_display([_order_or_404(request, pk)])[0]
-    may_work = services.can_work_order(request.user, order)
+    may_work = orders_access.can_work_order(request.user, order)
     moves = (
         [(to, MOVE_LABELS[to], to in REASON_REQUIRED) for to in TRANSITIONS[order.status]]
         if may_work
@@ -226,7 +227,7 @@ def detail(request, pk: int):
             "moves": moves,
             "may_approve": order.approval == "pending"
             and order.status == OrderStatus.DRAFT
-            and services.can_approve_order(request.user, order),
+            and orders_access.can_approve_order(request.user, order),
         },
     )
 
@@ -281,13 +282,13 @@ def _approval(request, pk: int, service):
     return redirect("orders:detail", pk=order.pk)
 
 
-@allowed_if(access.can_approve_discounts)
+@allowed_if(orders_access.can_approve_discounts)
 @require_POST
 def approve(request, pk: int):
     return _approval(request, pk, services.order_approve)
 
 
-@allowed_if(access.can_approve_discounts)
+@allowed_if(orders_access.can_approve_discounts)
 @require_POST
 def reject(request, pk: int):
     return _approval(request, pk, services.order_reject)
@@ -302,7 +303,7 @@ def create(request, lead_pk: int):
     """Take an order from the lead page: terms and a formset of lines."""
     lead = get_object_or_404(lead_for_page(request.user), pk=lead_pk)
     if not can_work_lead(request.user, lead) or not (
-        access.can_take_orders(request.user) or access.can_manage_orders(request.user)
+        orders_access.can_take_orders(request.user) or orders_access.can_manage_orders(request.user)
     ):
         messages.error(request, _("Only the lead's owner or their manager may take an order."))
         return redirect("leads:detail", pk=lead.pk)
@@ -330,7 +331,7 @@ def create(request, lead_pk: int):
 def edit(request, pk: int):
     """Change a draft's lines and terms."""
     order = _order_or_404(request, pk)
-    if order.status != OrderStatus.DRAFT or not services.can_work_order(request.user, order):
+    if order.status != OrderStatus.DRAFT or not orders_access.can_work_order(request.user, order):
         messages.error(request, _("Only a draft order can be edited, by its agent or manager."))
         return redirect("orders:detail", pk=order.pk)
     initial_lines = [

@@ -9,6 +9,9 @@ like every other per-agent record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from crm import access as crm_access
@@ -97,6 +100,24 @@ def visible_incentives(user) -> QuerySet[Incentive]:
 
 def visible_improvement_plans(user) -> QuerySet[ImprovementPlan]:
     return restrict(ImprovementPlan.objects.all(), user, owner="agent", owner_team="team")
+
+
+# Development plans recommend training courses (`DevelopmentPlan.courses`). Which courses a
+# user may pick is the training app's rule (`training.access.visible_courses`); training
+# builds on performance, so it installs the rule here when it starts (`TrainingConfig`).
+_course_rule: Callable[[Any], QuerySet] | None = None
+
+
+def register_course_rule(rule: Callable[[Any], QuerySet]) -> None:
+    global _course_rule
+    _course_rule = rule
+
+
+def visible_plan_courses(user) -> QuerySet:
+    """The courses `user` may name in a development plan (the training app's rule)."""
+    if _course_rule is None:
+        return DevelopmentPlan.courses.field.related_model.objects.none()
+    return _course_rule(user)
 
 
 def peer_evaluations(user) -> QuerySet[Evaluation]:

@@ -15,9 +15,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from crm import demo_steps
 from crm.models import Member, Role
 from leads.models import Call, FollowUp
 
+from . import demo_people
 from .models import Indicator, Level, QualityScore, Target
 from .periods import current_period
 from .services.scorecards import recompute_scorecards
@@ -118,3 +120,19 @@ def _quality_scores(rng: random.Random) -> int:
         scores.append(score)
     QualityScore.objects.bulk_create(scores)
     return len(scores)
+
+
+# Targets and quality scores, then the scorecards recomputed: every run.
+demo_steps.register(
+    "performance", demo_steps.DemoStep(order=60, seed=seed, created="Demo scorecards: {summary}")
+)
+demo_steps.register(
+    "performance.people",
+    demo_steps.DemoStep(
+        order=70,
+        seed=demo_people.seed,
+        is_seeded=demo_people.is_seeded,
+        created="Demo reviews and incentives created: {summary}",
+        present="Demo reviews and incentives already present.",
+    ),
+)

@@ -7,20 +7,12 @@ class RiskConfig(AppConfig):
     verbose_name = _("Risk controls")
 
     def ready(self) -> None:
-        from . import audit, signals
+        from crm import exports
+
+        from . import audit, services, signals
 
         audit.register_default_models()
         signals.connect()
-        _register_timeline()
-
-
-def _register_timeline() -> None:
-    """A lead's own audit entries on its timeline (one query, newest first)."""
-    from leads.selectors.leads import TimelineEntry, newest, timeline_source
-
-    @timeline_source("audit")
-    def _audit(lead, limit):
-        from .selectors import audit_entries_for
-
-        rows = newest(audit_entries_for("leads.lead", lead.pk).order_by("-at", "-id"), limit)
-        return (TimelineEntry(row.at, "audit", row) for row in rows)
+        # The kernel's exports apply the risk policy and log every download here.
+        exports.register_policy(services.export_policy())
+        # A lead's audit entries on its timeline are registered by leads (it builds on risk).

@@ -35,6 +35,8 @@ from django.db.models import Model
 from django.db.models.expressions import Combinable
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from crm.phones import mask
+
 _actor: ContextVar = ContextVar("audit_actor", default=None)
 _request: ContextVar = ContextVar("audit_request", default=None)
 
@@ -102,8 +104,6 @@ class AuditMiddleware:
 
 
 def mask_text(text: str) -> str:
-    from leads.phones import mask
-
     return _E164.sub(lambda match: mask(match.group(0)), text)
 
 

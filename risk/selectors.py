@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import access
 from crm.models import MemberStatus
+from risk import access as risk_access
 
 from .models import AuditEntry, RiskEvent, RiskPolicy
 
@@ -27,7 +27,7 @@ def audit_entries_for(model_label: str, object_id) -> QuerySet[AuditEntry]:
 
 
 def audit_search(user, filters: Mapping) -> QuerySet[AuditEntry]:
-    rows = access.visible_audit_entries(user)
+    rows = risk_access.visible_audit_entries(user)
     if filters.get("actor"):
         rows = rows.filter(actor_label__icontains=filters["actor"])
     if filters.get("model"):
@@ -44,7 +44,7 @@ def audit_search(user, filters: Mapping) -> QuerySet[AuditEntry]:
 
 
 def exports_for(user, filters: Mapping) -> QuerySet:
-    rows = access.visible_exports(user).select_related("user")
+    rows = risk_access.visible_exports(user).select_related("user")
     if filters.get("user"):
         rows = rows.filter(user__username__icontains=filters["user"])
     if filters.get("kind"):
@@ -141,7 +141,7 @@ def risk_dashboard(user, *, days: int = 7, now: dt.datetime | None = None) -> Da
     policy = RiskPolicy.current()
     refused = dict.fromkeys(RiskEvent.Kind.values, 0)
     for row in (
-        access.visible_risk_events(user)
+        risk_access.visible_risk_events(user)
         .filter(at__gte=since)
         .order_by()
         .values("kind")
@@ -156,7 +156,7 @@ def risk_dashboard(user, *, days: int = 7, now: dt.datetime | None = None) -> Da
         "user__member__status",
     )
     reveals = _people(
-        access.visible_reveals(user)
+        risk_access.visible_reveals(user)
         .filter(at__gte=since)
         .order_by()
         .values(*person_fields)
@@ -165,7 +165,7 @@ def risk_dashboard(user, *, days: int = 7, now: dt.datetime | None = None) -> Da
         count_key="n",
     )
     exports = _people(
-        access.visible_exports(user)
+        risk_access.visible_exports(user)
         .filter(at__gte=since)
         .order_by()
         .values(*person_fields)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from crm import access
-from leads.phones import mask
+from crm.exports import ExportPolicy
+from crm.phones import mask
+from risk import access as risk_access
 
-from .models import ExportRecord, PhoneReveal, RiskEvent
+from .models import ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
 
 
 def client_ip(request) -> str | None:
@@ -31,7 +32,7 @@ def phone_reveal(
 ) -> str:
     """Show (or dial) `lead`'s full number to `user`, and log it. Returns the number.
 
-    The caller has found `lead` through `crm.access.visible_leads`; whoever may open a
+    The caller has found `lead` through `leads.access.visible_leads`; whoever may open a
     lead may see its number when they need it, and the log says who did, when and why.
     """
     PhoneReveal.objects.create(
@@ -46,7 +47,7 @@ def phone_reveal(
 
 
 def export_allowed(user, kind: str) -> bool:
-    return access.can_export(user, kind)
+    return risk_access.can_export(user, kind)
 
 
 def export_log(*, user, kind: str, query: dict, fmt: str, ip: str | None = None) -> ExportRecord:
@@ -55,6 +56,21 @@ def export_log(*, user, kind: str, query: dict, fmt: str, ip: str | None = None)
 
 def export_finish(*, record: ExportRecord, row_count: int, truncated: bool) -> None:
     ExportRecord.objects.filter(pk=record.pk).update(row_count=row_count, truncated=truncated)
+
+
+def _export_opened(*, request, kind: str, query: dict, fmt: str) -> ExportRecord:
+    return export_log(user=request.user, kind=kind, query=query, fmt=fmt, ip=client_ip(request))
+
+
+def export_policy() -> ExportPolicy:
+    """The export rules `crm.exports` applies (registered in `RiskConfig.ready`): the roles
+    and row cap of the risk policy, every export logged as an `ExportRecord`."""
+    return ExportPolicy(
+        allowed=risk_access.can_export,
+        limit=lambda: RiskPolicy.current().export_max_rows,
+        opened=_export_opened,
+        finished=export_finish,
+    )
 
 
 def risk_event_record(

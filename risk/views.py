@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from crm import access
 from crm.views import allowed_if, query_without_page
+from risk import access as risk_access
 
 from . import selectors
 from .forms import AuditSearchForm, ExportFilterForm
@@ -20,7 +20,7 @@ PAGE_SIZE = 50
 app_name = "risk"
 
 
-@allowed_if(access.can_see_risk)
+@allowed_if(risk_access.can_see_risk)
 @require_GET
 def dashboard(request):
     try:
@@ -35,7 +35,7 @@ def dashboard(request):
     )
 
 
-@allowed_if(access.can_see_exports)
+@allowed_if(risk_access.can_see_exports)
 @require_GET
 def exports(request):
     form = ExportFilterForm(request.GET or None)
@@ -48,7 +48,7 @@ def exports(request):
     )
 
 
-@allowed_if(access.can_search_audit)
+@allowed_if(risk_access.can_search_audit)
 @require_GET
 def audit_search(request):
     form = AuditSearchForm(request.GET or None)

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class TrainingConfig(AppConfig):
     name = "training"
     verbose_name = _("Training")
+
+    def ready(self) -> None:
+        from performance import access as performance_access
+
+        from . import access
+
+        # Development plans (performance) recommend the courses this rule lets a user see.
+        performance_access.register_course_rule(access.visible_courses)

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from crm import demo_steps
 from crm.demo import PRODUCTS
 from crm.models import Member, MemberStatus, Role
 
@@ -262,3 +263,15 @@ def seed() -> dict[str, int]:
         "scripts": (len(PRODUCTS) + 1) * len(SCRIPTS),
         "cases": len(CASES),
     }
+
+
+demo_steps.register(
+    "training",
+    demo_steps.DemoStep(
+        order=50,
+        seed=seed,
+        is_seeded=is_seeded,
+        created="Demo training created: {summary}",
+        present="Demo training already present.",
+    ),
+)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from crm import access
 from crm.forms import StyledForm
 from crm.models import MemberStatus, Role
+from training import access as training_access
 
 from .models import CaseOutcome, Course, EnrollmentStatus, PromotionLevel, ScriptStage, Session
 from .uploads import allowed_extensions
@@ -73,10 +74,10 @@ class EnrollForm(StyledForm, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = access.visible_courses(user).filter(active=True)
-        self.fields["session"].queryset = access.visible_training_sessions(user).select_related(
-            "course"
-        )
+        self.fields["course"].queryset = training_access.visible_courses(user).filter(active=True)
+        self.fields["session"].queryset = training_access.visible_training_sessions(
+            user
+        ).select_related("course")
         self.fields["members"].queryset = (
             access.visible_members(user)
             .filter(role=Role.AGENT)

@@ -22,11 +22,3 @@ def member_status(code: str) -> str:
         return MemberStatus(code).label
     except ValueError:
         return code
-
-
-@register.filter
-def phone_for(e164, user) -> str:
-    """`{{ lead.phone|phone_for:request.user }}`: full or masked, as the risk policy says."""
-    from crm.access import phone_for as shown
-
-    return shown(user, e164)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import StyledForm
+from crm.phones import display, mask
 from leads.models import (
     OPEN_STATUSES,
     Channel,
@@ -20,7 +21,6 @@ from leads.models import (
     Intent,
     LeadStatus,
 )
-from leads.phones import display, mask
 from leads.selectors.worklist import DUE_CHOICES
 from leads.services.capture import budget_parse
 

@@ -14,9 +14,10 @@ from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 
-from crm import access
+from crm.phones import normalize_or_none
+from leads import access as leads_access
 from leads.models import Lead
-from leads.phones import normalize_or_none
+from risk.selectors import audit_entries_for
 
 # What a lead list shows (the API list, the worklist): nothing else is read.
 LIST_FIELDS = (
@@ -104,6 +105,13 @@ def _sources(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     return (TimelineEntry(row.received_at, "source", row) for row in newest(rows, limit))
 
 
+@timeline_source("audit")
+def _audit(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
+    """The lead's own audit entries (the risk app's trail; leads builds on risk)."""
+    rows = newest(audit_entries_for("leads.lead", lead.pk).order_by("-at", "-id"), limit)
+    return (TimelineEntry(row.at, "audit", row) for row in rows)
+
+
 class Timeline(list):
     """Timeline entries, newest first; `complete` is False when older ones were left out."""
 
@@ -133,7 +141,7 @@ def lead_timeline(lead: Lead, *, limit: int | None = None) -> Timeline:
 def leads_for_list(user) -> QuerySet[Lead]:
     """The leads `user` may see, reading only the columns a list shows (one query a page)."""
     return (
-        access.visible_leads(user)
+        leads_access.visible_leads(user)
         .select_related("owner", "team")
         .only(*LIST_FIELDS)
         .order_by("-created_at", "-id")
@@ -142,7 +150,9 @@ def leads_for_list(user) -> QuerySet[Lead]:
 
 def lead_for_page(user) -> QuerySet[Lead]:
     """The leads `user` may open, with what the lead page and the API detail show."""
-    return access.visible_leads(user).select_related("owner", "team", "campaign", "created_by")
+    return leads_access.visible_leads(user).select_related(
+        "owner", "team", "campaign", "created_by"
+    )
 
 
 def search_leads(queryset: QuerySet[Lead], text: str) -> QuerySet[Lead]:

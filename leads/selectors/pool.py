@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from crm import access
+from leads import access as leads_access
 
 from ..models import Lead
 
@@ -33,7 +33,7 @@ def pool_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:
     pool page shows are read.
     """
     filters = filters or {}
-    rows = access.visible_pool(user).select_related("team").only(*POOL_FIELDS)
+    rows = leads_access.visible_pool(user).select_related("team").only(*POOL_FIELDS)
     for name in ("grade", "channel", "team"):
         if value := filters.get(name):
             rows = rows.filter(**{name: value})

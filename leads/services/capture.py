@@ -23,6 +23,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.phones import InvalidPhone, Phone, normalize_fast
+
 from ..models import (
     OPEN_STATUSES,
     Campaign,
@@ -35,7 +37,6 @@ from ..models import (
     LeadStatus,
     ScoringRule,
 )
-from ..phones import InvalidPhone, Phone, normalize_fast
 
 # --- cleaning -----------------------------------------------------------------------------
 
@@ -79,8 +80,8 @@ _BUDGET_MAX = Decimal("999999999999.99")
 
 
 def phone_normalize(raw: object) -> Phone:
-    """`leads.phones.normalize`, with its fast path for plain Chinese mobiles (bulk imports
-    are made of them); same answers, see `leads.phones.normalize_fast`."""
+    """`crm.phones.normalize`, with its fast path for plain Chinese mobiles (bulk imports
+    are made of them); same answers, see `crm.phones.normalize_fast`."""
     return normalize_fast(raw)
 
 

@@ -24,9 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import access
-from leads.access import can_work_lead
 from crm.models import Member, Notification
+from crm.phones import mask, normalize_or_none
+from leads.access import can_work_lead
 from leads.models import (
     OPEN_STATUSES,
     Call,
@@ -38,7 +38,6 @@ from leads.models import (
     Lead,
     LeadStatus,
 )
-from leads.phones import mask, normalize_or_none
 
 from . import calling, capture, pool
 

@@ -14,10 +14,10 @@ and not counted.
 Who imports (`may_import`): managers, heads and admins import leads for the routing rules
 to assign; an agent who takes leads imports their own list, whose new leads are assigned
 to them at once (`_import_owner` has the decisions, daily capacity included); only admins
-import the do-not-call list. Who sees which import is `crm.access.visible_imports`.
+import the do-not-call list. Who sees which import is `leads.access.visible_imports`.
 
 How 100,000 rows take seconds: a reader thread reads and cleans the next chunks (phones
-through `leads.phones.normalize_fast`, scoring memoized per look-alike lead) while the
+through `crm.phones.normalize_fast`, scoring memoized per look-alike lead) while the
 caller writes the current one, which is mostly waiting for PostgreSQL. Per chunk there is
 one query for the known phones, one for the do-not-call list, COPY for the new leads, their
 capture records and report rows, and one UPDATE for the known leads the file fills in.
@@ -47,11 +47,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import access
-from crm.models import Member, Role
+from crm.phones import InvalidPhone
 from crm.services import notify
 
-from ..access import importing_agent, may_import
+from ..access import importing_agent
 from ..models import (
     Assignment,
     Channel,
@@ -63,7 +62,6 @@ from ..models import (
     LeadPolicy,
     LeadSource,
 )
-from ..phones import InvalidPhone
 from .assignment import CAPACITY_KINDS, day_start
 from .bulk_writes import (
     JsonText,

@@ -16,7 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm import access, exports
 from crm.pagination import CappedPaginator
+from crm.phones import mask
 from crm.views import allowed_if, error_messages, query_without_page, staff_required
+from leads import access as leads_access
+from risk import access as risk_access
 
 from ..forms.team import (
     PoolFilterForm,
@@ -25,7 +28,6 @@ from ..forms.team import (
     TeamLeadFilterForm,
 )
 from ..models import LeadPolicy, RoutingRule, TeamLeadSettings
-from ..phones import mask
 from ..selectors.pool import pool_leads
 from ..selectors.team import agent_loads, team_leads
 from ..services import assignment, pool
@@ -43,7 +45,7 @@ def team(request):
     form = TeamLeadFilterForm(request.GET or None, user=request.user)
     rows = team_leads(request.user, filters=form.filters() if form.is_bound else {})
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_manage = access.can_manage_leads(request.user)
+    can_manage = leads_access.can_manage_leads(request.user)
     return render(
         request,
         "leads/team/list.html",
@@ -56,12 +58,12 @@ def team(request):
             "reassign_form": ReassignForm(user=request.user) if can_manage else None,
             "export_formats": exports.FORMATS,
             "export_max_rows": exports.max_rows(),
-            "may_export": access.can_export(request.user, "leads"),
+            "may_export": risk_access.can_export(request.user, "leads"),
         },
     )
 
 
-@allowed_if(access.can_manage_leads)
+@allowed_if(leads_access.can_manage_leads)
 @require_POST
 def reassign(request):
     form = ReassignForm(request.POST, user=request.user)
@@ -164,7 +166,7 @@ def _export_rows(rows, *, reveal_phones: bool):
         ]
 
 
-@allowed_if(access.can_manage_leads)
+@allowed_if(leads_access.can_manage_leads)
 @require_GET
 def export(request):
     """The filtered team leads as CSV or Excel: only what the user may see, capped.
@@ -188,7 +190,7 @@ def export(request):
             % {"n": total, "max": limit},
         )
         return redirect(reverse("leads:team") + f"?{query_without_page(request)}")
-    reveal = access.sees_full_numbers(request.user)
+    reveal = risk_access.sees_full_numbers(request.user)
     return exports.export_response(
         request=request,
         kind="leads",
@@ -210,7 +212,7 @@ def pool_page(request):
     form = PoolFilterForm(request.GET or None)
     rows = pool_leads(request.user, filters=form.filters() if form.is_bound else {})
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_claim = access.can_work_leads(request.user)
+    can_claim = leads_access.can_work_leads(request.user)
     return render(
         request,
         "leads/pool/list.html",
@@ -251,7 +253,7 @@ def claim(request, pk: int):
 @require_POST
 def release(request, pk: int):
     """Give a lead back to the pool (from the lead page); a reason is required."""
-    lead = get_object_or_404(access.visible_leads(request.user), pk=pk)
+    lead = get_object_or_404(leads_access.visible_leads(request.user), pk=pk)
     form = ReleaseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why you release the lead."))
@@ -269,7 +271,7 @@ def release(request, pk: int):
 # --- rules --------------------------------------------------------------------------------
 
 
-@allowed_if(access.can_configure_leads)
+@allowed_if(leads_access.can_configure_leads)
 @require_GET
 def assignment_rules(request):
     """Routing rules and team strategies at a glance; editing is in the Django admin."""

@@ -18,7 +18,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from crm import access
+from performance import access as performance_access
 
 from ..models import (
     CoachingSession,
@@ -31,7 +31,7 @@ from ..models import (
 
 def evaluations_for_list(user, *, status: str = "", period_start=None) -> QuerySet:
     rows = (
-        access.visible_evaluations(user)
+        performance_access.visible_evaluations(user)
         .select_related("agent__member__team")
         .annotate(rating_count=Count("ratings"))
         .order_by("-period_start", "agent__member__employee_no", "pk")
@@ -46,7 +46,7 @@ def evaluations_for_list(user, *, status: str = "", period_start=None) -> QueryS
 def peer_reviews_to_give(user) -> QuerySet:
     """Teammates' open reviews the agent has not rated yet."""
     return (
-        access.peer_evaluations(user)
+        performance_access.peer_evaluations(user)
         .exclude(ratings__rater_id=user.pk)
         .select_related("agent")
         .order_by("-period_start", "agent__username")
@@ -55,13 +55,20 @@ def peer_reviews_to_give(user) -> QuerySet:
 
 def evaluation_for(user, pk: int) -> Evaluation | None:
     """A review the user sees as such, or one they may rate as a peer (form only)."""
-    row = access.visible_evaluations(user).select_related("agent__member__team").filter(pk=pk)
+    row = (
+        performance_access.visible_evaluations(user)
+        .select_related("agent__member__team")
+        .filter(pk=pk)
+    )
     found = row.first()
     if found is not None:
         found.viewer_is_peer = False
         return found
     found = (
-        access.peer_evaluations(user).select_related("agent__member__team").filter(pk=pk).first()
+        performance_access.peer_evaluations(user)
+        .select_related("agent__member__team")
+        .filter(pk=pk)
+        .first()
     )
     if found is not None:
         found.viewer_is_peer = True
@@ -76,7 +83,7 @@ class ShownRating:
 
 def sees_peer_names(user, evaluation: Evaluation) -> bool:
     """Peers rate anonymously: only the agent's managers (and admins) see who they are."""
-    return user.pk != evaluation.agent_id and access.can_manage_performance(user)
+    return user.pk != evaluation.agent_id and performance_access.can_manage_performance(user)
 
 
 def ratings_for(user, evaluation: Evaluation) -> list[ShownRating]:
@@ -96,7 +103,7 @@ def ratings_for(user, evaluation: Evaluation) -> list[ShownRating]:
 
 def development_plans_for(user, *, agent_id: int | None = None) -> QuerySet:
     rows = (
-        access.visible_development_plans(user)
+        performance_access.visible_development_plans(user)
         .select_related("agent", "evaluation")
         .prefetch_related("courses")
         .order_by("-created_at", "-pk")
@@ -107,7 +114,7 @@ def development_plans_for(user, *, agent_id: int | None = None) -> QuerySet:
 
 
 def incentives_for_list(user, *, status: str = "", kind: str = "") -> QuerySet:
-    rows = access.visible_incentives(user).select_related(
+    rows = performance_access.visible_incentives(user).select_related(
         "agent", "team", "proposed_by", "decided_by"
     )
     if status:
@@ -119,7 +126,7 @@ def incentives_for_list(user, *, status: str = "", kind: str = "") -> QuerySet:
 
 def incentives_waiting_for(user) -> QuerySet:
     """Proposals the user may decide: in their subtree, not their own proposals."""
-    if not access.can_decide_incentives(user):
+    if not performance_access.can_decide_incentives(user):
         return Incentive.objects.none()
     return (
         incentives_for_list(user, status=Incentive.Status.PROPOSED)
@@ -132,7 +139,7 @@ def improvement_plans_for_list(user, *, status: str = "", overdue: bool = False)
     today = timezone.localdate()
     latest = CoachingSession.objects.filter(plan=OuterRef("pk")).order_by("-at", "-pk")
     rows = (
-        access.visible_improvement_plans(user)
+        performance_access.visible_improvement_plans(user)
         .select_related("agent", "team", "coach")
         .annotate(
             session_count=Count("sessions"),

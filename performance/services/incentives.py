@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from crm import access
 from crm.models import Department, Member, MemberStatus, Role
 from crm.services import notify
+from performance import access as performance_access
 
 from ..models import Incentive
 from ..periods import Period
@@ -85,7 +86,7 @@ def incentive_propose(
     *, user, agent, kind: str, period: Period, reason: str, amount=None
 ) -> Incentive:
     """A manager proposes a reward or penalty for an agent of their team."""
-    if not access.can_manage_performance(user):
+    if not performance_access.can_manage_performance(user):
         raise ValidationError({"agent": _("You may not propose incentives.")})
     member = (
         access.visible_members(user).filter(user_id=agent.pk).first()
@@ -149,8 +150,8 @@ def _locked(incentive: Incentive, to: str) -> Incentive:
 
 
 def _decide(*, user, incentive: Incentive, to: str, note: str) -> Incentive:
-    if not access.can_decide_incentives(user) or not (
-        access.visible_incentives(user).filter(pk=incentive.pk).exists()
+    if not performance_access.can_decide_incentives(user) or not (
+        performance_access.visible_incentives(user).filter(pk=incentive.pk).exists()
     ):
         raise ValidationError({"incentive": _("You may not decide this incentive.")})
     locked = _locked(incentive, to)

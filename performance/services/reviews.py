@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from crm import access
 from crm.models import Member, MemberStatus, Role
 from crm.services import notify
+from performance import access as performance_access
 
 from ..access import can_close, managed_member
 from ..models import DevelopmentPlan, Evaluation, EvaluationRating, Scorecard
@@ -65,7 +66,7 @@ def rating_kinds_for(user, evaluation: Evaluation) -> list[str]:
         return [Kind.SELF]
     if managed_member(user, evaluation.agent) is not None:
         return [Kind.SUPERVISOR]
-    if access.peer_evaluations(user).filter(pk=evaluation.pk).exists():
+    if performance_access.peer_evaluations(user).filter(pk=evaluation.pk).exists():
         return [Kind.PEER]
     return []
 
@@ -101,7 +102,9 @@ def open_evaluation(*, user, agent, period: Period) -> Evaluation:
 def open_team_evaluations(*, user, team, period: Period) -> int:
     """Open a review for each agent of `team` who has none for the period yet; how many."""
     scope = access.scope_of(user)
-    if not access.can_manage_performance(user) or not (scope.sees_all or team.pk in scope.team_ids):
+    if not performance_access.can_manage_performance(user) or not (
+        scope.sees_all or team.pk in scope.team_ids
+    ):
         raise ValidationError({"team": _("You may not review this team.")})
     reviewed = Evaluation.objects.filter(
         agent_id=OuterRef("user_id"), period_kind=period.kind, period_start=period.start
@@ -264,7 +267,11 @@ def _check_plan_inputs(user, agent_id: int, evaluation, courses) -> list:
     courses = list(courses or [])
     if courses:
         ids = {course.pk for course in courses}
-        visible = set(access.visible_courses(user).filter(pk__in=ids).values_list("pk", flat=True))
+        visible = set(
+            performance_access.visible_plan_courses(user)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
         if visible != ids:
             raise ValidationError({"courses": _("Unknown course.")})
     return courses

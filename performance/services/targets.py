@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from crm import access
 from crm.models import Department, Role
+from performance import access as performance_access
 
 from ..models import Indicator, Level, Target
 from ..periods import Period
@@ -68,7 +69,7 @@ def set_target(
     *, by, indicator: Indicator, level: str, subject_id: int, period: Period, value
 ) -> Target | None:
     """Set (or with `value=None`, remove) one target. Returns the target, or None."""
-    if not access.can_set_targets(by):
+    if not performance_access.can_set_targets(by):
         raise ValidationError(_("You may not set targets."))
     if not indicator.is_active:
         raise ValidationError({"indicator": _("This indicator is not in use.")})

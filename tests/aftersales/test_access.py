@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm import access
+from aftersales import access as aftersales_access
 from tests.aftersales.factories import ImprovementFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +27,12 @@ def test_tickets_and_revisits_per_role(org, service_world, role, keys):
     tickets = {
         k
         for k, t in service_world.tickets.items()
-        if access.visible_tickets(user).filter(pk=t.pk).exists()
+        if aftersales_access.visible_tickets(user).filter(pk=t.pk).exists()
     }
     revisits = {
         k
         for k, r in service_world.revisits.items()
-        if access.visible_revisits(user).filter(pk=r.pk).exists()
+        if aftersales_access.visible_revisits(user).filter(pk=r.pk).exists()
     }
     assert tickets == keys
     assert revisits == keys
@@ -45,16 +45,19 @@ def test_an_agent_sees_the_work_on_their_customers_and_what_is_assigned_to_them(
     type(ticket).objects.filter(pk=ticket.pk).update(assignee=org.agent_c1.user)
     type(revisit).objects.filter(pk=revisit.pk).update(assignee=org.agent_c1.user)
     for user in (org.agent_c1.user, org.agent_b1.user):
-        assert access.visible_tickets(user).filter(pk=ticket.pk).exists()
-        assert access.visible_revisits(user).filter(pk=revisit.pk).exists()
-    assert not access.visible_tickets(org.agent_a1.user).filter(pk=ticket.pk).exists()
+        assert aftersales_access.visible_tickets(user).filter(pk=ticket.pk).exists()
+        assert aftersales_access.visible_revisits(user).filter(pk=revisit.pk).exists()
+    assert not aftersales_access.visible_tickets(org.agent_a1.user).filter(pk=ticket.pk).exists()
 
 
 def test_improvement_items_per_role(org):
     team_a = ImprovementFactory(team=org.team_a, owner=org.manager_a.user)
     mine = ImprovementFactory(team=org.team_b, owner=org.agent_a1.user)
     team_c = ImprovementFactory(team=org.team_c)
-    seen = lambda member: set(access.visible_improvements(member.user).values_list("pk", flat=True))  # noqa: E731
+
+    def seen(member):
+        return set(aftersales_access.visible_improvements(member.user).values_list("pk", flat=True))
+
     assert seen(org.manager_a) == {team_a.pk}
     assert seen(org.agent_a1) == {mine.pk}
     assert seen(org.south_head) == {team_c.pk}
@@ -62,9 +65,9 @@ def test_improvement_items_per_role(org):
 
 
 def test_who_may_do_what(org):
-    assert access.can_work_service(org.agent_a1.user)
-    assert not access.can_work_service(org.inspector.user)
-    assert access.can_manage_service(org.manager_a.user)
-    assert not access.can_manage_service(org.agent_a1.user)
-    assert access.can_configure_service(org.admin.user)
-    assert not access.can_configure_service(org.head.user)
+    assert aftersales_access.can_work_service(org.agent_a1.user)
+    assert not aftersales_access.can_work_service(org.inspector.user)
+    assert aftersales_access.can_manage_service(org.manager_a.user)
+    assert not aftersales_access.can_manage_service(org.agent_a1.user)
+    assert aftersales_access.can_configure_service(org.admin.user)
+    assert not aftersales_access.can_configure_service(org.head.user)

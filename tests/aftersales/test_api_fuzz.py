@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from aftersales import access as aftersales_access
 from aftersales.models import ImprovementItem, Revisit, RevisitPlan, ServiceTicket
 from aftersales.services import revisits
 from crm import access
 from crm.models import Role
+from leads import access as leads_access
 from tests.aftersales.factories import delivered_order
 from tests.api_fuzz import (
     CHECKS,
@@ -47,10 +49,10 @@ MODELS = {
     "improvements": ImprovementItem,
 }
 VISIBILITY = {
-    "tickets": access.visible_tickets,
-    "revisits": access.visible_revisits,
-    "revisit-plans": access.visible_revisit_plans,
-    "improvements": access.visible_improvements,
+    "tickets": aftersales_access.visible_tickets,
+    "revisits": aftersales_access.visible_revisits,
+    "revisit-plans": aftersales_access.visible_revisit_plans,
+    "improvements": aftersales_access.visible_improvements,
 }
 FOREIGN_KEYS = {
     "lead": "leads",
@@ -101,7 +103,7 @@ def _caller(org, role: str) -> Caller:
         visible = sorted(VISIBILITY[name](user).values_list("pk", flat=True))
         caller.ids[name] = visible * 2 + everything
     caller.ids["leads"] = sorted(
-        access.visible_leads(user).values_list("pk", flat=True)
+        leads_access.visible_leads(user).values_list("pk", flat=True)
     ) * 2 + sorted(Lead.objects.values_list("pk", flat=True))
     caller.ids["orders"] = sorted(Order.objects.values_list("pk", flat=True))
     caller.ids["users"] = sorted(get_user_model().objects.values_list("pk", flat=True))

@@ -6,6 +6,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from crm import access
 from crm.api import ScopedQuerysetMixin
 from crm.models import Member, Role
+from leads import access as leads_access
+from performance import access as performance_access
 
 pytestmark = pytest.mark.django_db
 
@@ -251,6 +253,6 @@ def test_an_owner_in_my_teams_is_the_same_rows_as_a_list_or_a_join(org, monkeypa
     ):
         user = who.user
         access.forget_scope(user)
-        assert set(access.visible_leads(user)) == expected, who
-        sees_card = access.visible_scorecards(user).filter(pk=card.pk).exists()
+        assert set(leads_access.visible_leads(user)) == expected, who
+        sees_card = performance_access.visible_scorecards(user).filter(pk=card.pk).exists()
         assert sees_card == (who in (org.manager_a, org.head, org.agent_a1)), who

@@ -8,6 +8,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from crm.models import Member
+from crm.phones import normalize
 from leads import demo
 from leads.models import (
     OPEN_STATUSES,
@@ -20,7 +21,6 @@ from leads.models import (
     RoutingRule,
     TeamLeadSettings,
 )
-from leads.phones import normalize
 from leads.services.assignment import pending_leads
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leads.phones import InvalidPhone, normalize, normalize_fast
+from crm.phones import InvalidPhone, normalize, normalize_fast
 from leads.services.capture import phone_normalize
 
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from crm.phones import InvalidPhone, normalize, normalize_fast
 from leads.models import Channel, Grade, Intent, Lead, LeadPolicy, ScoringRule
-from leads.phones import InvalidPhone, normalize, normalize_fast
 from leads.services.capture import LEAD_FIELDS, SCORABLE_FIELDS, Scorer, lead_fields_clean
 from leads.services.import_files import FileRefused, open_table
 

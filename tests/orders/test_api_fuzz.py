@@ -23,7 +23,9 @@ import pytest
 
 from crm import access
 from crm.models import Member, Role, Team
+from leads import access as leads_access
 from leads.models import Lead, LeadStatus
+from orders import access as orders_access
 from orders.models import Order, OrderStatus, Product
 from tests.api_fuzz import (
     CHECKS,
@@ -85,11 +87,11 @@ def _caller(org, role: str) -> Caller:
     assert member.role == role
     user = member.user
     sees_all = access.scope_of(user).sees_all
-    visible_orders = sorted(access.visible_orders(user).values_list("pk", flat=True))
+    visible_orders = sorted(orders_access.visible_orders(user).values_list("pk", flat=True))
     every_order = sorted(Order.objects.values_list("pk", flat=True))
     if not sees_all:
         assert visible_orders and set(visible_orders) < set(every_order)
-    visible_leads = sorted(access.visible_leads(user).values_list("pk", flat=True))
+    visible_leads = sorted(leads_access.visible_leads(user).values_list("pk", flat=True))
     access.forget_scope(user)
     return Caller(
         role=role,
@@ -148,7 +150,7 @@ def exercise(case, caller: Caller) -> None:
     visible = (
         rows == "orders"
         and path_id is not None
-        and access.visible_orders(caller.user).filter(pk=path_id).exists()
+        and orders_access.visible_orders(caller.user).filter(pk=path_id).exists()
     )
     exists = path_id is not None and Order.objects.filter(pk=path_id).exists()
     body = case.body if isinstance(case.body, dict) else {}
@@ -156,7 +158,7 @@ def exercise(case, caller: Caller) -> None:
     lead_visible = (
         named_lead is not None
         and 0 <= named_lead < 2**63
-        and access.visible_leads(caller.user).filter(pk=named_lead).exists()
+        and leads_access.visible_leads(caller.user).filter(pk=named_lead).exists()
     )
     access.forget_scope(caller.user)
 
@@ -180,7 +182,7 @@ def exercise(case, caller: Caller) -> None:
         )
     if succeeded and method == "GET" and "{id}" not in path:
         shown = set(listed_ids(response.json()))
-        allowed = set(access.visible_orders(caller.user).values_list("pk", flat=True))
+        allowed = set(orders_access.visible_orders(caller.user).values_list("pk", flat=True))
         access.forget_scope(caller.user)
         assert shown <= allowed, f"a {caller.role} was shown orders {sorted(shown - allowed)}"
 

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from crm import demo as crm_demo
 from crm.models import Member, MemberStatus
+from performance import access as performance_access
 from performance import demo_people
 from performance.models import Evaluation, ImprovementPlan, Incentive
 from performance.selectors import turnover
@@ -31,6 +32,5 @@ def test_the_demo_seeds_people_data_once():
     assert len(months_with_leavers) >= 8
     # agent01 sees their approved bonus.
     agent = get_user_model().objects.get(username="agent01")
-    from crm import access
 
-    assert access.visible_incentives(agent).filter(kind="bonus").exists()
+    assert performance_access.visible_incentives(agent).filter(kind="bonus").exists()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm import access
+from leads import access as leads_access
 from leads.models import Lead
 from risk.models import PhoneReveal
 from tests.api_fuzz import (
@@ -46,7 +46,7 @@ def test_reveal(case, caller):
     before = PhoneReveal.objects.count()
     visible = (
         isinstance(params["id"], int)
-        and access.visible_leads(caller).filter(pk=params["id"]).exists()
+        and leads_access.visible_leads(caller).filter(pk=params["id"]).exists()
     )
     headers = token_headers(caller)
     response = case.call(headers=headers)

@@ -1,5 +1,8 @@
 """Demo risk controls: calling hours, attempt caps, and a week of reveals and exports.
 
+A step of the leads demo (registered in `leads.demo`): it seeds the risk app's records
+on the demo leads, so it lives with leads, which builds on risk.
+
 Idempotent: the calling windows and caps are set only where none are, and the history
 (reveals, exports, refused contacts) is added once (`is_seeded`). One agent reveals far
 more than their peers, so the dashboard has an anomaly to
@@ -14,10 +17,10 @@ import random
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from leads.models import CallingWindow, Lead, LeadPolicy
-from leads.phones import mask
+from crm.phones import mask
+from risk.models import ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
 
-from .models import ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
+from .models import CallingWindow, Lead, LeadPolicy
 
 WINDOWS = [
     ("上午", "12345", dt.time(9, 0), dt.time(12, 0)),

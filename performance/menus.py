@@ -1,0 +1,8 @@
+"""Performance in the main menu (`crm.navigation`): each role's own landing (own
+scorecard, team dashboard, team comparison)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from crm.navigation import NavEntry, register_all
+
+register_all({"performance.home": NavEntry(130, _("Performance"), "performance:home")})
