@@ -269,7 +269,7 @@ def visible_imports(user) -> QuerySet:
 def visible_do_not_call(user) -> QuerySet:
     """The do-not-call list itself is for admins, heads and inspectors; agents only get
     told that a number is on it."""
-    from leads.models import DoNotCall
+    from risk.models import DoNotCall
 
     scope = scope_of(user)
     if scope.sees_all or scope.role == Role.DEPARTMENT_HEAD:

@@ -6,13 +6,15 @@ their history read-only; rules, the policy, campaigns and the do-not-call list a
 
 from django.contrib import admin
 
+from risk.models import DoNotCall
+from risk.services import do_not_call_add
+
 from .models import (
     Assignment,
     Call,
     CallingWindow,
     Campaign,
     DispositionRule,
-    DoNotCall,
     FollowUp,
     ImportJob,
     ImportRow,
@@ -110,11 +112,8 @@ class DoNotCallAdmin(admin.ModelAdmin):
     readonly_fields = ["added_by", "added_at"]
 
     def save_model(self, request, obj, form, change):
-        from .services import capture
 
-        capture.do_not_call_add(
-            phone=obj.phone, reason=obj.reason, source=obj.source, by=request.user
-        )
+        do_not_call_add(phone=obj.phone, reason=obj.reason, source=obj.source, by=request.user)
 
 
 @admin.register(InboundKey)

@@ -253,7 +253,11 @@ class LeadUpdateSerializer(LeadWriteSerializer):
 
 
 class DuplicateSerializer(serializers.Serializer):
-    duplicate_of = serializers.IntegerField(help_text="The lead that already has this phone.")
+    duplicate_of = serializers.IntegerField(
+        allow_null=True,
+        help_text="The lead that already has this phone; null when it is not yours to see "
+        "(the customer is already being followed up by someone else).",
+    )
     lead = LeadSerializer(allow_null=True, help_text="That lead, when the caller may see it.")
 
 
@@ -548,7 +552,7 @@ class LeadViewSet(ScopedViewSet):
         visible = self.get_queryset().filter(pk=result.lead.pk).first()
         return Response(
             {
-                "duplicate_of": result.lead.pk,
+                "duplicate_of": result.duplicate_of.pk if result.duplicate_of else None,
                 "lead": LeadSerializer(visible, context=context).data if visible else None,
             }
         )

@@ -8,8 +8,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from crm import access
+from risk.models import DoNotCall
 
-from ..models import DoNotCall, ImportJob, ImportRow, InboundKey
+from ..models import ImportJob, ImportRow, InboundKey
 
 
 def imports_for_list(user) -> QuerySet[ImportJob]:

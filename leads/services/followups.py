@@ -31,13 +31,14 @@ from leads.models import (
     Call,
     Disposition,
     DispositionRule,
-    DoNotCall,
     FollowUp,
     FollowUpChannel,
     Lead,
     LeadStatus,
 )
 from leads.phones import mask, normalize_or_none
+from risk.models import DoNotCall
+from risk.services import do_not_call_add, is_do_not_call
 
 from . import calling, capture, pool
 
@@ -198,7 +199,7 @@ def _followup_log(
                 % {"date": timezone.localtime(locked.cooloff_until).strftime("%Y-%m-%d")}
             }
         )
-    if channel == FollowUpChannel.PHONE and capture.is_do_not_call(locked.phone):
+    if channel == FollowUpChannel.PHONE and is_do_not_call(locked.phone):
         raise calling.ContactRefused(_("This number is on the do-not-call list."), kind=DNC_CONTACT)
     if channel == FollowUpChannel.PHONE and call is None:
         # A new attempt (not the write-up of a call the phone system recorded).
@@ -287,7 +288,7 @@ def _followup_log(
 
     _reminders_mark_handled(lead_id=locked.pk, user_ids={agent.pk, locked.owner_id})
     if disposition == Disposition.DO_NOT_CALL:
-        capture.do_not_call_add(
+        do_not_call_add(
             phone=locked.phone,
             reason=_("The customer asked not to be called again."),
             source=DoNotCall.Source.CUSTOMER,
@@ -417,7 +418,7 @@ def _call_log(
         raise ValidationError({"lead": _("Only the lead's owner or their manager may log a call.")})
     if direction == Call.Direction.OUTBOUND:
         locked = Lead.objects.select_for_update().get(pk=lead.pk)
-        if capture.is_do_not_call(locked.phone):
+        if is_do_not_call(locked.phone):
             raise calling.ContactRefused(
                 _("This number is on the do-not-call list."),
                 kind=DNC_CONTACT,

@@ -13,7 +13,6 @@ from leads.models import (
     OPEN_STATUSES,
     Assignment,
     Call,
-    DoNotCall,
     FollowUp,
     Lead,
     LeadStatus,
@@ -22,6 +21,7 @@ from leads.models import (
 )
 from leads.phones import normalize
 from leads.services.assignment import pending_leads
+from risk.models import DoNotCall
 
 pytestmark = pytest.mark.django_db
 
