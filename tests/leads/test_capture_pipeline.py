@@ -213,9 +213,7 @@ class TestAnotherTeamsCustomer:
         source = theirs.sources.get(is_duplicate=True)  # but the capture is on record
         assert source.created_by == org.agent_a1.user
 
-    def test_the_form_says_only_that_the_customer_is_followed_up(
-        self, org, theirs, client_as
-    ):
+    def test_the_form_says_only_that_the_customer_is_followed_up(self, org, theirs, client_as):
         before = _unchanged(theirs)
         client = client_as(org.agent_a1)
         response = client.post(
