@@ -50,8 +50,11 @@ def capturer_rights(by, leads: Iterable[Lead]) -> Rights:
         return Rights(frozenset(ids), frozenset(ids))
     if not ids:
         return Rights(frozenset(), frozenset())
-    opened = set(access.visible_leads(by).filter(pk__in=ids).values_list("pk", flat=True))
-    pooled = set(access.visible_pool(by).filter(pk__in=ids).values_list("pk", flat=True))
+    if access.scope_of(by).sees_all:
+        opened, pooled = ids, set()
+    else:
+        opened = set(access.visible_leads(by).filter(pk__in=ids).values_list("pk", flat=True))
+        pooled = set(access.visible_pool(by).filter(pk__in=ids).values_list("pk", flat=True))
     works = access.can_work_leads(by)
     manages = access.can_manage_leads(by)
     editable = {
