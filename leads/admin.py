@@ -6,9 +6,6 @@ their history read-only; rules, the policy, campaigns and the do-not-call list a
 
 from django.contrib import admin
 
-from risk.models import DoNotCall
-from risk.services import do_not_call_add
-
 from .models import (
     Assignment,
     Call,
@@ -102,18 +99,6 @@ class CallingWindowAdmin(admin.ModelAdmin):
 class TeamLeadSettingsAdmin(admin.ModelAdmin):
     list_display = ["team", "strategy", "reclaim_after_days"]
     readonly_fields = ["last_assigned_to"]
-
-
-@admin.register(DoNotCall)
-class DoNotCallAdmin(admin.ModelAdmin):
-    list_display = ["phone", "reason", "source", "added_by", "added_at"]
-    list_filter = ["source"]
-    search_fields = ["phone", "reason"]
-    readonly_fields = ["added_by", "added_at"]
-
-    def save_model(self, request, obj, form, change):
-
-        do_not_call_add(phone=obj.phone, reason=obj.reason, source=obj.source, by=request.user)
 
 
 @admin.register(InboundKey)

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -261,3 +262,13 @@ class TestAnotherTeamsCustomer:
         assert response.json()["duplicate_of"] == theirs.pk
         theirs.refresh_from_db()
         assert theirs.product == "保险"
+
+    def test_an_edit_to_their_number_does_not_name_their_lead(self, org, theirs):
+        mine = LeadFactory(phone="+8613500135000", owner=org.agent_a1.user, team=org.team_a)
+        with pytest.raises(ValidationError) as error:
+            capture.lead_update(lead=mine, by=org.agent_a1.user, phone="137 0013 7000")
+        message = error.value.message_dict["phone"][0]
+        assert "another lead" in message and f"#{theirs.pk}" not in message
+        with pytest.raises(ValidationError) as error:
+            capture.lead_update(lead=mine, by=org.admin.user, phone="137 0013 7000")
+        assert f"#{theirs.pk}" in error.value.message_dict["phone"][0]

@@ -146,9 +146,12 @@ def lead_update(*, lead: Lead, by=None, **fields) -> Lead:
     if phone is not None and phone.e164 != lead.phone:
         other = Lead.objects.filter(phone=phone.e164).exclude(pk=lead.pk).first()
         if other is not None:
-            raise ValidationError(
-                {"phone": [_("This number already belongs to lead #%(id)d.") % {"id": other.pk}]}
-            )
+            # Which lead, only to whoever may see it.
+            if other.pk in capturer_rights(_user_or_none(by), [other]).visible:
+                message = _("This number already belongs to lead #%(id)d.") % {"id": other.pk}
+            else:
+                message = _("This number already belongs to another lead.")
+            raise ValidationError({"phone": [message]})
         refuse_do_not_call(phone.e164)
         lead.phone, lead.is_mobile = phone.e164, phone.is_mobile
         changed += ["phone", "is_mobile"]
