@@ -151,7 +151,10 @@ def queue_routing(lead_ids: list[int] | None) -> None:
     def queue():
         from ..tasks import assign_pending_leads
 
-        assign_pending_leads.delay(lead_ids)
+        if lead_ids is None:
+            assign_pending_leads.delay()
+        else:
+            assign_pending_leads.delay(lead_ids)
 
     transaction.on_commit(queue)
 
