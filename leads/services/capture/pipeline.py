@@ -48,15 +48,30 @@ def _check_campaign(campaign: Campaign | None) -> None:
         raise ValidationError({"campaign": [_("Unknown campaign.")]})
 
 
-def lead_capture(**kwargs) -> CaptureResult:
+def lead_capture(
+    *,
+    data: dict,
+    channel: str,
+    campaign: Campaign | None = None,
+    by=None,
+    import_job=None,
+    assign: bool = True,
+) -> CaptureResult:
     """Record a lead from any channel (see `_lead_capture`); a do-not-call number is
     refused and the refusal counted for the risk dashboard."""
     try:
-        return _lead_capture(**kwargs)
+        return _lead_capture(
+            data=data,
+            channel=channel,
+            campaign=campaign,
+            by=by,
+            import_job=import_job,
+            assign=assign,
+        )
     except DoNotCallRefused as refusal:
         note_refused(
-            by=_user_or_none(kwargs.get("by")),
-            channel=kwargs.get("channel", ""),
+            by=_user_or_none(by),
+            channel=channel,
             phone=refusal.phone,
             detail="; ".join(refusal.messages),
         )
