@@ -102,7 +102,7 @@ class AuditMiddleware:
 
 
 def mask_text(text: str) -> str:
-    from leads.phones import mask
+    from crm.phones import mask
 
     return _E164.sub(lambda match: mask(match.group(0)), text)
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
+from crm.phones import InvalidPhone, mask, normalize_fast
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from crm import access
-from leads.phones import InvalidPhone, mask, normalize_fast
+from risk import access as risk_access
 
 from .models import DoNotCall, ExportRecord, PhoneReveal, RiskEvent
 from .signals import number_blocked
@@ -38,7 +38,7 @@ def phone_reveal(
 ) -> str:
     """Show (or dial) `lead`'s full number to `user`, and log it. Returns the number.
 
-    The caller has found `lead` through `crm.access.visible_leads`; whoever may open a
+    The caller has found `lead` through `leads.access.visible_leads`; whoever may open a
     lead may see its number when they need it, and the log says who did, when and why.
     """
     PhoneReveal.objects.create(
@@ -53,7 +53,7 @@ def phone_reveal(
 
 
 def export_allowed(user, kind: str) -> bool:
-    return access.can_export(user, kind)
+    return risk_access.can_export(user, kind)
 
 
 def export_log(*, user, kind: str, query: dict, fmt: str, ip: str | None = None) -> ExportRecord:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from crm import access
+from leads import access as leads_access
+from risk import access as risk_access
 from risk.models import DoNotCall
 
 from ..models import ImportJob, ImportRow, InboundKey
@@ -15,7 +16,7 @@ from ..models import ImportJob, ImportRow, InboundKey
 
 def imports_for_list(user) -> QuerySet[ImportJob]:
     return (
-        access.visible_imports(user)
+        leads_access.visible_imports(user)
         .select_related("created_by", "campaign")
         .order_by("-created_at", "-pk")
     )
@@ -37,7 +38,7 @@ def import_rows(job: ImportJob, *, outcome: str | None = None) -> QuerySet[Impor
 def earlier_import_of_same_file(user, job: ImportJob) -> ImportJob | None:
     """The same file (by content) imported before: re-importing it creates nothing new."""
     return (
-        access.visible_imports(user)
+        leads_access.visible_imports(user)
         .filter(sha256=job.sha256, created_at__lt=job.created_at)
         .exclude(pk=job.pk)
         .order_by("-created_at")
@@ -46,7 +47,11 @@ def earlier_import_of_same_file(user, job: ImportJob) -> ImportJob | None:
 
 
 def do_not_call_for_list(user, *, search: str = "") -> QuerySet[DoNotCall]:
-    rows = access.visible_do_not_call(user).select_related("added_by").order_by("-added_at", "-pk")
+    rows = (
+        risk_access.visible_do_not_call(user)
+        .select_related("added_by")
+        .order_by("-added_at", "-pk")
+    )
     search = search.strip()
     if search:
         digits = "".join(ch for ch in search if ch.isdigit())
@@ -59,6 +64,6 @@ def do_not_call_for_list(user, *, search: str = "") -> QuerySet[DoNotCall]:
 
 def inbound_keys_for_list(user) -> QuerySet[InboundKey]:
     """Inbound keys are configuration: admins see them, nobody else."""
-    if not access.can_configure_leads(user):
+    if not leads_access.can_configure_leads(user):
         return InboundKey.objects.none()
     return InboundKey.objects.select_related("campaign").order_by("-created_at", "-pk")

@@ -6,10 +6,10 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from crm import access
+from crm import access, phones
 from crm.models import Member, MemberStatus, Role
+from leads import access as leads_access
 
-from .. import phones
 from ..models import OPEN_STATUSES, Assignment, Lead
 from ..services.distribution import CAPACITY_KINDS, day_start
 
@@ -23,7 +23,7 @@ def team_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:
     else searches names and companies.
     """
     filters = filters or {}
-    rows = access.visible_leads(user).select_related("owner", "team")
+    rows = leads_access.visible_leads(user).select_related("owner", "team")
     if agent := filters.get("agent"):
         rows = rows.filter(owner=agent)
     if filters.get("pool"):

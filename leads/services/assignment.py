@@ -44,6 +44,7 @@ from django.utils.translation import ngettext
 from crm import access
 from crm.models import Member, MemberStatus, Notification, Team
 from crm.services import notify
+from leads import access as leads_access
 
 from ..models import OPEN_STATUSES, Assignment, Lead, LeadStatus, RoutingRule
 from .distribution import ROW_FIELDS, Roster, Row, distribute
@@ -235,7 +236,7 @@ def leads_reassign(*, lead_ids: list[int], agent, by, reason: str) -> int:
     with a message (the same refusal for missing and forbidden). Leads that already
     belong to the agent are left as they are. Returns how many changed hands.
     """
-    if not access.can_manage_leads(by):
+    if not leads_access.can_manage_leads(by):
         raise ValidationError(_("Only managers, heads and administrators reassign leads."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the leads are reassigned.")})
@@ -246,7 +247,7 @@ def leads_reassign(*, lead_ids: list[int], agent, by, reason: str) -> int:
         raise ValidationError({"agent": _("Unknown agent.")})
     member = _agent_member(agent)
     leads = list(
-        access.visible_leads(by)
+        leads_access.visible_leads(by)
         .filter(pk__in=wanted)
         .select_for_update(no_key=True, of=("self",))
         .order_by("pk")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from crm.phones import mask, normalize_or_none
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -24,8 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import access
 from crm.models import Member, Notification
+from leads import access as leads_access
 from leads.models import (
     OPEN_STATUSES,
     Call,
@@ -36,7 +37,6 @@ from leads.models import (
     Lead,
     LeadStatus,
 )
-from leads.phones import mask, normalize_or_none
 from risk.models import DoNotCall
 from risk.services import do_not_call_add, is_do_not_call
 
@@ -82,8 +82,11 @@ def can_work_lead(user, lead: Lead) -> bool:
     everything but change nothing, and an agent cannot work a colleague's lead.
     """
     if lead.owner_id is not None and lead.owner_id == getattr(user, "pk", None):
-        return access.can_work_leads(user)
-    return access.can_manage_leads(user) and access.visible_leads(user).filter(pk=lead.pk).exists()
+        return leads_access.can_work_leads(user)
+    return (
+        leads_access.can_manage_leads(user)
+        and leads_access.visible_leads(user).filter(pk=lead.pk).exists()
+    )
 
 
 # The rules a center starts with (the data migration installs a frozen copy of these).

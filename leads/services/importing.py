@@ -14,10 +14,10 @@ and not counted.
 Who imports (`may_import`): managers, heads and admins import leads for the routing rules
 to assign; an agent who takes leads imports their own list, whose new leads are assigned
 to them at once (`_import_owner` has the decisions, daily capacity included); only admins
-import the do-not-call list. Who sees which import is `crm.access.visible_imports`.
+import the do-not-call list. Who sees which import is `leads.access.visible_imports`.
 
 How 100,000 rows take seconds: a reader thread reads and cleans the next chunks (phones
-through `leads.phones.normalize_fast`, scoring memoized per look-alike lead) while the
+through `crm.phones.normalize_fast`, scoring memoized per look-alike lead) while the
 caller writes the current one, which is mostly waiting for PostgreSQL. A chunk of leads
 goes through the capture pipeline in its batch form (`leads.services.capture.batch`):
 one query for the known phones, one for the do-not-call list, COPY for the new leads,
@@ -42,6 +42,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from crm.phones import InvalidPhone
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
@@ -51,12 +52,12 @@ from django.utils.translation import gettext as _
 from crm import access
 from crm.models import Member, Role
 from crm.services import notify
+from leads import access as leads_access
 from risk.models import DoNotCall
 from risk.services import do_not_call_add_many
 
 from ..db.importing import insert_rows
 from ..models import Assignment, Channel, ImportJob, ImportRow, LeadPolicy
-from ..phones import InvalidPhone
 from .capture import Scorer, batch, phone_normalize
 from .capture.batch import (
     IMPORT_ROW_COLUMNS,
@@ -96,8 +97,8 @@ def may_import(user, kind: str = "leads") -> bool:
     past onboarding) leads too — their own list, so the new leads are theirs (see
     `import_job_run`). Inspectors review; they do not import."""
     if kind == "dnc":
-        return access.can_configure_leads(user)
-    return access.can_manage_leads(user) or _importing_agent(user) is not None
+        return leads_access.can_configure_leads(user)
+    return leads_access.can_manage_leads(user) or _importing_agent(user) is not None
 
 
 def _importing_agent(user) -> Member | None:

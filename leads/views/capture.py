@@ -14,8 +14,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm import access
 from crm.views import allowed_if, apply_service_errors, staff_required
+from leads import access as leads_access
+from risk import access as risk_access
 from risk.services import do_not_call_add, do_not_call_remove
 
 from ..forms.capture import (
@@ -35,12 +36,12 @@ PAGE_SIZE = 50
 
 def _may_import_something(user) -> bool:
     """Managers, heads, admins and agents who take leads import leads; only admins the
-    do-not-call list (see importing.may_import)."""
-    return importing.may_import(user, "leads") or importing.may_import(user, "dnc")
+    do-not-call list (see leads_access.may_import)."""
+    return leads_access.may_import(user, "leads") or leads_access.may_import(user, "dnc")
 
 
 _importer_required = allowed_if(_may_import_something)
-_lead_admin_required = allowed_if(access.can_configure_leads)
+_lead_admin_required = allowed_if(leads_access.can_configure_leads)
 
 
 # --- manual entry -------------------------------------------------------------------------
@@ -86,7 +87,7 @@ def lead_create(request):
                     )
                     % {"id": lead.pk},
                 )
-            if access.visible_leads(request.user).filter(pk=lead.pk).exists():
+            if leads_access.visible_leads(request.user).filter(pk=lead.pk).exists():
                 return redirect("leads:detail", pk=lead.pk)
             messages.info(request, _("It will be assigned by the routing rules."))
             return redirect("leads:create")
@@ -107,14 +108,14 @@ def import_list(request):
 @_importer_required
 @require_http_methods(["GET", "POST"])
 def import_create(request):
-    allow_dnc = importing.may_import(request.user, "dnc")
+    allow_dnc = leads_access.may_import(request.user, "dnc")
     initial = {"kind": "dnc"} if allow_dnc and request.GET.get("kind") == "dnc" else None
     form = ImportUploadForm(
         request.POST or None, request.FILES or None, allow_dnc=allow_dnc, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
-        if not importing.may_import(request.user, kind):
+        if not leads_access.may_import(request.user, kind):
             raise PermissionDenied
         check = form.cleaned_data["check_columns"]
         try:
@@ -232,9 +233,9 @@ def _dnc_reader_required(view):
     @staff_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not access.visible_do_not_call(
+        if not risk_access.visible_do_not_call(
             request.user
-        ).query.is_empty() or access.can_configure_leads(request.user):
+        ).query.is_empty() or leads_access.can_configure_leads(request.user):
             return view(request, *args, **kwargs)
         raise PermissionDenied
 
@@ -244,7 +245,7 @@ def _dnc_reader_required(view):
 @_dnc_reader_required
 @require_http_methods(["GET", "POST"])
 def dnc_list(request):
-    can_edit = access.can_configure_leads(request.user)
+    can_edit = leads_access.can_configure_leads(request.user)
     form = DoNotCallForm(request.POST or None) if can_edit else None
     if request.method == "POST":
         if not can_edit:

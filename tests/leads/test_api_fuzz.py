@@ -44,6 +44,7 @@ from rest_framework.test import APIClient
 
 from crm import access
 from crm.models import Member, Role, Team
+from leads import access as leads_access
 from leads.inbound_auth import HEADER, InboundKeyThrottle, inbound_key_issue
 from leads.models import (
     Assignment,
@@ -58,6 +59,7 @@ from leads.models import (
 )
 from leads.services.capture import scoring_rules_install_defaults
 from leads.services.followups import disposition_rules_install_defaults
+from risk import access as risk_access
 from risk.models import DoNotCall
 from tests.api_fuzz import (
     CHECKS,
@@ -113,13 +115,13 @@ MODELS = {
     "do_not_call": DoNotCall,
 }
 VISIBILITY = {
-    "leads": access.visible_leads,
-    "pool": access.visible_pool,
-    "followups": access.visible_followups,
-    "calls": access.visible_calls,
-    "assignments": access.visible_assignments,
-    "imports": access.visible_imports,
-    "do_not_call": access.visible_do_not_call,
+    "leads": leads_access.visible_leads,
+    "pool": leads_access.visible_pool,
+    "followups": leads_access.visible_followups,
+    "calls": leads_access.visible_calls,
+    "assignments": leads_access.visible_assignments,
+    "imports": leads_access.visible_imports,
+    "do_not_call": risk_access.visible_do_not_call,
 }
 # The first path segment after /api/leads/ → the rows a path (and its list) is about.
 SEGMENTS = {

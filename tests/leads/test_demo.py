@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from crm.phones import normalize
 from django.core.management import call_command
 from django.db.models import Count, F
 from django.utils import timezone
@@ -19,7 +20,6 @@ from leads.models import (
     RoutingRule,
     TeamLeadSettings,
 )
-from leads.phones import normalize
 from leads.services.assignment import pending_leads
 from risk.models import DoNotCall
 

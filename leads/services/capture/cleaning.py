@@ -12,12 +12,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote
 
+from crm.phones import InvalidPhone, Phone, normalize_fast
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from ...models import Intent, Lead
-from ...phones import InvalidPhone, Phone, normalize_fast
 
 #: What a capture may say about the customer; only `phone` is required.
 LEAD_FIELDS = (
@@ -64,8 +64,8 @@ _PHONE_LINK = re.compile(r"^\s*(?:tel|callto):(?://)?([^;]*)", re.IGNORECASE)
 
 
 def phone_normalize(raw: object) -> Phone:
-    """`leads.phones.normalize`, with its fast path for plain Chinese mobiles (bulk imports
-    are made of them); same answers, see `leads.phones.normalize_fast`. A `tel:` or
+    """`crm.phones.normalize`, with its fast path for plain Chinese mobiles (bulk imports
+    are made of them); same answers, see `crm.phones.normalize_fast`. A `tel:` or
     `callto:` link (as copied from a web page or a phone) is read as the number it holds."""
     if isinstance(raw, str) and (":" in raw or "：" in raw):
         text = unicodedata.normalize("NFKC", raw)

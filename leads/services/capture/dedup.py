@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crm import access
+from leads import access as leads_access
 
 from ...db.importing import filter_by_phones
 from ...models import Lead
@@ -53,10 +54,10 @@ def capturer_rights(by, leads: Iterable[Lead]) -> Rights:
     if access.scope_of(by).sees_all:
         opened, pooled = ids, set()
     else:
-        opened = set(access.visible_leads(by).filter(pk__in=ids).values_list("pk", flat=True))
-        pooled = set(access.visible_pool(by).filter(pk__in=ids).values_list("pk", flat=True))
-    works = access.can_work_leads(by)
-    manages = access.can_manage_leads(by)
+        opened = set(leads_access.visible_leads(by).filter(pk__in=ids).values_list("pk", flat=True))
+        pooled = set(leads_access.visible_pool(by).filter(pk__in=ids).values_list("pk", flat=True))
+    works = leads_access.can_work_leads(by)
+    manages = leads_access.can_manage_leads(by)
     editable = {
         lead.pk
         for lead in leads

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crm.phones import Phone
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ...models import Campaign, Channel, Lead, LeadSource
-from ...phones import Phone
 from ..routing import queue_routing
 from .cleaning import LEAD_FIELDS, lead_fields_clean, lead_fill_empty, payload_of
 from .dedup import capturer_rights, known_leads
