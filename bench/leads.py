@@ -41,7 +41,6 @@ from leads.models import (
     Campaign,
     Channel,
     Disposition,
-    DoNotCall,
     FollowUp,
     Intent,
     Lead,
@@ -53,6 +52,7 @@ from leads.models import (
     TeamLeadSettings,
 )
 from leads.services import capture
+from risk.models import DoNotCall
 
 from . import org
 from .bulk import copy_rows, move_sequences

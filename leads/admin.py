@@ -12,7 +12,6 @@ from .models import (
     CallingWindow,
     Campaign,
     DispositionRule,
-    DoNotCall,
     FollowUp,
     ImportJob,
     ImportRow,
@@ -100,21 +99,6 @@ class CallingWindowAdmin(admin.ModelAdmin):
 class TeamLeadSettingsAdmin(admin.ModelAdmin):
     list_display = ["team", "strategy", "reclaim_after_days"]
     readonly_fields = ["last_assigned_to"]
-
-
-@admin.register(DoNotCall)
-class DoNotCallAdmin(admin.ModelAdmin):
-    list_display = ["phone", "reason", "source", "added_by", "added_at"]
-    list_filter = ["source"]
-    search_fields = ["phone", "reason"]
-    readonly_fields = ["added_by", "added_at"]
-
-    def save_model(self, request, obj, form, change):
-        from .services import capture
-
-        capture.do_not_call_add(
-            phone=obj.phone, reason=obj.reason, source=obj.source, by=request.user
-        )
 
 
 @admin.register(InboundKey)

@@ -9,7 +9,10 @@ class LeadsConfig(AppConfig):
     def ready(self) -> None:
         from crm.config import forget_on_change
 
+        from . import receivers
         from .models import CallingWindow, LeadPolicy
+
+        receivers.connect()
 
         # Read through crm.config on hot paths (the worklist, the pool, every follow-up).
         keys = ("leads.policy", "leads.calling_rules")

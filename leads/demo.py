@@ -31,6 +31,7 @@ from django.utils import timezone
 from crm import demo_steps
 from crm.demo import PRODUCTS, REGIONS, SURNAMES, TEAM_NAMES, chinese_names
 from crm.models import Member, MemberStatus, Role, Team
+from risk.models import DoNotCall
 
 from . import demo_risk
 from .models import (
@@ -39,7 +40,6 @@ from .models import (
     Campaign,
     Channel,
     Disposition,
-    DoNotCall,
     FollowUp,
     FollowUpChannel,
     Intent,
@@ -52,6 +52,7 @@ from .models import (
     TeamLeadSettings,
 )
 from .services import capture
+from .services.routing import assignments_insert
 
 LEADS = 3000
 POOL_SHARE = 0.10
@@ -700,6 +701,11 @@ def _followups(rng: random.Random, plans: list[_Plan]) -> tuple[int, int]:
     return len(calls), len(pairs)
 
 
+_ASSIGNMENT_COLUMNS = (
+    "lead_id", "kind", "from_user_id", "to_user_id", "team_id", "rule_id", "reason", "by_id", "at"
+)  # fmt: skip
+
+
 def _assignments(
     now: dt.datetime,
     plans: list[_Plan],
@@ -723,14 +729,16 @@ def _assignments(
             reason = f"地区「{lead.region}」无匹配规则，进入默认团队；{who}"
         assigned_at = lead.assigned_at or lead.created_at + dt.timedelta(minutes=1)
         rows.append(
-            Assignment(
-                lead=lead,
-                kind=Assignment.Kind.AUTO,
-                to_user=agent.user,
-                team_id=team_id,
-                rule=rule if matched else None,
-                reason=reason,
-                at=assigned_at,
+            (
+                lead.pk,
+                Assignment.Kind.AUTO,
+                None,
+                agent.user_id,
+                team_id,
+                rule.pk if matched else None,
+                reason,
+                None,
+                assigned_at,
             )
         )
         if plan.pool_kind:
@@ -742,17 +750,19 @@ def _assignments(
             }
             days, text = reasons[plan.pool_kind]
             rows.append(
-                Assignment(
-                    lead=lead,
-                    kind=plan.pool_kind,
-                    from_user=agent.user,
-                    team_id=lead.team_id,
-                    reason=text,
-                    by=agent.user if plan.pool_kind == Assignment.Kind.RELEASE else None,
-                    at=min(now, last + dt.timedelta(days=days, minutes=5)),
+                (
+                    lead.pk,
+                    plan.pool_kind,
+                    agent.user_id,
+                    None,
+                    lead.team_id,
+                    None,
+                    text,
+                    agent.user_id if plan.pool_kind == Assignment.Kind.RELEASE else None,
+                    min(now, last + dt.timedelta(days=days, minutes=5)),
                 )
             )
-    Assignment.objects.bulk_create(rows, batch_size=1000)
+    assignments_insert(_ASSIGNMENT_COLUMNS, rows)
     return len(rows)
 
 

@@ -276,34 +276,6 @@ class ScoringRule(models.Model):
         return f"{self.name} ({self.points:+d})"
 
 
-class DoNotCall(models.Model):
-    """A number that must not be called (免打扰名单)."""
-
-    class Source(models.TextChoices):
-        ADMIN = "admin", _("Added by an administrator")
-        IMPORT = "import", _("Imported list")
-        CUSTOMER = "customer", _("Customer asked")
-        REGULATOR = "regulator", _("Regulator list")
-
-    phone = models.CharField(_("phone"), max_length=20, unique=True)
-    reason = models.CharField(_("reason"), max_length=200)
-    source = models.CharField(
-        _("source"), max_length=20, choices=Source.choices, default=Source.ADMIN
-    )
-    added_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    added_at = models.DateTimeField(_("added at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("do-not-call number")
-        verbose_name_plural = _("do-not-call list")
-        ordering = ["-added_at"]
-
-    def __str__(self) -> str:
-        return self.phone
-
-
 class LeadPolicy(models.Model):
     """Center-wide lead rules (one row), editable by admins; teams may override reclaim."""
 
@@ -772,6 +744,8 @@ class ImportRow(models.Model):
     @property
     def field_label(self) -> str:
         """The field as the user's language names it ("phone" -> 电话); the API keeps the key."""
+        from risk.models import DoNotCall
+
         for model in (Lead, DoNotCall):  # the fields of both kinds of import
             try:
                 return str(model._meta.get_field(self.field).verbose_name)

@@ -11,10 +11,8 @@ from crm.access import restrict, scope_of
 from crm.models import Role
 from crm.phones import mask
 
-# DoNotCall moves to risk.models with the capture pipeline; the import follows it there.
-from leads.models import DoNotCall
 
-from .models import AuditEntry, ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
+from .models import AuditEntry, DoNotCall, ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
 
 _FULL_NUMBERS_ATTR = "_crm_sees_full_numbers"
 

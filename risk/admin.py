@@ -1,8 +1,10 @@
-"""Risk records are read-only in the admin: nobody adds, changes or deletes them here."""
+"""Risk records are read-only in the admin: nobody adds, changes or deletes them here. The
+do-not-call list is the exception: numbers are added through `do_not_call_add`."""
 
 from django.contrib import admin
 
-from .models import AuditEntry, ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
+from .models import AuditEntry, DoNotCall, ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
+from .services import do_not_call_add
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -58,3 +60,14 @@ class RiskPolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DoNotCall)
+class DoNotCallAdmin(admin.ModelAdmin):
+    list_display = ["phone", "reason", "source", "added_by", "added_at"]
+    list_filter = ["source"]
+    search_fields = ["phone", "reason"]
+    readonly_fields = ["added_by", "added_at"]
+
+    def save_model(self, request, obj, form, change):
+        do_not_call_add(phone=obj.phone, reason=obj.reason, source=obj.source, by=request.user)

@@ -157,7 +157,7 @@ def tracked_models() -> list[str]:
 DEFAULT_TRACKED = {
     "leads.Lead": {"exclude": ("updated_at", "score_details", "reclaim_warned_at")},
     "leads.Assignment": {},
-    "leads.DoNotCall": {},
+    "risk.DoNotCall": {},
     "leads.LeadPolicy": {},
     "leads.CallingWindow": {},
     "leads.DispositionRule": {},

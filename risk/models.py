@@ -216,3 +216,32 @@ class AuditEntry(models.Model):
         """(field, before, after) for each field the entry records."""
         names = list(dict.fromkeys([*self.before, *self.after]))
         return [(name, self.before.get(name), self.after.get(name)) for name in names]
+
+
+class DoNotCall(models.Model):
+    """A number that must not be called (免打扰名单)."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Added by an administrator")
+        IMPORT = "import", _("Imported list")
+        CUSTOMER = "customer", _("Customer asked")
+        REGULATOR = "regulator", _("Regulator list")
+
+    phone = models.CharField(_("phone"), max_length=20, unique=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.ADMIN
+    )
+    added_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        db_table = "leads_donotcall"  # where it was created, when leads kept the list
+        verbose_name = _("do-not-call number")
+        verbose_name_plural = _("do-not-call list")
+        ordering = ["-added_at"]
+
+    def __str__(self) -> str:
+        return self.phone

@@ -1,10 +1,17 @@
-"""Risk actions: log a phone reveal, an export, a refused contact.
+"""Risk actions: log a phone reveal, an export, a refused contact; keep the do-not-call list.
 
-Every record here is append-only; nothing in the product edits or deletes one.
+Every record here but the do-not-call list is append-only; nothing in the product edits
+or deletes one. A number put on the list is announced with `risk.signals.number_blocked`
+(leads closes its open leads), so risk never reaches into the apps that call customers.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
+
+from crm.phones import InvalidPhone, mask, normalize_fast
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,6 +20,9 @@ from crm.phones import mask
 from risk import access as risk_access
 
 from .models import ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
+
+from .models import DoNotCall, ExportRecord, PhoneReveal, RiskEvent
+from .signals import number_blocked
 
 
 def client_ip(request) -> str | None:
@@ -101,3 +111,87 @@ def risk_event_record(
 
 def refused_text(kind: str) -> str:
     return str(dict(RiskEvent.Kind.choices).get(kind, _("Refused")))
+
+
+# --- the do-not-call list (免打扰名单) -----------------------------------------------------
+
+REASON_LIMIT = 200
+
+
+def _text(value) -> str:
+    return unicodedata.normalize("NFKC", str(value or "")).strip()
+
+
+def _user_or_none(user):
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def do_not_call_add(
+    *, phone: str, reason: str, source: str = DoNotCall.Source.ADMIN, by=None
+) -> DoNotCall:
+    """Put a number on the list (once) and announce it (`number_blocked`: leads closes
+    the open leads of the number, keeping their owners).
+
+    Raises ValidationError on "phone" (not a number), "reason" (missing, too long) or
+    "source".
+    """
+    try:
+        e164 = normalize_fast(phone).e164
+    except InvalidPhone as error:
+        raise ValidationError({"phone": [str(error)]}) from error
+    reason = _text(reason)
+    if not reason:
+        raise ValidationError({"reason": [_("Say why this number must not be called.")]})
+    if len(reason) > REASON_LIMIT:
+        raise ValidationError(
+            {"reason": [_("Too long: at most %(limit)d characters.") % {"limit": REASON_LIMIT}]}
+        )
+    if source not in DoNotCall.Source.values:
+        raise ValidationError({"source": [_("Unknown source.")]})
+    entry, _created = DoNotCall.objects.get_or_create(
+        phone=e164,
+        defaults={"reason": reason, "source": source, "added_by": _user_or_none(by)},
+    )
+    number_blocked.send(sender=DoNotCall, reasons={e164: entry.reason})
+    return entry
+
+
+def do_not_call_add_many(
+    *, entries: Iterable[tuple[str, str]], source: str, by_id: int | None, batch_size: int = 2000
+) -> None:
+    """Put many numbers on the list at once: (E.164 number, reason) pairs already checked
+    and new to the list (an import's chunk). A number added meanwhile is left as it is.
+    Announced with `number_blocked` like a single addition; call it inside a transaction."""
+    reasons = dict(entries)
+    if not reasons:
+        return
+    DoNotCall.objects.bulk_create(
+        [
+            DoNotCall(phone=e164, reason=reason, source=source, added_by_id=by_id)
+            for e164, reason in reasons.items()
+        ],
+        batch_size=batch_size,
+        ignore_conflicts=True,
+    )
+    number_blocked.send(sender=DoNotCall, reasons=reasons)
+
+
+@transaction.atomic
+def do_not_call_remove(*, phone: str, by=None) -> bool:
+    """Take a number off the list; True if it was on it. Leads it closed stay closed."""
+    try:
+        e164 = normalize_fast(phone).e164
+    except InvalidPhone:
+        e164 = _text(phone)
+    deleted, _rows = DoNotCall.objects.filter(phone=e164).delete()
+    return bool(deleted)
+
+
+def is_do_not_call(phone_e164: str) -> bool:
+    return DoNotCall.objects.filter(phone=phone_e164).exists()
+
+
+def do_not_call_reason(phone_e164: str) -> str | None:
+    """Why the number is on the list, or None when it is not."""
+    return DoNotCall.objects.filter(phone=phone_e164).values_list("reason", flat=True).first()

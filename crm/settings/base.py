@@ -250,7 +250,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentKindEnum": "leads.models.Assignment.Kind",
         "ImportJobStatusEnum": "leads.models.ImportJob.Status",
         "ImportJobKindEnum": "leads.models.ImportJob.Kind",
-        "DoNotCallSourceEnum": "leads.models.DoNotCall.Source",
+        "DoNotCallSourceEnum": "risk.models.DoNotCall.Source",
         "CourseKindEnum": "training.models.CourseKind",
         "EnrollmentStatusEnum": "training.models.EnrollmentStatus",
         "PromotionProposalStatusEnum": "training.models.ProposalStatus",

@@ -30,9 +30,11 @@ from crm.api_defaults import IsActiveStaff
 from crm.phones import InvalidPhone
 from leads import access as leads_access
 from risk import access as risk_access
+from risk.models import DoNotCall
+from risk.services import do_not_call_add, do_not_call_remove, is_do_not_call
 
 from ..inbound_auth import HasInboundKey, InboundKeyAuthentication, InboundKeyThrottle
-from ..models import Campaign, Channel, DoNotCall, ImportJob, ImportRow, Intent
+from ..models import Campaign, Channel, ImportJob, ImportRow, Intent
 from ..selectors import capture as selectors
 from ..services import capture, importing
 
@@ -310,7 +312,7 @@ class DoNotCallViewSet(
     def perform_create(self, serializer):
         data = serializer.validated_data
         try:
-            serializer.instance = capture.do_not_call_add(
+            serializer.instance = do_not_call_add(
                 phone=data["phone"],
                 reason=data["reason"],
                 source=data.get("source", DoNotCall.Source.ADMIN),
@@ -320,7 +322,7 @@ class DoNotCallViewSet(
             raise_as_api_error(error)
 
     def perform_destroy(self, instance):
-        capture.do_not_call_remove(phone=instance.phone, by=self.request.user)
+        do_not_call_remove(phone=instance.phone, by=self.request.user)
 
     @extend_schema(request=PhoneCheckSerializer, responses={200: PhoneCheckResultSerializer})
     @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
@@ -332,7 +334,7 @@ class DoNotCallViewSet(
             phone = capture.phone_normalize(serializer.validated_data["phone"])
         except InvalidPhone as error:
             raise serializers.ValidationError({"phone": [str(error)]}) from error
-        return Response({"phone": phone.e164, "do_not_call": capture.is_do_not_call(phone.e164)})
+        return Response({"phone": phone.e164, "do_not_call": is_do_not_call(phone.e164)})
 
 
 # --- inbound --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+from risk.serializers import PhoneField
 
 from crm import phones
 from crm.api import ScopedCreateReadViewSet, ScopedViewSet, raise_as_api_error, user_name
@@ -256,7 +257,11 @@ class LeadUpdateSerializer(LeadWriteSerializer):
 
 
 class DuplicateSerializer(serializers.Serializer):
-    duplicate_of = serializers.IntegerField(help_text="The lead that already has this phone.")
+    duplicate_of = serializers.IntegerField(
+        allow_null=True,
+        help_text="The lead that already has this phone; null when it is not yours to see "
+        "(the customer is already being followed up by someone else).",
+    )
     lead = LeadSerializer(allow_null=True, help_text="That lead, when the caller may see it.")
 
 
@@ -551,7 +556,7 @@ class LeadViewSet(ScopedViewSet):
         visible = self.get_queryset().filter(pk=result.lead.pk).first()
         return Response(
             {
-                "duplicate_of": result.lead.pk,
+                "duplicate_of": result.duplicate_of.pk if result.duplicate_of else None,
                 "lead": LeadSerializer(visible, context=context).data if visible else None,
             }
         )

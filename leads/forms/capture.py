@@ -13,7 +13,7 @@ from crm.forms import StyledForm
 
 from ..models import Campaign, Channel, Intent
 from ..services import capture
-from ..services.importing import column_fields
+from ..services.import_columns import column_fields
 
 FIELD_LABELS = {
     "name": _("name"),

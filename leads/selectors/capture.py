@@ -9,8 +9,9 @@ from django.db.models import Q, QuerySet
 
 from leads import access as leads_access
 from risk import access as risk_access
+from risk.models import DoNotCall
 
-from ..models import DoNotCall, ImportJob, ImportRow, InboundKey
+from ..models import ImportJob, ImportRow, InboundKey
 
 
 def imports_for_list(user) -> QuerySet[ImportJob]:

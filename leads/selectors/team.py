@@ -11,7 +11,7 @@ from crm.models import Member, MemberStatus, Role
 from leads import access as leads_access
 
 from ..models import OPEN_STATUSES, Assignment, Lead
-from ..services.assignment import CAPACITY_KINDS, day_start
+from ..services.distribution import CAPACITY_KINDS, day_start
 
 
 def team_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from crm.phones import mask, normalize_or_none
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -27,17 +28,19 @@ from django.utils.translation import gettext as _
 from crm.models import Member, Notification
 from crm.phones import mask, normalize_or_none
 from leads.access import can_work_lead
+from leads import access as leads_access
 from leads.models import (
     OPEN_STATUSES,
     Call,
     Disposition,
     DispositionRule,
-    DoNotCall,
     FollowUp,
     FollowUpChannel,
     Lead,
     LeadStatus,
 )
+from risk.models import DoNotCall
+from risk.services import do_not_call_add, is_do_not_call
 
 from . import calling, capture, pool
 
@@ -186,7 +189,7 @@ def _followup_log(
                 % {"date": timezone.localtime(locked.cooloff_until).strftime("%Y-%m-%d")}
             }
         )
-    if channel == FollowUpChannel.PHONE and capture.is_do_not_call(locked.phone):
+    if channel == FollowUpChannel.PHONE and is_do_not_call(locked.phone):
         raise calling.ContactRefused(_("This number is on the do-not-call list."), kind=DNC_CONTACT)
     if channel == FollowUpChannel.PHONE and call is None:
         # A new attempt (not the write-up of a call the phone system recorded).
@@ -275,7 +278,7 @@ def _followup_log(
 
     _reminders_mark_handled(lead_id=locked.pk, user_ids={agent.pk, locked.owner_id})
     if disposition == Disposition.DO_NOT_CALL:
-        capture.do_not_call_add(
+        do_not_call_add(
             phone=locked.phone,
             reason=_("The customer asked not to be called again."),
             source=DoNotCall.Source.CUSTOMER,
@@ -405,7 +408,7 @@ def _call_log(
         raise ValidationError({"lead": _("Only the lead's owner or their manager may log a call.")})
     if direction == Call.Direction.OUTBOUND:
         locked = Lead.objects.select_for_update().get(pk=lead.pk)
-        if capture.is_do_not_call(locked.phone):
+        if is_do_not_call(locked.phone):
             raise calling.ContactRefused(
                 _("This number is on the do-not-call list."),
                 kind=DNC_CONTACT,

@@ -30,7 +30,8 @@ from crm.services import notify
 from leads import access as leads_access
 
 from ..models import OPEN_STATUSES, Assignment, Lead, LeadPolicy, TeamLeadSettings
-from .assignment import day_start
+from .distribution import day_start
+from .routing import assignment_record, assignments_insert
 
 # Kinds by which a lead leaves an agent against the pool: they start the claim-back cool-off.
 LOST_KINDS = (Assignment.Kind.RELEASE, Assignment.Kind.RECLAIM, Assignment.Kind.RETURN)
@@ -125,7 +126,7 @@ def lead_claim(*, lead_id: int, user) -> Lead:
     lead.assigned_at = now
     lead.reclaim_warned_at = None
     lead.save(update_fields=["owner", "team", "assigned_at", "reclaim_warned_at", "updated_at"])
-    Assignment.objects.create(
+    assignment_record(
         lead=lead,
         kind=Assignment.Kind.CLAIM,
         to_user_id=user.pk,
@@ -147,7 +148,7 @@ def _to_pool(lead: Lead, *, kind: str, by, reason: str) -> Assignment:
     now = timezone.now()
     lead.owner_id, lead.assigned_at, lead.reclaim_warned_at = None, None, None
     lead.save(update_fields=["owner", "team", "assigned_at", "reclaim_warned_at", "updated_at"])
-    return Assignment.objects.create(
+    return assignment_record(
         lead=lead,
         kind=kind,
         from_user_id=previous,
@@ -365,18 +366,12 @@ def _reclaim(stale, *, reason: str, now: dt.datetime) -> Counter:
         Lead.objects.filter(pk__in=[pk for pk, _o, _t in rows]).update(
             owner=None, assigned_at=None, reclaim_warned_at=None, updated_at=now
         )
-        Assignment.objects.bulk_create(
+        assignments_insert(
+            ("lead_id", "kind", "from_user_id", "team_id", "reason", "at"),
             [
-                Assignment(
-                    lead_id=pk,
-                    kind=Assignment.Kind.RECLAIM,
-                    from_user_id=owner_id,
-                    team_id=team_id,
-                    reason=reason,
-                    at=now,
-                )
+                (pk, Assignment.Kind.RECLAIM, owner_id, team_id, reason, now)
                 for pk, owner_id, team_id in rows
-            ]
+            ],
         )
         return Counter(owner_id for _pk, owner_id, _t in rows)
     inner, params = _compiled(stale.order_by())

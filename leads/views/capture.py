@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from crm.views import allowed_if, apply_service_errors, staff_required
 from leads import access as leads_access
 from risk import access as risk_access
+from risk.services import do_not_call_add, do_not_call_remove
 
 from ..forms.capture import (
     DoNotCallForm,
@@ -66,6 +67,17 @@ def lead_create(request):
             lead = result.lead
             if result.created:
                 messages.success(request, _("Lead #%(id)d created.") % {"id": lead.pk})
+            elif result.duplicate_of is None:
+                # Someone else's customer: the capture is recorded on their lead, but which
+                # lead and whose is not for this user to learn.
+                messages.info(
+                    request,
+                    _(
+                        "This customer is already being followed up; your capture was "
+                        "recorded with them."
+                    ),
+                )
+                return redirect("leads:create")
             else:
                 messages.info(
                     request,
@@ -240,7 +252,7 @@ def dnc_list(request):
             raise PermissionDenied
         if form.is_valid():
             try:
-                entry = capture.do_not_call_add(
+                entry = do_not_call_add(
                     phone=form.cleaned_data["phone"],
                     reason=form.cleaned_data["reason"],
                     by=request.user,
@@ -275,7 +287,7 @@ def dnc_list(request):
 @require_POST
 def dnc_remove(request):
     phone = request.POST.get("phone", "")
-    if capture.do_not_call_remove(phone=phone, by=request.user):
+    if do_not_call_remove(phone=phone, by=request.user):
         messages.success(
             request,
             _("%(phone)s was taken off the do-not-call list; leads it closed stay closed.")

@@ -8,13 +8,13 @@ from leads.models import (
     Call,
     Campaign,
     Channel,
-    DoNotCall,
     FollowUp,
     ImportJob,
     ImportRow,
     Lead,
     LeadStatus,
 )
+from risk.models import DoNotCall
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):

@@ -11,8 +11,10 @@ from rest_framework.test import APIClient
 
 from crm.models import MemberStatus
 from leads.inbound_auth import InboundKeyThrottle, inbound_key_deactivate, inbound_key_issue
-from leads.models import Channel, DoNotCall, ImportJob, Lead, LeadPolicy
+from leads.models import Channel, ImportJob, Lead, LeadPolicy
 from leads.services import capture, importing
+from risk.models import DoNotCall
+from risk.services import do_not_call_add
 from tests.factories import make_member
 from tests.leads.factories import CampaignFactory
 
@@ -187,7 +189,7 @@ class TestDoNotCall:
         assert response.status_code == 400 and "phone" in response.json()
 
     def test_heads_and_inspectors_read_only_agents_and_managers_not_at_all(self, api_as, org):
-        entry = capture.do_not_call_add(phone="13800138000", reason="投诉")
+        entry = do_not_call_add(phone="13800138000", reason="投诉")
         for member in (org.head, org.inspector):
             api = api_as(member)
             assert api.get("/api/leads/do-not-call/").json()["count"] == 1
@@ -207,7 +209,7 @@ class TestDoNotCall:
             assert api.get(f"/api/leads/do-not-call/{entry.pk}/").status_code in (403, 404)
 
     def test_any_staff_member_checks_one_number(self, api_as, org):
-        capture.do_not_call_add(phone="13800138000", reason="投诉")
+        do_not_call_add(phone="13800138000", reason="投诉")
         api = api_as(org.agent_a1)
         response = api.post(
             "/api/leads/do-not-call/check/", {"phone": "+86 138-0013-8000"}, format="json"
@@ -261,7 +263,7 @@ class TestInbound:
         _key, _plaintext, client = inbound
         response = client.post("/api/leads/inbound/", {"phone": "12345"}, format="json")
         assert response.status_code == 400 and "phone" in response.json()
-        capture.do_not_call_add(phone="13800138000", reason="投诉")
+        do_not_call_add(phone="13800138000", reason="投诉")
         response = client.post("/api/leads/inbound/", {"phone": "13800138000"}, format="json")
         assert response.status_code == 400 and "do-not-call" in response.json()["phone"][0]
         assert not Lead.objects.exists()

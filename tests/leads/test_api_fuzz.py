@@ -51,7 +51,6 @@ from leads.models import (
     Call,
     Campaign,
     Channel,
-    DoNotCall,
     FollowUp,
     ImportJob,
     ImportRow,
@@ -61,6 +60,7 @@ from leads.models import (
 from leads.services.capture import scoring_rules_install_defaults
 from leads.services.followups import disposition_rules_install_defaults
 from risk import access as risk_access
+from risk.models import DoNotCall
 from tests.api_fuzz import (
     CHECKS,
     hypothesis_settings,

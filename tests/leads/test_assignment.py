@@ -16,7 +16,7 @@ from leads.models import (
     RoutingRule,
     TeamLeadSettings,
 )
-from leads.services import assignment
+from leads.services import assignment, routing
 from tests.factories import make_member
 from tests.leads.factories import LeadFactory
 
@@ -42,15 +42,15 @@ class TestRouting:
     def test_first_matching_rule_in_order_wins(self, org):
         RoutingRule.objects.create(name="later", order=20, region="上海", team=org.team_b)
         first = RoutingRule.objects.create(name="first", order=10, region="上海", team=org.team_a)
-        team, rule, why = assignment.route(LeadFactory.build(region="上海市浦东新区"))
+        team, rule, why = routing.route(LeadFactory.build(region="上海市浦东新区"))
         assert (team, rule) == (org.team_a, first)
         assert "first" in why and "上海" in why
 
     def test_empty_criteria_match_anything_and_grades_list_the_grades(self, org):
         RoutingRule.objects.create(name="A and B", order=1, grades="AB", team=org.team_b)
         RoutingRule.objects.create(name="catch all", order=2, team=org.team_c)
-        assert assignment.route(LeadFactory.build(grade="B"))[0] == org.team_b
-        assert assignment.route(LeadFactory.build(grade="C"))[0] == org.team_c
+        assert routing.route(LeadFactory.build(grade="B"))[0] == org.team_b
+        assert routing.route(LeadFactory.build(grade="C"))[0] == org.team_c
 
     def test_product_and_channel_must_both_match(self, org):
         RoutingRule.objects.create(
@@ -58,16 +58,15 @@ class TestRouting:
         )
         _policy(default_team=org.team_c)
         assert (
-            assignment.route(LeadFactory.build(product="保险", channel="advertising"))[0]
-            == org.team_b
+            routing.route(LeadFactory.build(product="保险", channel="advertising"))[0] == org.team_b
         )
-        team, rule, why = assignment.route(LeadFactory.build(product="保险", channel="referral"))
+        team, rule, why = routing.route(LeadFactory.build(product="保险", channel="referral"))
         assert (team, rule) == (org.team_c, None)
         assert "default team" in why
 
     def test_inactive_rules_are_skipped_and_without_default_no_team(self, org):
         RoutingRule.objects.create(name="off", region="上海", team=org.team_a, is_active=False)
-        team, rule, why = assignment.route(LeadFactory.build(region="上海"))
+        team, rule, why = routing.route(LeadFactory.build(region="上海"))
         assert (team, rule) == (None, None)
         assert "no default team" in why
 

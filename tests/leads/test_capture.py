@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from leads.inbound_auth import inbound_key_issue
 from leads.models import (
     Channel,
-    DoNotCall,
     Grade,
     InboundKey,
     Intent,
@@ -21,6 +20,8 @@ from leads.models import (
     ScoringRule,
 )
 from leads.services import capture
+from risk.models import DoNotCall
+from risk.services import do_not_call_add, do_not_call_remove, is_do_not_call
 from tests.leads.factories import CampaignFactory, LeadFactory
 
 
@@ -112,7 +113,7 @@ class TestCapture:
         assert not Lead.objects.exists()
 
     def test_a_number_on_the_do_not_call_list_is_refused_with_the_reason(self, rules):
-        capture.do_not_call_add(phone="13800138000", reason="客户投诉")
+        do_not_call_add(phone="13800138000", reason="客户投诉")
         with pytest.raises(ValidationError) as error:
             capture_lead(phone="+86 138 0013 8000")
         assert "客户投诉" in error.value.message_dict["phone"][0]
@@ -217,8 +218,8 @@ class TestLeadUpdate:
 class TestDoNotCall:
     def test_adding_twice_keeps_one_entry_and_closes_open_leads(self, org):
         owned = LeadFactory(phone="+8613800138000", owner=org.agent_a1.user)
-        entry = capture.do_not_call_add(phone="138 0013 8000", reason="本人要求", by=org.admin.user)
-        again = capture.do_not_call_add(phone="+86 13800138000", reason="再次", by=org.admin.user)
+        entry = do_not_call_add(phone="138 0013 8000", reason="本人要求", by=org.admin.user)
+        again = do_not_call_add(phone="+86 13800138000", reason="再次", by=org.admin.user)
         assert entry.pk == again.pk and DoNotCall.objects.count() == 1
         owned.refresh_from_db()
         assert owned.status == LeadStatus.LOST
@@ -227,23 +228,23 @@ class TestDoNotCall:
 
     def test_won_leads_stay_won(self, db):
         won = LeadFactory(phone="+8613800138000", status=LeadStatus.WON)
-        capture.do_not_call_add(phone="13800138000", reason="投诉")
+        do_not_call_add(phone="13800138000", reason="投诉")
         won.refresh_from_db()
         assert won.status == LeadStatus.WON
 
     def test_removal_and_lookup(self, db):
-        capture.do_not_call_add(phone="13800138000", reason="投诉")
-        assert capture.is_do_not_call("+8613800138000")
-        assert capture.do_not_call_remove(phone="138 0013 8000")
-        assert not capture.is_do_not_call("+8613800138000")
-        assert not capture.do_not_call_remove(phone="138 0013 8000")
+        do_not_call_add(phone="13800138000", reason="投诉")
+        assert is_do_not_call("+8613800138000")
+        assert do_not_call_remove(phone="138 0013 8000")
+        assert not is_do_not_call("+8613800138000")
+        assert not do_not_call_remove(phone="138 0013 8000")
 
     def test_a_reason_is_required_and_the_phone_must_be_valid(self, db):
         with pytest.raises(ValidationError) as error:
-            capture.do_not_call_add(phone="13800138000", reason=" ")
+            do_not_call_add(phone="13800138000", reason=" ")
         assert "reason" in error.value.message_dict
         with pytest.raises(ValidationError) as error:
-            capture.do_not_call_add(phone="123", reason="x")
+            do_not_call_add(phone="123", reason="x")
         assert "phone" in error.value.message_dict
 
 
@@ -307,12 +308,12 @@ class TestDoNotCallPage:
     def test_the_list_takes_constant_queries(self, org, client_as, django_assert_max_num_queries):
         client = client_as(org.admin)
         for n in range(3):
-            capture.do_not_call_add(phone=f"1380013800{n}", reason="x", by=org.admin.user)
+            do_not_call_add(phone=f"1380013800{n}", reason="x", by=org.admin.user)
         client.get("/leads/do-not-call/")
         with django_assert_max_num_queries(12) as few:
             client.get("/leads/do-not-call/")
         for n in range(3, 30):
-            capture.do_not_call_add(phone=f"138001380{n:02d}", reason="x", by=org.admin.user)
+            do_not_call_add(phone=f"138001380{n:02d}", reason="x", by=org.admin.user)
         with django_assert_max_num_queries(len(few.captured_queries)):
             client.get("/leads/do-not-call/")
 

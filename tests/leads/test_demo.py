@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from crm.phones import normalize
 from django.core.management import call_command
 from django.db.models import Count, F
 from django.utils import timezone
@@ -14,7 +15,6 @@ from leads.models import (
     OPEN_STATUSES,
     Assignment,
     Call,
-    DoNotCall,
     FollowUp,
     Lead,
     LeadStatus,
@@ -22,6 +22,7 @@ from leads.models import (
     TeamLeadSettings,
 )
 from leads.services.assignment import pending_leads
+from risk.models import DoNotCall
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,6 @@ from leads.models import (
     Assignment,
     Call,
     DispositionRule,
-    DoNotCall,
     FollowUp,
     Lead,
     LeadStatus,
@@ -28,6 +27,7 @@ from leads.services.followups import (
     remind_due_followups,
     reminder_key,
 )
+from risk.models import DoNotCall
 from tests.leads.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,6 @@ from openpyxl import Workbook
 from crm.models import Member, MemberStatus
 from leads.models import (
     Assignment,
-    DoNotCall,
     ImportJob,
     ImportRow,
     Lead,
@@ -21,7 +20,10 @@ from leads.models import (
     LeadSource,
     LeadStatus,
 )
-from leads.services import capture, importing
+from leads.services import capture, import_columns, importing
+from leads.services.capture import batch
+from risk.models import DoNotCall
+from risk.services import do_not_call_add
 from tests.factories import make_member
 from tests.leads.factories import LeadFactory
 
@@ -80,7 +82,7 @@ MIXED_ROWS = [
 def known(db):
     LeadPolicy.current()
     existing = LeadFactory(phone="+8613700137000", name="老赵", company="")
-    capture.do_not_call_add(phone="13600136000", reason="投诉")
+    do_not_call_add(phone="13600136000", reason="投诉")
     return existing
 
 
@@ -198,7 +200,7 @@ class TestColumns:
             "意向",
             "无关列",
         ]
-        assert importing.detect_columns(header) == {
+        assert import_columns.detect_columns(header) == {
             0: "name",
             1: "phone",
             2: "company",
@@ -212,8 +214,8 @@ class TestColumns:
         }
 
     def test_decorated_headers_and_one_column_per_field(self):
-        assert importing.detect_columns(["手机号码*", "客户手机号", "Tel"]) == {0: "phone"}
-        assert importing.detect_columns(["客户手机号"]) == {0: "phone"}
+        assert import_columns.detect_columns(["手机号码*", "客户手机号", "Tel"]) == {0: "phone"}
+        assert import_columns.detect_columns(["客户手机号"]) == {0: "phone"}
 
     def test_the_users_mapping_overrides_detection(self, org, known):
         content = csv_bytes(
@@ -243,7 +245,7 @@ class TestResume:
         job = importing.import_job_create(
             file=upload(csv_bytes(MIXED_ROWS)), by=org.manager_a.user, start=False
         )
-        real = importing._lead_chunk
+        real = batch.lead_chunk
         calls = []
 
         def dies_on_the_second_chunk(run, rows):
@@ -252,12 +254,12 @@ class TestResume:
                 raise SystemExit("worker killed")
             return real(run, rows)
 
-        monkeypatch.setattr(importing, "_lead_chunk", dies_on_the_second_chunk)
+        monkeypatch.setattr(batch, "lead_chunk", dies_on_the_second_chunk)
         with pytest.raises(SystemExit):
             importing.import_job_run(job_id=job.pk)
         job.refresh_from_db()
         assert (job.status, job.processed_rows) == (ImportJob.Status.RUNNING, 2)
-        monkeypatch.setattr(importing, "_lead_chunk", real)
+        monkeypatch.setattr(batch, "lead_chunk", real)
         importing.import_job_run(job_id=job.pk)
         job.refresh_from_db()
         assert job.status == ImportJob.Status.DONE
@@ -540,7 +542,9 @@ class TestAgentImport:
         assert (job.created_count, job.duplicate_count, job.rejected_count) == (0, 3, 1)
         rows = {row.row_number: row for row in job.rows.all()}
         assert "stays in the pool" in rows[2].reason
-        assert rows[3].lead == other and "stays with the agent who has it" in rows[3].reason
+        # Another team's lead: the agent is not told which lead it is (issue 20).
+        assert rows[3].lead is None and "stays with the agent who has it" in rows[3].reason
+        assert f"#{other.pk}" not in rows[3].reason
         assert "already yours" in rows[4].reason
         assert rows[5].outcome == ImportRow.Outcome.REJECTED and "投诉" in rows[5].reason
         other.refresh_from_db()
@@ -579,7 +583,7 @@ class TestAgentImport:
         job = importing.import_job_create(
             file=upload(csv_bytes(MIXED_ROWS)), by=org.agent_a1.user, start=False
         )
-        real = importing._lead_chunk
+        real = batch.lead_chunk
         calls = []
 
         def dies_on_the_second_chunk(run, rows):
@@ -588,10 +592,10 @@ class TestAgentImport:
                 raise SystemExit("worker killed")
             return real(run, rows)
 
-        monkeypatch.setattr(importing, "_lead_chunk", dies_on_the_second_chunk)
+        monkeypatch.setattr(batch, "lead_chunk", dies_on_the_second_chunk)
         with pytest.raises(SystemExit):
             importing.import_job_run(job_id=job.pk)
-        monkeypatch.setattr(importing, "_lead_chunk", real)
+        monkeypatch.setattr(batch, "lead_chunk", real)
         importing.import_job_run(job_id=job.pk)
         job.refresh_from_db()
         assert (job.created_count, job.duplicate_count, job.rejected_count) == (2, 2, 2)

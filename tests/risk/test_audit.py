@@ -20,6 +20,7 @@ from leads.services import assignment, capture, importing, pool
 from risk import audit
 from risk.audit import acting_as
 from risk.models import AuditEntry
+from risk.services import do_not_call_add
 from tests.leads.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,8 +101,8 @@ class TestEachKindOfChange:
 
     def test_the_do_not_call_list(self, org):
         with acting_as(org.admin.user):
-            capture.do_not_call_add(phone="13600136000", reason="投诉")
-        entry = entries("leads.donotcall", action="create").get()
+            do_not_call_add(phone="13600136000", reason="投诉")
+        entry = entries("risk.donotcall", action="create").get()
         assert entry.after["phone"] == "136****6000" and entry.actor == org.admin.user
 
     def test_org_membership(self, org):

@@ -12,10 +12,11 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from leads.inbound_auth import inbound_key_issue
-from leads.models import Call, Channel, DoNotCall, ImportJob, ImportRow, Lead, LeadStatus
-from leads.services import capture, followups, importing
+from leads.models import Call, Channel, ImportJob, ImportRow, Lead, LeadStatus
+from leads.services import followups, importing
 from leads.tasks import import_job_run
-from risk.models import RiskEvent
+from risk.models import DoNotCall, RiskEvent
+from risk.services import do_not_call_add
 from tests.leads.factories import DoNotCallFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,8 +78,8 @@ class TestAddingANumberClosesItsLeads:
     def test_closed_leads_leave_the_worklist_and_the_pool(self, org, client_as):
         mine = LeadFactory(owner=org.agent_a1.user, team=org.team_a, phone=NUMBER)
         pooled = LeadFactory(team=org.team_a, phone="+8613600136001")
-        capture.do_not_call_add(phone=mine.phone, reason="投诉")
-        capture.do_not_call_add(phone=pooled.phone, reason="投诉")
+        do_not_call_add(phone=mine.phone, reason="投诉")
+        do_not_call_add(phone=pooled.phone, reason="投诉")
         client = client_as(org.agent_a1)
         worklist = client.get(reverse("leads:worklist")).content.decode()
         pool = client.get(reverse("leads:pool")).content.decode()
@@ -89,7 +90,7 @@ class TestAddingANumberClosesItsLeads:
 class TestAListedNumberCannotComeBackIn:
     @pytest.fixture(autouse=True)
     def listed(self, db):
-        capture.do_not_call_add(phone=NUMBER, reason="投诉")
+        do_not_call_add(phone=NUMBER, reason="投诉")
 
     def test_the_entry_form(self, org, client_as):
         response = client_as(org.agent_a1).post(
@@ -142,7 +143,7 @@ class TestAListedNumberCannotComeBackIn:
 
 def test_a_background_import_on_a_worker_refuses_the_number(org, celery_worker, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    capture.do_not_call_add(phone=NUMBER, reason="投诉")
+    do_not_call_add(phone=NUMBER, reason="投诉")
     job = importing.import_job_create(
         file=csv_file([["甲", "13600136000"], ["乙", "13800138001"]]),
         by=org.manager_a.user,

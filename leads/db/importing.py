@@ -1,5 +1,6 @@
 """Writing many rows at once, for bulk imports: COPY on PostgreSQL, the ORM's bulk methods
-elsewhere (SQLite in local runs), so both paths write the same rows.
+elsewhere (SQLite in local runs), so both paths write the same rows. Each function
+dispatches to a `…_orm` reference and a `…_pg` fast path, which tests run side by side.
 
 Why not simply `bulk_create`/`bulk_update`: on PostgreSQL a model instance per row, and the
 statements they build (UNNEST arrays or CASE per row, quoted in Python under psycopg's
@@ -40,11 +41,40 @@ def insert_rows(
 def inserting_rows(model, columns: Sequence[str], rows: list[tuple], *, with_ids: bool = False):
     """Insert `rows`, tuples of values for `columns` (attnames; other columns take their
     field defaults), giving the new ids (when asked) to the body of the `with`. On
-    PostgreSQL with COPY, elsewhere with bulk_create.
+    PostgreSQL with COPY (`inserting_rows_pg`), elsewhere with bulk_create
+    (`inserting_rows_orm`)."""
+    writer = inserting_rows_pg if connection.vendor == "postgresql" else inserting_rows_orm
+    with writer(model, columns, rows, with_ids=with_ids) as ids:
+        yield ids
 
-    On PostgreSQL the ids are drawn from the sequence first, so the body can use them
-    while the server is still writing the rows; the COPY completes when the body ends.
-    JSON values and times are turned into text here, once per distinct object (many
+
+@contextlib.contextmanager
+def inserting_rows_orm(model, columns: Sequence[str], rows: list[tuple], *, with_ids: bool = False):
+    """The reference: `bulk_create` of model instances (ids come back on every backend
+    Django supports returning them from)."""
+    if not rows:
+        yield []
+        return
+    meta = model._meta
+    by_name = {f.attname: f for f in meta.concrete_fields}
+    json_columns = [
+        i for i, name in enumerate(columns) if by_name[name].get_internal_type() == "JSONField"
+    ]
+    objects = []
+    for row in rows:
+        values = dict(zip(columns, row, strict=True))
+        for index in json_columns:
+            if isinstance(row[index], JsonText):
+                values[columns[index]] = json.loads(row[index])
+        objects.append(model(**values))
+    yield [obj.pk for obj in model.objects.bulk_create(objects, batch_size=BATCH_SIZE)]
+
+
+@contextlib.contextmanager
+def inserting_rows_pg(model, columns: Sequence[str], rows: list[tuple], *, with_ids: bool = False):
+    """COPY (PostgreSQL only). The ids are drawn from the sequence first, so the body can
+    use them while the server is still writing the rows; the COPY completes when the body
+    ends. JSON values and times are turned into text here, once per distinct object (many
     leads share one list of score details, every row of a chunk one time), unless they
     come `JsonText` already: psycopg formats a datetime much more slowly than it copies
     a string.
@@ -57,16 +87,6 @@ def inserting_rows(model, columns: Sequence[str], rows: list[tuple], *, with_ids
     json_columns = [
         i for i, name in enumerate(columns) if by_name[name].get_internal_type() == "JSONField"
     ]
-    if connection.vendor != "postgresql":
-        objects = []
-        for row in rows:
-            values = dict(zip(columns, row, strict=True))
-            for index in json_columns:
-                if isinstance(row[index], JsonText):
-                    values[columns[index]] = json.loads(row[index])
-            objects.append(model(**values))
-        yield [obj.pk for obj in model.objects.bulk_create(objects, batch_size=BATCH_SIZE)]
-        return
     given = set(columns)
     now = timezone.now()
     # Columns not given take their defaults; a nullable one without any is left to the
@@ -144,13 +164,26 @@ def _is_timestamp(field) -> bool:
 
 
 def update_leads(leads: list, fields: list[str]) -> None:
-    """Write `fields` of many leads in one statement. On PostgreSQL the new values travel
-    as one JSON document (`UPDATE … FROM jsonb_to_recordset(%s)`): a statement with a
-    placeholder per value, or arrays quoted in Python, costs more to build than to run."""
+    """Write `fields` of many leads in one statement (`update_leads_pg` on PostgreSQL,
+    else `update_leads_orm`)."""
     if not leads:
         return
-    if connection.vendor != "postgresql":
-        Lead.objects.bulk_update(leads, fields, batch_size=BATCH_SIZE)
+    if connection.vendor == "postgresql":
+        update_leads_pg(leads, fields)
+    else:
+        update_leads_orm(leads, fields)
+
+
+def update_leads_orm(leads: list, fields: list[str]) -> None:
+    """The reference: `bulk_update`."""
+    Lead.objects.bulk_update(leads, fields, batch_size=BATCH_SIZE)
+
+
+def update_leads_pg(leads: list, fields: list[str]) -> None:
+    """The new values travel as one JSON document (`UPDATE … FROM jsonb_to_recordset(%s)`):
+    a statement with a placeholder per value, or arrays quoted in Python, costs more to
+    build than to run."""
+    if not leads:
         return
     model_fields = [Lead._meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
@@ -190,12 +223,22 @@ json_text = json.JSONEncoder(
 
 
 def filter_by_phones(queryset, phones: set[str]):
-    """`queryset` filtered to rows whose phone is one of `phones`. On PostgreSQL the
-    phones travel as one text parameter the server splits (a statement with thousands of
-    placeholders, or an array quoted in Python, costs more to build than to run), and
-    `= ANY` walks the unique phone index in order."""
-    if connection.vendor != "postgresql":
-        return queryset.filter(phone__in=list(phones))
+    """`queryset` filtered to rows whose phone is one of `phones` (`filter_by_phones_pg` on
+    PostgreSQL, else `filter_by_phones_orm`)."""
+    if connection.vendor == "postgresql":
+        return filter_by_phones_pg(queryset, phones)
+    return filter_by_phones_orm(queryset, phones)
+
+
+def filter_by_phones_orm(queryset, phones: set[str]):
+    """The reference: `phone IN (…)`."""
+    return queryset.filter(phone__in=list(phones))
+
+
+def filter_by_phones_pg(queryset, phones: set[str]):
+    """The phones travel as one text parameter the server splits (a statement with
+    thousands of placeholders, or an array quoted in Python, costs more to build than to
+    run), and `= ANY` walks the unique phone index in order."""
     column = connection.ops.quote_name(queryset.model._meta.get_field("phone").column)
     condition = RawSQL(  # noqa: S611 - a quoted column name; the phones are a parameter
         f"{column} = ANY(string_to_array(%s, ','))", [",".join(phones)], BooleanField()

@@ -1,0 +1,80 @@
+"""Screening, the step after cleaning: a number on the do-not-call list (免打扰名单, kept by
+`risk`) makes no lead and is counted on the risk dashboard; when numbers go on the list,
+the open leads of those numbers are closed (`close_leads_for_do_not_call`, which
+`leads.receivers` runs on `risk.signals.number_blocked`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from risk.models import DoNotCall
+from risk.services import risk_event_record
+
+from ...db.importing import filter_by_phones
+from ...models import OPEN_STATUSES, Lead, LeadStatus
+
+
+def listed_numbers(phones: set[str]) -> dict[str, str]:
+    """The numbers among `phones` (E.164) that are on the do-not-call list → why."""
+    if not phones:
+        return {}
+    return dict(filter_by_phones(DoNotCall.objects, phones).values_list("phone", "reason"))
+
+
+class DoNotCallRefused(ValidationError):
+    """A capture of a number on the do-not-call list (a field error on "phone")."""
+
+    kind = "dnc_capture"
+
+    def __init__(self, message: str, *, phone: str):
+        super().__init__({"phone": [message]})
+        self.phone = phone
+
+
+def refuse_do_not_call(phone_e164: str) -> None:
+    """Raise `DoNotCallRefused` if the number is on the do-not-call list."""
+    reason = listed_numbers({phone_e164}).get(phone_e164)
+    if reason is not None:
+        raise DoNotCallRefused(
+            _("This number is on the do-not-call list (%(reason)s).") % {"reason": reason},
+            phone=phone_e164,
+        )
+
+
+def note_refused(*, by, channel: str, phone: str = "", count: int = 1, detail: str = "") -> None:
+    """Count refused captures for the risk dashboard (after the refusal rolled back)."""
+    risk_event_record(
+        kind=DoNotCallRefused.kind,
+        user=by,
+        phone=phone,
+        channel=channel,
+        count=count,
+        detail=detail,
+    )
+
+
+def dnc_closed_reason(reason: str) -> str:
+    return f"do-not-call: {reason}"[:200]
+
+
+def close_leads_for_do_not_call(reasons: Mapping[str, str]) -> int:
+    """Close the open leads of these numbers (phone → reason); owners and history stay."""
+    if not reasons:
+        return 0
+    leads = list(
+        Lead.objects.select_for_update()
+        .filter(phone__in=list(reasons), status__in=OPEN_STATUSES)
+        .only("pk", "phone", "status", "closed_reason")
+    )
+    now = timezone.now()
+    for lead in leads:
+        lead.status = LeadStatus.LOST
+        lead.closed_reason = dnc_closed_reason(reasons[lead.phone])
+        lead.updated_at = now
+    Lead.objects.bulk_update(leads, ["status", "closed_reason", "updated_at"])
+    return len(leads)
