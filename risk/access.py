@@ -11,7 +11,6 @@ from crm.access import restrict, scope_of
 from crm.models import Role
 from crm.phones import mask
 
-
 from .models import AuditEntry, DoNotCall, ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
 
 _FULL_NUMBERS_ATTR = "_crm_sees_full_numbers"

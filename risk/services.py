@@ -10,18 +10,15 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from crm.phones import InvalidPhone, mask, normalize_fast
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.exports import ExportPolicy
-from crm.phones import mask
+from crm.phones import InvalidPhone, mask, normalize_fast
 from risk import access as risk_access
 
-from .models import ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
-
-from .models import DoNotCall, ExportRecord, PhoneReveal, RiskEvent
+from .models import DoNotCall, ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
 from .signals import number_blocked
 
 

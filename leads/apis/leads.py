@@ -20,7 +20,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
-from risk.serializers import PhoneField
 
 from crm import phones
 from crm.api import ScopedCreateReadViewSet, ScopedViewSet, raise_as_api_error, user_name

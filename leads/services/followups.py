@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from crm.phones import mask, normalize_or_none
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -28,7 +27,6 @@ from django.utils.translation import gettext as _
 from crm.models import Member, Notification
 from crm.phones import mask, normalize_or_none
 from leads.access import can_work_lead
-from leads import access as leads_access
 from leads.models import (
     OPEN_STATUSES,
     Call,

@@ -42,7 +42,6 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from crm.phones import InvalidPhone
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
@@ -51,7 +50,6 @@ from django.utils.translation import gettext as _
 
 from crm.phones import InvalidPhone
 from crm.services import notify
-from leads import access as leads_access
 from risk.models import DoNotCall
 from risk.services import do_not_call_add_many
 

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from crm.phones import normalize
 from django.core.management import call_command
 from django.db.models import Count, F
 from django.utils import timezone

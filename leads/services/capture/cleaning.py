@@ -12,10 +12,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote
 
-from crm.phones import InvalidPhone, Phone, normalize_fast
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+
+from crm.phones import InvalidPhone, Phone, normalize_fast
 
 from ...models import Intent, Lead
 

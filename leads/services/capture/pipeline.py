@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm.phones import Phone
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+
+from crm.phones import Phone
 
 from ...models import Campaign, Channel, Lead, LeadSource
 from ..routing import queue_routing
