@@ -10,6 +10,7 @@ class LeadsConfig(AppConfig):
         from crm.config import forget_on_change
 
         from .models import CallingWindow, LeadPolicy
+        from .selectors import history  # noqa: F401 - status moves and edits on the timeline
 
         # Read through crm.config on hot paths (the worklist, the pool, every follow-up).
         keys = ("leads.policy", "leads.calling_rules")

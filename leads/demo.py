@@ -413,7 +413,10 @@ def _to_pool(
     team: Team,
     agents_of: dict[int, list[Member]],
 ) -> None:
-    """Leads that went back to the pool, each with the history that sent it there."""
+    """Leads that went back to the pool, each with the history that sent it there.
+
+    The status is set on a lead not saved yet (they are bulk-created): creation, not a
+    move, so `leads.services.moves.lead_move` is not involved."""
     lead = plan.lead
     everyone = [a for agents in agents_of.values() for a in agents]
     plan.agent = rng.choice(agents_of.get(team.pk) or everyone)

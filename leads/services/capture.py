@@ -20,7 +20,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import (
@@ -389,18 +388,20 @@ def close_leads_for_do_not_call(reasons: Mapping[str, str]) -> int:
     """Close the open leads of these numbers (phone → reason); owners and history stay."""
     if not reasons:
         return 0
-    leads = list(
-        Lead.objects.select_for_update()
-        .filter(phone__in=list(reasons), status__in=OPEN_STATUSES)
-        .only("pk", "phone", "status", "closed_reason")
-    )
-    now = timezone.now()
-    for lead in leads:
-        lead.status = LeadStatus.LOST
-        lead.closed_reason = dnc_closed_reason(reasons[lead.phone])
-        lead.updated_at = now
-    Lead.objects.bulk_update(leads, ["status", "closed_reason", "updated_at"])
-    return len(leads)
+    from risk.audit import current_actor
+
+    from ..models import LeadEvent
+    from .moves import lead_move_many
+
+    leads = Lead.objects.filter(phone__in=list(reasons), status__in=OPEN_STATUSES)
+    why = {pk: dnc_closed_reason(reasons[phone]) for pk, phone in leads.values_list("pk", "phone")}
+    return lead_move_many(
+        leads_qs_or_ids=list(why),
+        to=LeadStatus.LOST,
+        by=current_actor(),
+        why=why,
+        source=LeadEvent.Source.DO_NOT_CALL,
+    ).moved
 
 
 @transaction.atomic
