@@ -253,7 +253,7 @@ class LeadEvent(models.Model):
 
     class Source(models.TextChoices):
         DISPOSITION = "disposition", _("Follow-up outcome")
-        ORDER = "order", _("Order")
+        ORDER = "order", _("Order taken")
         DO_NOT_CALL = "do_not_call", _("Do-not-call list")
         POOL_RELEASE = "pool_release", _("Released to the pool")
         RECLAIM = "reclaim", _("Reclaimed for no follow-up")
@@ -269,14 +269,14 @@ class LeadEvent(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
     by = models.ForeignKey(
         User,
-        verbose_name=_("by"),
+        verbose_name=_("moved by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    from_status = models.CharField(_("from"), max_length=12, choices=LeadStatus.choices)
-    to_status = models.CharField(_("to"), max_length=12, choices=LeadStatus.choices)
+    from_status = models.CharField(_("old status"), max_length=12, choices=LeadStatus.choices)
+    to_status = models.CharField(_("new status"), max_length=12, choices=LeadStatus.choices)
     why = models.TextField(_("why"), blank=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
 

@@ -457,12 +457,22 @@ def _timeline_row(entry) -> dict:
             "team": item.team_id,
             "reason": item.reason,
         }
+    elif entry.kind == "status":
+        actor = user_name(item.by)
+        summary = f"{item.get_from_status_display()} → {item.get_to_status_display()}"
+        data = {
+            "from_status": item.from_status,
+            "to_status": item.to_status,
+            "why": item.why,
+            "source": item.source,
+        }
     elif entry.kind == "audit":
         actor = item.actor_label or None
         summary = item.get_action_display()
         data = {
             "action": item.action,
             "changes": {name: [before, after] for name, before, after in item.changes},
+            "readable": [list(change) for change in getattr(item, "readable_changes", [])],
         }
     elif entry.kind == "source":
         actor = user_name(item.created_by)
