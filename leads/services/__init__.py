@@ -5,4 +5,5 @@
 - `assignment`: routing rules, team strategies, manual reassignment, hand-over on leave
 - `pool`: the public pool (公海): claim, release, automatic reclaim
 - `followups`: follow-ups, calls from phone systems, disposition rules, reminders
+- `moves`: `lead_move` / `lead_move_many`, the only writers of a lead's status
 """
