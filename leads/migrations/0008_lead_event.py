@@ -5,11 +5,55 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+BATCH = 2000
+
+
+def events_from_the_audit_trail(apps, schema_editor):
+    """The status moves the audit trail recorded before `LeadEvent` existed, as events, so
+    the lead timeline (which reads status moves from `LeadEvent` only) keeps them. Moves
+    written in bulk then (do-not-call closes) were not audited and cannot be recovered."""
+    AuditEntry = apps.get_model("risk", "AuditEntry")
+    Lead = apps.get_model("leads", "Lead")
+    LeadEvent = apps.get_model("leads", "LeadEvent")
+    rows = (
+        AuditEntry.objects.filter(model_label="leads.lead", action="update", after__has_key="status")
+        .order_by("at", "id")
+        .values_list("object_id", "at", "actor_id", "before", "after")
+    )
+    batch = []
+    for row in rows.iterator(chunk_size=BATCH):
+        batch.append(row)
+        if len(batch) == BATCH:
+            _write(Lead, LeadEvent, batch)
+            batch = []
+    _write(Lead, LeadEvent, batch)
+
+
+def _write(Lead, LeadEvent, rows):
+    ids = {int(object_id) for object_id, *_rest in rows if str(object_id).isdigit()}
+    known = set(Lead.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    LeadEvent.objects.bulk_create(
+        [
+            LeadEvent(
+                lead_id=int(object_id),
+                at=at,
+                by_id=actor_id,
+                from_status=before.get("status") or "",
+                to_status=after["status"],
+                why=after.get("closed_reason") or "",
+                source="",
+            )
+            for object_id, at, actor_id, before, after in rows
+            if str(object_id).isdigit() and int(object_id) in known and after.get("status")
+        ]
+    )
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('leads', '0007_autovacuum_for_hot_tables'),
+        ('risk', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -33,4 +77,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['lead', 'at'], name='leadevent_lead_at')],
             },
         ),
+        migrations.RunPython(events_from_the_audit_trail, migrations.RunPython.noop),
     ]

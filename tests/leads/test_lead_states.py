@@ -209,6 +209,32 @@ class TestWhatMovesALead:
         assert LeadEvent.objects.filter(lead=lead).count() == 1
 
 
+def test_status_moves_audited_before_the_events_existed_become_events(org):
+    """The migration that adds `LeadEvent` keeps the audited history on the timeline."""
+    import importlib
+
+    from django.apps import apps
+
+    from risk.audit import acting_as
+
+    migration = importlib.import_module("leads.migrations.0008_lead_event")
+    lead = LeadFactory()
+    with acting_as(org.agent_a1.user):  # a move as it was written before lead_move
+        lead.status, lead.closed_reason = LeadStatus.LOST, "不需要"
+        lead.save(update_fields=["status", "closed_reason"])
+        lead.company = "某公司"
+        lead.save(update_fields=["company"])
+    migration.events_from_the_audit_trail(apps, None)
+    event = LeadEvent.objects.get()
+    assert (event.lead, event.by, event.from_status, event.to_status, event.why) == (
+        lead,
+        org.agent_a1.user,
+        LeadStatus.NEW,
+        LeadStatus.LOST,
+        "不需要",
+    )
+
+
 # --- nothing else writes a lead's status -----------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[2]
