@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -308,7 +309,7 @@ def _reminders_mark_handled(*, lead_id: int, user_ids: set) -> None:
 
 
 @transaction.atomic
-def lead_mark_won(*, lead: Lead, by, reason: str = "") -> Lead:
+def lead_mark_won(*, lead: Lead, by: AbstractBaseUser | None, reason: str = "") -> Lead:
     """The customer bought (an order was taken): an open lead becomes won.
 
     A lead already won stays as it is (a second order); a lost or invalid one is refused.
