@@ -608,9 +608,9 @@ class LeadViewSet(ScopedViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         """What happened to the lead, newest first: the newest `limit` events (default 500)."""
+        lead = self.get_object()  # first: a lead out of scope is 404 whatever the query
         query = TimelineQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        lead = self.get_object()
         entries = lead_timeline(lead, limit=query.validated_data["limit"])
         rows = [_timeline_row(entry) for entry in entries]
         return Response(TimelineEntrySerializer(rows, many=True).data)
