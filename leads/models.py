@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from . import phones
+from crm import phones
 
 User = settings.AUTH_USER_MODEL
 

@@ -20,12 +20,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+from risk.serializers import PhoneField
 
-from crm import access
+from crm import phones
 from crm.api import ScopedCreateReadViewSet, ScopedViewSet, raise_as_api_error, user_name
 from crm.api_defaults import IsActiveStaff
-from crm.serializers import PhoneField
-from leads import phones
+from leads import access as leads_access
 from leads.filters import CallFilter, FollowUpFilter, LeadFilter
 from leads.inbound_auth import InboundKeyAuthentication, InboundKeyThrottle
 from leads.models import (
@@ -41,6 +41,7 @@ from leads.models import (
 )
 from leads.selectors.leads import LIST_FIELDS, lead_timeline
 from leads.services import capture, followups
+from risk import access as risk_access
 from risk import services as risk
 from risk.models import PhoneReveal
 
@@ -139,12 +140,14 @@ class WorksLeads(IsActiveStaff):
             return False
         if request.method in permissions.SAFE_METHODS:
             return True
-        return access.can_work_leads(request.user) or access.can_manage_leads(request.user)
+        return leads_access.can_work_leads(request.user) or leads_access.can_manage_leads(
+            request.user
+        )
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in permissions.SAFE_METHODS or not isinstance(obj, Lead):
             return True
-        return followups.can_work_lead(request.user, obj)
+        return leads_access.can_work_lead(request.user, obj)
 
 
 class IsPhoneSystem(permissions.BasePermission):
@@ -350,7 +353,7 @@ class CallSerializer(serializers.ModelSerializer):
         if not value.startswith("+"):
             return value  # an extension, or what an unmatched phone system sent
         request = self.context.get("request")
-        return access.phone_for(getattr(request, "user", None), value)
+        return risk_access.phone_for(getattr(request, "user", None), value)
 
     def get_caller(self, obj) -> str:
         return self._number(obj.caller)
@@ -508,7 +511,7 @@ class TimelineQuerySerializer(serializers.Serializer):
 class LeadViewSet(ScopedViewSet):
     """Leads the caller may see. Create and edit go through capture (dedupe, DNC, score)."""
 
-    visibility = access.visible_leads
+    visibility = leads_access.visible_leads
     permission_classes = [WorksLeads]
     filterset_class = LeadFilter
     pagination_class = UncountedPagination
@@ -619,7 +622,7 @@ class LeadViewSet(ScopedViewSet):
 class FollowUpViewSet(ScopedCreateReadViewSet):
     """Follow-ups the caller may see; logging one applies its disposition's rule."""
 
-    visibility = access.visible_followups
+    visibility = leads_access.visible_followups
     permission_classes = [WorksLeads]
     filterset_class = FollowUpFilter
     pagination_class = UncountedPagination
@@ -637,12 +640,12 @@ class FollowUpViewSet(ScopedCreateReadViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        lead = access.visible_leads(request.user).filter(pk=data.pop("lead")).first()
+        lead = leads_access.visible_leads(request.user).filter(pk=data.pop("lead")).first()
         if lead is None:
             raise_as_api_error(DjangoValidationError({"lead": _("Unknown lead.")}))
         call_id = data.pop("call")
         if call_id is not None:
-            data["call"] = access.visible_calls(request.user).filter(pk=call_id).first()
+            data["call"] = leads_access.visible_calls(request.user).filter(pk=call_id).first()
             if data["call"] is None:
                 raise_as_api_error(DjangoValidationError({"call": _("Unknown call.")}))
         try:
@@ -657,7 +660,7 @@ class CallViewSet(ScopedCreateReadViewSet):
     """Calls the caller may see; agents add the calls of their leads by hand, phone
     systems post theirs to `ingest`."""
 
-    visibility = access.visible_calls
+    visibility = leads_access.visible_calls
     permission_classes = [WorksLeads]
     filterset_class = CallFilter
     pagination_class = UncountedPagination
@@ -677,7 +680,7 @@ class CallViewSet(ScopedCreateReadViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        lead = access.visible_leads(request.user).filter(pk=data.pop("lead")).first()
+        lead = leads_access.visible_leads(request.user).filter(pk=data.pop("lead")).first()
         if lead is None:
             raise_as_api_error(DjangoValidationError({"lead": _("Unknown lead.")}))
         try:

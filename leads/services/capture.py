@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from crm.phones import InvalidPhone, Phone, normalize_fast
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -34,7 +35,6 @@ from ..models import (
     LeadStatus,
     ScoringRule,
 )
-from ..phones import InvalidPhone, Phone, normalize_fast
 
 # --- cleaning -----------------------------------------------------------------------------
 
@@ -78,8 +78,8 @@ _BUDGET_MAX = Decimal("999999999999.99")
 
 
 def phone_normalize(raw: object) -> Phone:
-    """`leads.phones.normalize`, with its fast path for plain Chinese mobiles (bulk imports
-    are made of them); same answers, see `leads.phones.normalize_fast`."""
+    """`crm.phones.normalize`, with its fast path for plain Chinese mobiles (bulk imports
+    are made of them); same answers, see `crm.phones.normalize_fast`."""
     return normalize_fast(raw)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from crm.phones import mask, normalize_or_none
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -26,8 +27,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import access
 from crm.models import Member, Notification
+from leads import access as leads_access
 from leads.models import (
     OPEN_STATUSES,
     Call,
@@ -40,7 +41,6 @@ from leads.models import (
     LeadEvent,
     LeadStatus,
 )
-from leads.phones import mask, normalize_or_none
 from leads.states import can_move
 
 from . import calling, capture, pool
@@ -67,8 +67,11 @@ def can_work_lead(user, lead: Lead) -> bool:
     everything but change nothing, and an agent cannot work a colleague's lead.
     """
     if lead.owner_id is not None and lead.owner_id == getattr(user, "pk", None):
-        return access.can_work_leads(user)
-    return access.can_manage_leads(user) and access.visible_leads(user).filter(pk=lead.pk).exists()
+        return leads_access.can_work_leads(user)
+    return (
+        leads_access.can_manage_leads(user)
+        and leads_access.visible_leads(user).filter(pk=lead.pk).exists()
+    )
 
 
 # The rules a center starts with (the data migration installs a frozen copy of these).

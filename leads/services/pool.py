@@ -25,9 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from crm import access
 from crm.models import Member, MemberStatus, Notification, Role
 from crm.services import notify
+from leads import access as leads_access
 
 from ..db import pool as pool_db
 from ..models import OPEN_STATUSES, Assignment, Lead, LeadPolicy, TeamLeadSettings
@@ -71,7 +71,7 @@ def lead_claim(*, lead_id: int, user) -> Lead:
     member row is locked too, so two claims by the same agent at once cannot both slip
     under the cap.
     """
-    if not access.can_work_leads(user):
+    if not leads_access.can_work_leads(user):
         raise ValidationError(_("Only agents and team managers claim leads from the pool."))
     member = Member.objects.select_for_update().filter(user_id=user.pk).first()
     if (
@@ -81,13 +81,13 @@ def lead_claim(*, lead_id: int, user) -> Lead:
     ):
         raise ValidationError(_("You cannot take leads while you are not active."))
     lead = (
-        access.visible_pool(user)
+        leads_access.visible_pool(user)
         .select_for_update(skip_locked=True, no_key=True, of=("self",))
         .filter(pk=lead_id)
         .first()
     )
     if lead is None:
-        if access.visible_pool(user).filter(pk=lead_id).exists():
+        if leads_access.visible_pool(user).filter(pk=lead_id).exists():
             raise ValidationError(_("Someone else is claiming this lead right now."))
         raise ValidationError(
             _("This lead is no longer in the pool; someone else just claimed it.")
@@ -165,7 +165,7 @@ def lead_release(*, lead: Lead, by, reason: str) -> Lead:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why you release the lead.")})
     locked = (
-        access.visible_leads(by)
+        leads_access.visible_leads(by)
         .select_for_update(no_key=True, of=("self",))
         .filter(pk=lead.pk)
         .first()
@@ -176,7 +176,7 @@ def lead_release(*, lead: Lead, by, reason: str) -> Lead:
         raise ValidationError(_("This lead is already in the pool."))
     if not locked.is_open:
         raise ValidationError(_("A closed lead cannot be released."))
-    if locked.owner_id != by.pk and not access.can_manage_leads(by):
+    if locked.owner_id != by.pk and not leads_access.can_manage_leads(by):
         raise ValidationError(_("Only the lead's owner or their manager can release it."))
     _to_pool(locked, kind=Assignment.Kind.RELEASE, by=by, reason=reason.strip())
     return locked

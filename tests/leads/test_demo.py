@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from crm.phones import normalize
 from django.core.management import call_command
 from django.db.models import Count, F
 from django.utils import timezone
@@ -20,7 +21,6 @@ from leads.models import (
     RoutingRule,
     TeamLeadSettings,
 )
-from leads.phones import normalize
 from leads.services.assignment import pending_leads
 
 pytestmark = pytest.mark.django_db
