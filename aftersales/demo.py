@@ -18,7 +18,16 @@ from django.utils import timezone
 
 from crm import demo_steps
 from crm.models import Member, MemberStatus, Role
-from leads.models import Disposition, FollowUp, FollowUpChannel, Lead, LeadStatus
+from leads.models import (
+    OPEN_STATUSES,
+    Disposition,
+    FollowUp,
+    FollowUpChannel,
+    Lead,
+    LeadEvent,
+    LeadStatus,
+)
+from leads.services.moves import lead_move
 from orders.models import Order, OrderStatus
 
 from .models import Revisit, RevisitStatus, ServiceTicket, TicketPriority, TicketType
@@ -57,7 +66,8 @@ def _delivered_order(
     )
     if existing is not None:
         return existing
-    leads = Lead.objects.filter(owner=user)
+    # A lost or invalid lead cannot be won (leads.states): only won or open ones.
+    leads = Lead.objects.filter(owner=user, status__in=(LeadStatus.WON, *OPEN_STATUSES))
     if won_only:
         leads = leads.filter(status=LeadStatus.WON)
     # Not a lead the agent is to call today: the leads demo gave each agent follow-ups
@@ -81,12 +91,19 @@ def _delivered_order(
             notes="客户确认购买",
             created_at=won_at,
         )
-        Lead.objects.filter(pk=lead.pk).update(
-            status=LeadStatus.WON,
-            followup_count=F("followup_count") + 1,
-            last_contact_at=max(lead.last_contact_at or won_at, won_at),
-            next_followup_at=None,
+        lead.followup_count = F("followup_count") + 1
+        lead.last_contact_at = max(lead.last_contact_at or won_at, won_at)
+        lead.next_followup_at = None
+        lead_move(
+            lead=lead,
+            to=LeadStatus.WON,
+            by=user,
+            why=str(Disposition.WON.label),
+            source=LeadEvent.Source.DISPOSITION,
+            at=won_at,
+            also=["followup_count", "last_contact_at", "next_followup_at"],
         )
+        lead.refresh_from_db(fields=["followup_count"])
     amount = Decimal("1980.00") + n * 100
     return Order.objects.create(
         number=f"DEMO-AS-{user.username}-{n}",

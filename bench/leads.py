@@ -444,6 +444,8 @@ def _lead_rows(
             score,
             grade,
             details,
+            # The status is written with the row (creation of history, not a move through
+            # leads.services.moves.lead_move); the bench writes no LeadEvent.
             status if owned else (LeadStatus.NEW if pooled == 1 else LeadStatus.CONTACTED),
             "客户选择了其他服务商" if status == LeadStatus.LOST else "",
             member.user_id if owned else None,

@@ -17,6 +17,7 @@ from .models import (
     ImportRow,
     InboundKey,
     Lead,
+    LeadEvent,
     LeadPolicy,
     LeadSource,
     RoutingRule,
@@ -140,6 +141,14 @@ class AssignmentAdmin(ReadOnlyAdmin):
     list_display = ["at", "lead", "kind", "from_user", "to_user", "team", "by"]
     list_filter = ["kind"]
     list_select_related = ["lead", "from_user", "to_user", "team", "by"]
+    show_full_result_count = False
+
+
+@admin.register(LeadEvent)
+class LeadEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "lead", "from_status", "to_status", "source", "by"]
+    list_filter = ["to_status", "source"]
+    list_select_related = ["lead", "by"]
     show_full_result_count = False
 
 

@@ -11,6 +11,7 @@ class LeadsConfig(AppConfig):
 
         from . import receivers
         from .models import CallingWindow, LeadPolicy
+        from .selectors import history  # noqa: F401 - status moves and edits on the timeline
 
         receivers.connect()
 

@@ -44,6 +44,7 @@ from .models import (
     FollowUpChannel,
     Intent,
     Lead,
+    LeadEvent,
     LeadPolicy,
     LeadSource,
     LeadStatus,
@@ -52,7 +53,9 @@ from .models import (
     TeamLeadSettings,
 )
 from .services import capture
+from .services.followups import DEFAULT_DISPOSITION_RULES
 from .services.routing import assignments_insert
+from .states import can_move
 
 LEADS = 3000
 POOL_SHARE = 0.10
@@ -254,6 +257,7 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
     Lead.objects.bulk_create([p.lead for p in plans], batch_size=500)
     sources = _sources(rng, plans)
     calls, followups = _followups(rng, plans)
+    status_moves = _status_events(plans)
     assignments = _assignments(now, plans, rules, settings_of)
     dnc = _do_not_call(rng, now, plans, phones[LEADS:])
     return {
@@ -263,6 +267,7 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
         "sources": sources,
         "followups": followups,
         "calls": calls,
+        "status_moves": status_moves,
         "assignments": assignments,
         "do_not_call": dnc,
     }
@@ -416,7 +421,10 @@ def _to_pool(
     team: Team,
     agents_of: dict[int, list[Member]],
 ) -> None:
-    """Leads that went back to the pool, each with the history that sent it there."""
+    """Leads that went back to the pool, each with the history that sent it there.
+
+    The status is set on a lead not saved yet (they are bulk-created): creation, not a
+    move, so `leads.services.moves.lead_move` is not involved."""
     lead = plan.lead
     everyone = [a for agents in agents_of.values() for a in agents]
     plan.agent = rng.choice(agents_of.get(team.pk) or everyone)
@@ -636,6 +644,37 @@ def _sources(rng: random.Random, plans: list[_Plan]) -> int:
             )
     LeadSource.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def _status_events(plans: list[_Plan]) -> int:
+    """Each worked lead's status moves, replayed from its follow-ups along the table as
+    `lead_move` would have written them; bulk-created with the rest of the history. A
+    lead whose replay does not end at its status (a story the rules would not tell) gets
+    none."""
+    events = []
+    for plan in plans:
+        if plan.agent is None:
+            continue
+        status, moves = LeadStatus.NEW, []
+        for touch in plan.touches:
+            to = DEFAULT_DISPOSITION_RULES.get(touch.disposition, {}).get("set_status")
+            if to and can_move(status, to):
+                moves.append(
+                    LeadEvent(
+                        lead=plan.lead,
+                        at=touch.at,
+                        by=plan.agent.user,
+                        from_status=status,
+                        to_status=to,
+                        why=str(Disposition(touch.disposition).label),
+                        source=LeadEvent.Source.DISPOSITION,
+                    )
+                )
+                status = to
+        if status == plan.lead.status:
+            events += moves
+    LeadEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)
 
 
 def _followups(rng: random.Random, plans: list[_Plan]) -> tuple[int, int]:

@@ -217,6 +217,79 @@ class Lead(models.Model):
         return phones.display(self.phone)
 
 
+#: Fields a lead's timeline does not show as edits (the audit trail keeps them for admins):
+#: the status and why it closed (shown by the `LeadEvent` of each move), the owner, team
+#: and assignment time (shown by the `Assignment` of each move), and what is computed or
+#: counted rather than entered: the score and grade, the work-rhythm counters and clocks,
+#: the mobile flag derived from the number, timestamps. An edit of only these shows nothing.
+TIMELINE_HIDDEN_FIELDS = frozenset(
+    {
+        "status",
+        "closed_reason",
+        "owner",
+        "team",
+        "assigned_at",
+        "score",
+        "grade",
+        "score_details",
+        "is_mobile",
+        "last_contact_at",
+        "followup_count",
+        "missed_calls",
+        "reclaim_warned_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    }
+)
+
+
+class LeadEvent(models.Model):
+    """Append-only: every move of a lead's status, with who, why and what made it.
+
+    Written only by `leads.services.moves` (`lead_move`, `lead_move_many`), along the
+    table in `leads.states`; the lead's timeline reads it.
+    """
+
+    class Source(models.TextChoices):
+        DISPOSITION = "disposition", _("Follow-up outcome")
+        ORDER = "order", _("Order taken")
+        DO_NOT_CALL = "do_not_call", _("Do-not-call list")
+        POOL_RELEASE = "pool_release", _("Released to the pool")
+        RECLAIM = "reclaim", _("Reclaimed for no follow-up")
+        IMPORT = "import", _("File import")
+        ASSIGNMENT = "assignment", _("Assignment")
+
+    lead = models.ForeignKey(
+        Lead,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # leadevent_lead_at leads with the lead and also serves the FK
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    by = models.ForeignKey(
+        User,
+        verbose_name=_("moved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_status = models.CharField(_("old status"), max_length=12, choices=LeadStatus.choices)
+    to_status = models.CharField(_("new status"), max_length=12, choices=LeadStatus.choices)
+    why = models.TextField(_("why"), blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("lead status change")
+        verbose_name_plural = _("lead status changes")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["lead", "at"], name="leadevent_lead_at")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} {self.from_status} → {self.to_status}"
+
+
 class LeadSource(models.Model):
     """One capture of a lead: the first and every duplicate after it, with its origin."""
 

@@ -464,12 +464,22 @@ def _timeline_row(entry) -> dict:
             "team": item.team_id,
             "reason": item.reason,
         }
+    elif entry.kind == "status":
+        actor = user_name(item.by)
+        summary = f"{item.get_from_status_display()} → {item.get_to_status_display()}"
+        data = {
+            "from_status": item.from_status,
+            "to_status": item.to_status,
+            "why": item.why,
+            "source": item.source,
+        }
     elif entry.kind == "audit":
         actor = item.actor_label or None
         summary = item.get_action_display()
         data = {
             "action": item.action,
             "changes": {name: [before, after] for name, before, after in item.changes},
+            "readable": [list(change) for change in getattr(item, "readable_changes", [])],
         }
     elif entry.kind == "source":
         actor = user_name(item.created_by)
@@ -605,9 +615,9 @@ class LeadViewSet(ScopedViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         """What happened to the lead, newest first: the newest `limit` events (default 500)."""
+        lead = self.get_object()  # first: a lead out of scope is 404 whatever the query
         query = TimelineQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        lead = self.get_object()
         entries = lead_timeline(lead, limit=query.validated_data["limit"])
         rows = [_timeline_row(entry) for entry in entries]
         return Response(TimelineEntrySerializer(rows, many=True).data)

@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leads", "0007_autovacuum_for_hot_tables"),
+        ("leads", "0008_lead_event"),
     ]
 
     operations = [

@@ -12,4 +12,5 @@
 
 The do-not-call list is kept by `risk` (`risk.services.do_not_call_add`); raw-SQL fast
 paths live in `leads.db`.
+- `moves`: `lead_move` / `lead_move_many`, the only writers of a lead's status
 """

@@ -4,8 +4,9 @@ Every touch of a customer is a `FollowUp` (跟进记录). What happens next is n
 disposition here but read from the admin-editable `DispositionRule` table (defaults come
 from a data migration): the status the lead moves to, the retry that is scheduled, how
 many unanswered calls in a row send it back to the pool, the cool-off before it may be
-worked again. The status itself only ever moves forward along `STATUS_MOVES`, so a
-"reached" logged on an interested lead does not demote it.
+worked again. The status itself only ever moves forward along the table in
+`leads.states` (through `leads.services.moves.lead_move`), so a "reached" logged on an
+interested lead does not demote it.
 
 Calls come from two places: phone systems (`call_record`, matched to the lead by the
 customer's number and to the agent by extension, never failing on an unknown number) and
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -35,33 +37,17 @@ from leads.models import (
     FollowUp,
     FollowUpChannel,
     Lead,
+    LeadEvent,
     LeadStatus,
 )
+from leads.states import can_move
 from risk.models import DoNotCall
 from risk.services import do_not_call_add, is_do_not_call
 
 from . import calling, capture, pool
+from .moves import lead_move
 
 DNC_CONTACT = "dnc_contact"
-
-# The pipeline: new → contacted → interested → won/lost, or invalid at any open step.
-# A rule's status is applied only when it is a move listed here; anything else keeps
-# the current status (closed leads take no follow-ups at all).
-STATUS_MOVES: dict[str, frozenset[str]] = {
-    LeadStatus.NEW: frozenset(
-        {
-            LeadStatus.CONTACTED,
-            LeadStatus.INTERESTED,
-            LeadStatus.WON,
-            LeadStatus.LOST,
-            LeadStatus.INVALID,
-        }
-    ),
-    LeadStatus.CONTACTED: frozenset(
-        {LeadStatus.INTERESTED, LeadStatus.WON, LeadStatus.LOST, LeadStatus.INVALID}
-    ),
-    LeadStatus.INTERESTED: frozenset({LeadStatus.WON, LeadStatus.LOST, LeadStatus.INVALID}),
-}
 
 # Attempts that did not reach the customer: they count towards "K misses → pool".
 MISSED_DISPOSITIONS = frozenset({Disposition.NO_ANSWER, Disposition.BUSY})
@@ -245,16 +231,14 @@ def _followup_log(
         # What the customer wants is part of the score (budget, product): grade again.
         capture.Scorer.load().apply(locked)
         fields += [*needs, "score", "grade", "score_details"]
-    if rule.set_status and rule.set_status in STATUS_MOVES.get(locked.status, ()):
-        locked.status = rule.set_status
-        fields.append("status")
-        if rule.set_status not in OPEN_STATUSES:
-            locked.closed_reason = Disposition(disposition).label
-            fields.append("closed_reason")
+    # A rule's status is applied only when the table allows the move; anything else keeps
+    # the current status (closed leads take no follow-ups at all, see above).
+    move_to = rule.set_status if can_move(locked.status, rule.set_status) else None
+    status_after = move_to or locked.status
     if rule.cooloff_days:
         locked.cooloff_until = at + dt.timedelta(days=rule.cooloff_days)
         fields.append("cooloff_until")
-    if locked.status not in OPEN_STATUSES:
+    if status_after not in OPEN_STATUSES:
         locked.next_followup_at = None
     elif next_followup_at is not None:
         locked.next_followup_at = next_followup_at
@@ -264,14 +248,26 @@ def _followup_log(
         locked.next_followup_at = None
     back_to_pool = bool(
         rule.return_to_pool_after
-        and locked.status in OPEN_STATUSES
+        and status_after in OPEN_STATUSES
         and missed >= rule.return_to_pool_after
     )
     if back_to_pool:
         # The next owner starts afresh; the misses stay on record in the follow-ups.
         locked.next_followup_at = None
         locked.missed_calls = 0
-    locked.save(update_fields=[*fields, "updated_at"])
+    if move_to:
+        # The status and the follow-up's own fields in one UPDATE (one audit entry).
+        lead_move(
+            lead=locked,
+            to=move_to,
+            by=agent,
+            why=str(Disposition(disposition).label),
+            source=LeadEvent.Source.DISPOSITION,
+            at=at,
+            also=fields,
+        )
+    else:
+        locked.save(update_fields=[*fields, "updated_at"])
     locked.refresh_from_db(fields=["followup_count"])
 
     _reminders_mark_handled(lead_id=locked.pk, user_ids={agent.pk, locked.owner_id})
@@ -302,7 +298,7 @@ def _reminders_mark_handled(*, lead_id: int, user_ids: set) -> None:
 
 
 @transaction.atomic
-def lead_mark_won(*, lead: Lead, by, reason: str = "") -> Lead:
+def lead_mark_won(*, lead: Lead, by: AbstractBaseUser | None, reason: str = "") -> Lead:
     """The customer bought (an order was taken): an open lead becomes won.
 
     A lead already won stays as it is (a second order); a lost or invalid one is refused.
@@ -310,23 +306,24 @@ def lead_mark_won(*, lead: Lead, by, reason: str = "") -> Lead:
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
     if locked.status == LeadStatus.WON:
         return locked
-    if LeadStatus.WON not in STATUS_MOVES.get(locked.status, ()):
+    if not can_move(locked.status, LeadStatus.WON):
         raise ValidationError(
             {
                 "lead": _("This lead is closed (%(status)s).")
                 % {"status": locked.get_status_display()}
             }
         )
-    locked.status = LeadStatus.WON
-    locked.closed_reason = (reason or str(LeadStatus.WON.label))[:200]
     locked.next_followup_at = None
-    locked.save(update_fields=["status", "closed_reason", "next_followup_at", "updated_at"])
-    _reminders_mark_handled(lead_id=locked.pk, user_ids={getattr(by, "pk", None), locked.owner_id})
-    lead.status, lead.closed_reason, lead.next_followup_at = (
-        locked.status,
-        locked.closed_reason,
-        None,
+    lead_move(
+        lead=locked,
+        to=LeadStatus.WON,
+        by=by,
+        why=reason or str(LeadStatus.WON.label),
+        source=LeadEvent.Source.ORDER,
+        also=["next_followup_at"],
     )
+    _reminders_mark_handled(lead_id=locked.pk, user_ids={getattr(by, "pk", None), locked.owner_id})
+    lead.refresh_from_db(fields=["status", "closed_reason", "next_followup_at"])
     return locked
 
 

@@ -17,8 +17,8 @@ import datetime as dt
 from collections import Counter
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
-from django.db.models import Count, DateTimeField, F, Q
+from django.db import transaction
+from django.db.models import DateTimeField, F, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -29,9 +29,10 @@ from crm.models import Member, MemberStatus, Notification, Role
 from crm.services import notify
 from leads import access as leads_access
 
+from ..db import pool as pool_db
 from ..models import OPEN_STATUSES, Assignment, Lead, LeadPolicy, TeamLeadSettings
 from .distribution import day_start
-from .routing import assignment_record, assignments_insert
+from .routing import assignment_record
 
 # Kinds by which a lead leaves an agent against the pool: they start the claim-back cool-off.
 LOST_KINDS = (Assignment.Kind.RELEASE, Assignment.Kind.RECLAIM, Assignment.Kind.RETURN)
@@ -254,7 +255,7 @@ def reclaim_stale_leads(*, now: dt.datetime | None = None) -> dict:
             .filter(which, clock__lt=warn_cutoff)
             .filter(Q(reclaim_warned_at__isnull=True) | Q(reclaim_warned_at__lt=F("clock")))
         )
-        warned_per_agent.update(_warn(due, now=now))
+        warned_per_agent.update(pool_db.warn(due, now=now))
         stale = (
             owned_open_leads()
             .filter(
@@ -271,7 +272,7 @@ def reclaim_stale_leads(*, now: dt.datetime | None = None) -> dict:
             "No follow-up for %(n)d days: reclaimed to the pool automatically.",
             days,
         ) % {"n": days}
-        reclaimed_per_agent.update(_reclaim(stale, reason=reason, now=now))
+        reclaimed_per_agent.update(pool_db.reclaim(stale, reason=reason, now=now))
     stamp = now.strftime("%Y%m%dT%H%M%S")
     notes = [
         Notification(
@@ -309,94 +310,3 @@ def reclaim_stale_leads(*, now: dt.datetime | None = None) -> dict:
         "warned": sum(warned_per_agent.values()),
         "reclaimed": sum(reclaimed_per_agent.values()),
     }
-
-
-def _compiled(queryset) -> tuple[str, tuple]:
-    return queryset.query.get_compiler(using=queryset.db).as_sql()
-
-
-def _names():
-    connection = connections[router.db_for_write(Lead)]
-    quote = connection.ops.quote_name
-
-    def col(model, name: str) -> str:
-        return quote(model._meta.get_field(name).column)
-
-    return connection, quote, col
-
-
-def _warn(due, *, now: dt.datetime) -> Counter:
-    """Mark the leads to warn; returns how many per owner. On PostgreSQL one statement
-    (UPDATE … RETURNING, counted in SQL) instead of an UPDATE and a second full scan."""
-    connection, quote, col = _names()
-    if connection.vendor != "postgresql":
-        ids = list(due.values_list("pk", flat=True))
-        Lead.objects.filter(pk__in=ids).update(reclaim_warned_at=now)
-        return Counter(
-            dict(
-                Lead.objects.filter(pk__in=ids)
-                .order_by()
-                .values("owner_id")
-                .annotate(n=Count("pk"))
-                .values_list("owner_id", "n")
-            )
-        )
-    inner, params = _compiled(due.order_by().values("pk"))
-    table = quote(Lead._meta.db_table)
-    sql = f"""
-        WITH warned AS (
-            UPDATE {table} SET {col(Lead, "reclaim_warned_at")} = %s
-            WHERE {col(Lead, "id")} IN ({inner})
-            RETURNING {col(Lead, "owner")} AS owner_id
-        )
-        SELECT owner_id, count(*) FROM warned GROUP BY owner_id
-    """  # noqa: S608 - only quoted names and Django-compiled SQL are interpolated
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now, *params])
-        return Counter(dict(cursor.fetchall()))
-
-
-def _reclaim(stale, *, reason: str, now: dt.datetime) -> Counter:
-    """Return the stale leads to their team's pool with a history row each; returns how
-    many per former owner. On PostgreSQL one statement: the locked rows feed both the
-    UPDATE and the INSERT, and no lead passes through Python."""
-    connection, quote, col = _names()
-    if connection.vendor != "postgresql":
-        rows = list(stale)
-        Lead.objects.filter(pk__in=[pk for pk, _o, _t in rows]).update(
-            owner=None, assigned_at=None, reclaim_warned_at=None, updated_at=now
-        )
-        assignments_insert(
-            ("lead_id", "kind", "from_user_id", "team_id", "reason", "at"),
-            [
-                (pk, Assignment.Kind.RECLAIM, owner_id, team_id, reason, now)
-                for pk, owner_id, team_id in rows
-            ],
-        )
-        return Counter(owner_id for _pk, owner_id, _t in rows)
-    inner, params = _compiled(stale.order_by())
-    lead_table, history = quote(Lead._meta.db_table), quote(Assignment._meta.db_table)
-    sql = f"""
-        WITH stale(id, owner_id, team_id) AS ({inner}),
-        moved AS (
-            UPDATE {lead_table} SET
-                {col(Lead, "owner")} = NULL,
-                {col(Lead, "assigned_at")} = NULL,
-                {col(Lead, "reclaim_warned_at")} = NULL,
-                {col(Lead, "updated_at")} = %s
-            FROM stale WHERE {lead_table}.{col(Lead, "id")} = stale.id
-        ),
-        recorded AS (
-            INSERT INTO {history} (
-                {col(Assignment, "lead")}, {col(Assignment, "kind")},
-                {col(Assignment, "from_user")}, {col(Assignment, "to_user")},
-                {col(Assignment, "team")}, {col(Assignment, "rule")},
-                {col(Assignment, "reason")}, {col(Assignment, "by")}, {col(Assignment, "at")}
-            )
-            SELECT id, %s, owner_id, NULL, team_id, NULL, %s, NULL, %s FROM stale
-        )
-        SELECT owner_id, count(*) FROM stale GROUP BY owner_id
-    """  # noqa: S608 - only quoted names and Django-compiled SQL are interpolated
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, now, Assignment.Kind.RECLAIM, reason, now])
-        return Counter(dict(cursor.fetchall()))

@@ -108,3 +108,19 @@ def test_seeding_twice_adds_nothing(seeded):
     call_command("seed_demo")
     assert [m.objects.count() for m in (Lead, FollowUp, Call, Assignment, DoNotCall)] == counts
     assert demo.is_seeded()
+
+
+def test_worked_leads_have_their_status_moves(seeded):
+    from leads.models import LeadEvent
+    from leads.states import can_move
+
+    assert LeadEvent.objects.exists()
+    last: dict[int, str] = {}
+    for lead_id, before, after in LeadEvent.objects.order_by("at", "id").values_list(
+        "lead_id", "from_status", "to_status"
+    ):
+        assert can_move(before, after) and last.get(lead_id, LeadStatus.NEW) == before
+        last[lead_id] = after
+    statuses = dict(Lead.objects.filter(pk__in=last).values_list("pk", "status"))
+    assert last == statuses
+    assert not LeadEvent.objects.filter(lead__status=LeadStatus.NEW).exists()

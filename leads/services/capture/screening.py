@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from risk.audit import current_actor
 from risk.models import DoNotCall
 from risk.services import risk_event_record
 
 from ...db.importing import filter_by_phones
-from ...models import OPEN_STATUSES, Lead, LeadStatus
+from ...models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
+from ..moves import lead_move_many
 
 
 def listed_numbers(phones: set[str]) -> dict[str, str]:
@@ -66,15 +67,12 @@ def close_leads_for_do_not_call(reasons: Mapping[str, str]) -> int:
     """Close the open leads of these numbers (phone → reason); owners and history stay."""
     if not reasons:
         return 0
-    leads = list(
-        Lead.objects.select_for_update()
-        .filter(phone__in=list(reasons), status__in=OPEN_STATUSES)
-        .only("pk", "phone", "status", "closed_reason")
-    )
-    now = timezone.now()
-    for lead in leads:
-        lead.status = LeadStatus.LOST
-        lead.closed_reason = dnc_closed_reason(reasons[lead.phone])
-        lead.updated_at = now
-    Lead.objects.bulk_update(leads, ["status", "closed_reason", "updated_at"])
-    return len(leads)
+    leads = Lead.objects.filter(phone__in=list(reasons), status__in=OPEN_STATUSES)
+    why = {pk: dnc_closed_reason(reasons[phone]) for pk, phone in leads.values_list("pk", "phone")}
+    return lead_move_many(
+        leads_qs_or_ids=list(why),
+        to=LeadStatus.LOST,
+        by=current_actor(),
+        why=why,
+        source=LeadEvent.Source.DO_NOT_CALL,
+    ).moved
