@@ -17,7 +17,6 @@ from django.db.models import Q, QuerySet
 from crm.phones import normalize_or_none
 from leads import access as leads_access
 from leads.models import Lead
-from risk.selectors import audit_entries_for
 
 # What a lead list shows (the API list, the worklist): nothing else is read.
 LIST_FIELDS = (
@@ -103,13 +102,6 @@ def _assignments(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
 def _sources(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     rows = lead.sources.select_related("campaign", "created_by").order_by("-received_at", "-id")
     return (TimelineEntry(row.received_at, "source", row) for row in newest(rows, limit))
-
-
-@timeline_source("audit")
-def _audit(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
-    """The lead's own audit entries (the risk app's trail; leads builds on risk)."""
-    rows = newest(audit_entries_for("leads.lead", lead.pk).order_by("-at", "-id"), limit)
-    return (TimelineEntry(row.at, "audit", row) for row in rows)
 
 
 class Timeline(list):
