@@ -25,16 +25,16 @@ Decisions:
 
 from __future__ import annotations
 
-import zlib
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from crm.models import Department, Role, Team, TeamMembership
 
+from ..db import scorecards as db
 from ..metrics import aggregate_all, metric_for, roll_up
 from ..models import Indicator, KpiWeight, Level, Scorecard, ScorecardValue, Target
 from ..periods import Period
@@ -209,20 +209,8 @@ def recompute_scorecards(period: Period, *, levels=None) -> dict:
     Returns counts: {"scorecards": n, "values": n}.
     """
     with transaction.atomic():
-        _one_at_a_time(period)
+        db.recompute_take_turns(period)
         return _recompute(period, levels)
-
-
-def _one_at_a_time(period: Period) -> None:
-    """On PostgreSQL: two recomputes of one period (the beat and a button) take turns
-    instead of racing to insert the same scorecards; and no JIT, which compiles each big
-    aggregate for longer than it then saves."""
-    if connection.vendor != "postgresql":
-        return
-    key = zlib.crc32(f"scorecards {period.kind} {period.start}".encode())
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-        cursor.execute("SET LOCAL jit = off")
 
 
 def _recompute(period: Period, levels) -> dict:
