@@ -58,8 +58,8 @@ _BADGE = {
 def _for_display(rows):
     """Prepare what each list row prints, once per row in Python.
 
-    The template only prints: `{% url %}`, the `date` filter and an include per row
-    cost about 0.4 ms a row (measured with 50-row pages), more than the query itself.
+    The template only prints: `{% url %}`, the `date` filter and an include per row cost
+    more than the query itself (figures in `bench/orders_measure.py`).
     """
     detail = reverse("orders:detail", args=[0])[:-2]
     lead = reverse("leads:detail", args=[0])[:-2]
