@@ -276,7 +276,7 @@ class PromotionLevel(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from .services import check_thresholds
+        from .services.promotions import check_thresholds
 
         check_thresholds(self.scorecard_thresholds)
 

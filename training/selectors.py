@@ -10,7 +10,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from crm import access
 from crm.models import Member, MemberStatus, Role
 
-from . import services
 from .models import (
     CallScript,
     Case,
@@ -22,6 +21,7 @@ from .models import (
     PromotionLevel,
     ScriptStage,
 )
+from .services import onboarding_gate, promotions
 
 
 def courses_for_catalog(user, *, kind: str = "") -> QuerySet[Course]:
@@ -79,11 +79,11 @@ def _progress_for(members: list[Member]) -> list[dict]:
         passed[member_id].add(course_id)
     levels = list(PromotionLevel.objects.prefetch_related("required_courses"))
     figures = (
-        services.scorecard_figures([m.user_id for m in members])
+        promotions.scorecard_figures([m.user_id for m in members])
         if any(level.scorecard_thresholds for level in levels)
         else {}
     )
-    required = list(services.required_onboarding_courses())
+    required = list(onboarding_gate.required_onboarding_courses())
     rows = []
     for member in members:
         try:
@@ -94,7 +94,7 @@ def _progress_for(members: list[Member]) -> list[dict]:
             {
                 "member": member,
                 "onboarding_missing": [c for c in required if c.pk not in passed[member.pk]],
-                "progress": services.promotion_progress(
+                "progress": promotions.promotion_progress(
                     member,
                     levels=levels,
                     passed_ids=passed[member.pk],

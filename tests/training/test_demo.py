@@ -8,7 +8,7 @@ from crm.demo import PRODUCTS
 from crm.models import Member, MemberStatus, Role
 from training import demo
 from training.models import CallScript, Case, Course, MemberLevel, PromotionLevel
-from training.services import onboarding_missing
+from training.services.onboarding_gate import onboarding_missing
 
 
 @pytest.mark.django_db
