@@ -29,9 +29,10 @@ from crm.views import (
 from leads.selectors.leads import lead_for_page
 from leads.services.followups import can_work_lead
 
-from . import selectors, services
+from . import selectors
 from .forms import MoveForm, OrderDetailsForm, OrderFilterForm, OrderLineFormSet, ReasonForm
 from .models import TRANSITIONS, Order, OrderStatus
+from .services import discounts, order_moves, taking, who_may_act
 
 #: The buttons of the moves, in the order they are offered.
 MOVE_LABELS = {
@@ -209,7 +210,7 @@ def _order_or_404(request, pk: int) -> Order:
 @require_GET
 def detail(request, pk: int):
     order = _for_display([_order_or_404(request, pk)])[0]
-    may_work = services.can_work_order(request.user, order)
+    may_work = who_may_act.can_work_order(request.user, order)
     moves = (
         [(to, MOVE_LABELS[to], to in REASON_REQUIRED) for to in TRANSITIONS[order.status]]
         if may_work
@@ -226,7 +227,7 @@ def detail(request, pk: int):
             "moves": moves,
             "may_approve": order.approval == "pending"
             and order.status == OrderStatus.DRAFT
-            and services.can_approve_order(request.user, order),
+            and who_may_act.can_approve_order(request.user, order),
         },
     )
 
@@ -235,7 +236,7 @@ def detail(request, pk: int):
 @require_POST
 def move(request, pk: int, to: str):
     order = _order_or_404(request, pk)
-    if to not in services.MOVES:
+    if to not in order_moves.MOVES:
         messages.error(request, _("Unknown move."))
         return redirect("orders:detail", pk=order.pk)
     form = MoveForm(request.POST)
@@ -247,7 +248,7 @@ def move(request, pk: int, to: str):
     if to in (OrderStatus.PROCESSING, OrderStatus.DELIVERED):
         kwargs["paid"] = bool(data.get("paid"))
     try:
-        services.MOVES[to](**kwargs)
+        order_moves.MOVES[to](**kwargs)
     except ValidationError as error:
         for message in error_messages(error):
             messages.error(request, message)
@@ -284,13 +285,13 @@ def _approval(request, pk: int, service):
 @allowed_if(access.can_approve_discounts)
 @require_POST
 def approve(request, pk: int):
-    return _approval(request, pk, services.order_approve)
+    return _approval(request, pk, discounts.order_approve)
 
 
 @allowed_if(access.can_approve_discounts)
 @require_POST
 def reject(request, pk: int):
-    return _approval(request, pk, services.order_reject)
+    return _approval(request, pk, discounts.order_reject)
 
 
 # --- taking and editing -------------------------------------------------------------------
@@ -310,7 +311,7 @@ def create(request, lead_pk: int):
     formset = OrderLineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and details.is_valid() and formset.is_valid():
         try:
-            order = services.order_create_from_lead(
+            order = taking.order_create_from_lead(
                 lead=lead, by=request.user, lines=formset.lines(), **details.cleaned_data
             )
         except ValidationError as error:
@@ -330,7 +331,7 @@ def create(request, lead_pk: int):
 def edit(request, pk: int):
     """Change a draft's lines and terms."""
     order = _order_or_404(request, pk)
-    if order.status != OrderStatus.DRAFT or not services.can_work_order(request.user, order):
+    if order.status != OrderStatus.DRAFT or not who_may_act.can_work_order(request.user, order):
         messages.error(request, _("Only a draft order can be edited, by its agent or manager."))
         return redirect("orders:detail", pk=order.pk)
     initial_lines = [
@@ -354,7 +355,7 @@ def edit(request, pk: int):
     formset = OrderLineFormSet(request.POST or None, prefix="lines", initial=initial_lines)
     if request.method == "POST" and details.is_valid() and formset.is_valid():
         try:
-            services.order_edit(
+            taking.order_edit(
                 order=order, by=request.user, lines=formset.lines(), **details.cleaned_data
             )
         except ValidationError as error:

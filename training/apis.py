@@ -175,7 +175,7 @@ class PromotionLevelSerializer(serializers.ModelSerializer):
 
     def validate_scorecard_thresholds(self, value):
         try:
-            promotions.check_thresholds(value)
+            promotions.check_thresholds(thresholds=value)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict["scorecard_thresholds"]) from None
         return value

@@ -210,7 +210,7 @@ def seed() -> dict[str, int]:
                     completed_on=min(completed, today),
                 )
             )
-        tenure = promotions.tenure_months(agent)
+        tenure = promotions.tenure_months(member=agent)
         if tenure >= 6 and index % 2 == 0:
             finished = min(agent.hire_date + dt.timedelta(days=120), today)
             # Some certificates run out soon: the reminders have something to say.

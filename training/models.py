@@ -278,7 +278,7 @@ class PromotionLevel(models.Model):
     def clean(self) -> None:
         from .services.promotions import check_thresholds
 
-        check_thresholds(self.scorecard_thresholds)
+        check_thresholds(thresholds=self.scorecard_thresholds)
 
 
 class MemberLevel(models.Model):

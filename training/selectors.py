@@ -79,7 +79,7 @@ def _progress_for(members: list[Member]) -> list[dict]:
         passed[member_id].add(course_id)
     levels = list(PromotionLevel.objects.prefetch_related("required_courses"))
     figures = (
-        promotions.scorecard_figures([m.user_id for m in members])
+        promotions.scorecard_figures(user_ids=[m.user_id for m in members])
         if any(level.scorecard_thresholds for level in levels)
         else {}
     )
@@ -95,7 +95,7 @@ def _progress_for(members: list[Member]) -> list[dict]:
                 "member": member,
                 "onboarding_missing": [c for c in required if c.pk not in passed[member.pk]],
                 "progress": promotions.promotion_progress(
-                    member,
+                    member=member,
                     levels=levels,
                     passed_ids=passed[member.pk],
                     current=current,

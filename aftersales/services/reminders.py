@@ -49,7 +49,7 @@ def _insert_notifications(rows: QuerySet) -> int:
     return db.notifications_insert_reference(rows)
 
 
-def revisits_to_remind(now: dt.datetime) -> QuerySet[Revisit]:
+def revisits_to_remind(*, now: dt.datetime) -> QuerySet[Revisit]:
     return Revisit.objects.filter(
         status=RevisitStatus.SCHEDULED,
         reminded_at__isnull=True,
@@ -59,9 +59,9 @@ def revisits_to_remind(now: dt.datetime) -> QuerySet[Revisit]:
     )
 
 
-def revisit_notifications(now: dt.datetime) -> QuerySet[Revisit]:
+def revisit_notifications(*, now: dt.datetime) -> QuerySet[Revisit]:
     """The due revisits annotated with the notification each one sends."""
-    return revisits_to_remind(now).annotate(
+    return revisits_to_remind(now=now).annotate(
         n_user=F("assignee_id"),
         n_kind=Value("revisit_due", output_field=CharField()),
         n_key=Concat(Value("revisit-due:"), Cast("pk", CharField()), output_field=CharField()),
@@ -85,12 +85,12 @@ def remind_due_revisits(*, now: dt.datetime | None = None) -> int:
     """Each due revisit once into its assignee's notifications. Returns how many were sent."""
     now = now or timezone.now()
     with transaction.atomic():
-        sent = _insert_notifications(revisit_notifications(now))
-        revisits_to_remind(now).update(reminded_at=now)
+        sent = _insert_notifications(revisit_notifications(now=now))
+        revisits_to_remind(now=now).update(reminded_at=now)
     return sent
 
 
-def tickets_to_remind(now: dt.datetime) -> QuerySet[ServiceTicket]:
+def tickets_to_remind(*, now: dt.datetime) -> QuerySet[ServiceTicket]:
     return ServiceTicket.objects.filter(
         status__in=ACTIVE_TICKET_STATUSES,
         reminded_at__isnull=True,
@@ -99,9 +99,9 @@ def tickets_to_remind(now: dt.datetime) -> QuerySet[ServiceTicket]:
     )
 
 
-def ticket_notifications(now: dt.datetime) -> QuerySet[ServiceTicket]:
+def ticket_notifications(*, now: dt.datetime) -> QuerySet[ServiceTicket]:
     """The tickets coming due annotated with the notification each one sends."""
-    return tickets_to_remind(now).annotate(
+    return tickets_to_remind(now=now).annotate(
         n_user=F("assignee_id"),
         n_kind=Value("ticket_due", output_field=CharField()),
         n_key=Concat(
@@ -131,8 +131,8 @@ def remind_due_tickets(*, now: dt.datetime | None = None) -> int:
     """Each active ticket coming due (or overdue) once into its assignee's notifications."""
     now = now or timezone.now()
     with transaction.atomic():
-        sent = _insert_notifications(ticket_notifications(now))
-        tickets_to_remind(now).update(reminded_at=now)
+        sent = _insert_notifications(ticket_notifications(now=now))
+        tickets_to_remind(now=now).update(reminded_at=now)
     return sent
 
 

@@ -62,7 +62,7 @@ def due(org):
             by=member.user,
             at=now - dt.timedelta(hours=3),
         )
-    first = reminders.revisits_to_remind(now).order_by("pk").first()
+    first = reminders.revisits_to_remind(now=now).order_by("pk").first()
     Notification.objects.create(
         user_id=first.assignee_id, kind="revisit_due", key=f"revisit-due:{first.pk}", text="x"
     )
@@ -74,7 +74,7 @@ def test_insert_select_writes_what_the_reference_writes(postgres_only, due, kind
     rows = {
         "revisits": reminders.revisit_notifications,
         "tickets": reminders.ticket_notifications,
-    }[kind](due)
+    }[kind](now=due)
     fast = _written_by(db.notifications_insert_select, rows)
     reference = _written_by(db.notifications_insert_reference, rows)
     assert fast == reference
@@ -82,6 +82,6 @@ def test_insert_select_writes_what_the_reference_writes(postgres_only, due, kind
 
 
 def test_nothing_due_writes_nothing_either_way(postgres_only, org):
-    rows = reminders.revisit_notifications(timezone.now())
+    rows = reminders.revisit_notifications(now=timezone.now())
     assert _written_by(db.notifications_insert_select, rows)[0] == 0
     assert _written_by(db.notifications_insert_reference, rows)[0] == 0

@@ -83,4 +83,4 @@ def test_a_recompute_takes_its_periods_lock(postgres_only, march):
     with transaction.atomic():
         db.recompute_take_turns(MARCH)
         assert held()
-    assert recompute_scorecards(MARCH)["scorecards"] > 0
+    assert recompute_scorecards(period=MARCH)["scorecards"] > 0

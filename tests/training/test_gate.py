@@ -36,7 +36,7 @@ def test_an_onboarding_agent_gets_no_leads_until_the_last_pass(org, onboarding):
     enrollments.record_result(enrollment=culture, by=org.manager_a.user)
     onboarding.hire.refresh_from_db()
     assert onboarding.hire.status == MemberStatus.ONBOARDING  # one course still missing
-    assert onboarding_missing(onboarding.hire) == [onboarding.product]
+    assert onboarding_missing(member=onboarding.hire) == [onboarding.product]
 
     enrollments.record_result(enrollment=product, score=59, by=org.manager_a.user)
     onboarding.hire.refresh_from_db()

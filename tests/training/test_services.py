@@ -150,14 +150,14 @@ class TestPromotion:
         advanced, junior, agent, _senior = _ladder()
         promotions.member_level_set(member=org.agent_a1, level=junior)
         _hired_months_ago(org.agent_a1, 1)
-        progress = promotions.promotion_progress(org.agent_a1)
+        progress = promotions.promotion_progress(member=org.agent_a1)
         assert progress["current"] == junior and progress["next"] == agent
         assert progress["months_missing"] == 2
         assert progress["courses_missing"] == [advanced] and not progress["eligible"]
 
     def test_a_member_without_a_level_aims_at_the_first(self, org):
         _advanced, junior, _agent, _senior = _ladder()
-        progress = promotions.promotion_progress(org.agent_a1)
+        progress = promotions.promotion_progress(member=org.agent_a1)
         assert progress["current"] is None and progress["next"] == junior
         assert progress["eligible"]
 
@@ -351,12 +351,12 @@ class TestScorecardThresholds:
     def test_thresholds_are_checked_against_last_month(self, org):
         self.member = org.agent_a1
         level = self._level_with_thresholds()
-        progress = promotions.promotion_progress(org.agent_a1)
+        progress = promotions.promotion_progress(member=org.agent_a1)
         assert progress["next"] == level and not progress["eligible"]
         assert [t["met"] for t in progress["thresholds"]] == [False, False]  # no scorecard yet
 
         self._last_month_card(org.agent_a1, total="75", conversion="7.5")
-        progress = promotions.promotion_progress(org.agent_a1)
+        progress = promotions.promotion_progress(member=org.agent_a1)
         met = {t["code"]: t["met"] for t in progress["thresholds"]}
         assert met == {"conversion": False, "total": True} and not progress["eligible"]
         with pytest.raises(ValidationError) as refused:
@@ -369,7 +369,7 @@ class TestScorecardThresholds:
         self.member = org.agent_a1
         level = self._level_with_thresholds()
         self._last_month_card(org.agent_a1, total="70", conversion="8.0")
-        assert promotions.promotion_progress(org.agent_a1)["eligible"]
+        assert promotions.promotion_progress(member=org.agent_a1)["eligible"]
         proposal = promotions.promotion_propose(
             member=org.agent_a1, to_level=level, reasons="业绩好", by=org.manager_a.user
         )
@@ -380,6 +380,6 @@ class TestScorecardThresholds:
 
         default_indicators()  # a transactional test before may have emptied the table
         with pytest.raises(ValidationError) as refused:
-            promotions.check_thresholds({"conversion_rate": 0.08})
+            promotions.check_thresholds(thresholds={"conversion_rate": 0.08})
         assert "conversion_rate" in refused.value.message_dict["scorecard_thresholds"][0]
-        promotions.check_thresholds({"conversion": 8, "total": "70"})
+        promotions.check_thresholds(thresholds={"conversion": 8, "total": "70"})

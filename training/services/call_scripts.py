@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -11,7 +12,7 @@ from ..models import CallScript
 
 
 @transaction.atomic
-def script_publish(*, product: str, stage: str, title: str, body: str, by) -> CallScript:
+def script_publish(*, product: str, stage: str, title: str, body: str, by: User) -> CallScript:
     """Publish a new version of the script for (product, stage); the previous one retires.
     A published version is never edited."""
     product = (product or "").strip()

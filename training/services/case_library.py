@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm import access
 from crm.models import Team
+from leads.models import Lead
+from orders.models import Order
 
 from ..models import Case, CaseComment, CaseTag
 from .enrollments import team_is_yours
@@ -24,21 +27,21 @@ def _tags(names: Iterable[str]) -> list[CaseTag]:
     return [CaseTag.objects.get_or_create(name=name)[0] for name in cleaned[:10]]
 
 
-def parse_tags(text: str) -> list[str]:
+def parse_tags(*, text: str) -> list[str]:
     return [part for part in text.replace("，", ",").replace(" ", ",").split(",") if part.strip()]
 
 
 @transaction.atomic
 def case_write(
     *,
-    by,
+    by: User,
     title: str,
     outcome: str,
     body: str,
     lessons: str = "",
     tags: Iterable[str] = (),
-    lead=None,
-    order=None,
+    lead: Lead | None = None,
+    order: Order | None = None,
     case: Case | None = None,
 ) -> Case:
     """Write up (or, by its author or an admin, revise) a won or lost case."""
@@ -60,15 +63,15 @@ def case_write(
 
 
 @transaction.atomic
-def case_feature(*, case: Case, team: Team | None, by) -> Case:
+def case_feature(*, case: Case, team: Team | None, by: User) -> Case:
     """Feature a case for a team (a manager their own), or clear it with team=None."""
     if not access.can_feature_case(by):
         raise ValidationError({"team": _("You may not feature cases.")})
     if team is None:
         current = case.featured_for_team
-        if current is not None and not team_is_yours(current, by):
+        if current is not None and not team_is_yours(team=current, by=by):
             raise ValidationError({"team": _("This case is featured for a team not yours.")})
-    elif not team_is_yours(team, by):
+    elif not team_is_yours(team=team, by=by):
         raise ValidationError({"team": _("This team is not yours.")})
     case.featured_for_team, case.featured_by = team, by if team else None
     case.save(update_fields=["featured_for_team", "featured_by"])
@@ -76,7 +79,7 @@ def case_feature(*, case: Case, team: Team | None, by) -> Case:
 
 
 @transaction.atomic
-def case_comment(*, case: Case, by, body: str) -> CaseComment:
+def case_comment(*, case: Case, by: User, body: str) -> CaseComment:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("The comment is empty.")})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +40,7 @@ def session_save(*, session: Session) -> Session:
 
 
 @transaction.atomic
-def material_upload(*, course: Course, upload, by) -> Material:
+def material_upload(*, course: Course, upload: UploadedFile, by: User) -> Material:
     """Store a checked file under MEDIA_ROOT/training/ with a random name."""
     name, content_type = uploads.check_material(upload)
     material = Material(

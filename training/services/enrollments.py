@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,7 +20,7 @@ from ..models import ENROLLMENT_MOVES, Course, Enrollment, EnrollmentStatus, Ses
 from .onboarding_gate import member_activate, onboarding_missing
 
 
-def _check_enroller(*, member: Member, by) -> None:
+def _check_enroller(*, member: Member, by: User) -> None:
     if not access.can_manage_training(by):
         raise ValidationError({"member": _("You may not enroll staff in courses.")})
     if not access.visible_members(by).filter(pk=member.pk).exists():
@@ -30,7 +31,7 @@ def _check_enroller(*, member: Member, by) -> None:
 
 @transaction.atomic
 def enroll(
-    *, member: Member, course: Course, by, session: Session | None = None
+    *, member: Member, course: Course, by: User, session: Session | None = None
 ) -> tuple[Enrollment, bool]:
     """Enroll one member; enrolling them again in the same course and session changes
     nothing. Returns (enrollment, created)."""
@@ -63,7 +64,7 @@ def enroll(
 def enroll_many(
     *,
     course: Course,
-    by,
+    by: User,
     members: Iterable[Member] = (),
     team: Team | None = None,
     session: Session | None = None,
@@ -71,7 +72,7 @@ def enroll_many(
     """Enroll members and/or every current agent of a team; returns how many are new."""
     chosen = {member.pk: member for member in members}
     if team is not None:
-        if not team_is_yours(team, by):
+        if not team_is_yours(team=team, by=by):
             raise ValidationError({"team": _("This team is not yours.")})
         for member in Member.objects.filter(team=team, role=Role.AGENT).exclude(
             status=MemberStatus.LEFT
@@ -90,7 +91,7 @@ def enroll_many(
 def record_result(
     *,
     enrollment: Enrollment,
-    by,
+    by: User,
     attended: bool = True,
     score: int | None = None,
     passed: bool | None = None,
@@ -152,7 +153,7 @@ def record_result(
     )
     if status == EnrollmentStatus.PASSED and course.required_for_onboarding:
         member = Member.objects.get(pk=locked.member_id)
-        if member.status == MemberStatus.ONBOARDING and not onboarding_missing(member):
+        if member.status == MemberStatus.ONBOARDING and not onboarding_missing(member=member):
             member_activate(member=member, by=by, reason="", missing=[])
     return locked
 
@@ -168,7 +169,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def team_is_yours(team: Team, by) -> bool:
+def team_is_yours(*, team: Team, by: User) -> bool:
     """A manager's own team; for heads and admins any team they see."""
     if access.scope_of(by).role == Role.TEAM_MANAGER:
         return team.manager_id == by.pk

@@ -12,8 +12,10 @@ form is for administrators only; its note is recorded in the member's history to
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from crm import access
@@ -23,13 +25,13 @@ from crm.services import member_set_status
 from ..models import Course, CourseKind, Enrollment, EnrollmentStatus, TrainingEvent
 
 
-def required_onboarding_courses():
+def required_onboarding_courses() -> QuerySet[Course]:
     return Course.objects.filter(
         active=True, kind=CourseKind.ONBOARDING, required_for_onboarding=True
     ).order_by("title")
 
 
-def onboarding_missing(member: Member) -> list[Course]:
+def onboarding_missing(*, member: Member) -> list[Course]:
     """The required onboarding courses the member has not passed yet."""
     passed = Enrollment.objects.filter(member=member, status=EnrollmentStatus.PASSED).values(
         "course"
@@ -37,7 +39,7 @@ def onboarding_missing(member: Member) -> list[Course]:
     return list(required_onboarding_courses().exclude(pk__in=passed))
 
 
-def member_activate(*, member: Member, by, reason: str, missing: list[Course]) -> Member:
+def member_activate(*, member: Member, by: User, reason: str, missing: list[Course]) -> Member:
     """`missing`: the required courses not passed, as the caller just computed them."""
     note = reason or _("Required onboarding courses passed.")
     member = member_set_status(member=member, status=MemberStatus.ACTIVE, by=by, note=note)
@@ -55,7 +57,7 @@ def member_activate(*, member: Member, by, reason: str, missing: list[Course]) -
 
 
 @transaction.atomic
-def onboarding_activate(*, member: Member, by, reason: str = "") -> Member:
+def onboarding_activate(*, member: Member, by: User, reason: str = "") -> Member:
     """Make an onboarding member active by hand. Refused while a required course is not
     passed, unless an administrator overrides it with a reason (recorded)."""
     if not access.visible_members(by).filter(pk=member.pk).exists():
@@ -65,7 +67,7 @@ def onboarding_activate(*, member: Member, by, reason: str = "") -> Member:
     member = Member.objects.get(pk=member.pk)
     if member.status != MemberStatus.ONBOARDING:
         raise ValidationError({"member": _("This member is not onboarding.")})
-    missing = onboarding_missing(member)
+    missing = onboarding_missing(member=member)
     reason = (reason or "").strip()
     if missing:
         if not access.scope_of(by).is_admin:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +28,7 @@ from ..models import (
 )
 
 
-def tenure_months(member: Member, today: dt.date | None = None) -> int:
+def tenure_months(*, member: Member, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     months = (today.year - member.hire_date.year) * 12 + today.month - member.hire_date.month
     if today.day < member.hire_date.day:
@@ -37,7 +39,7 @@ def tenure_months(member: Member, today: dt.date | None = None) -> int:
 _UNKNOWN = object()
 
 
-def scorecard_figures(user_ids) -> dict[int, dict[str, tuple]]:
+def scorecard_figures(*, user_ids: Iterable[int]) -> dict[int, dict[str, tuple]]:
     """Each agent's figures on their scorecard of the last complete month.
 
     Promotion thresholds are judged on a closed month, not on the month under way: the
@@ -68,7 +70,7 @@ def scorecard_figures(user_ids) -> dict[int, dict[str, tuple]]:
     return figures
 
 
-def check_thresholds(thresholds) -> None:
+def check_thresholds(*, thresholds: object) -> None:
     """Scorecard thresholds name indicator codes (or "total") and give numbers."""
     from performance.models import Indicator
 
@@ -123,7 +125,12 @@ def _thresholds(level: PromotionLevel, figures: dict[str, tuple]) -> list[dict]:
 
 
 def promotion_progress(
-    member: Member, *, levels=None, passed_ids=None, current=_UNKNOWN, figures=None
+    *,
+    member: Member,
+    levels: list[PromotionLevel] | None = None,
+    passed_ids: set[int] | None = None,
+    current: PromotionLevel | object | None = _UNKNOWN,
+    figures: dict[str, tuple] | None = None,
 ) -> dict:
     """How far a member is from the next level: tenure, courses and scorecard thresholds.
 
@@ -144,7 +151,7 @@ def promotion_progress(
         )
     rank = current.rank if current else -1
     following = next((level for level in levels if level.rank > rank), None)
-    tenure = tenure_months(member)
+    tenure = tenure_months(member=member)
     if following is None:
         return {
             "current": current,
@@ -163,7 +170,7 @@ def promotion_progress(
     thresholds = []
     if following.scorecard_thresholds:
         if figures is None:
-            figures = scorecard_figures([member.user_id]).get(member.user_id, {})
+            figures = scorecard_figures(user_ids=[member.user_id]).get(member.user_id, {})
         thresholds = _thresholds(following, figures)
     return {
         "current": current,
@@ -179,7 +186,7 @@ def promotion_progress(
 
 @transaction.atomic
 def promotion_propose(
-    *, member: Member, to_level: PromotionLevel, by, reasons: str
+    *, member: Member, to_level: PromotionLevel, by: User, reasons: str
 ) -> PromotionProposal:
     """A manager proposes one of their agents for the next level; the criteria must be met."""
     if not access.can_propose_promotion(by):
@@ -192,7 +199,7 @@ def promotion_propose(
         raise ValidationError({"member": _("This member has left.")})
     if not (reasons or "").strip():
         raise ValidationError({"reasons": _("Say why this member deserves the promotion.")})
-    progress = promotion_progress(member)
+    progress = promotion_progress(member=member)
     if progress["next"] is None or progress["next"].pk != to_level.pk:
         raise ValidationError({"to_level": _("A member is proposed for the next level only.")})
     if not progress["eligible"]:
@@ -233,7 +240,7 @@ def promotion_propose(
     return proposal
 
 
-def _lock_open_proposal(proposal: PromotionProposal, by) -> PromotionProposal:
+def _lock_open_proposal(proposal: PromotionProposal, by: User) -> PromotionProposal:
     if not access.can_approve_promotion(by) or not (
         access.visible_promotion_proposals(by).filter(pk=proposal.pk).exists()
     ):
@@ -245,7 +252,9 @@ def _lock_open_proposal(proposal: PromotionProposal, by) -> PromotionProposal:
 
 
 @transaction.atomic
-def promotion_approve(*, proposal: PromotionProposal, by, note: str = "") -> PromotionProposal:
+def promotion_approve(
+    *, proposal: PromotionProposal, by: User, note: str = ""
+) -> PromotionProposal:
     locked = _lock_open_proposal(proposal, by)
     locked.status = ProposalStatus.APPROVED
     locked.decided_by, locked.decided_at = by, timezone.now()
@@ -265,7 +274,7 @@ def promotion_approve(*, proposal: PromotionProposal, by, note: str = "") -> Pro
 
 
 @transaction.atomic
-def promotion_reject(*, proposal: PromotionProposal, by, note: str) -> PromotionProposal:
+def promotion_reject(*, proposal: PromotionProposal, by: User, note: str) -> PromotionProposal:
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the proposal is rejected.")})
     locked = _lock_open_proposal(proposal, by)
@@ -283,7 +292,9 @@ def promotion_reject(*, proposal: PromotionProposal, by, note: str) -> Promotion
 
 
 @transaction.atomic
-def member_level_set(*, member: Member, level: PromotionLevel, by=None) -> MemberLevel:
+def member_level_set(
+    *, member: Member, level: PromotionLevel, by: User | None = None
+) -> MemberLevel:
     """Place a member on a level directly (the demo, an initial import)."""
     row, _created = MemberLevel.objects.update_or_create(
         member=member, defaults={"level": level, "set_by": by}

@@ -213,7 +213,7 @@ def case_write(request):
                     outcome=data["outcome"],
                     body=data["body"],
                     lessons=data["lessons"],
-                    tags=case_library.parse_tags(data["tags"]),
+                    tags=case_library.parse_tags(text=data["tags"]),
                     lead=lead,
                 )
             except ValidationError as error:
