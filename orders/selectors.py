@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from crm import access
@@ -170,35 +170,3 @@ def newest_first(queryset: QuerySet[Order], user, *, offset: int, limit: int) ->
     return db.newest_orders_by_branches(
         queryset, team_ids=scope.team_ids, user_id=scope.user_id, offset=offset, limit=limit
     )
-
-
-# --- sales figures (the KPI issue reads these) ------------------------------------------
-
-
-def _sales(user, start: dt.date, end: dt.date) -> QuerySet:
-    return access.visible_sales_entries(user).filter(day__gte=start, day__lte=end).order_by()
-
-
-def sales_by_agent(user, *, start: dt.date, end: dt.date) -> dict[int, object]:
-    """Net sales per agent (user id) over the days `start`..`end`, within the scope."""
-    rows = _sales(user, start, end).values("agent_id").annotate(amount=Sum("amount"))
-    return {row["agent_id"]: row["amount"] for row in rows}
-
-
-def sales_by_team(user, *, start: dt.date, end: dt.date) -> dict[int | None, object]:
-    """Net sales per team id over the days `start`..`end`, within the scope."""
-    rows = _sales(user, start, end).values("team_id").annotate(amount=Sum("amount"))
-    return {row["team_id"]: row["amount"] for row in rows}
-
-
-def sales_by_day(
-    user, *, start: dt.date, end: dt.date, agent=None, team=None
-) -> dict[dt.date, object]:
-    """Net sales per day (optionally of one agent or one team), within the scope."""
-    rows = _sales(user, start, end)
-    if agent is not None:
-        rows = rows.filter(agent=agent)
-    if team is not None:
-        rows = rows.filter(team=team)
-    rows = rows.values("day").annotate(amount=Sum("amount")).order_by("day")
-    return {row["day"]: row["amount"] for row in rows}

@@ -15,7 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from crm import access
 from crm.api import user_name
-from crm.models import Role, TeamMembership
+from crm.models import TeamMembership
 from crm.templatetags.fast_urls import reverse_ids
 
 from ..db import scorecards as db
@@ -306,8 +306,3 @@ def quality_scores_for(user) -> QuerySet[QualityScore]:
     return access.visible_quality_scores(user).select_related(
         "agent", "scorer", "followup__lead", "call__lead"
     )
-
-
-def scorable_agents_first(user) -> bool:
-    """Agents see their own scorecard; everyone else starts from a list."""
-    return access.scope_of(user).role == Role.AGENT

@@ -422,10 +422,6 @@ def test_a_reversal_takes_the_amount_back(org, catalog, start, to, kind):
     move(order, to, org.agent_a1.user)
     amounts = dict(SalesEntry.objects.filter(order=order).values_list("kind", "amount"))
     assert amounts == {SalesEntry.Kind.CONFIRMED: Decimal("2000.00"), kind: Decimal("-2000.00")}
-    today = timezone.localdate()
-    assert selectors.sales_by_agent(org.admin.user, start=today, end=today) == {
-        org.agent_a1.user.pk: Decimal("0.00")
-    }
 
 
 def test_a_retried_ledger_write_counts_once(org, catalog):
@@ -434,26 +430,6 @@ def test_a_retried_ledger_write_counts_once(org, catalog):
         order, kind=SalesEntry.Kind.CONFIRMED, amount=order.total, at=timezone.now()
     )
     assert SalesEntry.objects.filter(order=order).count() == 1
-
-
-def test_sales_totals_per_agent_team_and_day_within_the_scope(org, catalog):
-    today = timezone.localdate()
-    for member, quantity in ((org.agent_a1, 1), (org.agent_a2, 2), (org.agent_c1, 4)):
-        order = take_order(member, quantity=quantity)
-        order_moves.order_confirm(order=order, by=member.user)
-    by_agent = selectors.sales_by_agent(org.manager_a.user, start=today, end=today)
-    assert by_agent == {
-        org.agent_a1.user.pk: Decimal("1000.00"),
-        org.agent_a2.user.pk: Decimal("2000.00"),
-    }
-    by_team = selectors.sales_by_team(org.admin.user, start=today, end=today)
-    assert by_team == {org.team_a.pk: Decimal("3000.00"), org.team_c.pk: Decimal("4000.00")}
-    assert selectors.sales_by_day(org.agent_a1.user, start=today, end=today) == {
-        today: Decimal("1000.00")
-    }
-    assert selectors.sales_by_day(org.head.user, start=today, end=today, team=org.team_c) == {
-        today: Decimal("4000.00")
-    }
 
 
 def test_the_overdue_flag_is_computed_in_sql(org, catalog):

@@ -8,7 +8,6 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from crm.models import Member
-from tests.factories import make_member
 from tests.leads.factories import LeadFactory
 from tests.training.factories import CourseFactory, LevelFactory, SessionFactory
 from training.models import (
@@ -145,10 +144,15 @@ def _hired_months_ago(member: Member, months: int) -> Member:
     return member
 
 
+def _place(*, member: Member, level) -> None:
+    """Put a member on a promotion level (as an approved proposal does)."""
+    MemberLevel.objects.update_or_create(member=member, defaults={"level": level})
+
+
 class TestPromotion:
     def test_progress_says_what_is_missing(self, org):
         advanced, junior, agent, _senior = _ladder()
-        promotions.member_level_set(member=org.agent_a1, level=junior)
+        _place(member=org.agent_a1, level=junior)
         _hired_months_ago(org.agent_a1, 1)
         progress = promotions.promotion_progress(member=org.agent_a1)
         assert progress["current"] == junior and progress["next"] == agent
@@ -163,7 +167,7 @@ class TestPromotion:
 
     def test_the_criteria_must_be_met_to_propose(self, org):
         advanced, junior, agent, _senior = _ladder()
-        promotions.member_level_set(member=org.agent_a1, level=junior)
+        _place(member=org.agent_a1, level=junior)
         _hired_months_ago(org.agent_a1, 4)
         with pytest.raises(ValidationError) as refused:
             promotions.promotion_propose(
@@ -183,7 +187,7 @@ class TestPromotion:
 
     def test_only_the_next_level(self, org):
         _advanced, junior, _agent, senior = _ladder()
-        promotions.member_level_set(member=org.agent_a1, level=junior)
+        _place(member=org.agent_a1, level=junior)
         with pytest.raises(ValidationError) as refused:
             promotions.promotion_propose(
                 member=org.agent_a1, to_level=senior, reasons="跳级", by=org.manager_a.user
@@ -300,15 +304,6 @@ class TestCases:
         assert case.comments.count() == 1
 
 
-def test_a_new_level_member_keeps_one_level_row(org):
-    _advanced, junior, agent, _senior = _ladder()
-    promotions.member_level_set(member=org.agent_a1, level=junior)
-    promotions.member_level_set(member=org.agent_a1, level=agent)
-    assert MemberLevel.objects.filter(member=org.agent_a1).count() == 1
-    make_member(team=org.team_a)  # and other members have none
-    assert MemberLevel.objects.count() == 1
-
-
 class TestScorecardThresholds:
     """A level may ask for figures on last month's scorecard (performance app)."""
 
@@ -343,7 +338,7 @@ class TestScorecardThresholds:
 
     def _level_with_thresholds(self):
         junior = LevelFactory(name="初级坐席", rank=1)
-        promotions.member_level_set(member=self.member, level=junior)
+        _place(member=self.member, level=junior)
         return LevelFactory(
             name="坐席", rank=2, scorecard_thresholds={"conversion": 8, "total": 70}
         )

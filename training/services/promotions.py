@@ -289,14 +289,3 @@ def promotion_reject(*, proposal: PromotionProposal, by: User, note: str) -> Pro
         data={"proposal": locked.pk, "note": locked.decision_note},
     )
     return locked
-
-
-@transaction.atomic
-def member_level_set(
-    *, member: Member, level: PromotionLevel, by: User | None = None
-) -> MemberLevel:
-    """Place a member on a level directly (the demo, an initial import)."""
-    row, _created = MemberLevel.objects.update_or_create(
-        member=member, defaults={"level": level, "set_by": by}
-    )
-    return row
