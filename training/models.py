@@ -368,7 +368,8 @@ class ScriptStage(models.TextChoices):
 
 class CallScript(models.Model):
     """One published version of the script for a product and stage. Published versions
-    are never edited: a change is a new version (`training.services.script_publish`)."""
+    are never edited: a change is a new version
+    (`training.services.call_scripts.script_publish`)."""
 
     product = models.CharField(
         _("product"),
