@@ -7,13 +7,12 @@ them; the services choose the fast path on PostgreSQL and the reference elsewher
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from crm.models import Notification
 
 # What a queryset handed to the functions below is annotated with: one notification a row.
 NOTIFICATION_COLUMNS = ("n_user", "n_kind", "n_key", "n_text", "n_url", "n_created")
-_KEYS_PER_QUERY = 500
 
 
 def notifications_insert_select(rows: QuerySet) -> int:
@@ -36,10 +35,11 @@ def notifications_insert_select(rows: QuerySet) -> int:
 
 
 def notifications_insert_reference(rows: QuerySet) -> int:
-    """The reference: the same notifications read into Python, those not sent yet created
-    (ignoring a conflict with a concurrent run). Returns how many were new."""
-    wanted = {
-        (row["n_user"], row["n_key"]): Notification(
+    """The reference: the notifications not sent yet read into Python and created (ignoring
+    a conflict with a concurrent run). Returns how many were new."""
+    sent = Notification.objects.filter(user_id=OuterRef("n_user"), key=OuterRef("n_key"))
+    fresh = [
+        Notification(
             user_id=row["n_user"],
             kind=row["n_kind"],
             key=row["n_key"],
@@ -47,13 +47,7 @@ def notifications_insert_reference(rows: QuerySet) -> int:
             url=row["n_url"],
             created_at=row["n_created"],
         )
-        for row in rows.values(*NOTIFICATION_COLUMNS).order_by()
-    }
-    keys = sorted({key for _user, key in wanted})
-    sent: set[tuple[int, str]] = set()
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        chunk = keys[start : start + _KEYS_PER_QUERY]
-        sent.update(Notification.objects.filter(key__in=chunk).values_list("user_id", "key"))
-    fresh = [notification for pair, notification in wanted.items() if pair not in sent]
+        for row in rows.filter(~Exists(sent)).values(*NOTIFICATION_COLUMNS).order_by()
+    ]
     Notification.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
     return len(fresh)
