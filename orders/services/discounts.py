@@ -12,13 +12,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Member, Notification, Role
 
-from ..models import (
-    ZERO,
-    Approval,
-    Order,
-    OrderEvent,
-    OrderStatus,
-)
+from ..models import ZERO, Approval, Order, OrderEvent, OrderStatus
 from .who_may_act import can_approve_order, copy_back, discount_limit_for
 
 

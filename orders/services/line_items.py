@@ -9,12 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..models import (
-    ZERO,
-    OrderLine,
-    PaymentTerms,
-    Product,
-)
+from ..models import ZERO, OrderLine, PaymentTerms, Product
 
 CENT = Decimal("0.01")
 MAX_LINES = 50

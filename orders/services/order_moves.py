@@ -12,15 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import (
-    TRANSITIONS,
-    Approval,
-    Order,
-    OrderEvent,
-    OrderStatus,
-    PaymentTerms,
-    SalesEntry,
-)
+from ..models import TRANSITIONS, Approval, Order, OrderEvent, OrderStatus, PaymentTerms, SalesEntry
 from ..signals import order_moved
 from .who_may_act import copy_back, order_lock_for_change
 

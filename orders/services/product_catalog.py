@@ -9,9 +9,7 @@ from django.utils.translation import gettext as _
 
 from crm import access
 
-from ..models import (
-    Product,
-)
+from ..models import Product
 
 
 @transaction.atomic

@@ -17,14 +17,7 @@ from crm.models import Member
 from leads.models import OPEN_STATUSES, Lead, LeadStatus
 from leads.services import followups
 
-from ..models import (
-    Approval,
-    Order,
-    OrderEvent,
-    OrderLine,
-    OrderStatus,
-    PaymentTerms,
-)
+from ..models import Approval, Order, OrderEvent, OrderLine, OrderStatus, PaymentTerms
 from .discounts import approval_update
 from .line_items import fields_clean, lines_clean
 from .who_may_act import copy_back, order_lock_for_change

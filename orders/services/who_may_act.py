@@ -11,11 +11,7 @@ from django.utils.translation import gettext as _
 
 from crm import access
 
-from ..models import (
-    ZERO,
-    DiscountLimit,
-    Order,
-)
+from ..models import ZERO, DiscountLimit, Order
 
 
 def role_of(*, user: User) -> str | None:
