@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aftersales import access as aftersales_access
 from crm import access
 from crm.views import (
     allowed_if,
@@ -23,6 +24,7 @@ from crm.views import (
     query_without_page,
     staff_required,
 )
+from leads import access as leads_access
 
 from . import selectors
 from .forms import (
@@ -82,8 +84,8 @@ def ticket_list(request):
 
 
 def _ticket_context(request, ticket, move_form=None, reassign_form=None) -> dict:
-    may_work = access.can_work_ticket(request.user, ticket)
-    may_reassign = access.can_manage_service(request.user)
+    may_work = aftersales_access.can_work_ticket(request.user, ticket)
+    may_reassign = aftersales_access.can_manage_service(request.user)
     return {
         "ticket": ticket,
         "events": selectors.ticket_events(ticket),
@@ -104,7 +106,7 @@ def ticket_detail(request, pk: int):
     return render(request, "aftersales/ticket_detail.html", _ticket_context(request, ticket))
 
 
-@allowed_if(access.can_work_service)
+@allowed_if(aftersales_access.can_work_service)
 @require_POST
 def ticket_move(request, pk: int, move: str):
     ticket = get_object_or_404(selectors.ticket_for_page(request.user), pk=pk)
@@ -129,7 +131,7 @@ def ticket_move(request, pk: int, move: str):
     return redirect("aftersales:ticket_detail", pk=ticket.pk)
 
 
-@allowed_if(access.can_manage_service)
+@allowed_if(aftersales_access.can_manage_service)
 @require_POST
 def ticket_reassign(request, pk: int):
     ticket = get_object_or_404(selectors.ticket_for_page(request.user), pk=pk)
@@ -148,7 +150,7 @@ def ticket_reassign(request, pk: int):
     return render(request, "aftersales/ticket_detail.html", context, status=400)
 
 
-@allowed_if(access.can_work_service)
+@allowed_if(aftersales_access.can_work_service)
 @require_http_methods(["GET", "POST"])
 def ticket_open(request):
     """Open a ticket for a customer (`?lead=`) or one of their orders (`?order=`)."""
@@ -177,7 +179,7 @@ def _customer_of(request, source):
     """The lead (and order) a ticket is opened for, both within the user's scope."""
     from orders.models import Order
 
-    leads = access.visible_leads(request.user)
+    leads = leads_access.visible_leads(request.user)
     order = None
     order_id = source.get("order", "")
     if order_id:
@@ -222,13 +224,13 @@ def revisit_list(request):
 
 
 def _revisit_context(request, revisit, form=None) -> dict:
-    may_record = revisit.status == RevisitStatus.SCHEDULED and access.can_record_revisit(
+    may_record = revisit.status == RevisitStatus.SCHEDULED and aftersales_access.can_record_revisit(
         request.user, revisit
     )
     return {
         "revisit": revisit,
         "form": (form or RevisitRecordForm()) if may_record else None,
-        "may_open_ticket": access.can_work_service(request.user),
+        "may_open_ticket": aftersales_access.can_work_service(request.user),
         "now": timezone.now(),
     }
 
@@ -240,7 +242,7 @@ def revisit_detail(request, pk: int):
     return render(request, "aftersales/revisit_detail.html", _revisit_context(request, revisit))
 
 
-@allowed_if(access.can_work_service)
+@allowed_if(aftersales_access.can_work_service)
 @require_POST
 def revisit_record(request, pk: int):
     revisit = get_object_or_404(selectors.revisit_for_page(request.user), pk=pk)
@@ -271,7 +273,7 @@ def improvement_list(request):
     status = request.GET.get("status", "open")
     if status not in ("open", "all", *ImprovementItem.Status.values):
         status = "open"
-    may_add = access.can_work_service(request.user)
+    may_add = aftersales_access.can_work_service(request.user)
     form = ImprovementForm(request.POST or None)
     if request.method == "POST":
         if not may_add:
@@ -295,16 +297,16 @@ def improvement_list(request):
             "status": status,
             "statuses": ImprovementItem.Status.choices,
             "form": form if may_add else None,
-            "may_manage": access.can_manage_service(request.user),
+            "may_manage": aftersales_access.can_manage_service(request.user),
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
-@allowed_if(access.can_work_service)
+@allowed_if(aftersales_access.can_work_service)
 @require_POST
 def improvement_update(request, pk: int):
-    item = get_object_or_404(access.visible_improvements(request.user), pk=pk)
+    item = get_object_or_404(aftersales_access.visible_improvements(request.user), pk=pk)
     form = ImprovementUpdateForm(request.POST)
     if form.is_valid():
         try:

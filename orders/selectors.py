@@ -15,6 +15,7 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from crm import access
+from orders import access as orders_access
 
 from . import db
 from .models import UNDELIVERED_STATUSES, Approval, Order, OrderStatus
@@ -85,19 +86,19 @@ def orders_filter(queryset: QuerySet[Order], filters: dict) -> QuerySet[Order]:
 
 def my_orders(user, *, filters: dict | None = None) -> QuerySet[Order]:
     """The orders the user sold (an agent's, or a manager's own)."""
-    rows = access.visible_orders(user).filter(agent_id=access.scope_of(user).user_id)
+    rows = orders_access.visible_orders(user).filter(agent_id=access.scope_of(user).user_id)
     return for_list(orders_filter(rows, filters or {}))
 
 
 def team_orders(user, *, filters: dict | None = None) -> QuerySet[Order]:
     """Every order in the user's scope (the team's for a manager, the subtree's for a head)."""
-    return for_list(orders_filter(access.visible_orders(user), filters or {}))
+    return for_list(orders_filter(orders_access.visible_orders(user), filters or {}))
 
 
 def approvals_waiting(user) -> QuerySet[Order]:
     """Drafts in scope waiting for a discount approval that someone else sold."""
     return for_list(
-        access.visible_orders(user)
+        orders_access.visible_orders(user)
         .filter(approval=Approval.PENDING, status=OrderStatus.DRAFT)
         .exclude(agent_id=access.scope_of(user).user_id)
     )
@@ -106,7 +107,7 @@ def approvals_waiting(user) -> QuerySet[Order]:
 def order_for_page(user) -> QuerySet[Order]:
     """Orders the user may open, with the lead, people, lines and events a page shows."""
     return with_overdue(
-        access.visible_orders(user)
+        orders_access.visible_orders(user)
         .select_related("lead", "agent", "team", "approved_by", "created_by")
         .prefetch_related("lines__product", "events__by")
     )

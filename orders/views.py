@@ -2,7 +2,7 @@
 its moves and timeline, taking an order from a lead, editing a draft, the export.
 
 Views parse with a form, call one service and render. Every order comes through
-`crm.access.visible_orders` (via `orders.selectors`), so an order outside the user's scope
+`orders.access.visible_orders` (via `orders.selectors`), so an order outside the user's scope
 answers 404 like a missing one.
 """
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from leads.access import can_work_lead
 
 from crm import access, exports
 from crm.api import user_name
@@ -27,7 +28,7 @@ from crm.views import (
     staff_required,
 )
 from leads.selectors.leads import lead_for_page
-from leads.services.followups import can_work_lead
+from orders import access as orders_access
 
 from . import selectors
 from .forms import MoveForm, OrderDetailsForm, OrderFilterForm, OrderLineFormSet, ReasonForm
@@ -77,7 +78,7 @@ def _for_display(rows):
 # --- lists --------------------------------------------------------------------------------
 
 
-@allowed_if(access.can_take_orders)
+@allowed_if(orders_access.can_take_orders)
 @require_GET
 def my_orders(request):
     form = OrderFilterForm(request.GET or None, user=request.user, with_agent=False)
@@ -102,7 +103,7 @@ def my_orders(request):
 def team_orders(request):
     form = OrderFilterForm(request.GET or None, user=request.user)
     rows = selectors.team_orders(request.user, filters=form.filters() if form.is_bound else {})
-    can_export = access.can_manage_orders(request.user)
+    can_export = orders_access.can_manage_orders(request.user)
     return render(
         request,
         "orders/list.html",
@@ -116,7 +117,7 @@ def team_orders(request):
             "show_agent": True,
             "approvals": (
                 _for_display(list(selectors.approvals_waiting(request.user)[:50]))
-                if access.can_approve_discounts(request.user)
+                if orders_access.can_approve_discounts(request.user)
                 else None
             ),
             "can_export": can_export,
@@ -154,7 +155,7 @@ def _export_rows(rows):
         ]
 
 
-@allowed_if(access.can_manage_orders)
+@allowed_if(orders_access.can_manage_orders)
 @require_GET
 def export(request):
     """The filtered orders in scope as CSV or Excel (phones masked), capped."""
@@ -282,13 +283,13 @@ def _approval(request, pk: int, service):
     return redirect("orders:detail", pk=order.pk)
 
 
-@allowed_if(access.can_approve_discounts)
+@allowed_if(orders_access.can_approve_discounts)
 @require_POST
 def approve(request, pk: int):
     return _approval(request, pk, discounts.order_approve)
 
 
-@allowed_if(access.can_approve_discounts)
+@allowed_if(orders_access.can_approve_discounts)
 @require_POST
 def reject(request, pk: int):
     return _approval(request, pk, discounts.order_reject)
@@ -303,7 +304,7 @@ def create(request, lead_pk: int):
     """Take an order from the lead page: terms and a formset of lines."""
     lead = get_object_or_404(lead_for_page(request.user), pk=lead_pk)
     if not can_work_lead(request.user, lead) or not (
-        access.can_take_orders(request.user) or access.can_manage_orders(request.user)
+        orders_access.can_take_orders(request.user) or orders_access.can_manage_orders(request.user)
     ):
         messages.error(request, _("Only the lead's owner or their manager may take an order."))
         return redirect("leads:detail", pk=lead.pk)

@@ -18,6 +18,8 @@ from rest_framework.response import Response
 from crm import access
 from crm.api import ScopedViewSet, raise_as_api_error, user_name
 from crm.api_defaults import IsActiveStaff
+from leads import access as leads_access
+from training import access as training_access
 
 from .models import (
     CallScript,
@@ -89,7 +91,11 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
         fields = ["id", "course", "starts_at", "ends_at", "trainer", "place", "link"]
 
     def validate_course(self, course):
-        if not access.visible_courses(self.context["request"].user).filter(pk=course.pk).exists():
+        if (
+            not training_access.visible_courses(self.context["request"].user)
+            .filter(pk=course.pk)
+            .exists()
+        ):
             raise serializers.ValidationError("Unknown course.")
         return course
 
@@ -320,9 +326,9 @@ class CourseViewSet(ScopedViewSet):
     """Courses: every staff member reads the active ones; administrators configure them
     (a course is retired with `active: false`, never deleted)."""
 
-    visibility = access.visible_courses
+    visibility = training_access.visible_courses
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_configure_training)
+    write_rule = staticmethod(training_access.can_configure_training)
     serializer_class = CourseSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_fields = ["kind", "required_for_onboarding", "active"]
@@ -344,9 +350,9 @@ class CourseViewSet(ScopedViewSet):
 
 @extend_schema(tags=["training"])
 class SessionViewSet(ScopedViewSet):
-    visibility = access.visible_training_sessions
+    visibility = training_access.visible_training_sessions
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_configure_training)
+    write_rule = staticmethod(training_access.can_configure_training)
     serializer_class = TrainingSessionSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_fields = ["course"]
@@ -369,9 +375,9 @@ class SessionViewSet(ScopedViewSet):
 class MaterialViewSet(ScopedViewSet):
     """Course files. Download them from `download_url` (signed-in staff only)."""
 
-    visibility = access.visible_materials
+    visibility = training_access.visible_materials
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_configure_training)
+    write_rule = staticmethod(training_access.can_configure_training)
     serializer_class = MaterialSerializer
     parser_classes = [MultiPartParser, FormParser]
     http_method_names = ["get", "post", "delete", "head", "options"]
@@ -389,7 +395,9 @@ class MaterialViewSet(ScopedViewSet):
         serializer = MaterialUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        course = _scoped_or_400(access.visible_courses(request.user), data["course"], "course")
+        course = _scoped_or_400(
+            training_access.visible_courses(request.user), data["course"], "course"
+        )
         try:
             material = catalog.material_upload(course=course, upload=data["file"], by=request.user)
         except DjangoValidationError as error:
@@ -404,9 +412,9 @@ class MaterialViewSet(ScopedViewSet):
 class EnrollmentViewSet(ScopedViewSet):
     """Enrollments the caller may see: their own, their team's, their subtree's."""
 
-    visibility = access.visible_enrollments
+    visibility = training_access.visible_enrollments
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_manage_training)
+    write_rule = staticmethod(training_access.can_manage_training)
     serializer_class = EnrollmentSerializer
     http_method_names = ["get", "post", "head", "options"]
     filterset_fields = ["member", "course", "session", "status"]
@@ -418,11 +426,11 @@ class EnrollmentViewSet(ScopedViewSet):
 
     def _sources(self, data):
         user = self.request.user
-        course = _scoped_or_400(access.visible_courses(user), data["course"], "course")
+        course = _scoped_or_400(training_access.visible_courses(user), data["course"], "course")
         session = None
         if data.get("session") is not None:
             session = _scoped_or_400(
-                access.visible_training_sessions(user), data["session"], "session"
+                training_access.visible_training_sessions(user), data["session"], "session"
             )
         return course, session
 
@@ -497,9 +505,9 @@ class EnrollmentViewSet(ScopedViewSet):
 
 @extend_schema(tags=["training"])
 class PromotionLevelViewSet(ScopedViewSet):
-    visibility = access.visible_promotion_levels
+    visibility = training_access.visible_promotion_levels
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_configure_training)
+    write_rule = staticmethod(training_access.can_configure_training)
     serializer_class = PromotionLevelSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
     ordering = ["rank"]
@@ -513,12 +521,12 @@ class PromotionProposalViewSet(ScopedViewSet):
     """Proposals about members the caller may see. Managers propose for their team; heads
     approve or reject in their subtree."""
 
-    visibility = access.visible_promotion_proposals
+    visibility = training_access.visible_promotion_proposals
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_propose_promotion)
+    write_rule = staticmethod(training_access.can_propose_promotion)
     action_rules = {
-        "approve": staticmethod(access.can_approve_promotion),
-        "reject": staticmethod(access.can_approve_promotion),
+        "approve": staticmethod(training_access.can_approve_promotion),
+        "reject": staticmethod(training_access.can_approve_promotion),
     }
     serializer_class = PromotionProposalSerializer
     http_method_names = ["get", "post", "head", "options"]
@@ -583,9 +591,9 @@ class CallScriptViewSet(ScopedViewSet):
     """Call scripts (话术), versioned: posting publishes a new version and retires the
     previous one; a published version is never edited."""
 
-    visibility = access.visible_call_scripts
+    visibility = training_access.visible_call_scripts
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_configure_training)
+    write_rule = staticmethod(training_access.can_configure_training)
     serializer_class = CallScriptSerializer
     http_method_names = ["get", "post", "head", "options"]
     filterset_fields = ["product", "stage", "active"]
@@ -608,10 +616,10 @@ class CaseViewSet(ScopedViewSet):
     """The case library: every staff member reads, searches (`search`), writes and comments;
     managers feature a case for their team."""
 
-    visibility = access.visible_cases
+    visibility = training_access.visible_cases
     permission_classes = [ReadOrRule]
     write_rule = staticmethod(lambda user: access.scope_of(user).user_id is not None)
-    action_rules = {"feature": staticmethod(access.can_feature_case)}
+    action_rules = {"feature": staticmethod(training_access.can_feature_case)}
     serializer_class = CaseSerializer
     http_method_names = ["get", "post", "head", "options"]
     filterset_fields = ["outcome", "featured_for_team", "author"]
@@ -634,7 +642,7 @@ class CaseViewSet(ScopedViewSet):
         lead_id = data.pop("lead", None)
         lead = None
         if lead_id is not None:
-            lead = _scoped_or_400(access.visible_leads(request.user), lead_id, "lead")
+            lead = _scoped_or_400(leads_access.visible_leads(request.user), lead_id, "lead")
         try:
             case = case_library.case_write(by=request.user, lead=lead, **data)
         except DjangoValidationError as error:

@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales import access as aftersales_access
 from crm import access
 from crm.models import Member, MemberStatus, Role, Team
 from leads.models import Lead
@@ -138,7 +139,7 @@ def revisit_record(
     locked = (
         Revisit.objects.select_for_update(of=("self",)).select_related("order").get(pk=revisit.pk)
     )
-    if by is not None and not access.can_record_revisit(by, locked):
+    if by is not None and not aftersales_access.can_record_revisit(by, locked):
         raise ValidationError(_("You may not record this revisit."))
     if locked.status != RevisitStatus.SCHEDULED:
         raise ValidationError(
@@ -211,10 +212,10 @@ def revisit_record(
 @transaction.atomic
 def revisit_reassign(*, revisit: Revisit, assignee: User, by: User) -> Revisit:
     """Hand a scheduled revisit to someone else (managers, within their scope)."""
-    if by is not None and not access.can_manage_service(by):
+    if by is not None and not aftersales_access.can_manage_service(by):
         raise ValidationError(_("Only managers may reassign revisits."))
     locked = Revisit.objects.select_for_update().get(pk=revisit.pk)
-    if by is not None and not access.visible_revisits(by).filter(pk=locked.pk).exists():
+    if by is not None and not aftersales_access.visible_revisits(by).filter(pk=locked.pk).exists():
         raise ValidationError(_("You may not record this revisit."))
     if locked.status != RevisitStatus.SCHEDULED:
         raise ValidationError({"status": _("Only a scheduled revisit can be reassigned.")})
@@ -273,7 +274,7 @@ def improvement_update(
     *, item: ImprovementItem, by: User, status: str | None = None, notes: str | None = None
 ) -> ImprovementItem:
     """Move an improvement item along or add notes (its owner, or a manager who sees it)."""
-    if by is not None and not (item.owner_id == by.pk or access.can_manage_service(by)):
+    if by is not None and not (item.owner_id == by.pk or aftersales_access.can_manage_service(by)):
         raise ValidationError(_("You may not change this item."))
     locked = ImprovementItem.objects.select_for_update().get(pk=item.pk)
     fields = []

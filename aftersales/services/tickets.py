@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales import access as aftersales_access
 from crm import access
 from crm.models import Notification, Team
 from leads.models import Lead
@@ -140,7 +141,7 @@ def _notify(*, user_id: int, key: str, kind: str, text: str, ticket: ServiceTick
 
 
 def _check_may_work(ticket: ServiceTicket, by: User) -> None:
-    if by is not None and not access.can_work_ticket(by, ticket):
+    if by is not None and not aftersales_access.can_work_ticket(by, ticket):
         raise ValidationError(_("You may not work on this ticket."))
 
 
@@ -243,10 +244,10 @@ def ticket_reassign(
     *, ticket: ServiceTicket, assignee: User, by: User, note: str = ""
 ) -> ServiceTicket:
     """Hand a ticket to someone else (a manager, head or admin within their scope)."""
-    if by is not None and not access.can_manage_service(by):
+    if by is not None and not aftersales_access.can_manage_service(by):
         raise ValidationError(_("Only managers may reassign tickets."))
     locked = ServiceTicket.objects.select_for_update().get(pk=ticket.pk)
-    if by is not None and not access.visible_tickets(by).filter(pk=locked.pk).exists():
+    if by is not None and not aftersales_access.visible_tickets(by).filter(pk=locked.pk).exists():
         raise ValidationError(_("You may not work on this ticket."))
     if assignee is None or not assignee.is_active:
         raise ValidationError({"assignee": _("Choose an active member.")})

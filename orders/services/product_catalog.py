@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from crm import access
+from orders import access as orders_access
 
 from ..models import Product
 
@@ -15,7 +15,7 @@ from ..models import Product
 @transaction.atomic
 def product_save(*, product: Product, by: User | None = None) -> Product:
     """Create or change a product (admins); the SKU stays unique."""
-    if by is not None and not access.can_manage_catalog(by):
+    if by is not None and not orders_access.can_manage_catalog(by):
         raise ValidationError({"product": _("Only administrators keep the catalog.")})
     product.sku = (product.sku or "").strip()
     if not product.sku:

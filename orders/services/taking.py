@@ -12,10 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import access
 from crm.models import Member
+from leads import access as leads_access
 from leads.models import OPEN_STATUSES, Lead, LeadStatus
 from leads.services import followups
+from orders import access as orders_access
 
 from ..models import Approval, Order, OrderEvent, OrderLine, OrderStatus, PaymentTerms
 from .discounts import approval_update
@@ -46,9 +47,9 @@ def order_create_from_lead(
     """
     now = timezone.now()
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
-    if not access.can_take_orders(by) and not access.can_manage_orders(by):
+    if not orders_access.can_take_orders(by) and not orders_access.can_manage_orders(by):
         raise ValidationError({"lead": _("Your role does not take orders.")})
-    if not followups.can_work_lead(by, locked):
+    if not leads_access.can_work_lead(by, locked):
         raise ValidationError(
             {"lead": _("Only the lead's owner or their manager may take an order.")}
         )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from crm import access
+from orders import access as orders_access
 
 from ..models import ZERO, DiscountLimit, Order
 
@@ -21,10 +22,11 @@ def role_of(*, user: User) -> str | None:
 def can_work_order(user: User, order: Order) -> bool:
     """May `user` edit or move `order`? Its agent (a selling role), or a manager, head or
     admin who sees it."""
-    if order.agent_id == getattr(user, "pk", None) and access.can_take_orders(user):
+    if order.agent_id == getattr(user, "pk", None) and orders_access.can_take_orders(user):
         return True
     return (
-        access.can_manage_orders(user) and access.visible_orders(user).filter(pk=order.pk).exists()
+        orders_access.can_manage_orders(user)
+        and orders_access.visible_orders(user).filter(pk=order.pk).exists()
     )
 
 
@@ -40,9 +42,9 @@ def can_approve_order(user: User, order: Order) -> bool:
     """A manager, head or admin who sees the order, is not its seller, and whose own
     discount limit covers the order's discount."""
     return (
-        access.can_approve_discounts(user)
+        orders_access.can_approve_discounts(user)
         and order.agent_id != getattr(user, "pk", None)
-        and access.visible_orders(user).filter(pk=order.pk).exists()
+        and orders_access.visible_orders(user).filter(pk=order.pk).exists()
         and order.discount_percent <= discount_limit_for(role=role_of(user=user))
     )
 

@@ -22,6 +22,7 @@ from rest_framework.routers import SimpleRouter
 from crm import access
 from crm.api import ScopedQuerysetMixin, ScopedViewSet, raise_as_api_error, user_name
 from crm.api_defaults import IsActiveStaff
+from performance import access as performance_access
 
 from ..models import (
     CoachingSession,
@@ -376,9 +377,9 @@ class EvaluationViewSet(
     subtree's. `rate` gives the caller's own rating (supervisor, peer or self; a peer may
     rate a teammate's open review without seeing it here); `close` computes the scores."""
 
-    visibility = access.visible_evaluations
+    visibility = performance_access.visible_evaluations
     permission_classes = [RuleOrRead]
-    write_rule = staticmethod(access.can_manage_performance)
+    write_rule = staticmethod(performance_access.can_manage_performance)
     action_rules = {"rate": None}
     serializer_class = EvaluationSerializer
     filterset_fields = ["agent", "status", "period_kind", "period_start"]
@@ -452,7 +453,7 @@ class RatingViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Ratings of the reviews the caller sees; peers rate anonymously (to the rated agent
     `rater` and `rater_name` are null on peer ratings)."""
 
-    visibility = access.visible_evaluation_ratings
+    visibility = performance_access.visible_evaluation_ratings
     serializer_class = RatingSerializer
     filterset_fields = ["evaluation", "kind"]
     ordering = ["evaluation", "kind", "pk"]
@@ -465,9 +466,9 @@ class RatingViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 class DevelopmentPlanViewSet(ScopedViewSet):
     """Personal development plans, optionally from a review and with training courses."""
 
-    visibility = access.visible_development_plans
+    visibility = performance_access.visible_development_plans
     permission_classes = [RuleOrRead]
-    write_rule = staticmethod(access.can_manage_performance)
+    write_rule = staticmethod(performance_access.can_manage_performance)
     serializer_class = DevelopmentPlanSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_fields = ["agent", "evaluation", "status"]
@@ -477,7 +478,9 @@ class DevelopmentPlanViewSet(ScopedViewSet):
         return queryset.select_related("agent").prefetch_related("courses")
 
     def _courses(self, ids):
-        courses = list(access.visible_courses(self.request.user).filter(pk__in=ids))
+        courses = list(
+            performance_access.visible_plan_courses(self.request.user).filter(pk__in=ids)
+        )
         if len(courses) != len(set(ids)):
             raise_as_api_error(DjangoValidationError({"courses": _("Unknown course.")}))
         return courses
@@ -498,7 +501,9 @@ class DevelopmentPlanViewSet(ScopedViewSet):
         evaluation = None
         if data.get("evaluation"):
             evaluation = _visible_or_400(
-                access.visible_evaluations(request.user), data["evaluation"], "evaluation"
+                performance_access.visible_evaluations(request.user),
+                data["evaluation"],
+                "evaluation",
             )
         plan = _call(
             reviews.development_plan_create,
@@ -550,13 +555,13 @@ class IncentiveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.Re
     team (or an administrator) approves or rejects, never their own proposal; the proposer
     may withdraw while it is proposed. Agents see only the approved ones about them."""
 
-    visibility = access.visible_incentives
+    visibility = performance_access.visible_incentives
     permission_classes = [RuleOrRead]
-    write_rule = staticmethod(access.can_manage_performance)
+    write_rule = staticmethod(performance_access.can_manage_performance)
     action_rules = {
-        "approve": staticmethod(access.can_decide_incentives),
-        "reject": staticmethod(access.can_decide_incentives),
-        "withdraw": staticmethod(access.can_manage_performance),
+        "approve": staticmethod(performance_access.can_decide_incentives),
+        "reject": staticmethod(performance_access.can_decide_incentives),
+        "withdraw": staticmethod(performance_access.can_manage_performance),
     }
     serializer_class = IncentiveSerializer
     filterset_fields = ["agent", "team", "kind", "status", "period_start"]
@@ -630,10 +635,10 @@ class ImprovementPlanViewSet(
     """Performance improvement plans: opened by hand or from a scorecard suggestion, with
     coaching sessions and check-ins (`sessions`), closed with an outcome (`close`)."""
 
-    visibility = access.visible_improvement_plans
+    visibility = performance_access.visible_improvement_plans
     permission_classes = [RuleOrRead]
-    write_rule = staticmethod(access.can_manage_performance)
-    action_rules = {"suggestions": staticmethod(access.can_manage_performance)}
+    write_rule = staticmethod(performance_access.can_manage_performance)
+    action_rules = {"suggestions": staticmethod(performance_access.can_manage_performance)}
     serializer_class = ImprovementPlanSerializer
     filterset_fields = ["agent", "team", "status", "origin"]
     ordering = ["-created_at", "-pk"]
@@ -658,7 +663,7 @@ class ImprovementPlanViewSet(
         scorecard = None
         if data.get("scorecard"):
             scorecard = _visible_or_400(
-                access.visible_scorecards(request.user), data["scorecard"], "scorecard"
+                performance_access.visible_scorecards(request.user), data["scorecard"], "scorecard"
             )
         plan = _call(
             improvement.improvement_plan_open,
@@ -690,7 +695,7 @@ class ImprovementPlanViewSet(
             return Response(
                 CoachingSessionSerializer(selectors.plan_sessions(plan), many=True).data
             )
-        if not access.can_manage_performance(request.user):
+        if not performance_access.can_manage_performance(request.user):
             self.permission_denied(request)
         serializer = CoachingSessionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -750,7 +755,7 @@ class TurnoverViewSet(ScopedQuerysetMixin, viewsets.GenericViewSet):
 
     visibility = access.visible_teams
     permission_classes = [RuleOrRead]
-    action_rules = {"list": staticmethod(access.can_see_team_performance)}
+    action_rules = {"list": staticmethod(performance_access.can_see_team_performance)}
     serializer_class = TurnoverRowSerializer
     pagination_class = None
     filter_backends: list = []

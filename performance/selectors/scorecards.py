@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
-from crm import access
 from crm.api import user_name
 from crm.models import TeamMembership
 from crm.templatetags.fast_urls import reverse_ids
+from performance import access as performance_access
+from risk import access as risk_access
 
 from ..db import scorecards as db
 from ..metrics import Metric, metric_for
@@ -25,7 +26,7 @@ from ..periods import Period
 
 
 def scorecards_for(user, period: Period, *, level: str | None = None) -> QuerySet[Scorecard]:
-    rows = access.visible_scorecards(user).filter(
+    rows = performance_access.visible_scorecards(user).filter(
         period_kind=period.kind, period_start=period.start
     )
     if level:
@@ -47,7 +48,11 @@ def with_values(scorecards: QuerySet[Scorecard]) -> QuerySet[Scorecard]:
 
 def scorecard_of(user, pk: int) -> Scorecard | None:
     return (
-        with_values(access.visible_scorecards(user).select_related("agent", "team", "department"))
+        with_values(
+            performance_access.visible_scorecards(user).select_related(
+                "agent", "team", "department"
+            )
+        )
         .filter(pk=pk)
         .first()
     )
@@ -55,7 +60,7 @@ def scorecard_of(user, pk: int) -> Scorecard | None:
 
 def own_scorecard(user, period: Period) -> Scorecard | None:
     return (
-        access.visible_scorecards(user)
+        performance_access.visible_scorecards(user)
         .filter(level=Level.AGENT, agent=user, period_kind=period.kind, period_start=period.start)
         .first()
     )
@@ -210,7 +215,7 @@ class RecordRow:
 
 
 def record_rows(user, metric: Metric, records) -> list[RecordRow]:
-    """Rows for a page of records; phones as `crm.access.phone_for` shows them to `user`."""
+    """Rows for a page of records; phones as `risk.access.phone_for` shows them to `user`."""
     rows = []
     for record in records:
         label = record._meta.label
@@ -227,7 +232,7 @@ def record_rows(user, metric: Metric, records) -> list[RecordRow]:
                 lead_id=lead.pk if lead else None,
                 lead_url=reverse_ids("leads:detail", lead.pk) if lead else "",
                 lead_name=lead.name if lead else "",
-                phone=access.phone_for(user, lead.phone) if lead else "",
+                phone=risk_access.phone_for(user, lead.phone) if lead else "",
                 detail=_detail(record, label),
                 amount=_amount(record, label, metric),
             )
@@ -296,13 +301,13 @@ def _amount(record, label: str, metric: Metric):
 def targets_for(user, period: Period, *, level: str) -> dict[tuple[int, int], Target]:
     """{(subject id, indicator id): target} of the period at `level` that `user` sees."""
     field = {Level.AGENT: "agent_id", Level.TEAM: "team_id"}.get(level, "department_id")
-    rows = access.visible_targets(user).filter(
+    rows = performance_access.visible_targets(user).filter(
         level=level, period_kind=period.kind, period_start=period.start
     )
     return {(getattr(t, field), t.indicator_id): t for t in rows}
 
 
 def quality_scores_for(user) -> QuerySet[QualityScore]:
-    return access.visible_quality_scores(user).select_related(
+    return performance_access.visible_quality_scores(user).select_related(
         "agent", "scorer", "followup__lead", "call__lead"
     )

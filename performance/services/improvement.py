@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from crm import access
 from crm.models import MemberStatus, Role
 from crm.services import notify
+from performance import access as performance_access
 
 from ..models import CoachingSession, ImprovementPlan, Scorecard
 from ..periods import Period
@@ -43,7 +44,7 @@ def threshold() -> Decimal:
 
 
 def _member_in_scope(by: User, agent_id: int):
-    if agent_id == by.pk or not access.can_manage_performance(by):
+    if agent_id == by.pk or not performance_access.can_manage_performance(by):
         return None
     return access.visible_members(by).filter(user_id=agent_id).first()
 
@@ -200,7 +201,7 @@ def suggest_improvement_plans(*, by: User, period: Period) -> list[Suggestion]:
     agent's current team (bottom-of-team is decided over the whole team, not only the
     agents visible), and the agents with an open plan.
     """
-    if not access.can_manage_performance(by):
+    if not performance_access.can_manage_performance(by):
         return []
     cards = list(
         Scorecard.objects.filter(level="agent", period_kind=period.kind, period_start=period.start)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from crm import access
 from crm.models import Department, Member, MemberStatus, Role
 from crm.services import notify
+from performance import access as performance_access
 
 from ..models import Incentive
 from ..periods import Period
@@ -92,7 +93,7 @@ def incentive_propose(
     amount: Decimal | str | None = None,
 ) -> Incentive:
     """A manager proposes a reward or penalty for an agent of their team."""
-    if not access.can_manage_performance(by):
+    if not performance_access.can_manage_performance(by):
         raise ValidationError({"agent": _("You may not propose incentives.")})
     member = (
         access.visible_members(by).filter(user_id=agent.pk).first() if agent.pk != by.pk else None
@@ -156,16 +157,16 @@ def _locked(incentive: Incentive, to: str) -> Incentive:
 def can_decide(by: User, incentive: Incentive) -> bool:
     """A head over the agent's team or an administrator, who did not propose it."""
     return (
-        access.can_decide_incentives(by)
+        performance_access.can_decide_incentives(by)
         and incentive.proposed_by_id != by.pk
         and incentive.agent_id != by.pk
-        and access.visible_incentives(by).filter(pk=incentive.pk).exists()
+        and performance_access.visible_incentives(by).filter(pk=incentive.pk).exists()
     )
 
 
 def _decide(*, by: User, incentive: Incentive, to: str, note: str) -> Incentive:
-    if not access.can_decide_incentives(by) or not (
-        access.visible_incentives(by).filter(pk=incentive.pk).exists()
+    if not performance_access.can_decide_incentives(by) or not (
+        performance_access.visible_incentives(by).filter(pk=incentive.pk).exists()
     ):
         raise ValidationError({"incentive": _("You may not decide this incentive.")})
     locked = _locked(incentive, to)

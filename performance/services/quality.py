@@ -1,7 +1,7 @@
 """Scoring the quality of a follow-up or a call (服务质量) on the rubric.
 
 Inspectors score any record; managers, heads and admins the records they can see
-(`crm.access.visible_followups` / `visible_calls`). Nobody scores their own work, and a
+(`leads.access.visible_followups` / `visible_calls`). Nobody scores their own work, and a
 scorer scores a record once (the database holds that too).
 """
 
@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from crm import access
+from leads import access as leads_access
+from performance import access as performance_access
 
 from ..models import QualityScore
 
@@ -43,14 +44,17 @@ def score_quality(
     comment: str = "",
 ) -> QualityScore:
     """Record `by`'s rubric score of one follow-up or one call; 400-style errors by field."""
-    if not access.can_score_quality(by):
+    if not performance_access.can_score_quality(by):
         raise ValidationError(_("You may not score the quality of calls and follow-ups."))
     if (followup_id is None) == (call_id is None):
         raise ValidationError({"followup": _("Score either a follow-up or a call.")})
     if followup_id is not None:
-        field, record = "followup", access.visible_followups(by).filter(pk=followup_id).first()
+        field, record = (
+            "followup",
+            leads_access.visible_followups(by).filter(pk=followup_id).first(),
+        )
     else:
-        field, record = "call", access.visible_calls(by).filter(pk=call_id).first()
+        field, record = "call", leads_access.visible_calls(by).filter(pk=call_id).first()
     if record is None:
         raise ValidationError({field: _("No such record you may score.")})
     if record.agent_id is None:

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from crm import access
 from crm.models import Member, MemberStatus, Role, Team
 from crm.services import notify
+from performance import access as performance_access
 
 from ..models import DevelopmentPlan, Evaluation, EvaluationRating, Scorecard
 from ..periods import Period
@@ -56,7 +57,7 @@ CENTS = Decimal("0.01")
 
 def _member_in_scope(by: User, agent):
     """The agent's member profile if `by` manages them (not themselves), else None."""
-    if agent is None or agent.pk == by.pk or not access.can_manage_performance(by):
+    if agent is None or agent.pk == by.pk or not performance_access.can_manage_performance(by):
         return None
     return access.visible_members(by).filter(user_id=agent.pk).first()
 
@@ -74,7 +75,7 @@ def rating_kinds_for(by: User, evaluation: Evaluation) -> list[str]:
         return [Kind.SELF]
     if _member_in_scope(by, evaluation.agent) is not None:
         return [Kind.SUPERVISOR]
-    if access.peer_evaluations(by).filter(pk=evaluation.pk).exists():
+    if performance_access.peer_evaluations(by).filter(pk=evaluation.pk).exists():
         return [Kind.PEER]
     return []
 
@@ -117,7 +118,9 @@ def open_evaluation(*, by: User, agent: User, period: Period) -> Evaluation:
 def open_team_evaluations(*, by: User, team: Team, period: Period) -> int:
     """Open a review for each agent of `team` who has none for the period yet; how many."""
     scope = access.scope_of(by)
-    if not access.can_manage_performance(by) or not (scope.sees_all or team.pk in scope.team_ids):
+    if not performance_access.can_manage_performance(by) or not (
+        scope.sees_all or team.pk in scope.team_ids
+    ):
         raise ValidationError({"team": _("You may not review this team.")})
     reviewed = Evaluation.objects.filter(
         agent_id=OuterRef("user_id"), period_kind=period.kind, period_start=period.start
@@ -280,7 +283,11 @@ def _check_plan_inputs(by: User, agent_id: int, evaluation, courses) -> list:
     courses = list(courses or [])
     if courses:
         ids = {course.pk for course in courses}
-        visible = set(access.visible_courses(by).filter(pk__in=ids).values_list("pk", flat=True))
+        visible = set(
+            performance_access.visible_plan_courses(by)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
         if visible != ids:
             raise ValidationError({"courses": _("Unknown course.")})
     return courses

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from crm import access
 from crm.models import Department, Role
+from performance import access as performance_access
 
 from ..models import Indicator, Level, Target
 from ..periods import Period
@@ -77,7 +78,7 @@ def set_target(
     value: Decimal | str | None,
 ) -> Target | None:
     """Set (or with `value=None`, remove) one target. Returns the target, or None."""
-    if not access.can_set_targets(by):
+    if not performance_access.can_set_targets(by):
         raise ValidationError(_("You may not set targets."))
     if not indicator.is_active:
         raise ValidationError({"indicator": _("This indicator is not in use.")})

@@ -16,8 +16,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm import access
 from crm.views import allowed_if, apply_service_errors, query_without_page, staff_required
+from performance import access as performance_access
 
 from ..forms_people import CoachingSessionForm, ImprovementCloseForm, ImprovementPlanForm
 from ..models import ImprovementPlan, PeriodKind
@@ -37,7 +37,7 @@ def _suggestion_period(request) -> Period | None:
         except ValueError as error:
             messages.error(request, str(error))
     latest = (
-        access.visible_scorecards(request.user)
+        performance_access.visible_scorecards(request.user)
         .filter(level="agent", period_kind=PeriodKind.MONTH)
         .order_by("-period_start")
         .values_list("period_start", flat=True)
@@ -55,7 +55,7 @@ def improvement_plan_list(request):
     overdue = request.GET.get("overdue") == "1"
     rows = selectors.improvement_plans_for_list(request.user, status=status, overdue=overdue)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_manage = access.can_manage_performance(request.user)
+    can_manage = performance_access.can_manage_performance(request.user)
     period = _suggestion_period(request) if can_manage else None
     return render(
         request,
@@ -76,7 +76,7 @@ def improvement_plan_list(request):
     )
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def improvement_plan_open(request):
     form = ImprovementPlanForm(request.POST, user=request.user)
@@ -94,11 +94,11 @@ def improvement_plan_open(request):
     return redirect("performance:improvement_plans")
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def improvement_plan_suggested(request, scorecard_pk: int):
     scorecard = get_object_or_404(
-        access.visible_scorecards(request.user).select_related("agent"),
+        performance_access.visible_scorecards(request.user).select_related("agent"),
         pk=scorecard_pk,
         level="agent",
     )
@@ -133,10 +133,10 @@ def improvement_plan_detail(request, pk: int):
     )
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def coaching_session_add(request, pk: int):
-    plan = get_object_or_404(access.visible_improvement_plans(request.user), pk=pk)
+    plan = get_object_or_404(performance_access.visible_improvement_plans(request.user), pk=pk)
     submit(
         request,
         CoachingSessionForm(request.POST),
@@ -146,10 +146,10 @@ def coaching_session_add(request, pk: int):
     return redirect("performance:improvement_plan", pk=pk)
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def improvement_plan_close(request, pk: int):
-    plan = get_object_or_404(access.visible_improvement_plans(request.user), pk=pk)
+    plan = get_object_or_404(performance_access.visible_improvement_plans(request.user), pk=pk)
     submit(
         request,
         ImprovementCloseForm(request.POST),

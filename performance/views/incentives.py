@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm import access
 from crm.exports import FORMATS, export_response
 from crm.views import allowed_if, apply_service_errors, query_without_page, staff_required
+from performance import access as performance_access
+from risk import access as risk_access
 
 from ..forms_people import DecisionForm, IncentiveForm
 from ..models import Incentive
@@ -41,7 +42,7 @@ def _incentive_filters(request) -> tuple[str, str]:
 @require_http_methods(["GET", "POST"])
 def incentive_list(request):
     """Managers propose and follow their team's; heads decide; agents see their approved ones."""
-    can_propose = access.can_manage_performance(request.user)
+    can_propose = performance_access.can_manage_performance(request.user)
     form = IncentiveForm(request.POST or None, user=request.user) if can_propose else None
     if request.method == "POST":
         if form is None:
@@ -78,16 +79,16 @@ def incentive_list(request):
             "kinds": Incentive.Kind.choices,
             "form": form,
             "waiting": waiting,
-            "can_decide": access.can_decide_incentives(request.user),
+            "can_decide": performance_access.can_decide_incentives(request.user),
             "formats": FORMATS,
-            "can_export": access.can_export(request.user, "incentives"),
+            "can_export": risk_access.can_export(request.user, "incentives"),
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
 def _incentive_move(request, pk: int, move) -> object:
-    incentive = get_object_or_404(access.visible_incentives(request.user), pk=pk)
+    incentive = get_object_or_404(performance_access.visible_incentives(request.user), pk=pk)
     form = DecisionForm(request.POST)
     form.is_valid()
     try:
@@ -99,7 +100,7 @@ def _incentive_move(request, pk: int, move) -> object:
     return redirect("performance:incentives")
 
 
-@allowed_if(access.can_decide_incentives)
+@allowed_if(performance_access.can_decide_incentives)
 @require_POST
 def incentive_approve(request, pk: int):
     return _incentive_move(
@@ -109,7 +110,7 @@ def incentive_approve(request, pk: int):
     )
 
 
-@allowed_if(access.can_decide_incentives)
+@allowed_if(performance_access.can_decide_incentives)
 @require_POST
 def incentive_reject(request, pk: int):
     return _incentive_move(
@@ -119,7 +120,7 @@ def incentive_reject(request, pk: int):
     )
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def incentive_withdraw(request, pk: int):
     return _incentive_move(

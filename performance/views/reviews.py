@@ -17,8 +17,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm import access
 from crm.views import allowed_if, apply_service_errors, query_without_page, staff_required
+from performance import access as performance_access
 
 from ..forms_people import DevelopmentPlanForm, EvaluationCloseForm, EvaluationOpenForm, RatingForm
 from ..models import DevelopmentPlan, Evaluation, Level
@@ -38,7 +38,7 @@ def evaluation_list(request):
         status = ""
     rows = selectors.evaluations_for_list(request.user, status=status)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_manage = access.can_manage_performance(request.user)
+    can_manage = performance_access.can_manage_performance(request.user)
     return render(
         request,
         "performance/people/evaluations.html",
@@ -53,7 +53,7 @@ def evaluation_list(request):
     )
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def evaluation_open(request):
     form = EvaluationOpenForm(request.POST, user=request.user)
@@ -101,9 +101,9 @@ def evaluation_detail(request, pk: int):
         "my_rating": mine,
     }
     if not evaluation.viewer_is_peer:
-        can_close = reviews.can_close(request.user, evaluation)
+        can_close = performance_access.can_close(request.user, evaluation)
         context.update(
-            scorecard=access.visible_scorecards(request.user)
+            scorecard=performance_access.visible_scorecards(request.user)
             .filter(
                 level=Level.AGENT,
                 agent_id=evaluation.agent_id,
@@ -145,10 +145,10 @@ def evaluation_rate(request, pk: int):
     return redirect("performance:evaluation", pk=pk)
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def evaluation_close(request, pk: int):
-    evaluation = get_object_or_404(access.visible_evaluations(request.user), pk=pk)
+    evaluation = get_object_or_404(performance_access.visible_evaluations(request.user), pk=pk)
     form = EvaluationCloseForm(request.POST)
     form.is_valid()
     try:
@@ -164,11 +164,11 @@ def evaluation_close(request, pk: int):
     return redirect("performance:evaluation", pk=pk)
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def development_plan_add(request, pk: int):
     evaluation = get_object_or_404(
-        access.visible_evaluations(request.user).select_related("agent"), pk=pk
+        performance_access.visible_evaluations(request.user).select_related("agent"), pk=pk
     )
     submit(
         request,
@@ -184,10 +184,10 @@ def development_plan_add(request, pk: int):
     return redirect("performance:evaluation", pk=pk)
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def development_plan_complete(request, pk: int):
-    plan = get_object_or_404(access.visible_development_plans(request.user), pk=pk)
+    plan = get_object_or_404(performance_access.visible_development_plans(request.user), pk=pk)
     status = request.POST.get("status", DevelopmentPlan.Status.DONE)
     try:
         reviews.development_plan_complete(by=request.user, plan=plan, status=status)

@@ -10,14 +10,15 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from crm import access
 from crm.exports import FORMATS, export_response
 from crm.views import allowed_if
+from performance import access as performance_access
+from risk import access as risk_access
 
 from ..selectors import turnover as turnover_selectors
 
 
-@allowed_if(access.can_see_team_performance)
+@allowed_if(performance_access.can_see_team_performance)
 @require_GET
 def turnover(request):
     data = turnover_selectors.turnover(request.user)
@@ -48,12 +49,12 @@ def turnover(request):
             "peak": peak,
             "reason_labels": dict(data.reasons),
             "formats": FORMATS,
-            "can_export": access.can_export(request.user, "turnover"),
+            "can_export": risk_access.can_export(request.user, "turnover"),
         },
     )
 
 
-@allowed_if(access.can_see_team_performance)
+@allowed_if(performance_access.can_see_team_performance)
 @require_GET
 def turnover_export(request):
     data = turnover_selectors.turnover(request.user)

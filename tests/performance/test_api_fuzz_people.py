@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from crm import access
 from crm.models import Department, Member, Role, Team
+from performance import access as performance_access
 from performance.models import (
     DevelopmentPlan,
     Evaluation,
@@ -60,11 +61,11 @@ ROLES = {
     "agent": "agent_a1",
 }
 ROWS = {
-    "evaluations": (Evaluation, access.visible_evaluations),
-    "ratings": (EvaluationRating, access.visible_evaluation_ratings),
-    "development-plans": (DevelopmentPlan, access.visible_development_plans),
-    "incentives": (Incentive, access.visible_incentives),
-    "improvement-plans": (ImprovementPlan, access.visible_improvement_plans),
+    "evaluations": (Evaluation, performance_access.visible_evaluations),
+    "ratings": (EvaluationRating, performance_access.visible_evaluation_ratings),
+    "development-plans": (DevelopmentPlan, performance_access.visible_development_plans),
+    "incentives": (Incentive, performance_access.visible_incentives),
+    "improvement-plans": (ImprovementPlan, performance_access.visible_improvement_plans),
 }
 FOREIGN_KEYS = {
     "agent": "users",
@@ -186,7 +187,7 @@ def exercise(case, caller: Caller) -> None:
     peer_rates = (
         path.endswith("/rate/")
         and path_id is not None
-        and access.peer_evaluations(caller.user).filter(pk=path_id).exists()
+        and performance_access.peer_evaluations(caller.user).filter(pk=path_id).exists()
     )
     access.forget_scope(caller.user)
 

@@ -16,6 +16,7 @@ import pytest
 from crm import access
 from crm.models import Department, Member, Role, Team
 from leads.models import Call, FollowUp
+from performance import access as performance_access
 from performance.models import Indicator, QualityScore, Scorecard, Target
 from performance.services.scorecards import recompute_scorecards
 from tests.api_fuzz import (
@@ -47,9 +48,9 @@ ROLES = {
     "agent": "agent_a1",
 }
 ROWS = {
-    "scorecards": (Scorecard, access.visible_scorecards),
-    "targets": (Target, access.visible_targets),
-    "quality-scores": (QualityScore, access.visible_quality_scores),
+    "scorecards": (Scorecard, performance_access.visible_scorecards),
+    "targets": (Target, performance_access.visible_targets),
+    "quality-scores": (QualityScore, performance_access.visible_quality_scores),
 }
 FOREIGN_KEYS = {
     "agent": "users",

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from crm import access
 from crm.models import Notification
+from performance import access as performance_access
 from performance.models import Incentive
 from performance.selectors import people as selectors
 from performance.services import incentives
@@ -89,7 +90,7 @@ def test_a_reason_is_required(org):
 
 def test_the_head_approves_and_agent_and_proposer_hear_of_it(org):
     incentive = propose(org)
-    assert not access.visible_incentives(org.agent_a1.user).exists()
+    assert not performance_access.visible_incentives(org.agent_a1.user).exists()
     approved = incentives.incentive_approve(by=org.head.user, incentive=incentive, note="同意")
     assert approved.status == Status.APPROVED and approved.decided_by == org.head.user
     assert approved.decision_note == "同意" and approved.decided_at
@@ -100,8 +101,8 @@ def test_the_head_approves_and_agent_and_proposer_hear_of_it(org):
         user=org.manager_a.user, key=f"incentive-approved:{incentive.pk}"
     ).exists()
     access.forget_scope(org.agent_a1.user)
-    assert list(access.visible_incentives(org.agent_a1.user)) == [incentive]
-    assert not access.visible_incentives(org.agent_a2.user).exists()
+    assert list(performance_access.visible_incentives(org.agent_a1.user)) == [incentive]
+    assert not performance_access.visible_incentives(org.agent_a2.user).exists()
 
 
 def test_a_rejection_needs_a_note_and_is_not_announced_to_the_agent(org):
@@ -115,7 +116,7 @@ def test_a_rejection_needs_a_note_and_is_not_announced_to_the_agent(org):
     assert Notification.objects.filter(
         user=org.manager_a.user, key=f"incentive-rejected:{incentive.pk}"
     ).exists()
-    assert not access.visible_incentives(org.agent_a1.user).exists()
+    assert not performance_access.visible_incentives(org.agent_a1.user).exists()
 
 
 def test_a_head_decides_only_in_their_subtree(org):

@@ -31,6 +31,7 @@ from tests.api_fuzz import (
 )
 from tests.leads.factories import LeadFactory
 from tests.training.factories import CaseFactory, CourseFactory, LevelFactory, SessionFactory
+from training import access as training_access
 from training.models import (
     CallScript,
     Case,
@@ -56,14 +57,14 @@ ROLES = {
     "agent": "agent_a1",
 }
 SEGMENTS = {
-    "courses": (Course, access.visible_courses),
-    "sessions": (Session, access.visible_training_sessions),
-    "materials": (Material, access.visible_materials),
-    "enrollments": (Enrollment, access.visible_enrollments),
-    "promotion-levels": (PromotionLevel, access.visible_promotion_levels),
-    "promotion-proposals": (PromotionProposal, access.visible_promotion_proposals),
-    "call-scripts": (CallScript, access.visible_call_scripts),
-    "cases": (Case, access.visible_cases),
+    "courses": (Course, training_access.visible_courses),
+    "sessions": (Session, training_access.visible_training_sessions),
+    "materials": (Material, training_access.visible_materials),
+    "enrollments": (Enrollment, training_access.visible_enrollments),
+    "promotion-levels": (PromotionLevel, training_access.visible_promotion_levels),
+    "promotion-proposals": (PromotionProposal, training_access.visible_promotion_proposals),
+    "call-scripts": (CallScript, training_access.visible_call_scripts),
+    "cases": (Case, training_access.visible_cases),
 }
 FOREIGN_KEYS = {
     "course": "courses",

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 
 from crm import access
 from crm.models import Team
+from leads import access as leads_access
 from leads.models import Lead
 from orders.models import Order
+from training import access as training_access
 
 from ..models import Case, CaseComment, CaseTag
 from .enrollments import team_is_yours
@@ -47,10 +49,10 @@ def case_write(
     """Write up (or, by its author or an admin, revise) a won or lost case."""
     if case is not None and case.author_id != by.pk and not access.scope_of(by).is_admin:
         raise ValidationError({"case": _("Only the author may change this case.")})
-    if lead is not None and not access.visible_leads(by).filter(pk=lead.pk).exists():
+    if lead is not None and not leads_access.visible_leads(by).filter(pk=lead.pk).exists():
         raise ValidationError({"lead": _("You cannot link a lead you do not see.")})
     if order is not None:
-        if not access.visible_leads(by).filter(pk=order.lead_id).exists():
+        if not leads_access.visible_leads(by).filter(pk=order.lead_id).exists():
             raise ValidationError({"order": _("You cannot link an order you do not see.")})
         lead = lead or order.lead
     case = case or Case(author=by)
@@ -65,7 +67,7 @@ def case_write(
 @transaction.atomic
 def case_feature(*, case: Case, team: Team | None, by: User) -> Case:
     """Feature a case for a team (a manager their own), or clear it with team=None."""
-    if not access.can_feature_case(by):
+    if not training_access.can_feature_case(by):
         raise ValidationError({"team": _("You may not feature cases.")})
     if team is None:
         current = case.featured_for_team

@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 
 from crm import access
 from crm.models import Member, MemberStatus, Role, Team
+from training import access as training_access
 
 from ..models import ENROLLMENT_MOVES, Course, Enrollment, EnrollmentStatus, Session, TrainingEvent
 from .onboarding_gate import member_activate, onboarding_missing
 
 
 def _check_enroller(*, member: Member, by: User) -> None:
-    if not access.can_manage_training(by):
+    if not training_access.can_manage_training(by):
         raise ValidationError({"member": _("You may not enroll staff in courses.")})
     if not access.visible_members(by).filter(pk=member.pk).exists():
         raise ValidationError({"member": _("This member is not in your team.")})
@@ -103,8 +104,8 @@ def record_result(
     passed by attending (or as `passed` says). Absent: no score. Passing the last required
     onboarding course activates the agent.
     """
-    if not access.can_manage_training(by) or not (
-        access.visible_enrollments(by).filter(pk=enrollment.pk).exists()
+    if not training_access.can_manage_training(by) or not (
+        training_access.visible_enrollments(by).filter(pk=enrollment.pk).exists()
     ):
         raise ValidationError({"enrollment": _("You may not record results for this member.")})
     locked = Enrollment.objects.select_for_update().select_related("course").get(pk=enrollment.pk)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from crm import access
 from crm.models import Member, MemberStatus
 from crm.services import member_set_status
+from training import access as training_access
 
 from ..models import Course, CourseKind, Enrollment, EnrollmentStatus, TrainingEvent
 
@@ -62,7 +63,7 @@ def onboarding_activate(*, member: Member, by: User, reason: str = "") -> Member
     passed, unless an administrator overrides it with a reason (recorded)."""
     if not access.visible_members(by).filter(pk=member.pk).exists():
         raise ValidationError({"member": _("This member is not in your team.")})
-    if not access.can_manage_training(by):
+    if not training_access.can_manage_training(by):
         raise ValidationError({"member": _("You may not activate staff.")})
     member = Member.objects.get(pk=member.pk)
     if member.status != MemberStatus.ONBOARDING:

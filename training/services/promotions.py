@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from crm import access
 from crm.models import Member, MemberStatus
+from training import access as training_access
 
 from ..models import (
     Enrollment,
@@ -189,7 +190,7 @@ def promotion_propose(
     *, member: Member, to_level: PromotionLevel, by: User, reasons: str
 ) -> PromotionProposal:
     """A manager proposes one of their agents for the next level; the criteria must be met."""
-    if not access.can_propose_promotion(by):
+    if not training_access.can_propose_promotion(by):
         raise ValidationError({"member": _("You may not propose promotions.")})
     if not access.visible_members(by).filter(pk=member.pk).exists() or member.pk == getattr(
         getattr(by, "member", None), "pk", None
@@ -241,8 +242,8 @@ def promotion_propose(
 
 
 def _lock_open_proposal(proposal: PromotionProposal, by: User) -> PromotionProposal:
-    if not access.can_approve_promotion(by) or not (
-        access.visible_promotion_proposals(by).filter(pk=proposal.pk).exists()
+    if not training_access.can_approve_promotion(by) or not (
+        training_access.visible_promotion_proposals(by).filter(pk=proposal.pk).exists()
     ):
         raise ValidationError({"proposal": _("You may not decide this proposal.")})
     locked = PromotionProposal.objects.select_for_update().get(pk=proposal.pk)

@@ -10,7 +10,6 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm import access
 from crm.views import (
     allowed_if,
     apply_service_errors,
@@ -18,6 +17,8 @@ from crm.views import (
     query_without_page,
     staff_required,
 )
+from leads import access as leads_access
+from training import access as training_access
 
 from .. import selectors
 from ..forms import CaseFilterForm, CaseForm, CommentForm, DecisionForm, FeatureForm, ProposalForm
@@ -35,7 +36,7 @@ def _error_messages(request, error: ValidationError) -> None:
 # --- promotions ---------------------------------------------------------------------------
 
 
-@allowed_if(access.can_see_team_training)
+@allowed_if(training_access.can_see_team_training)
 @require_GET
 def proposals(request):
     status = request.GET.get("status", "")
@@ -51,12 +52,12 @@ def proposals(request):
             "page": page,
             "status": status,
             "statuses": ProposalStatus.choices,
-            "can_approve": access.can_approve_promotion(request.user),
+            "can_approve": training_access.can_approve_promotion(request.user),
         },
     )
 
 
-@allowed_if(access.can_propose_promotion)
+@allowed_if(training_access.can_propose_promotion)
 @require_http_methods(["GET", "POST"])
 def propose(request):
     form = ProposalForm(request.POST or None, user=request.user, initial=request.GET.dict())
@@ -72,10 +73,10 @@ def propose(request):
     return render(request, "training/propose.html", {"form": form}, status=status)
 
 
-@allowed_if(access.can_approve_promotion)
+@allowed_if(training_access.can_approve_promotion)
 @require_POST
 def decide(request, pk: int, decision: str):
-    proposal = get_object_or_404(access.visible_promotion_proposals(request.user), pk=pk)
+    proposal = get_object_or_404(training_access.visible_promotion_proposals(request.user), pk=pk)
     form = DecisionForm(request.POST)
     form.is_valid()
     note = form.cleaned_data.get("note", "")
@@ -107,9 +108,13 @@ def scripts(request):
             ),
             "product": product,
             "products": sorted(
-                set(access.visible_call_scripts(request.user).values_list("product", flat=True))
+                set(
+                    training_access.visible_call_scripts(request.user).values_list(
+                        "product", flat=True
+                    )
+                )
             ),
-            "can_configure": access.can_configure_training(request.user),
+            "can_configure": training_access.can_configure_training(request.user),
         },
     )
 
@@ -118,15 +123,15 @@ def scripts(request):
 @require_GET
 def script_detail(request, pk: int):
     script = get_object_or_404(
-        access.visible_call_scripts(request.user).select_related("published_by"), pk=pk
+        training_access.visible_call_scripts(request.user).select_related("published_by"), pk=pk
     )
-    versions = access.visible_call_scripts(request.user).filter(
+    versions = training_access.visible_call_scripts(request.user).filter(
         product=script.product, stage=script.stage
     )
     return render(request, "training/script_detail.html", {"script": script, "versions": versions})
 
 
-@allowed_if(access.can_configure_training)
+@allowed_if(training_access.can_configure_training)
 @require_http_methods(["GET", "POST"])
 def script_publish(request):
     from ..forms import ScriptForm
@@ -134,7 +139,7 @@ def script_publish(request):
     initial = {}
     base = request.GET.get("from")
     if base and base.isdigit():
-        source = access.visible_call_scripts(request.user).filter(pk=int(base)).first()
+        source = training_access.visible_call_scripts(request.user).filter(pk=int(base)).first()
         if source:
             initial = {
                 "product": source.product,
@@ -159,7 +164,9 @@ def script_publish(request):
 @require_GET
 def scripts_for_lead(request, lead_pk: int):
     """The htmx partial beside a lead: the active scripts of its product, by stage."""
-    lead = get_object_or_404(access.visible_leads(request.user).only("pk", "product"), pk=lead_pk)
+    lead = get_object_or_404(
+        leads_access.visible_leads(request.user).only("pk", "product"), pk=lead_pk
+    )
     return render(
         request,
         "training/partials/lead_scripts.html",
@@ -202,7 +209,7 @@ def case_write(request):
         data = form.cleaned_data
         lead = None
         if data.get("lead"):
-            lead = access.visible_leads(request.user).filter(pk=data["lead"]).first()
+            lead = leads_access.visible_leads(request.user).filter(pk=data["lead"]).first()
             if lead is None:
                 form.add_error("lead", _("You cannot link a lead you do not see."))
         if not form.errors:
@@ -229,10 +236,10 @@ def case_write(request):
 @require_GET
 def case_detail(request, pk: int):
     case = selectors.case_detail(request.user, pk)
-    can_feature = access.can_feature_case(request.user)
+    can_feature = training_access.can_feature_case(request.user)
     lead_visible = (
         case.lead_id is not None
-        and access.visible_leads(request.user).filter(pk=case.lead_id).exists()
+        and leads_access.visible_leads(request.user).filter(pk=case.lead_id).exists()
     )
     return render(
         request,
@@ -253,7 +260,7 @@ def case_detail(request, pk: int):
 @staff_required
 @require_POST
 def case_comment(request, pk: int):
-    case = get_object_or_404(access.visible_cases(request.user), pk=pk)
+    case = get_object_or_404(training_access.visible_cases(request.user), pk=pk)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -265,10 +272,10 @@ def case_comment(request, pk: int):
     return redirect("training:case", case.pk)
 
 
-@allowed_if(access.can_feature_case)
+@allowed_if(training_access.can_feature_case)
 @require_POST
 def case_feature(request, pk: int):
-    case = get_object_or_404(access.visible_cases(request.user), pk=pk)
+    case = get_object_or_404(training_access.visible_cases(request.user), pk=pk)
     form = FeatureForm(request.POST, user=request.user)
     if form.is_valid():
         try:
