@@ -130,7 +130,7 @@ class TicketSerializer(serializers.ModelSerializer):
         return obj.is_overdue()
 
     def get_allowed_moves(self, obj) -> list[str]:
-        return ticket_services.moves_for(obj)
+        return ticket_services.moves_for(ticket=obj)
 
 
 class TicketDetailSerializer(TicketSerializer):

@@ -90,7 +90,7 @@ def _ticket_context(request, ticket, move_form=None, reassign_form=None) -> dict
     return {
         "ticket": ticket,
         "events": selectors.ticket_events(ticket),
-        "moves": ticket_services.moves_for(ticket) if may_work else [],
+        "moves": ticket_services.moves_for(ticket=ticket) if may_work else [],
         "move_form": move_form or TicketMoveForm(),
         "reassign_form": (reassign_form or ReassignForm(user=request.user))
         if may_reassign

@@ -43,7 +43,7 @@ def _scorecards_ready() -> str:
         _prepared.append("live sums")
         return _prepared[0]
     print(f"bench: computing the scorecards of {period} for the dashboards …", flush=True)
-    recompute(period)
+    recompute(period=period)
     _prepared.append("scorecards")
     return _prepared[0]
 

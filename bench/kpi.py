@@ -70,7 +70,7 @@ def generate_kpi(size: Size) -> None:
     _targets()
     month = current_period()
     for period in (month.previous(), month):
-        recompute_scorecards(period)
+        recompute_scorecards(period=period)
 
 
 def _calls(cursor, size: Size) -> None:

@@ -64,7 +64,7 @@ def _api_drilldown(code: str):
 def _recompute(period) -> str:
     from performance.services.scorecards import recompute_scorecards
 
-    counts = recompute_scorecards(period)
+    counts = recompute_scorecards(period=period)
     return f"{period}: {counts['scorecards']:,} scorecards, {counts['values']:,} values"
 
 

@@ -69,7 +69,7 @@ def can_work_order(user, order: Order) -> bool:
     return can_manage_orders(user) and visible_orders(user).filter(pk=order.pk).exists()
 
 
-def discount_limit_for(role: str | None) -> Decimal:
+def discount_limit_for(*, role: str | None) -> Decimal:
     """The largest discount (% of the list total) a role gives alone; none without a row."""
     if not role:
         return ZERO
@@ -84,5 +84,5 @@ def can_approve_order(user, order: Order) -> bool:
         can_approve_discounts(user)
         and order.agent_id != getattr(user, "pk", None)
         and visible_orders(user).filter(pk=order.pk).exists()
-        and order.discount_percent <= discount_limit_for(role_of(user))
+        and order.discount_percent <= discount_limit_for(role=role_of(user))
     )

@@ -22,7 +22,6 @@ from leads import access as leads_access
 from leads.apis.leads import UncountedPagination
 from orders import access as orders_access
 
-from . import services
 from .filters import OrderFilter, ProductFilter
 from .models import (
     Order,
@@ -33,6 +32,7 @@ from .models import (
     Product,
 )
 from .selectors import for_list, newest_first, with_overdue
+from .services import discounts, line_items, order_moves, product_catalog, taking
 
 # --- pagination ---------------------------------------------------------------------------
 
@@ -219,7 +219,7 @@ class OrderSerializer(OrderListSerializer):
 
 class LineInputSerializer(serializers.Serializer):
     product = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
-    quantity = serializers.IntegerField(min_value=1, max_value=services.MAX_QUANTITY)
+    quantity = serializers.IntegerField(min_value=1, max_value=line_items.MAX_QUANTITY)
     unit_price = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -235,7 +235,7 @@ class LineInputSerializer(serializers.Serializer):
 
 
 class OrderEditSerializer(serializers.Serializer):
-    lines = LineInputSerializer(many=True, required=False, max_length=services.MAX_LINES)
+    lines = LineInputSerializer(many=True, required=False, max_length=line_items.MAX_LINES)
     payment_terms = serializers.ChoiceField(choices=PaymentTerms.choices, required=False)
     delivery_address = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     expected_delivery_on = serializers.DateField(required=False, allow_null=True)
@@ -244,7 +244,7 @@ class OrderEditSerializer(serializers.Serializer):
 
 class OrderCreateSerializer(OrderEditSerializer):
     lead = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
-    lines = LineInputSerializer(many=True, min_length=1, max_length=services.MAX_LINES)
+    lines = LineInputSerializer(many=True, min_length=1, max_length=line_items.MAX_LINES)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -280,7 +280,7 @@ class ProductViewSet(ScopedViewSet):
 
     def _save(self, product: Product, code) -> Response:
         try:
-            services.product_save(product=product, by=self.request.user)
+            product_catalog.product_save(product=product, by=self.request.user)
         except DjangoValidationError as error:
             raise_as_api_error(error)
         return Response(ProductSerializer(product).data, status=code)
@@ -308,7 +308,7 @@ def _move_action(name: str, to: str, serializer_class, doc: str):
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            services.MOVES[to](order=order, by=request.user, **serializer.validated_data)
+            order_moves.MOVES[to](order=order, by=request.user, **serializer.validated_data)
         except DjangoValidationError as error:
             raise_as_api_error(error)
         return self._detail(order)
@@ -369,7 +369,7 @@ class OrderViewSet(ScopedViewSet):
         if lead is None:
             raise_as_api_error(DjangoValidationError({"lead": _("Unknown lead.")}))
         try:
-            order = services.order_create_from_lead(lead=lead, by=request.user, **data)
+            order = taking.order_create_from_lead(lead=lead, by=request.user, **data)
         except DjangoValidationError as error:
             raise_as_api_error(error)
         return self._detail(order, status.HTTP_201_CREATED)
@@ -384,7 +384,7 @@ class OrderViewSet(ScopedViewSet):
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
-            services.order_edit(order=order, by=request.user, **serializer.validated_data)
+            taking.order_edit(order=order, by=request.user, **serializer.validated_data)
         except DjangoValidationError as error:
             raise_as_api_error(error)
         return self._detail(order)
@@ -442,10 +442,10 @@ class OrderViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve a discount waiting for it (a manager, head or admin over the order)."""
-        return self._approval(services.order_approve, request)
+        return self._approval(discounts.order_approve, request)
 
     @extend_schema(request=ReasonSerializer, responses={200: OrderSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Refuse a discount waiting for approval; `reason` is required."""
-        return self._approval(services.order_reject, request)
+        return self._approval(discounts.order_reject, request)

@@ -23,8 +23,8 @@ from crm import demo_steps
 from crm.models import Member, Role
 from leads.models import Lead, LeadStatus
 
-from . import services
 from .models import DiscountLimit, Order, PaymentTerms, Product
+from .services import order_moves, taking
 
 CATALOG = [
     # sku, name, kind, category, list price
@@ -100,21 +100,21 @@ _MIX = ["delivered", "completed", "shipped", "processing", "confirmed", "draft",
 def _walk(order: Order, agent, steps: list[str]) -> None:
     for step in steps:
         if step == "confirm":
-            services.order_confirm(order=order, by=agent, reason="客户电话确认")
+            order_moves.order_confirm(order=order, by=agent, reason="客户电话确认")
         elif step == "process":
-            services.order_start_processing(order=order, by=agent, paid=True, reason="已审核")
+            order_moves.order_start_processing(order=order, by=agent, paid=True, reason="已审核")
         elif step == "ship":
-            services.order_ship(
+            order_moves.order_ship(
                 order=order, by=agent, tracking_number=f"SF{order.pk:010d}", reason="顺丰发货"
             )
         elif step == "deliver":
-            services.order_deliver(order=order, by=agent, reason="客户已签收")
+            order_moves.order_deliver(order=order, by=agent, reason="客户已签收")
         elif step == "complete":
-            services.order_complete(order=order, by=agent)
+            order_moves.order_complete(order=order, by=agent)
         elif step == "cancel":
-            services.order_cancel(order=order, by=agent, reason="客户预算调整, 暂不购买")
+            order_moves.order_cancel(order=order, by=agent, reason="客户预算调整, 暂不购买")
         elif step == "refund":
-            services.order_refund(order=order, by=agent, reason="客户退货: 与需求不符")
+            order_moves.order_refund(order=order, by=agent, reason="客户退货: 与需求不符")
 
 
 @transaction.atomic
@@ -151,7 +151,7 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
             if made >= ORDERS:
                 break
             discount = 10 if plan == "pending" else rng.choice([0, 0, 2, 4])
-            order = services.order_create_from_lead(
+            order = taking.order_create_from_lead(
                 lead=lead,
                 by=agent,
                 lines=_lines(rng, products, discount_percent=discount),

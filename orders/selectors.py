@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import BooleanField, Case, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from crm import access
 from orders import access as orders_access
 
+from . import db
 from .models import UNDELIVERED_STATUSES, Approval, Order, OrderStatus
 
 PAGE_SIZE = 50
@@ -158,71 +158,16 @@ def page_of(queryset: QuerySet, number, size: int = PAGE_SIZE, *, user=None) -> 
     return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
 
 
-# A head over more teams than this reads the plain way (one branch per team below).
-MAX_BRANCHES = 40
-
-
 def newest_first(queryset: QuerySet[Order], user, *, offset: int, limit: int) -> list[Order]:
     """Rows `offset`..`offset + limit` of a scoped (and filtered) order list, newest first.
 
-    A manager's or head's scope is `agent = me OR team IN (...)`; sorting over that OR
-    reads every matching row (9,000 for a team, all of them for a head). Instead each
-    branch (each team, and the user's own sales) is read newest first along its own index
-    (`order_team_recent`, `order_agent_recent`), at most `offset + limit` keys each, the
-    branches merged by one UNION query, and the page's rows read by id: two queries
-    whatever the page size. Agents (one branch) and admins (no scope filter) read plainly.
+    A manager's or head's scope is `agent = me OR team IN (...)`: on PostgreSQL each branch
+    is read along its own index and the branches merged (`orders.db`); agents (one branch),
+    admins (no scope filter) and other databases read the plain way.
     """
     scope = access.scope_of(user)
-    plain = (
-        scope.sees_all
-        or not scope.team_ids
-        or len(scope.team_ids) > MAX_BRANCHES
-        or connection.vendor != "postgresql"  # no ORDER BY/LIMIT inside a UNION
+    if scope.sees_all or not db.branches_apply(team_ids=scope.team_ids):
+        return db.newest_orders_reference(queryset, offset=offset, limit=limit)
+    return db.newest_orders_by_branches(
+        queryset, team_ids=scope.team_ids, user_id=scope.user_id, offset=offset, limit=limit
     )
-    if plain:
-        return list(queryset.order_by("-created_at", "-id")[offset : offset + limit])
-    keys = queryset.order_by().values_list("created_at", "id")
-    enough = offset + limit
-    branches = [
-        keys.filter(team_id=team_id).order_by("-created_at", "-id")[:enough]
-        for team_id in sorted(scope.team_ids)
-    ]
-    branches.append(keys.filter(agent_id=scope.user_id).order_by("-created_at", "-id")[:enough])
-    merged = branches[0].union(*branches[1:]).order_by("-created_at", "-id")
-    ids = [pk for _at, pk in merged[offset : offset + limit]]
-    if not ids:
-        return []
-    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-    return [rows[pk] for pk in ids if pk in rows]
-
-
-# --- sales figures (the KPI issue reads these) ------------------------------------------
-
-
-def _sales(user, start: dt.date, end: dt.date) -> QuerySet:
-    return orders_access.visible_sales_entries(user).filter(day__gte=start, day__lte=end).order_by()
-
-
-def sales_by_agent(user, *, start: dt.date, end: dt.date) -> dict[int, object]:
-    """Net sales per agent (user id) over the days `start`..`end`, within the scope."""
-    rows = _sales(user, start, end).values("agent_id").annotate(amount=Sum("amount"))
-    return {row["agent_id"]: row["amount"] for row in rows}
-
-
-def sales_by_team(user, *, start: dt.date, end: dt.date) -> dict[int | None, object]:
-    """Net sales per team id over the days `start`..`end`, within the scope."""
-    rows = _sales(user, start, end).values("team_id").annotate(amount=Sum("amount"))
-    return {row["team_id"]: row["amount"] for row in rows}
-
-
-def sales_by_day(
-    user, *, start: dt.date, end: dt.date, agent=None, team=None
-) -> dict[dt.date, object]:
-    """Net sales per day (optionally of one agent or one team), within the scope."""
-    rows = _sales(user, start, end)
-    if agent is not None:
-        rows = rows.filter(agent=agent)
-    if team is not None:
-        rows = rows.filter(team=team)
-    rows = rows.values("day").annotate(amount=Sum("amount")).order_by("day")
-    return {row["day"]: row["amount"] for row in rows}

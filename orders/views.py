@@ -30,9 +30,10 @@ from leads.access import can_work_lead
 from leads.selectors.leads import lead_for_page
 from orders import access as orders_access
 
-from . import selectors, services
+from . import selectors
 from .forms import MoveForm, OrderDetailsForm, OrderFilterForm, OrderLineFormSet, ReasonForm
 from .models import TRANSITIONS, Order, OrderStatus
+from .services import discounts, order_moves, taking
 
 #: The buttons of the moves, in the order they are offered.
 MOVE_LABELS = {
@@ -59,8 +60,8 @@ _BADGE = {
 def _for_display(rows):
     """Prepare what each list row prints, once per row in Python.
 
-    The template only prints: `{% url %}`, the `date` filter and an include per row
-    cost about 0.4 ms a row (measured with 50-row pages), more than the query itself.
+    The template only prints: `{% url %}`, the `date` filter and an include per row cost
+    more than the query itself (figures in `bench/orders_measure.py`).
     """
     detail = reverse("orders:detail", args=[0])[:-2]
     lead = reverse("leads:detail", args=[0])[:-2]
@@ -236,7 +237,7 @@ def detail(request, pk: int):
 @require_POST
 def move(request, pk: int, to: str):
     order = _order_or_404(request, pk)
-    if to not in services.MOVES:
+    if to not in order_moves.MOVES:
         messages.error(request, _("Unknown move."))
         return redirect("orders:detail", pk=order.pk)
     form = MoveForm(request.POST)
@@ -248,7 +249,7 @@ def move(request, pk: int, to: str):
     if to in (OrderStatus.PROCESSING, OrderStatus.DELIVERED):
         kwargs["paid"] = bool(data.get("paid"))
     try:
-        services.MOVES[to](**kwargs)
+        order_moves.MOVES[to](**kwargs)
     except ValidationError as error:
         for message in error_messages(error):
             messages.error(request, message)
@@ -285,13 +286,13 @@ def _approval(request, pk: int, service):
 @allowed_if(orders_access.can_approve_discounts)
 @require_POST
 def approve(request, pk: int):
-    return _approval(request, pk, services.order_approve)
+    return _approval(request, pk, discounts.order_approve)
 
 
 @allowed_if(orders_access.can_approve_discounts)
 @require_POST
 def reject(request, pk: int):
-    return _approval(request, pk, services.order_reject)
+    return _approval(request, pk, discounts.order_reject)
 
 
 # --- taking and editing -------------------------------------------------------------------
@@ -311,7 +312,7 @@ def create(request, lead_pk: int):
     formset = OrderLineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and details.is_valid() and formset.is_valid():
         try:
-            order = services.order_create_from_lead(
+            order = taking.order_create_from_lead(
                 lead=lead, by=request.user, lines=formset.lines(), **details.cleaned_data
             )
         except ValidationError as error:
@@ -355,7 +356,7 @@ def edit(request, pk: int):
     formset = OrderLineFormSet(request.POST or None, prefix="lines", initial=initial_lines)
     if request.method == "POST" and details.is_valid() and formset.is_valid():
         try:
-            services.order_edit(
+            taking.order_edit(
                 order=order, by=request.user, lines=formset.lines(), **details.cleaned_data
             )
         except ValidationError as error:

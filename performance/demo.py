@@ -54,7 +54,7 @@ def seed(*, rng: random.Random | None = None) -> dict:
             counts["targets"] = _targets(month)
             counts["quality_scores"] = _quality_scores(rng)
     for period in (month, month.previous(), current_period("week")):
-        recompute_scorecards(period)
+        recompute_scorecards(period=period)
     counts["periods"] = 3
     return counts
 

@@ -117,7 +117,7 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
         period = current_period()
     manager = first.manager
     agents = _agents(first)
-    counts["evaluations"] = reviews.open_team_evaluations(user=manager, team=first, period=period)
+    counts["evaluations"] = reviews.open_team_evaluations(by=manager, team=first, period=period)
     evaluations = {
         e.agent_id: e
         for e in Evaluation.objects.filter(
@@ -129,14 +129,14 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
         if evaluation is None:
             continue
         reviews.rate(
-            user=manager,
+            by=manager,
             evaluation=evaluation,
             kind=EvaluationRating.Kind.SUPERVISOR,
             score=rng.choice([3, 4, 4, 5]),
             comment="沟通积极，跟进及时" if index % 2 == 0 else "需加强异议处理",
         )
         reviews.rate(
-            user=agent.user,
+            by=agent.user,
             evaluation=evaluation,
             kind=EvaluationRating.Kind.SELF,
             score=rng.choice([3, 4, 5]),
@@ -144,7 +144,7 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
         peer = agents[(index + 1) % len(agents)]
         if peer.user_id != agent.user_id:
             reviews.rate(
-                user=peer.user,
+                by=peer.user,
                 evaluation=evaluation,
                 kind=EvaluationRating.Kind.PEER,
                 score=rng.choice([3, 4, 5]),
@@ -152,12 +152,12 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
             )
     if agents and agents[0].user_id in evaluations:
         closed = reviews.close_evaluation(
-            user=manager,
+            by=manager,
             evaluation=evaluations[agents[0].user_id],
             summary="整体表现良好，下月重点提升转化率。",
         )
         reviews.development_plan_create(
-            user=manager,
+            by=manager,
             agent=agents[0].user,
             evaluation=closed,
             goals="转化率提升到 15%",
@@ -182,7 +182,7 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
             continue
         agent = team_agents[agent_index % len(team_agents)]
         incentive = incentives.incentive_propose(
-            user=team.manager,
+            by=team.manager,
             agent=agent.user,
             kind=kind,
             amount=amount,
@@ -191,7 +191,7 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
         )
         counts["incentives"] += 1
         if approve and head is not None:
-            incentives.incentive_approve(user=head.user, incentive=incentive, note="同意")
+            incentives.incentive_approve(by=head.user, incentive=incentive, note="同意")
 
     # Two improvement plans with coaching sessions and check-ins.
     for team_index, agent_index, progress in ((0, 3, (20, 45)), (1, 4, (10,))):
@@ -203,7 +203,7 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
             continue
         agent = team_agents[agent_index]
         plan = improvement.improvement_plan_open(
-            user=team.manager,
+            by=team.manager,
             agent=agent.user,
             reason="上月绩效总分低于 60 分",
             goals="每日有效通话 ≥ 40 通；跟进及时率 ≥ 90%",
@@ -212,7 +212,7 @@ def seed(*, seed: int = 2026) -> dict[str, int]:
         )
         for step, value in enumerate(progress):
             improvement.coaching_session_add(
-                user=team.manager,
+                by=team.manager,
                 plan=plan,
                 kind="coaching" if step == 0 else "check_in",
                 notes="一对一辅导：开场白与需求挖掘" if step == 0 else "复盘本周通话，进度良好",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Level, PeriodKind
+from .models import PeriodKind
 from .periods import current_period, parse_period
 
 RUBRIC_CHOICES = [(n, str(n)) for n in range(1, 6)]
@@ -69,10 +69,6 @@ class TargetsForm(forms.Form):
         for subject in self.subjects:
             for indicator in self.indicators:
                 yield subject.pk, indicator, self.cleaned_data.get(f"t_{subject.pk}_{indicator.pk}")
-
-
-class TargetLevelForm(forms.Form):
-    level = forms.ChoiceField(choices=Level.choices, required=False)
 
 
 class QualityScoreForm(forms.Form):

@@ -14,7 +14,7 @@ from .services import scorecards
 def recompute_current_scorecards() -> dict:
     """This week, month and quarter (and last month early in a month), for everyone."""
     return {
-        str(period): scorecards.recompute_scorecards(period)
+        str(period): scorecards.recompute_scorecards(period=period)
         for period in scorecards.current_periods()
     }
 
@@ -22,4 +22,4 @@ def recompute_current_scorecards() -> dict:
 @shared_task(name="performance.tasks.recompute_scorecards_task")
 def recompute_scorecards_task(kind: str, start: str) -> dict:
     """One period's scorecards on demand ("Recompute now", the API's recompute action)."""
-    return scorecards.recompute_scorecards(parse_period(kind, start))
+    return scorecards.recompute_scorecards(period=parse_period(kind, start))

@@ -1,9 +1,19 @@
 """Pages under /performance/: each part of the app keeps its own URL list."""
 
 from .views.dashboards import urlpatterns as dashboard_urls
-from .views.people import urlpatterns as people_urls
+from .views.improvement import urlpatterns as improvement_urls
+from .views.incentives import urlpatterns as incentive_urls
+from .views.reviews import urlpatterns as review_urls
 from .views.scorecards import urlpatterns as scorecard_urls
+from .views.turnover import urlpatterns as turnover_urls
 
 app_name = "performance"
 
-urlpatterns = [*dashboard_urls, *scorecard_urls, *people_urls]
+urlpatterns = [
+    *dashboard_urls,
+    *scorecard_urls,
+    *review_urls,
+    *incentive_urls,
+    *improvement_urls,
+    *turnover_urls,
+]

@@ -4,7 +4,6 @@ scripts: a published version is never edited, a new one is published instead).""
 from django.contrib import admin
 from django.db import models
 
-from . import services
 from .models import (
     CallScript,
     Case,
@@ -14,6 +13,7 @@ from .models import (
     PromotionProposal,
     Session,
 )
+from .services import catalog
 
 
 class SessionInline(admin.TabularInline):
@@ -30,7 +30,7 @@ class CourseAdmin(admin.ModelAdmin):
     inlines = [SessionInline]
 
     def save_model(self, request, obj, form, change):
-        services.course_save(course=obj)
+        catalog.course_save(course=obj)
 
 
 @admin.register(PromotionLevel)

@@ -21,7 +21,6 @@ from crm.api_defaults import IsActiveStaff
 from leads import access as leads_access
 from training import access as training_access
 
-from . import services
 from .models import (
     CallScript,
     Case,
@@ -33,6 +32,7 @@ from .models import (
     PromotionProposal,
     Session,
 )
+from .services import call_scripts, case_library, catalog, enrollments, promotions
 from .uploads import allowed_extensions
 
 # --- permissions --------------------------------------------------------------------------
@@ -181,7 +181,7 @@ class PromotionLevelSerializer(serializers.ModelSerializer):
 
     def validate_scorecard_thresholds(self, value):
         try:
-            services.check_thresholds(value)
+            promotions.check_thresholds(thresholds=value)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict["scorecard_thresholds"]) from None
         return value
@@ -338,14 +338,14 @@ class CourseViewSet(ScopedViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = _save_or_400(
-            lambda c: services.course_save(course=c), Course(**serializer.validated_data)
+            lambda c: catalog.course_save(course=c), Course(**serializer.validated_data)
         )
 
     def perform_update(self, serializer):
         course = serializer.instance
         for name, value in serializer.validated_data.items():
             setattr(course, name, value)
-        serializer.instance = _save_or_400(lambda c: services.course_save(course=c), course)
+        serializer.instance = _save_or_400(lambda c: catalog.course_save(course=c), course)
 
 
 @extend_schema(tags=["training"])
@@ -361,14 +361,14 @@ class SessionViewSet(ScopedViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = _save_or_400(
-            lambda s: services.session_save(session=s), Session(**serializer.validated_data)
+            lambda s: catalog.session_save(session=s), Session(**serializer.validated_data)
         )
 
     def perform_update(self, serializer):
         session = serializer.instance
         for name, value in serializer.validated_data.items():
             setattr(session, name, value)
-        serializer.instance = _save_or_400(lambda s: services.session_save(session=s), session)
+        serializer.instance = _save_or_400(lambda s: catalog.session_save(session=s), session)
 
 
 @extend_schema(tags=["training"])
@@ -399,13 +399,13 @@ class MaterialViewSet(ScopedViewSet):
             training_access.visible_courses(request.user), data["course"], "course"
         )
         try:
-            material = services.material_upload(course=course, upload=data["file"], by=request.user)
+            material = catalog.material_upload(course=course, upload=data["file"], by=request.user)
         except DjangoValidationError as error:
             raise_as_api_error(error)
         return Response(MaterialSerializer(material).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        services.material_delete(material=instance)
+        catalog.material_delete(material=instance)
 
 
 @extend_schema(tags=["training"])
@@ -449,7 +449,7 @@ class EnrollmentViewSet(ScopedViewSet):
         )
         course, session = self._sources(data)
         try:
-            enrollment, created = services.enroll(
+            enrollment, created = enrollments.enroll(
                 member=member, course=course, session=session, by=request.user
             )
         except DjangoValidationError as error:
@@ -475,7 +475,7 @@ class EnrollmentViewSet(ScopedViewSet):
         team = _scoped_or_400(access.visible_teams(request.user), data["team"], "team")
         course, session = self._sources(data)
         try:
-            created = services.enroll_many(
+            created = enrollments.enroll_many(
                 course=course, session=session, team=team, by=request.user
             )
         except DjangoValidationError as error:
@@ -495,7 +495,7 @@ class EnrollmentViewSet(ScopedViewSet):
         serializer = EnrollmentResultSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            services.record_result(
+            enrollments.record_result(
                 enrollment=enrollment, by=request.user, **serializer.validated_data
             )
         except DjangoValidationError as error:
@@ -551,7 +551,7 @@ class PromotionProposalViewSet(ScopedViewSet):
         )
         level = _scoped_or_400(PromotionLevel.objects.all(), data["to_level"], "to_level")
         try:
-            proposal = services.promotion_propose(
+            proposal = promotions.promotion_propose(
                 member=member, to_level=level, reasons=data["reasons"], by=request.user
             )
         except DjangoValidationError as error:
@@ -574,7 +574,7 @@ class PromotionProposalViewSet(ScopedViewSet):
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._decide(request, services.promotion_approve)
+        return self._decide(request, promotions.promotion_approve)
 
     @extend_schema(
         request=PromotionDecisionSerializer,
@@ -583,7 +583,7 @@ class PromotionProposalViewSet(ScopedViewSet):
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._decide(request, services.promotion_reject)
+        return self._decide(request, promotions.promotion_reject)
 
 
 @extend_schema(tags=["training"])
@@ -605,7 +605,7 @@ class CallScriptViewSet(ScopedViewSet):
         serializer = ScriptPublishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            script = services.script_publish(by=request.user, **serializer.validated_data)
+            script = call_scripts.script_publish(by=request.user, **serializer.validated_data)
         except DjangoValidationError as error:
             raise_as_api_error(error)
         return Response(CallScriptSerializer(script).data, status=status.HTTP_201_CREATED)
@@ -644,7 +644,7 @@ class CaseViewSet(ScopedViewSet):
         if lead_id is not None:
             lead = _scoped_or_400(leads_access.visible_leads(request.user), lead_id, "lead")
         try:
-            case = services.case_write(by=request.user, lead=lead, **data)
+            case = case_library.case_write(by=request.user, lead=lead, **data)
         except DjangoValidationError as error:
             raise_as_api_error(error)
         return Response(
@@ -665,7 +665,7 @@ class CaseViewSet(ScopedViewSet):
         serializer = CaseCommentWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            comment = services.case_comment(
+            comment = case_library.case_comment(
                 case=case, body=serializer.validated_data["body"], by=request.user
             )
         except DjangoValidationError as error:
@@ -683,7 +683,7 @@ class CaseViewSet(ScopedViewSet):
         if team_id is not None:
             team = _scoped_or_400(access.visible_teams(request.user), team_id, "team")
         try:
-            services.case_feature(case=case, team=team, by=request.user)
+            case_library.case_feature(case=case, team=team, by=request.user)
         except DjangoValidationError as error:
             raise_as_api_error(error)
         return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data)

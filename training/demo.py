@@ -16,7 +16,6 @@ from crm import demo_steps
 from crm.demo import PRODUCTS
 from crm.models import Member, MemberStatus, Role
 
-from . import services
 from .models import (
     Case,
     Course,
@@ -28,6 +27,7 @@ from .models import (
     ScriptStage,
     Session,
 )
+from .services import call_scripts, case_library, catalog, enrollments, promotions
 
 ONBOARDING = [
     ("企业文化", "公司的历史、使命与价值观；服务客户的基本态度。", False, None),
@@ -101,7 +101,7 @@ def seed() -> dict[str, int]:
     courses = []
     for title, description, has_exam, pass_mark in ONBOARDING:
         courses.append(
-            services.course_save(
+            catalog.course_save(
                 course=Course(
                     kind=CourseKind.ONBOARDING,
                     title=title,
@@ -112,7 +112,7 @@ def seed() -> dict[str, int]:
                 )
             )
         )
-    in_service = services.course_save(
+    in_service = catalog.course_save(
         course=Course(
             kind=CourseKind.IN_SERVICE,
             title=IN_SERVICE[0],
@@ -122,7 +122,7 @@ def seed() -> dict[str, int]:
             certificate_valid_months=12,
         )
     )
-    external = services.course_save(
+    external = catalog.course_save(
         course=Course(
             kind=CourseKind.EXTERNAL,
             title=EXTERNAL[0],
@@ -138,7 +138,7 @@ def seed() -> dict[str, int]:
     for offset, course in enumerate([*courses, in_service]):
         begins = start + dt.timedelta(days=offset)
         sessions.append(
-            services.session_save(
+            catalog.session_save(
                 session=Session(
                     course=course,
                     starts_at=begins,
@@ -160,7 +160,7 @@ def seed() -> dict[str, int]:
         levels.append(level)
     for product in ["", *PRODUCTS]:
         for stage, (title, body) in SCRIPTS.items():
-            services.script_publish(
+            call_scripts.script_publish(
                 product=product,
                 stage=stage,
                 title=f"{product or '通用'}·{title}",
@@ -211,11 +211,11 @@ def seed() -> dict[str, int]:
                     completed_on=min(completed, today),
                 )
             )
-        tenure = services.tenure_months(agent)
+        tenure = promotions.tenure_months(member=agent)
         if tenure >= 6 and index % 2 == 0:
             finished = min(agent.hire_date + dt.timedelta(days=120), today)
             # Some certificates run out soon: the reminders have something to say.
-            expires = services._add_months(finished, 12)  # 29 Feb has no twin next year
+            expires = enrollments._add_months(finished, 12)  # 29 Feb has no twin next year
             if index % 6 == 0:
                 expires = today + dt.timedelta(days=10 + index % 15)
             rows.append(
@@ -243,7 +243,7 @@ def seed() -> dict[str, int]:
     authors = list(get_user_model().objects.filter(username__in=["agent01", "agent02", "manager1"]))
     for number, (title, outcome, body, lessons, tags) in enumerate(CASES):
         author = authors[number % len(authors)] if authors else admin
-        case = services.case_write(
+        case = case_library.case_write(
             by=admin,
             title=title,
             outcome=outcome,
@@ -256,7 +256,7 @@ def seed() -> dict[str, int]:
     manager1 = Member.objects.filter(user__username="manager1").select_related("team").first()
     if manager1 and manager1.team:
         featured = Case.objects.order_by("pk").first()
-        services.case_feature(case=featured, team=manager1.team, by=manager1.user)
+        case_library.case_feature(case=featured, team=manager1.team, by=manager1.user)
     return {
         "courses": Course.objects.count(),
         "enrollments": len(rows),

@@ -276,9 +276,9 @@ class PromotionLevel(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from .services import check_thresholds
+        from .services.promotions import check_thresholds
 
-        check_thresholds(self.scorecard_thresholds)
+        check_thresholds(thresholds=self.scorecard_thresholds)
 
 
 class MemberLevel(models.Model):
@@ -368,7 +368,8 @@ class ScriptStage(models.TextChoices):
 
 class CallScript(models.Model):
     """One published version of the script for a product and stage. Published versions
-    are never edited: a change is a new version (`training.services.script_publish`)."""
+    are never edited: a change is a new version
+    (`training.services.call_scripts.script_publish`)."""
 
     product = models.CharField(
         _("product"),

@@ -11,7 +11,6 @@ from crm import access
 from crm.models import Member, MemberStatus, Role
 from training import access as training_access
 
-from . import services
 from .models import (
     CallScript,
     Case,
@@ -23,6 +22,7 @@ from .models import (
     PromotionLevel,
     ScriptStage,
 )
+from .services import onboarding_gate, promotions
 
 
 def courses_for_catalog(user, *, kind: str = "") -> QuerySet[Course]:
@@ -80,11 +80,11 @@ def _progress_for(members: list[Member]) -> list[dict]:
         passed[member_id].add(course_id)
     levels = list(PromotionLevel.objects.prefetch_related("required_courses"))
     figures = (
-        services.scorecard_figures([m.user_id for m in members])
+        promotions.scorecard_figures(user_ids=[m.user_id for m in members])
         if any(level.scorecard_thresholds for level in levels)
         else {}
     )
-    required = list(services.required_onboarding_courses())
+    required = list(onboarding_gate.required_onboarding_courses())
     rows = []
     for member in members:
         try:
@@ -95,8 +95,8 @@ def _progress_for(members: list[Member]) -> list[dict]:
             {
                 "member": member,
                 "onboarding_missing": [c for c in required if c.pk not in passed[member.pk]],
-                "progress": services.promotion_progress(
-                    member,
+                "progress": promotions.promotion_progress(
+                    member=member,
                     levels=levels,
                     passed_ids=passed[member.pk],
                     current=current,

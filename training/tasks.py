@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from . import services
+from .services import reminders
 
 
 @shared_task(name="training.tasks.training_reminders_sweep")
 def training_reminders_sweep() -> dict:
     """Remind agents of sessions and expiring certificates, managers of slow onboarding."""
-    return services.send_reminders()
+    return reminders.send_reminders()

@@ -3,8 +3,8 @@ ones to the managers. Run every few minutes by beat (`aftersales.tasks`).
 
 It must stay fast with hundreds of thousands of revisits, so it is set-based: for each kind,
 one `INSERT … SELECT … ON CONFLICT DO NOTHING` writes the notifications straight from the
-query of due rows (the select is built by the ORM, so it runs on PostgreSQL and SQLite
-alike), and one `UPDATE` sets `reminded_at` on the same rows. The notification key names the
+query of due rows (`aftersales.db`, PostgreSQL; elsewhere its ORM reference), and one
+`UPDATE` sets `reminded_at` on the same rows. The notification key names the
 row ((user, key) is unique), so two sweeps at once, or a sweep retried after a crash
 between the two statements, send nothing twice; `reminded_at` keeps the next sweep's query
 to the rows that became due since (a partial index on the rows still to remind).
@@ -23,19 +23,18 @@ from django.utils.translation import gettext as _
 
 from crm.models import Notification
 
+from .. import db
 from ..models import ACTIVE_TICKET_STATUSES, Revisit, RevisitStatus, ServiceTicket
 from . import tickets
 
 # Due revisits older than this are not notified any more (they are red on the lists, and
 # their team's manager hears about them): it bounds the first sweep over a large backlog
-# (600,000 revisits: about 5,000 in a day's window, a sweep of about 2 s on PostgreSQL).
+# to a day's window of it (figures in README, After-sales: Reminders).
 REVISIT_LOOKBACK = dt.timedelta(days=1)
 # A scheduled revisit is overdue (the manager is told) a day after its due time.
 REVISIT_GRACE = dt.timedelta(days=1)
 # Tickets are announced to their assignee this long before their due time.
 TICKET_WARNING = dt.timedelta(hours=2)
-
-_COLUMNS = ("n_user", "n_kind", "n_key", "n_text", "n_url", "n_created")
 
 
 def _text(*parts) -> Left:
@@ -43,23 +42,14 @@ def _text(*parts) -> Left:
 
 
 def _insert_notifications(rows: QuerySet) -> int:
-    """INSERT the notifications that `rows` (annotated with `_COLUMNS`) describe."""
-    select, params = rows.values(*_COLUMNS).query.sql_with_params()
-    table = connection.ops.quote_name(Notification._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
-    key = connection.ops.quote_name("key")
-    # Only quoted identifiers and the ORM's own SQL are interpolated; values are parameters.
-    sql = (
-        f"INSERT INTO {table} (user_id, kind, {key}, text, url, created_at) "  # noqa: S608
-        f"SELECT {columns} FROM ({select}) due WHERE 1 = 1 "
-        f"ON CONFLICT (user_id, {key}) DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+    """Write the notifications `rows` describe (annotated with `db.NOTIFICATION_COLUMNS`):
+    set-based on PostgreSQL, through the ORM reference elsewhere."""
+    if connection.vendor == "postgresql":
+        return db.notifications_insert_select(rows)
+    return db.notifications_insert_reference(rows)
 
 
-def revisits_to_remind(now: dt.datetime) -> QuerySet[Revisit]:
+def revisits_to_remind(*, now: dt.datetime) -> QuerySet[Revisit]:
     return Revisit.objects.filter(
         status=RevisitStatus.SCHEDULED,
         reminded_at__isnull=True,
@@ -69,10 +59,9 @@ def revisits_to_remind(now: dt.datetime) -> QuerySet[Revisit]:
     )
 
 
-def remind_due_revisits(*, now: dt.datetime | None = None) -> int:
-    """Each due revisit once into its assignee's notifications. Returns how many were sent."""
-    now = now or timezone.now()
-    rows = revisits_to_remind(now).annotate(
+def revisit_notifications(*, now: dt.datetime) -> QuerySet[Revisit]:
+    """The due revisits annotated with the notification each one sends."""
+    return revisits_to_remind(now=now).annotate(
         n_user=F("assignee_id"),
         n_kind=Value("revisit_due", output_field=CharField()),
         n_key=Concat(Value("revisit-due:"), Cast("pk", CharField()), output_field=CharField()),
@@ -90,13 +79,18 @@ def remind_due_revisits(*, now: dt.datetime | None = None) -> int:
         ),
         n_created=Value(now, output_field=DateTimeField()),
     )
+
+
+def remind_due_revisits(*, now: dt.datetime | None = None) -> int:
+    """Each due revisit once into its assignee's notifications. Returns how many were sent."""
+    now = now or timezone.now()
     with transaction.atomic():
-        sent = _insert_notifications(rows)
-        revisits_to_remind(now).update(reminded_at=now)
+        sent = _insert_notifications(revisit_notifications(now=now))
+        revisits_to_remind(now=now).update(reminded_at=now)
     return sent
 
 
-def tickets_to_remind(now: dt.datetime) -> QuerySet[ServiceTicket]:
+def tickets_to_remind(*, now: dt.datetime) -> QuerySet[ServiceTicket]:
     return ServiceTicket.objects.filter(
         status__in=ACTIVE_TICKET_STATUSES,
         reminded_at__isnull=True,
@@ -105,10 +99,9 @@ def tickets_to_remind(now: dt.datetime) -> QuerySet[ServiceTicket]:
     )
 
 
-def remind_due_tickets(*, now: dt.datetime | None = None) -> int:
-    """Each active ticket coming due (or overdue) once into its assignee's notifications."""
-    now = now or timezone.now()
-    rows = tickets_to_remind(now).annotate(
+def ticket_notifications(*, now: dt.datetime) -> QuerySet[ServiceTicket]:
+    """The tickets coming due annotated with the notification each one sends."""
+    return tickets_to_remind(now=now).annotate(
         n_user=F("assignee_id"),
         n_kind=Value("ticket_due", output_field=CharField()),
         n_key=Concat(
@@ -132,9 +125,14 @@ def remind_due_tickets(*, now: dt.datetime | None = None) -> int:
         ),
         n_created=Value(now, output_field=DateTimeField()),
     )
+
+
+def remind_due_tickets(*, now: dt.datetime | None = None) -> int:
+    """Each active ticket coming due (or overdue) once into its assignee's notifications."""
+    now = now or timezone.now()
     with transaction.atomic():
-        sent = _insert_notifications(rows)
-        tickets_to_remind(now).update(reminded_at=now)
+        sent = _insert_notifications(ticket_notifications(now=now))
+        tickets_to_remind(now=now).update(reminded_at=now)
     return sent
 
 

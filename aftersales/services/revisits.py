@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -21,7 +22,9 @@ from django.utils.translation import gettext as _
 
 from aftersales import access as aftersales_access
 from crm import access
-from crm.models import Member, MemberStatus, Role
+from crm.models import Member, MemberStatus, Role, Team
+from leads.models import Lead
+from orders.models import Order
 
 from ..models import (
     ImprovementItem,
@@ -46,7 +49,7 @@ def revisit_due_at(*, delivered_at: dt.datetime, days: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(REVISIT_HOUR)), zone)
 
 
-def revisit_assignee_for(order):
+def revisit_assignee_for(*, order: Order) -> User | None:
     """The order's agent while they work here; else a service agent of the order's team
     (the active agent with the fewest scheduled revisits), else the team's manager."""
     agent = order.agent
@@ -84,13 +87,13 @@ def _plans_for(order) -> list[RevisitPlan]:
 
 
 @transaction.atomic
-def revisits_schedule(*, order, delivered_at: dt.datetime | None = None) -> list[Revisit]:
+def revisits_schedule(*, order: Order, delivered_at: dt.datetime | None = None) -> list[Revisit]:
     """Schedule the order's revisits from the active plans. Idempotent: a plan that already
     has a revisit for this order gets no second one. Returns the order's scheduled revisits."""
     delivered_at = delivered_at or order.delivered_at or timezone.now()
     plans = _plans_for(order)
     if plans:
-        assignee = revisit_assignee_for(order)
+        assignee = revisit_assignee_for(order=order)
         Revisit.objects.bulk_create(
             [
                 Revisit(
@@ -108,7 +111,7 @@ def revisits_schedule(*, order, delivered_at: dt.datetime | None = None) -> list
 
 
 @transaction.atomic
-def revisits_cancel(*, order) -> int:
+def revisits_cancel(*, order: Order) -> int:
     """The order was refunded or returned: its revisits still to do are cancelled."""
     return Revisit.objects.filter(order=order, status=RevisitStatus.SCHEDULED).update(
         status=RevisitStatus.CANCELLED
@@ -119,7 +122,7 @@ def revisits_cancel(*, order) -> int:
 def revisit_record(
     *,
     revisit: Revisit,
-    by,
+    by: User,
     reached: bool,
     satisfaction: int | None = None,
     feedback: str = "",
@@ -207,7 +210,7 @@ def revisit_record(
 
 
 @transaction.atomic
-def revisit_reassign(*, revisit: Revisit, assignee, by) -> Revisit:
+def revisit_reassign(*, revisit: Revisit, assignee: User, by: User) -> Revisit:
     """Hand a scheduled revisit to someone else (managers, within their scope)."""
     if by is not None and not aftersales_access.can_manage_service(by):
         raise ValidationError(_("Only managers may reassign revisits."))
@@ -233,12 +236,12 @@ def revisit_reassign(*, revisit: Revisit, assignee, by) -> Revisit:
 def improvement_open(
     *,
     title: str,
-    by,
+    by: User,
     description: str = "",
     revisit: Revisit | None = None,
-    lead=None,
-    team=None,
-    owner=None,
+    lead: Lead | None = None,
+    team: Team | None = None,
+    owner: User | None = None,
 ) -> ImprovementItem:
     """Note something to improve. From a revisit: its customer and the order's team, owned
     by the team's manager. By hand: the author's team, owned by the author unless given."""
@@ -268,7 +271,7 @@ def improvement_open(
 
 @transaction.atomic
 def improvement_update(
-    *, item: ImprovementItem, by, status: str | None = None, notes: str | None = None
+    *, item: ImprovementItem, by: User, status: str | None = None, notes: str | None = None
 ) -> ImprovementItem:
     """Move an improvement item along or add notes (its owner, or a manager who sees it)."""
     if by is not None and not (item.owner_id == by.pk or aftersales_access.can_manage_service(by)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -22,6 +23,7 @@ from aftersales import access as aftersales_access
 from crm import access
 from crm.models import Notification, Team
 from leads.models import Lead
+from orders.models import Order
 
 from ..models import (
     ACTIVE_TICKET_STATUSES,
@@ -55,7 +57,7 @@ def ticket_due_at(*, priority: str, opened_at: dt.datetime) -> dt.datetime:
     return opened_at + dt.timedelta(hours=hours)
 
 
-def _team_for(*, lead: Lead, order, by) -> Team | None:
+def _team_for(*, lead: Lead, order, by: User) -> Team | None:
     if order is not None and order.team_id:
         return order.team
     if lead.team_id:
@@ -70,11 +72,11 @@ def ticket_open(
     lead: Lead,
     type: str,
     subject: str,
-    by,
-    order=None,
+    by: User,
+    order: Order | None = None,
     priority: str = TicketPriority.NORMAL,
     description: str = "",
-    assignee=None,
+    assignee: User | None = None,
     at: dt.datetime | None = None,
 ) -> ServiceTicket:
     """Open a ticket for a customer (and one of their orders). Due time from the SLA.
@@ -138,14 +140,14 @@ def _notify(*, user_id: int, key: str, kind: str, text: str, ticket: ServiceTick
     )
 
 
-def _check_may_work(ticket: ServiceTicket, by) -> None:
+def _check_may_work(ticket: ServiceTicket, by: User) -> None:
     if by is not None and not aftersales_access.can_work_ticket(by, ticket):
         raise ValidationError(_("You may not work on this ticket."))
 
 
 @transaction.atomic
 def _move(
-    *, ticket: ServiceTicket, to: str, by, note: str = "", at: dt.datetime | None = None
+    *, ticket: ServiceTicket, to: str, by: User, note: str = "", at: dt.datetime | None = None
 ) -> ServiceTicket:
     """The one checked transition: lock, check the table, write the row and its event."""
     locked = ServiceTicket.objects.select_for_update().get(pk=ticket.pk)
@@ -192,24 +194,24 @@ def _move(
     return locked
 
 
-def ticket_start(*, ticket: ServiceTicket, by, note: str = "") -> ServiceTicket:
+def ticket_start(*, ticket: ServiceTicket, by: User, note: str = "") -> ServiceTicket:
     """Start working on an open or reopened ticket."""
     return _move(ticket=ticket, to=TicketStatus.IN_PROGRESS, by=by, note=note)
 
 
-def ticket_resolve(*, ticket: ServiceTicket, by, resolution: str) -> ServiceTicket:
+def ticket_resolve(*, ticket: ServiceTicket, by: User, resolution: str) -> ServiceTicket:
     """Resolved, with what was done (required)."""
     if not (resolution or "").strip():
         raise ValidationError({"resolution": _("Say how the problem was resolved.")})
     return _move(ticket=ticket, to=TicketStatus.RESOLVED, by=by, note=resolution.strip())
 
 
-def ticket_close(*, ticket: ServiceTicket, by, note: str = "") -> ServiceTicket:
+def ticket_close(*, ticket: ServiceTicket, by: User, note: str = "") -> ServiceTicket:
     """Close a resolved ticket (the customer confirmed, or nothing more to do)."""
     return _move(ticket=ticket, to=TicketStatus.CLOSED, by=by, note=note)
 
 
-def ticket_reopen(*, ticket: ServiceTicket, by, reason: str) -> ServiceTicket:
+def ticket_reopen(*, ticket: ServiceTicket, by: User, reason: str) -> ServiceTicket:
     """The problem is back: reopen a resolved or closed ticket, saying why (required)."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the ticket is reopened.")})
@@ -231,14 +233,16 @@ MOVE_TARGETS = {
 }
 
 
-def moves_for(ticket: ServiceTicket) -> list[str]:
+def moves_for(*, ticket: ServiceTicket) -> list[str]:
     """The names of the moves legal from the ticket's status (for buttons)."""
     allowed = set(TICKET_MOVES.get(ticket.status, ()))
     return [name for name, target in MOVE_TARGETS.items() if target in allowed]
 
 
 @transaction.atomic
-def ticket_reassign(*, ticket: ServiceTicket, assignee, by, note: str = "") -> ServiceTicket:
+def ticket_reassign(
+    *, ticket: ServiceTicket, assignee: User, by: User, note: str = ""
+) -> ServiceTicket:
     """Hand a ticket to someone else (a manager, head or admin within their scope)."""
     if by is not None and not aftersales_access.can_manage_service(by):
         raise ValidationError(_("Only managers may reassign tickets."))

@@ -400,7 +400,7 @@ class EvaluationViewSet(
         member = _visible_agent(request.user, data["agent"])
         agent = member.user
         period = period_containing(data["period_kind"], data["period_start"])
-        evaluation = _call(reviews.open_evaluation, user=request.user, agent=agent, period=period)
+        evaluation = _call(reviews.open_evaluation, by=request.user, agent=agent, period=period)
         return Response(
             EvaluationSerializer(self.get_queryset().get(pk=evaluation.pk)).data,
             status=status.HTTP_201_CREATED,
@@ -423,7 +423,7 @@ class EvaluationViewSet(
         serializer = RateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rating = _call(
-            reviews.rate, user=request.user, evaluation=evaluation, **serializer.validated_data
+            reviews.rate, by=request.user, evaluation=evaluation, **serializer.validated_data
         )
         rating = EvaluationRating.objects.select_related("evaluation", "rater").get(pk=rating.pk)
         return Response(RatingSerializer(rating, context={"request": request}).data)
@@ -441,7 +441,7 @@ class EvaluationViewSet(
         serializer.is_valid(raise_exception=True)
         _call(
             reviews.close_evaluation,
-            user=request.user,
+            by=request.user,
             evaluation=evaluation,
             summary=serializer.validated_data["summary"],
         )
@@ -507,7 +507,7 @@ class DevelopmentPlanViewSet(ScopedViewSet):
             )
         plan = _call(
             reviews.development_plan_create,
-            user=request.user,
+            by=request.user,
             agent=member.user,
             goals=data["goals"],
             actions=data["actions"],
@@ -527,7 +527,7 @@ class DevelopmentPlanViewSet(ScopedViewSet):
         data = dict(serializer.validated_data)
         if "courses" in data:
             data["courses"] = self._courses(data["courses"])
-        plan = _call(reviews.development_plan_update, user=request.user, plan=plan, **data)
+        plan = _call(reviews.development_plan_update, by=request.user, plan=plan, **data)
         return self._answer(plan)
 
     @extend_schema(exclude=True)
@@ -542,7 +542,7 @@ class DevelopmentPlanViewSet(ScopedViewSet):
         serializer.is_valid(raise_exception=True)
         plan = _call(
             reviews.development_plan_complete,
-            user=request.user,
+            by=request.user,
             plan=plan,
             status=serializer.validated_data["status"],
         )
@@ -588,7 +588,7 @@ class IncentiveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.Re
         member = _visible_agent(request.user, data["agent"])
         incentive = _call(
             incentives.incentive_propose,
-            user=request.user,
+            by=request.user,
             agent=member.user,
             kind=data["kind"],
             amount=data.get("amount"),
@@ -602,7 +602,7 @@ class IncentiveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.Re
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         note = serializer.validated_data["note"]
-        incentive = _call(service, user=request.user, incentive=incentive, note=note)
+        incentive = _call(service, by=request.user, incentive=incentive, note=note)
         return self._answer(incentive)
 
     @extend_schema(request=DecisionSerializer, responses={200: IncentiveSerializer})
@@ -623,7 +623,7 @@ class IncentiveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.Re
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         incentive = _call(
-            incentives.incentive_withdraw, user=request.user, incentive=self.get_object()
+            incentives.incentive_withdraw, by=request.user, incentive=self.get_object()
         )
         return self._answer(incentive)
 
@@ -667,7 +667,7 @@ class ImprovementPlanViewSet(
             )
         plan = _call(
             improvement.improvement_plan_open,
-            user=request.user,
+            by=request.user,
             agent=member.user,
             reason=data["reason"],
             goals=data["goals"],
@@ -701,7 +701,7 @@ class ImprovementPlanViewSet(
         serializer.is_valid(raise_exception=True)
         session = _call(
             improvement.coaching_session_add,
-            user=request.user,
+            by=request.user,
             plan=plan,
             **serializer.validated_data,
         )
@@ -715,7 +715,7 @@ class ImprovementPlanViewSet(
         serializer.is_valid(raise_exception=True)
         plan = _call(
             improvement.improvement_plan_close,
-            user=request.user,
+            by=request.user,
             plan=plan,
             **serializer.validated_data,
         )
@@ -743,7 +743,7 @@ class ImprovementPlanViewSet(
             raise_as_api_error(
                 DjangoValidationError({"period_start": _("Choose a date between 2000 and 2999.")})
             )
-        rows = improvement.suggest_improvement_plans(user=request.user, period=period)
+        rows = improvement.suggest_improvement_plans(by=request.user, period=period)
         return Response(SuggestionSerializer(rows, many=True).data)
 
 

@@ -508,7 +508,7 @@ class ScorecardViewSet(ScopedReadOnlyViewSet):
             )
         except ValueError as error:
             raise ValidationError({"period_start": str(error)}) from None
-        scorecard_services.queue_recompute(period)
+        scorecard_services.queue_recompute(period=period)
         return Response(
             {"queued": True, "period_kind": period.kind, "period_start": period.start},
             status=status.HTTP_202_ACCEPTED,

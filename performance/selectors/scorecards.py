@@ -8,19 +8,18 @@ current records are no longer theirs).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
-from crm import access
 from crm.api import user_name
-from crm.models import Role, TeamMembership
+from crm.models import TeamMembership
 from crm.templatetags.fast_urls import reverse_ids
 from performance import access as performance_access
 from risk import access as risk_access
 
+from ..db import scorecards as db
 from ..metrics import Metric, metric_for
 from ..models import Indicator, Level, QualityScore, Scorecard, ScorecardValue, Target
 from ..periods import Period
@@ -118,16 +117,13 @@ def drilldown_page(
 
     Pages are not counted (the figure on the scorecard says how much is behind it). For a
     team or a department, PostgreSQL reads each membership's newest records along the
-    (agent, time) index, at most one page deep, and merges them (UNION ALL): a busy team's
-    month of calls is tens of thousands of rows, and a page needs fifty. The intervals are
-    exactly those the membership join of `performance.metrics` matches, so the rows are the
-    same; tests hold both to it.
+    (agent, time) index, at most one page deep, and merges them (`performance.db`): a busy
+    team's month of calls is tens of thousands of rows, and a page needs fifty. The
+    intervals are exactly those the membership join of `performance.metrics` matches, so
+    the rows are the same; tests hold both to it.
     """
     offset = (max(page, 1) - 1) * size
-    if (
-        scorecard.level == Level.AGENT
-        or not connection.features.supports_slicing_ordering_in_compound
-    ):
+    if scorecard.level == Level.AGENT or connection.vendor != "postgresql":
         rows = list(drilldown_records(scorecard, indicator)[offset : offset + size + 1])
         return rows[:size], len(rows) > size
     metric = metric_for(indicator.source)
@@ -145,57 +141,9 @@ def drilldown_page(
             windows.append((user_id, low, high))
     if not windows:
         return [], False
-    ids = _newest_in_windows(metric, windows, offset=offset, limit=size + 1)
+    ids = db.newest_in_windows(metric, windows, offset=offset, limit=size + 1)
     rows = metric.records(period).filter(pk__in=ids[:size]).order_by(f"-{metric.time}", "-pk")
     return list(_for_page(rows)), len(ids) > size
-
-
-# Stand-ins compiled into one branch of the merge, then replaced by each window's values.
-_SOME_AGENT = -7_777_777
-_SOME_LOW = dt.datetime(1901, 1, 1, tzinfo=dt.UTC)
-_SOME_HIGH = dt.datetime(1902, 1, 1, tzinfo=dt.UTC)
-
-
-def _newest_in_windows(metric: Metric, windows, *, offset: int, limit: int) -> list[int]:
-    """Ids of the newest records made in any (agent, low, high) window, merged newest first.
-
-    One branch per window, each at most `offset + limit` deep along the (agent, time)
-    index, joined with UNION ALL: PostgreSQL merges the branches lazily, reading a page and
-    not the month. The branch is compiled once by the ORM and its SQL repeated with each
-    window's values: compiling hundreds of querysets for a department cost 0.1–0.25 s of
-    Python, more than the query.
-    """
-    branch = (
-        metric.base()
-        .filter(
-            **{
-                metric.agent: _SOME_AGENT,
-                f"{metric.time}__gte": _SOME_LOW,
-                f"{metric.time}__lt": _SOME_HIGH,
-            }
-        )
-        .order_by(f"-{metric.time}", "-pk")
-        .values_list("pk", metric.time)[: offset + limit]
-    )
-    sql, template = branch.query.sql_with_params()
-    stand_ins = {_SOME_AGENT: 0, _SOME_LOW: 1, _SOME_HIGH: 2}
-    slots = [
-        stand_ins.get(value) if type(value) in (int, dt.datetime) else None for value in template
-    ]
-    if {slot for slot in slots if slot is not None} != {0, 1, 2}:
-        raise AssertionError(f"the branch of {metric.source} lost a window bound")
-    params: list = []
-    for window in windows:
-        params += [
-            value if slot is None else window[slot]
-            for value, slot in zip(template, slots, strict=True)
-        ]
-    merged = " UNION ALL ".join([f"({sql})"] * len(windows))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{merged} ORDER BY 2 DESC, 1 DESC LIMIT {int(limit)} OFFSET {int(offset)}", params
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 _RELATED = {
@@ -363,8 +311,3 @@ def quality_scores_for(user) -> QuerySet[QualityScore]:
     return performance_access.visible_quality_scores(user).select_related(
         "agent", "scorer", "followup__lead", "call__lead"
     )
-
-
-def scorable_agents_first(user) -> bool:
-    """Agents see their own scorecard; everyone else starts from a list."""
-    return access.scope_of(user).role == Role.AGENT

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -42,26 +43,26 @@ def threshold() -> Decimal:
     return Decimal(str(getattr(settings, "PERFORMANCE_IMPROVEMENT_BELOW", 60)))
 
 
-def _member_in_scope(user, agent_id: int):
-    if agent_id == user.pk or not performance_access.can_manage_performance(user):
+def _member_in_scope(by: User, agent_id: int):
+    if agent_id == by.pk or not performance_access.can_manage_performance(by):
         return None
-    return access.visible_members(user).filter(user_id=agent_id).first()
+    return access.visible_members(by).filter(user_id=agent_id).first()
 
 
 @transaction.atomic
 def improvement_plan_open(
     *,
-    user,
-    agent,
+    by: User,
+    agent: User,
     reason: str,
     goals: str,
     due_on: dt.date,
     starts_on: dt.date | None = None,
-    coach=None,
+    coach: User | None = None,
     scorecard: Scorecard | None = None,
     origin: str = ImprovementPlan.Origin.MANUAL,
 ) -> ImprovementPlan:
-    member = _member_in_scope(user, agent.pk)
+    member = _member_in_scope(by, agent.pk)
     if member is None:
         raise ValidationError({"agent": _("You may not open a plan for this agent.")})
     if member.role != Role.AGENT or member.status == MemberStatus.LEFT:
@@ -79,10 +80,10 @@ def improvement_plan_open(
         raise ValidationError({"scorecard": _("This scorecard is about someone else.")})
     if (
         coach is not None
-        and coach.pk != user.pk
+        and coach.pk != by.pk
         and not (
-            access.visible_members(user).filter(user_id=coach.pk).exclude(role=Role.AGENT).exists()
-            or access.scope_of(user).sees_all
+            access.visible_members(by).filter(user_id=coach.pk).exclude(role=Role.AGENT).exists()
+            or access.scope_of(by).sees_all
         )
     ):
         raise ValidationError({"coach": _("Choose a manager or head you work with as coach.")})
@@ -95,10 +96,10 @@ def improvement_plan_open(
                 origin=origin,
                 reason=reason.strip(),
                 goals=goals.strip(),
-                coach=coach or user,
+                coach=coach or by,
                 starts_on=starts_on,
                 due_on=due_on,
-                created_by=user,
+                created_by=by,
             )
     except IntegrityError:
         raise ValidationError({"agent": _("This agent already has an open plan.")}) from None
@@ -113,13 +114,13 @@ def improvement_plan_open(
     return plan
 
 
-def can_change_plan(user, plan: ImprovementPlan) -> bool:
+def can_change_plan(by: User, plan: ImprovementPlan) -> bool:
     """The agent's managers and the plan's coach record sessions and close it."""
-    return plan.coach_id == user.pk or _member_in_scope(user, plan.agent_id) is not None
+    return plan.coach_id == by.pk or _member_in_scope(by, plan.agent_id) is not None
 
 
-def _locked_open(user, plan: ImprovementPlan) -> ImprovementPlan:
-    if not can_change_plan(user, plan):
+def _locked_open(by: User, plan: ImprovementPlan) -> ImprovementPlan:
+    if not can_change_plan(by, plan):
         raise ValidationError({"plan": _("You may not change this plan.")})
     locked = ImprovementPlan.objects.select_for_update().get(pk=plan.pk)
     if locked.status != ImprovementPlan.Status.OPEN:
@@ -130,14 +131,14 @@ def _locked_open(user, plan: ImprovementPlan) -> ImprovementPlan:
 @transaction.atomic
 def coaching_session_add(
     *,
-    user,
+    by: User,
     plan: ImprovementPlan,
     notes: str,
     progress: int,
     kind: str = CoachingSession.Kind.COACHING,
     at: dt.datetime | None = None,
 ) -> CoachingSession:
-    locked = _locked_open(user, plan)
+    locked = _locked_open(by, plan)
     if kind not in CoachingSession.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of session.")})
     if not (notes or "").strip():
@@ -148,7 +149,7 @@ def coaching_session_add(
         plan=locked,
         kind=kind,
         at=at or timezone.now(),
-        coach=user,
+        coach=by,
         notes=notes.strip(),
         progress=progress,
     )
@@ -156,13 +157,13 @@ def coaching_session_add(
 
 @transaction.atomic
 def improvement_plan_close(
-    *, user, plan: ImprovementPlan, status: str, outcome: str
+    *, by: User, plan: ImprovementPlan, status: str, outcome: str
 ) -> ImprovementPlan:
     if status not in CLOSED:
         raise ValidationError({"status": _("A plan closes as succeeded, failed or cancelled.")})
     if not (outcome or "").strip():
         raise ValidationError({"outcome": _("Write the outcome.")})
-    locked = _locked_open(user, plan)
+    locked = _locked_open(by, plan)
     locked.status = status
     locked.outcome = outcome.strip()
     locked.closed_at = timezone.now()
@@ -193,14 +194,14 @@ class Suggestion:
         return self.scorecard.agent
 
 
-def suggest_improvement_plans(*, user, period: Period) -> list[Suggestion]:
-    """Agents in `user`'s scope who scored low in `period` and have no open plan.
+def suggest_improvement_plans(*, by: User, period: Period) -> list[Suggestion]:
+    """Agents in `by`'s scope who scored low in `period` and have no open plan.
 
     Two queries whatever the size of the scope: the period's agent scorecards with each
     agent's current team (bottom-of-team is decided over the whole team, not only the
     agents visible), and the agents with an open plan.
     """
-    if not performance_access.can_manage_performance(user):
+    if not performance_access.can_manage_performance(by):
         return []
     cards = list(
         Scorecard.objects.filter(level="agent", period_kind=period.kind, period_start=period.start)
@@ -210,7 +211,7 @@ def suggest_improvement_plans(*, user, period: Period) -> list[Suggestion]:
         .order_by("total", "agent_id")
     )
     visible = set(
-        access.visible_members(user).filter(role=Role.AGENT).values_list("user_id", flat=True)
+        access.visible_members(by).filter(role=Role.AGENT).values_list("user_id", flat=True)
     )
     with_plan = set(
         ImprovementPlan.objects.filter(status=ImprovementPlan.Status.OPEN).values_list(
@@ -231,7 +232,7 @@ def suggest_improvement_plans(*, user, period: Period) -> list[Suggestion]:
     limit = threshold()
     result = []
     for card in cards:
-        if card.agent_id not in visible or card.agent_id in with_plan or card.agent_id == user.pk:
+        if card.agent_id not in visible or card.agent_id in with_plan or card.agent_id == by.pk:
             continue
         low = card.total < limit
         if low or card.pk in bottom:
@@ -247,14 +248,14 @@ def suggest_improvement_plans(*, user, period: Period) -> list[Suggestion]:
     return result
 
 
-def suggested_plan_open(*, user, scorecard: Scorecard) -> ImprovementPlan:
+def suggested_plan_open(*, by: User, scorecard: Scorecard) -> ImprovementPlan:
     """One click from a suggestion: a plan with the scorecard linked and default wording."""
     if scorecard.level != "agent":
         raise ValidationError({"scorecard": _("Plans are opened from an agent's scorecard.")})
     period = Period(scorecard.period_kind, scorecard.period_start)
     today = timezone.localdate()
     return improvement_plan_open(
-        user=user,
+        by=by,
         agent=scorecard.agent,
         reason=_("Scorecard total %(total)s for %(period)s.")
         % {"total": scorecard.total, "period": str(period)},

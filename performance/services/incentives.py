@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -44,7 +45,7 @@ def _url() -> str:
     return reverse("performance:incentives")
 
 
-def deciders_of(team_id: int | None) -> list[int]:
+def deciders_of(*, team_id: int | None) -> list[int]:
     """Users who decide incentives of a team: the heads of its department and ancestors."""
     if team_id is None:
         return list(
@@ -60,7 +61,7 @@ def deciders_of(team_id: int | None) -> list[int]:
         .values_list("head_id", flat=True)
         .distinct()
     )
-    return heads or deciders_of(None)
+    return heads or deciders_of(team_id=None)
 
 
 def _clean_amount(kind: str, amount) -> Decimal | None:
@@ -83,15 +84,19 @@ def _clean_amount(kind: str, amount) -> Decimal | None:
 
 @transaction.atomic
 def incentive_propose(
-    *, user, agent, kind: str, period: Period, reason: str, amount=None
+    *,
+    by: User,
+    agent: User,
+    kind: str,
+    period: Period,
+    reason: str,
+    amount: Decimal | str | None = None,
 ) -> Incentive:
     """A manager proposes a reward or penalty for an agent of their team."""
-    if not performance_access.can_manage_performance(user):
+    if not performance_access.can_manage_performance(by):
         raise ValidationError({"agent": _("You may not propose incentives.")})
     member = (
-        access.visible_members(user).filter(user_id=agent.pk).first()
-        if agent.pk != user.pk
-        else None
+        access.visible_members(by).filter(user_id=agent.pk).first() if agent.pk != by.pk else None
     )
     if member is None:
         raise ValidationError({"agent": _("This agent is not in your team.")})
@@ -111,15 +116,15 @@ def incentive_propose(
         period_kind=period.kind,
         period_start=period.start,
         reason=reason.strip(),
-        proposed_by=user,
+        proposed_by=by,
     )
     text = _("%(who)s proposes a %(kind)s for %(agent)s: waiting for your decision.") % {
-        "who": user.get_full_name() or user.get_username(),
+        "who": by.get_full_name() or by.get_username(),
         "kind": incentive.get_kind_display(),
         "agent": member.display_name,
     }
-    for decider in deciders_of(member.team_id):
-        if decider != user.pk:
+    for decider in deciders_of(team_id=member.team_id):
+        if decider != by.pk:
             notify(
                 user_id=decider,
                 key=f"incentive-proposed:{incentive.pk}",
@@ -149,16 +154,16 @@ def _locked(incentive: Incentive, to: str) -> Incentive:
     return locked
 
 
-def _decide(*, user, incentive: Incentive, to: str, note: str) -> Incentive:
-    if not performance_access.can_decide_incentives(user) or not (
-        performance_access.visible_incentives(user).filter(pk=incentive.pk).exists()
+def _decide(*, by: User, incentive: Incentive, to: str, note: str) -> Incentive:
+    if not performance_access.can_decide_incentives(by) or not (
+        performance_access.visible_incentives(by).filter(pk=incentive.pk).exists()
     ):
         raise ValidationError({"incentive": _("You may not decide this incentive.")})
     locked = _locked(incentive, to)
-    if locked.proposed_by_id == user.pk or locked.agent_id == user.pk:
+    if locked.proposed_by_id == by.pk or locked.agent_id == by.pk:
         raise ValidationError({"decided_by": _("Someone else decides an incentive you proposed.")})
     locked.status = to
-    locked.decided_by = user
+    locked.decided_by = by
     locked.decided_at = timezone.now()
     locked.decision_note = (note or "").strip()[:300]
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
@@ -187,20 +192,20 @@ def _decide(*, user, incentive: Incentive, to: str, note: str) -> Incentive:
 
 
 @transaction.atomic
-def incentive_approve(*, user, incentive: Incentive, note: str = "") -> Incentive:
-    return _decide(user=user, incentive=incentive, to=Incentive.Status.APPROVED, note=note)
+def incentive_approve(*, by: User, incentive: Incentive, note: str = "") -> Incentive:
+    return _decide(by=by, incentive=incentive, to=Incentive.Status.APPROVED, note=note)
 
 
 @transaction.atomic
-def incentive_reject(*, user, incentive: Incentive, note: str) -> Incentive:
+def incentive_reject(*, by: User, incentive: Incentive, note: str) -> Incentive:
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the proposal is rejected.")})
-    return _decide(user=user, incentive=incentive, to=Incentive.Status.REJECTED, note=note)
+    return _decide(by=by, incentive=incentive, to=Incentive.Status.REJECTED, note=note)
 
 
 @transaction.atomic
-def incentive_withdraw(*, user, incentive: Incentive) -> Incentive:
-    if incentive.proposed_by_id != user.pk:
+def incentive_withdraw(*, by: User, incentive: Incentive) -> Incentive:
+    if incentive.proposed_by_id != by.pk:
         raise ValidationError({"proposed_by": _("Only who proposed it may withdraw it.")})
     locked = _locked(incentive, Incentive.Status.WITHDRAWN)
     locked.status = Incentive.Status.WITHDRAWN

@@ -7,6 +7,7 @@ scorer scores a record once (the database holds that too).
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -35,7 +36,12 @@ def _rubric(scores: dict) -> dict:
 
 
 def score_quality(
-    *, by, followup_id: int | None = None, call_id: int | None = None, scores: dict, comment=""
+    *,
+    by: User,
+    followup_id: int | None = None,
+    call_id: int | None = None,
+    scores: dict,
+    comment: str = "",
 ) -> QualityScore:
     """Record `by`'s rubric score of one follow-up or one call; 400-style errors by field."""
     if not performance_access.can_score_quality(by):

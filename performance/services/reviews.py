@@ -19,17 +19,20 @@ How a closed review's scores are made (the weights live here, in `KIND_WEIGHTS` 
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Exists, OuterRef
+from django.db.models import Avg, Count, Exists, Model, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import access
-from crm.models import Member, MemberStatus, Role
+from crm.models import Member, MemberStatus, Role, Team
 from crm.services import notify
 from performance import access as performance_access
 
@@ -53,20 +56,20 @@ CENTS = Decimal("0.01")
 # --- who may do what ----------------------------------------------------------------------
 
 
-def manages(user, agent) -> bool:
-    """Whether `user` may review `agent` and plan their development (a manager over them)."""
-    return managed_member(user, agent) is not None
+def manages(by: User, agent: User | None) -> bool:
+    """Whether `by` may review `agent` and plan their development (a manager over them)."""
+    return managed_member(by, agent) is not None
 
 
-def rating_kinds_for(user, evaluation: Evaluation) -> list[str]:
-    """The kinds of rating `user` may give on `evaluation` (customer ratings are computed)."""
+def rating_kinds_for(by: User, evaluation: Evaluation) -> list[str]:
+    """The kinds of rating `by` may give on `evaluation` (customer ratings are computed)."""
     if evaluation.status != Evaluation.Status.OPEN:
         return []
-    if user.pk == evaluation.agent_id:
+    if by.pk == evaluation.agent_id:
         return [Kind.SELF]
-    if managed_member(user, evaluation.agent) is not None:
+    if managed_member(by, evaluation.agent) is not None:
         return [Kind.SUPERVISOR]
-    if performance_access.peer_evaluations(user).filter(pk=evaluation.pk).exists():
+    if performance_access.peer_evaluations(by).filter(pk=evaluation.pk).exists():
         return [Kind.PEER]
     return []
 
@@ -74,9 +77,9 @@ def rating_kinds_for(user, evaluation: Evaluation) -> list[str]:
 # --- evaluations --------------------------------------------------------------------------
 
 
-def open_evaluation(*, user, agent, period: Period) -> Evaluation:
+def open_evaluation(*, by: User, agent: User, period: Period) -> Evaluation:
     """Open the review of one agent for one period (one per agent and period)."""
-    member = managed_member(user, agent)
+    member = managed_member(by, agent)
     if member is None:
         raise ValidationError({"agent": _("You may not review this agent.")})
     if member.role != Role.AGENT:
@@ -89,7 +92,7 @@ def open_evaluation(*, user, agent, period: Period) -> Evaluation:
                 agent_id=agent.pk,
                 period_kind=period.kind,
                 period_start=period.start,
-                created_by=user,
+                created_by=by,
             )
     except IntegrityError:
         raise ValidationError(
@@ -99,10 +102,10 @@ def open_evaluation(*, user, agent, period: Period) -> Evaluation:
 
 
 @transaction.atomic
-def open_team_evaluations(*, user, team, period: Period) -> int:
+def open_team_evaluations(*, by: User, team: Team, period: Period) -> int:
     """Open a review for each agent of `team` who has none for the period yet; how many."""
-    scope = access.scope_of(user)
-    if not performance_access.can_manage_performance(user) or not (
+    scope = access.scope_of(by)
+    if not performance_access.can_manage_performance(by) or not (
         scope.sees_all or team.pk in scope.team_ids
     ):
         raise ValidationError({"team": _("You may not review this team.")})
@@ -112,7 +115,7 @@ def open_team_evaluations(*, user, team, period: Period) -> int:
     agents = list(
         Member.objects.filter(team=team, role=Role.AGENT)
         .exclude(status=MemberStatus.LEFT)
-        .exclude(user_id=user.pk)
+        .exclude(user_id=by.pk)
         .filter(~Exists(reviewed))
         .values_list("user_id", flat=True)
     )
@@ -122,7 +125,7 @@ def open_team_evaluations(*, user, team, period: Period) -> int:
                 agent_id=agent_id,
                 period_kind=period.kind,
                 period_start=period.start,
-                created_by=user,
+                created_by=by,
             )
             for agent_id in agents
         ],
@@ -140,7 +143,7 @@ def _locked_open(evaluation: Evaluation) -> Evaluation:
 
 @transaction.atomic
 def rate(
-    *, user, evaluation: Evaluation, kind: str, score: int, comment: str = ""
+    *, by: User, evaluation: Evaluation, kind: str, score: int, comment: str = ""
 ) -> EvaluationRating:
     """Give (or change, while the review is open) one's rating: supervisor, peer or self."""
     locked = _locked_open(evaluation)
@@ -150,19 +153,19 @@ def rate(
         )
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Unknown kind of rating.")})
-    if kind not in rating_kinds_for(user, locked):
+    if kind not in rating_kinds_for(by, locked):
         raise ValidationError({"kind": _("You may not give this kind of rating on this review.")})
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise ValidationError({"score": _("A score is a whole number from 1 to 5.")})
     rating, _created = EvaluationRating.objects.update_or_create(
         evaluation=locked,
-        rater=user,
+        rater=by,
         defaults={"kind": kind, "score": score, "comment": (comment or "").strip()},
     )
     return rating
 
 
-def customer_satisfaction(agent_id: int, period: Period) -> tuple[Decimal | None, int]:
+def customer_satisfaction(*, agent_id: int, period: Period) -> tuple[Decimal | None, int]:
     """Mean satisfaction (1–5) and count of the agent's revisits done in the period (SQL)."""
     from aftersales.models import Revisit
 
@@ -178,7 +181,7 @@ def customer_satisfaction(agent_id: int, period: Period) -> tuple[Decimal | None
     return Decimal(str(row["mean"])).quantize(Decimal("0.0001")), row["n"]
 
 
-def qualitative_score(means: dict[str, Decimal]) -> Decimal | None:
+def qualitative_score(*, means: dict[str, Decimal]) -> Decimal | None:
     """Weighted mean (0–100) of the kinds' mean 1–5 scores, renormalized over those present."""
     present = {kind: mean for kind, mean in means.items() if mean is not None}
     if not present:
@@ -188,7 +191,7 @@ def qualitative_score(means: dict[str, Decimal]) -> Decimal | None:
     return (points / weight).quantize(CENTS)
 
 
-def final_score(quantitative: Decimal | None, qualitative: Decimal | None) -> Decimal | None:
+def final_score(*, quantitative: Decimal | None, qualitative: Decimal | None) -> Decimal | None:
     parts = {"quantitative": quantitative, "qualitative": qualitative}
     present = {name: value for name, value in parts.items() if value is not None}
     if not present:
@@ -198,13 +201,13 @@ def final_score(quantitative: Decimal | None, qualitative: Decimal | None) -> De
 
 
 @transaction.atomic
-def close_evaluation(*, user, evaluation: Evaluation, summary: str = "") -> Evaluation:
+def close_evaluation(*, by: User, evaluation: Evaluation, summary: str = "") -> Evaluation:
     """Close the review: customer rating from revisits, then the three scores; tell the agent."""
     locked = _locked_open(evaluation)
-    if not can_close(user, locked):
+    if not can_close(by, locked):
         raise ValidationError({"evaluation": _("You may not close this review.")})
     period = Period(locked.period_kind, locked.period_start)
-    mean, count = customer_satisfaction(locked.agent_id, period)
+    mean, count = customer_satisfaction(agent_id=locked.agent_id, period=period)
     EvaluationRating.objects.filter(evaluation=locked, kind=Kind.CUSTOMER).delete()
     if mean is not None:
         EvaluationRating.objects.create(
@@ -235,8 +238,8 @@ def close_evaluation(*, user, evaluation: Evaluation, summary: str = "") -> Eval
         .first()
     )
     locked.quantitative = scorecard_total
-    locked.qualitative = qualitative_score(means)
-    locked.final = final_score(locked.quantitative, locked.qualitative)
+    locked.qualitative = qualitative_score(means=means)
+    locked.final = final_score(quantitative=locked.quantitative, qualitative=locked.qualitative)
     locked.status = Evaluation.Status.CLOSED
     locked.closed_at = timezone.now()
     if summary:
@@ -261,14 +264,14 @@ def close_evaluation(*, user, evaluation: Evaluation, summary: str = "") -> Eval
 # --- development plans --------------------------------------------------------------------
 
 
-def _check_plan_inputs(user, agent_id: int, evaluation, courses) -> list:
+def _check_plan_inputs(by: User, agent_id: int, evaluation, courses) -> list:
     if evaluation is not None and evaluation.agent_id != agent_id:
         raise ValidationError({"evaluation": _("This review is about another agent.")})
     courses = list(courses or [])
     if courses:
         ids = {course.pk for course in courses}
         visible = set(
-            performance_access.visible_plan_courses(user)
+            performance_access.visible_plan_courses(by)
             .filter(pk__in=ids)
             .values_list("pk", flat=True)
         )
@@ -280,26 +283,26 @@ def _check_plan_inputs(user, agent_id: int, evaluation, courses) -> list:
 @transaction.atomic
 def development_plan_create(
     *,
-    user,
-    agent,
+    by: User,
+    agent: User,
     goals: str,
     actions: str = "",
-    due_on=None,
+    due_on: dt.date | None = None,
     evaluation: Evaluation | None = None,
-    courses=None,
+    courses: Iterable[Model] | None = None,
 ) -> DevelopmentPlan:
-    if managed_member(user, agent) is None:
+    if managed_member(by, agent) is None:
         raise ValidationError({"agent": _("You may not plan for this agent.")})
     if not (goals or "").strip():
         raise ValidationError({"goals": _("Write the plan's goals.")})
-    courses = _check_plan_inputs(user, agent.pk, evaluation, courses)
+    courses = _check_plan_inputs(by, agent.pk, evaluation, courses)
     plan = DevelopmentPlan.objects.create(
         agent_id=agent.pk,
         evaluation=evaluation,
         goals=goals.strip(),
         actions=(actions or "").strip(),
         due_on=due_on,
-        created_by=user,
+        created_by=by,
     )
     if courses:
         plan.courses.set(courses)
@@ -313,9 +316,9 @@ def development_plan_create(
     return plan
 
 
-def _locked_active_plan(user, plan: DevelopmentPlan) -> DevelopmentPlan:
+def _locked_active_plan(by: User, plan: DevelopmentPlan) -> DevelopmentPlan:
     locked = DevelopmentPlan.objects.select_for_update().select_related("agent").get(pk=plan.pk)
-    if managed_member(user, locked.agent) is None:
+    if managed_member(by, locked.agent) is None:
         raise ValidationError({"agent": _("You may not change this agent's plan.")})
     if locked.status != DevelopmentPlan.Status.ACTIVE:
         raise ValidationError({"status": _("This plan is no longer active.")})
@@ -325,14 +328,14 @@ def _locked_active_plan(user, plan: DevelopmentPlan) -> DevelopmentPlan:
 @transaction.atomic
 def development_plan_update(
     *,
-    user,
+    by: User,
     plan: DevelopmentPlan,
     goals: str | None = None,
     actions: str | None = None,
-    due_on=None,
-    courses=None,
+    due_on: dt.date | None = None,
+    courses: Iterable[Model] | None = None,
 ) -> DevelopmentPlan:
-    locked = _locked_active_plan(user, plan)
+    locked = _locked_active_plan(by, plan)
     fields = []
     if goals is not None:
         if not goals.strip():
@@ -348,18 +351,18 @@ def development_plan_update(
     if fields:
         locked.save(update_fields=fields)
     if courses is not None:
-        locked.courses.set(_check_plan_inputs(user, locked.agent_id, None, courses))
+        locked.courses.set(_check_plan_inputs(by, locked.agent_id, None, courses))
     return locked
 
 
 @transaction.atomic
 def development_plan_complete(
-    *, user, plan: DevelopmentPlan, status: str = DevelopmentPlan.Status.DONE
+    *, by: User, plan: DevelopmentPlan, status: str = DevelopmentPlan.Status.DONE
 ) -> DevelopmentPlan:
     """Mark an active plan done (or dropped)."""
     if status not in (DevelopmentPlan.Status.DONE, DevelopmentPlan.Status.DROPPED):
         raise ValidationError({"status": _("A plan ends as done or dropped.")})
-    locked = _locked_active_plan(user, plan)
+    locked = _locked_active_plan(by, plan)
     locked.status = status
     locked.save(update_fields=["status"])
     return locked

@@ -25,16 +25,18 @@ Decisions:
 
 from __future__ import annotations
 
-import zlib
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from crm.models import Department, Role, Team, TeamMembership
 
+from ..db import scorecards as db
 from ..metrics import aggregate_all, metric_for, roll_up
 from ..models import Indicator, KpiWeight, Level, Scorecard, ScorecardValue, Target
 from ..periods import Period
@@ -53,7 +55,9 @@ def _q4(number: Decimal | None) -> Decimal | None:
     return number.quantize(_FOUR, rounding=ROUND_HALF_UP)
 
 
-def achievement_of(value, target, *, higher_is_better: bool) -> Decimal | None:
+def achievement_of(
+    *, value: Decimal | None, target: Decimal | None, higher_is_better: bool
+) -> Decimal | None:
     """Achievement in % (uncapped, but at most 9,999,999), None when it cannot be told."""
     if value is None or target is None:
         return None
@@ -70,7 +74,7 @@ def achievement_of(value, target, *, higher_is_better: bool) -> Decimal | None:
     return min(result, Decimal("9999999")).quantize(_TWO, rounding=ROUND_HALF_UP)
 
 
-def points_of(weight: Decimal, achievement: Decimal | None) -> Decimal:
+def points_of(*, weight: Decimal, achievement: Decimal | None) -> Decimal:
     if achievement is None:
         return Decimal("0.00")
     capped = max(min(achievement, ACHIEVEMENT_CAP), Decimal("0"))
@@ -173,7 +177,7 @@ def _targets(period: Period, org: _Org, indicators) -> dict:
     return targets
 
 
-def current_periods(today=None) -> list[Period]:
+def current_periods(*, today: dt.date | None = None) -> list[Period]:
     """What the periodic job keeps fresh: this week, month and quarter, and during the first
     three days of a month the previous month too (late records, final ranks)."""
     today = today or timezone.localdate()
@@ -184,7 +188,7 @@ def current_periods(today=None) -> list[Period]:
     return periods
 
 
-def queue_recompute(period: Period) -> None:
+def queue_recompute(*, period: Period) -> None:
     """Recompute one period in the background once the caller's transaction commits."""
     from ..tasks import recompute_scorecards_task
 
@@ -203,26 +207,14 @@ def queue_current_recompute() -> None:
 _SUBJECT_FIELD = {Level.AGENT: "agent_id", Level.TEAM: "team_id", Level.DEPARTMENT: "department_id"}
 
 
-def recompute_scorecards(period: Period, *, levels=None) -> dict:
+def recompute_scorecards(*, period: Period, levels: Iterable[str] | None = None) -> dict:
     """Compute and store every scorecard of `period` for `levels` (default: all three).
 
     Returns counts: {"scorecards": n, "values": n}.
     """
     with transaction.atomic():
-        _one_at_a_time(period)
+        db.recompute_take_turns(period)
         return _recompute(period, levels)
-
-
-def _one_at_a_time(period: Period) -> None:
-    """On PostgreSQL: two recomputes of one period (the beat and a button) take turns
-    instead of racing to insert the same scorecards; and no JIT, which compiles each big
-    aggregate for longer than it then saves."""
-    if connection.vendor != "postgresql":
-        return
-    key = zlib.crc32(f"scorecards {period.kind} {period.start}".encode())
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-        cursor.execute("SET LOCAL jit = off")
 
 
 def _recompute(period: Period, levels) -> dict:
@@ -260,10 +252,10 @@ def _recompute(period: Period, levels) -> dict:
                 value = _q4(metric.value(numerator, denominator))
                 target = targets.get((level, subject, indicator.pk))
                 achievement = achievement_of(
-                    value, target, higher_is_better=indicator.higher_is_better
+                    value=value, target=target, higher_is_better=indicator.higher_is_better
                 )
                 weight = weights.get((indicator.pk, level), Decimal("0"))
-                points = points_of(weight, achievement)
+                points = points_of(weight=weight, achievement=achievement)
                 total += points
                 values.append(
                     {

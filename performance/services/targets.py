@@ -8,11 +8,14 @@ A value left empty in the team form removes the target.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +29,7 @@ from ..periods import Period
 MAX_TARGET = Decimal("999999999999")
 
 
-def _subject(by, level: str, subject_id: int):
+def _subject(by: User, level: str, subject_id: int):
     """The agent (a user), team or department `by` may set targets for, or an error."""
     if level == Level.AGENT:
         member = (
@@ -66,7 +69,13 @@ def _clean_value(value) -> Decimal:
 
 
 def set_target(
-    *, by, indicator: Indicator, level: str, subject_id: int, period: Period, value
+    *,
+    by: User,
+    indicator: Indicator,
+    level: str,
+    subject_id: int,
+    period: Period,
+    value: Decimal | str | None,
 ) -> Target | None:
     """Set (or with `value=None`, remove) one target. Returns the target, or None."""
     if not performance_access.can_set_targets(by):
@@ -93,7 +102,7 @@ def set_target(
     return target
 
 
-def bulk_set_targets(*, by, level: str, period: Period, rows) -> int:
+def bulk_set_targets(*, by: User, level: str, period: Period, rows: Iterable[dict]) -> int:
     """Set a form's worth of targets at once: rows of (subject id, indicator, value|None).
 
     All or nothing: the first refusal rolls everything back. Returns how many were set.
@@ -113,7 +122,7 @@ def bulk_set_targets(*, by, level: str, period: Period, rows) -> int:
     return count
 
 
-def target_subjects(by, level: str):
+def target_subjects(*, by: User, level: str) -> QuerySet:
     """Who `by` may set `level` targets for, for the targets page."""
     scope = access.scope_of(by)
     if level == Level.AGENT:

@@ -131,7 +131,7 @@ def drilldown(request, pk: int, code: str):
 def recompute(request):
     """'Recompute now': queue the period's recompute (the page reloads with the result)."""
     period = PeriodForm(request.POST).period()
-    scorecard_services.queue_recompute(period)
+    scorecard_services.queue_recompute(period=period)
     messages.success(
         request, _("Scorecards for %(period)s are being recomputed.") % {"period": period}
     )
@@ -147,7 +147,7 @@ def targets(request):
     scope = access.scope_of(request.user)
     default_level = Level.TEAM if scope.role == Role.DEPARTMENT_HEAD else Level.AGENT
     level = request.GET.get("level") if request.GET.get("level") in Level.values else default_level
-    subjects = target_services.target_subjects(request.user, level)
+    subjects = target_services.target_subjects(by=request.user, level=level)
     indicators = Indicator.objects.filter(is_active=True).order_by("position", "id")
     existing = selectors.targets_for(request.user, period, level=level)
     form = TargetsForm(

@@ -57,7 +57,7 @@ def test_the_managers_morning_review(page: Page, live_server, org, tmp_path):
     from performance.services.scorecards import recompute_scorecards
 
     default_indicators()
-    recompute_scorecards(current_period())
+    recompute_scorecards(period=current_period())
 
     # The manager opens Performance: their team's dashboard.
     signed_in(page, org.manager_a, live_server)
@@ -146,7 +146,7 @@ def test_the_manager_scores_a_call_and_the_head_compares_teams(page: Page, live_
     from performance.services.scorecards import recompute_scorecards
 
     assert QualityScore.objects.get().scorer == org.manager_a.user
-    recompute_scorecards(current_period())
+    recompute_scorecards(period=current_period())
     sign_out(page)
 
     # The head compares the teams they see; team C (another subtree's) is not among them

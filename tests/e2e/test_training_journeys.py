@@ -18,8 +18,8 @@ from leads.services import assignment, followups
 from tests.e2e.test_journeys import signed_in
 from tests.factories import make_member
 from tests.leads.factories import LeadFactory
-from training import services
 from training.models import Enrollment
+from training.services import call_scripts, case_library
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,18 +85,18 @@ def test_a_new_hire_takes_leads_only_after_passing_onboarding(page: Page, live_s
 
 def test_an_agent_reads_the_script_beside_a_lead_and_searches_cases(page: Page, live_server, org):
     followups.disposition_rules_install_defaults()
-    services.script_publish(
+    call_scripts.script_publish(
         product="企业宽带",
         stage="opening",
         title="宽带开场",
         body="您好，看到您关注了企业宽带",
         by=org.admin.user,
     )
-    services.script_publish(
+    call_scripts.script_publish(
         product="", stage="closing", title="通用促成", body="我先帮您提交开通申请", by=None
     )
     lead = LeadFactory(name="王建国", owner=org.agent_a1.user, team=org.team_a, product="企业宽带")
-    services.case_write(
+    case_library.case_write(
         by=org.agent_b1.user,
         title="连锁门店三次跟进签约",
         outcome="won",
@@ -104,7 +104,7 @@ def test_an_agent_reads_the_script_beside_a_lead_and_searches_cases(page: Page, 
         lessons="痛点比价格重要",
         tags=["企业宽带"],
     )
-    services.case_write(by=org.agent_c1.user, title="价格异议流失", outcome="lost", body="太贵")
+    case_library.case_write(by=org.agent_c1.user, title="价格异议流失", outcome="lost", body="太贵")
 
     signed_in(page, org.agent_a1, live_server)
     page.goto(f"{live_server.url}/leads/{lead.pk}/")

@@ -361,8 +361,8 @@ def test_no_task_is_queued_with_a_countdown_or_an_eta():
 
 
 def test_an_order_whose_last_step_fails_leaves_nothing_half_written(org, client_as, monkeypatch):
-    from orders import services as order_services
     from orders.models import Order, OrderEvent, OrderLine
+    from orders.services import taking as order_taking
     from tests.orders.factories import ProductFactory
 
     product = ProductFactory(sku="BB-1", name="企业宽带", list_price="1000.00")
@@ -372,7 +372,7 @@ def test_an_order_whose_last_step_fails_leaves_nothing_half_written(org, client_
         raise RuntimeError("the database went away after the order was written")
 
     # The last step of taking an order: the order, its lines and its event are written.
-    monkeypatch.setattr(order_services.followups, "lead_mark_won", fails)
+    monkeypatch.setattr(order_taking.followups, "lead_mark_won", fails)
     client = client_as(org.agent_a1)
     client.raise_request_exception = False
     response = client.post(

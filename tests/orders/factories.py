@@ -8,8 +8,8 @@ from decimal import Decimal
 import factory
 
 from crm.models import Role
-from orders import services
 from orders.models import DiscountLimit, Order, Product
+from orders.services import taking
 from tests.leads.factories import LeadFactory
 
 
@@ -50,7 +50,7 @@ def take_order(
     product = product or ProductFactory()
     if lead is None:
         lead = LeadFactory(owner=agent_member.user, team=agent_member.team)
-    return services.order_create_from_lead(
+    return taking.order_create_from_lead(
         lead=lead,
         by=by or agent_member.user,
         lines=[{"product": product, "quantity": quantity, "discount": Decimal(discount)}],

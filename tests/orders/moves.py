@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from orders import services
 from orders.models import Order, OrderStatus
+from orders.services import order_moves
 
 PATH_TO = {
     OrderStatus.DRAFT: [],
@@ -45,7 +45,7 @@ def move_kwargs(to: str) -> dict:
 
 
 def move(order: Order, to: str, by) -> Order:
-    return services.MOVES[to](order=order, by=by, **move_kwargs(to))
+    return order_moves.MOVES[to](order=order, by=by, **move_kwargs(to))
 
 
 def bring_to(order: Order, status: str, by) -> Order:

@@ -14,8 +14,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from orders import services
 from orders.models import OrderEvent, OrderStatus, SalesEntry
+from orders.services import order_moves
 from tests.orders.factories import install_limits, take_order
 from tests.orders.moves import bring_to
 from tests.support import unavailable
@@ -63,8 +63,8 @@ def test_two_confirmations_at_once_count_the_sale_once(postgres_only, org):
     install_limits()
     order = take_order(org.agent_a1, quantity=3)
     jobs = [
-        lambda: services.order_confirm(order=order, by=org.agent_a1.user),
-        lambda: services.order_confirm(order=order, by=org.manager_a.user),
+        lambda: order_moves.order_confirm(order=order, by=org.agent_a1.user),
+        lambda: order_moves.order_confirm(order=order, by=org.manager_a.user),
     ]
     results, failures = _run_together(jobs)
     assert len(results) == 1 and len(failures) == 1
@@ -85,12 +85,12 @@ def test_shipping_and_cancelling_at_once_leave_one_consistent_outcome(postgres_o
     jobs = []
     for order in orders:
         jobs.append(
-            lambda order=order: services.order_ship(
+            lambda order=order: order_moves.order_ship(
                 order=order, by=org.agent_a1.user, tracking_number="SF1"
             )
         )
         jobs.append(
-            lambda order=order: services.order_cancel(
+            lambda order=order: order_moves.order_cancel(
                 order=order, by=org.manager_a.user, reason="客户取消"
             )
         )

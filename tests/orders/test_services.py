@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from crm.models import Notification
 from leads.models import LeadStatus
-from orders import selectors, services
+from orders import selectors
 from orders.models import (
     TRANSITIONS,
     Approval,
@@ -21,6 +21,7 @@ from orders.models import (
     PaymentTerms,
     SalesEntry,
 )
+from orders.services import discounts, order_moves, taking
 from orders.signals import order_moved
 from tests.leads.factories import LeadFactory
 from tests.orders.factories import ProductFactory, take_order
@@ -42,7 +43,7 @@ def field_of(error: ValidationError) -> set[str]:
 
 def test_an_order_taken_from_a_lead_carries_customer_agent_team_and_wins_the_lead(org, catalog):
     lead = LeadFactory(owner=org.agent_a1.user, team=org.team_a, status=LeadStatus.INTERESTED)
-    order = services.order_create_from_lead(
+    order = taking.order_create_from_lead(
         lead=lead,
         by=org.agent_a1.user,
         lines=[
@@ -129,7 +130,7 @@ def test_bad_lines_are_refused_naming_the_lines(org, catalog, line):
     rows = [] if line == {} else [row]
     lead = LeadFactory(owner=org.agent_a1.user, team=org.team_a)
     with pytest.raises(ValidationError) as error:
-        services.order_create_from_lead(lead=lead, by=org.agent_a1.user, lines=rows)
+        taking.order_create_from_lead(lead=lead, by=org.agent_a1.user, lines=rows)
     assert field_of(error) == {"lines"}
     lead.refresh_from_db()
     assert lead.status == LeadStatus.NEW
@@ -153,7 +154,7 @@ def test_an_expected_delivery_in_the_past_is_refused(org, catalog):
 
 def test_editing_a_draft_replaces_its_lines_and_recomputes_totals(org, catalog):
     order = take_order(org.agent_a1, product=catalog["broadband"])
-    services.order_edit(
+    taking.order_edit(
         order=order,
         by=org.agent_a1.user,
         lines=[{"product": catalog["cloud"], "quantity": 4, "discount": "2.00"}],
@@ -173,14 +174,14 @@ def test_editing_a_draft_replaces_its_lines_and_recomputes_totals(org, catalog):
 def test_only_a_draft_is_edited(org, catalog):
     order = bring_to(take_order(org.agent_a1), OrderStatus.CONFIRMED, org.agent_a1.user)
     with pytest.raises(ValidationError) as error:
-        services.order_edit(order=order, by=org.agent_a1.user, notes="x")
+        taking.order_edit(order=order, by=org.agent_a1.user, notes="x")
     assert field_of(error) == {"status"}
 
 
 def test_a_colleague_cannot_edit_an_order(org, catalog):
     order = take_order(org.agent_a1)
     with pytest.raises(ValidationError) as error:
-        services.order_edit(order=order, by=org.agent_a2.user, notes="x")
+        taking.order_edit(order=order, by=org.agent_a2.user, notes="x")
     assert field_of(error) == {"order"}
 
 
@@ -201,13 +202,13 @@ def test_a_discount_beyond_the_limit_waits_for_the_manager(org, catalog):
     note = Notification.objects.get(user=org.manager_a.user, kind="order_approval")
     assert order.number in note.text
     with pytest.raises(ValidationError) as error:
-        services.order_confirm(order=order, by=org.agent_a1.user)
+        order_moves.order_confirm(order=order, by=org.agent_a1.user)
     assert field_of(error) == {"approval"}
-    services.order_approve(order=order, by=org.manager_a.user, reason="老客户")
+    discounts.order_approve(order=order, by=org.manager_a.user, reason="老客户")
     order.refresh_from_db()
     assert order.approval == Approval.APPROVED and order.approved_by == org.manager_a.user
     assert Notification.objects.filter(user=org.agent_a1.user, kind="order_approval").exists()
-    services.order_confirm(order=order, by=org.agent_a1.user)
+    order_moves.order_confirm(order=order, by=org.agent_a1.user)
     assert order.status == OrderStatus.CONFIRMED
 
 
@@ -217,7 +218,7 @@ def test_a_discount_beyond_the_limit_waits_for_the_manager(org, catalog):
 def test_only_a_manager_head_or_admin_over_the_order_approves(org, catalog, who):
     order = take_order(org.agent_a1, discount="100")
     with pytest.raises(ValidationError) as error:
-        services.order_approve(order=order, by=getattr(org, who).user)
+        discounts.order_approve(order=order, by=getattr(org, who).user)
     assert field_of(error) == {"approval"}
     order.refresh_from_db()
     assert order.approval == Approval.PENDING
@@ -226,15 +227,15 @@ def test_only_a_manager_head_or_admin_over_the_order_approves(org, catalog, who)
 @pytest.mark.parametrize("who", ["manager_a", "head", "admin"])
 def test_the_manager_the_head_or_an_admin_approves(org, catalog, who):
     order = take_order(org.agent_a1, discount="100")
-    services.order_approve(order=order, by=getattr(org, who).user)
+    discounts.order_approve(order=order, by=getattr(org, who).user)
     assert order.approval == Approval.APPROVED
 
 
 def test_an_approvers_own_limit_must_cover_the_discount(org, catalog):
     order = take_order(org.agent_a1, discount="200")  # 20%: beyond a manager's 15%
     with pytest.raises(ValidationError):
-        services.order_approve(order=order, by=org.manager_a.user)
-    services.order_approve(order=order, by=org.head.user)  # a head's 30%
+        discounts.order_approve(order=order, by=org.manager_a.user)
+    discounts.order_approve(order=order, by=org.head.user)  # a head's 30%
     assert order.approval == Approval.APPROVED
 
 
@@ -243,34 +244,34 @@ def test_a_manager_does_not_approve_their_own_discount(org, catalog):
     order = take_order(org.manager_a, lead=lead, discount="200")  # beyond 15%
     assert order.approval == Approval.PENDING
     with pytest.raises(ValidationError):
-        services.order_approve(order=order, by=org.manager_a.user)
-    services.order_approve(order=order, by=org.head.user)
+        discounts.order_approve(order=order, by=org.manager_a.user)
+    discounts.order_approve(order=order, by=org.head.user)
 
 
 def test_a_refused_discount_blocks_confirmation_until_lowered(org, catalog):
     order = take_order(org.agent_a1, discount="100")
     with pytest.raises(ValidationError) as error:
-        services.order_reject(order=order, by=org.manager_a.user, reason="")
+        discounts.order_reject(order=order, by=org.manager_a.user, reason="")
     assert field_of(error) == {"reason"}
-    services.order_reject(order=order, by=org.manager_a.user, reason="折扣太大")
+    discounts.order_reject(order=order, by=org.manager_a.user, reason="折扣太大")
     assert order.approval == Approval.REJECTED
     with pytest.raises(ValidationError) as error:
-        services.order_confirm(order=order, by=org.agent_a1.user)
+        order_moves.order_confirm(order=order, by=org.agent_a1.user)
     assert field_of(error) == {"approval"}
-    services.order_edit(
+    taking.order_edit(
         order=order,
         by=org.agent_a1.user,
         lines=[{"product": catalog["broadband"], "quantity": 1, "discount": "30"}],
     )
     order.refresh_from_db()
     assert order.approval == Approval.NOT_NEEDED
-    services.order_confirm(order=order, by=org.agent_a1.user)
+    order_moves.order_confirm(order=order, by=org.agent_a1.user)
 
 
 def test_changing_an_approved_discount_asks_again(org, catalog):
     order = take_order(org.agent_a1, discount="100")
-    services.order_approve(order=order, by=org.manager_a.user)
-    services.order_edit(
+    discounts.order_approve(order=order, by=org.manager_a.user)
+    taking.order_edit(
         order=order,
         by=org.agent_a1.user,
         lines=[{"product": catalog["broadband"], "quantity": 1, "discount": "120"}],
@@ -282,7 +283,7 @@ def test_changing_an_approved_discount_asks_again(org, catalog):
 def test_no_approval_is_given_on_an_order_that_does_not_wait(org, catalog):
     order = take_order(org.agent_a1)
     with pytest.raises(ValidationError) as error:
-        services.order_approve(order=order, by=org.manager_a.user)
+        discounts.order_approve(order=order, by=org.manager_a.user)
     assert field_of(error) == {"approval"}
 
 
@@ -336,28 +337,28 @@ def test_every_illegal_move_is_refused_with_a_clear_error(org, catalog, start, t
 def test_moves_record_their_facts(org, catalog):
     agent = org.agent_a1.user
     order = take_order(org.agent_a1)
-    services.order_confirm(order=order, by=agent)
+    order_moves.order_confirm(order=order, by=agent)
     assert order.confirmed_at is not None
     with pytest.raises(ValidationError) as error:
-        services.order_start_processing(order=order, by=agent)
+        order_moves.order_start_processing(order=order, by=agent)
     assert field_of(error) == {"paid"}  # prepaid: the payment first
-    services.order_start_processing(order=order, by=agent, paid=True)
+    order_moves.order_start_processing(order=order, by=agent, paid=True)
     assert order.is_paid and order.events.filter(kind=OrderEvent.Kind.PAID).exists()
     with pytest.raises(ValidationError) as error:
-        services.order_ship(order=order, by=agent, tracking_number="  ")
+        order_moves.order_ship(order=order, by=agent, tracking_number="  ")
     assert field_of(error) == {"tracking_number"}
-    services.order_ship(order=order, by=agent, tracking_number="SF100")
+    order_moves.order_ship(order=order, by=agent, tracking_number="SF100")
     assert order.tracking_number == "SF100" and order.shipped_at
-    services.order_deliver(order=order, by=agent)
+    order_moves.order_deliver(order=order, by=agent)
     assert order.delivered_at
-    services.order_complete(order=order, by=agent)
+    order_moves.order_complete(order=order, by=agent)
     assert order.closed_at
 
 
 def test_an_order_on_invoice_is_processed_before_payment(org, catalog):
     order = take_order(org.agent_a1, payment_terms=PaymentTerms.NET_30)
     bring_to(order, OrderStatus.CONFIRMED, org.agent_a1.user)
-    services.order_start_processing(order=order, by=org.agent_a1.user)
+    order_moves.order_start_processing(order=order, by=org.agent_a1.user)
     assert order.status == OrderStatus.PROCESSING and not order.is_paid
 
 
@@ -366,7 +367,7 @@ def test_cancel_and_refund_need_a_reason(org, catalog, to):
     start = OrderStatus.DRAFT if to == OrderStatus.CANCELLED else OrderStatus.DELIVERED
     order = bring_to(take_order(org.agent_a1), start, org.agent_a1.user)
     with pytest.raises(ValidationError) as error:
-        services.MOVES[to](order=order, by=org.agent_a1.user, reason=" ")
+        order_moves.MOVES[to](order=order, by=org.agent_a1.user, reason=" ")
     assert field_of(error) == {"reason"}
 
 
@@ -374,14 +375,14 @@ def test_cancel_and_refund_need_a_reason(org, catalog, to):
 def test_others_cannot_move_an_order(org, catalog, who):
     order = take_order(org.agent_a1)
     with pytest.raises(ValidationError) as error:
-        services.order_confirm(order=order, by=getattr(org, who).user)
+        order_moves.order_confirm(order=order, by=getattr(org, who).user)
     assert field_of(error) == {"order"}
 
 
 @pytest.mark.parametrize("who", ["manager_a", "head", "admin"])
 def test_the_manager_head_or_admin_may_step_in(org, catalog, who):
     order = take_order(org.agent_a1)
-    services.order_confirm(order=order, by=getattr(org, who).user)
+    order_moves.order_confirm(order=order, by=getattr(org, who).user)
     assert order.status == OrderStatus.CONFIRMED
 
 
@@ -390,7 +391,7 @@ def test_the_manager_head_or_admin_may_step_in(org, catalog, who):
 
 def test_confirming_counts_the_total_for_the_agent_and_team_today(org, catalog):
     order = take_order(org.agent_a1, quantity=3, discount="100")  # 3000 - 100, 3.33%
-    services.order_confirm(order=order, by=org.agent_a1.user)
+    order_moves.order_confirm(order=order, by=org.agent_a1.user)
     entry = SalesEntry.objects.get(order=order)
     assert (entry.kind, entry.amount, entry.agent, entry.team, entry.day) == (
         SalesEntry.Kind.CONFIRMED,
@@ -403,7 +404,7 @@ def test_confirming_counts_the_total_for_the_agent_and_team_today(org, catalog):
 
 def test_a_draft_cancelled_never_counted(org, catalog):
     order = take_order(org.agent_a1)
-    services.order_cancel(order=order, by=org.agent_a1.user, reason="客户不要了")
+    order_moves.order_cancel(order=order, by=org.agent_a1.user, reason="客户不要了")
     assert not SalesEntry.objects.filter(order=order).exists()
 
 
@@ -421,36 +422,14 @@ def test_a_reversal_takes_the_amount_back(org, catalog, start, to, kind):
     move(order, to, org.agent_a1.user)
     amounts = dict(SalesEntry.objects.filter(order=order).values_list("kind", "amount"))
     assert amounts == {SalesEntry.Kind.CONFIRMED: Decimal("2000.00"), kind: Decimal("-2000.00")}
-    today = timezone.localdate()
-    assert selectors.sales_by_agent(org.admin.user, start=today, end=today) == {
-        org.agent_a1.user.pk: Decimal("0.00")
-    }
 
 
 def test_a_retried_ledger_write_counts_once(org, catalog):
     order = bring_to(take_order(org.agent_a1), OrderStatus.CONFIRMED, org.agent_a1.user)
-    services._ledger(order, kind=SalesEntry.Kind.CONFIRMED, amount=order.total, at=timezone.now())
+    order_moves._ledger(
+        order, kind=SalesEntry.Kind.CONFIRMED, amount=order.total, at=timezone.now()
+    )
     assert SalesEntry.objects.filter(order=order).count() == 1
-
-
-def test_sales_totals_per_agent_team_and_day_within_the_scope(org, catalog):
-    today = timezone.localdate()
-    for member, quantity in ((org.agent_a1, 1), (org.agent_a2, 2), (org.agent_c1, 4)):
-        order = take_order(member, quantity=quantity)
-        services.order_confirm(order=order, by=member.user)
-    by_agent = selectors.sales_by_agent(org.manager_a.user, start=today, end=today)
-    assert by_agent == {
-        org.agent_a1.user.pk: Decimal("1000.00"),
-        org.agent_a2.user.pk: Decimal("2000.00"),
-    }
-    by_team = selectors.sales_by_team(org.admin.user, start=today, end=today)
-    assert by_team == {org.team_a.pk: Decimal("3000.00"), org.team_c.pk: Decimal("4000.00")}
-    assert selectors.sales_by_day(org.agent_a1.user, start=today, end=today) == {
-        today: Decimal("1000.00")
-    }
-    assert selectors.sales_by_day(org.head.user, start=today, end=today, team=org.team_c) == {
-        today: Decimal("4000.00")
-    }
 
 
 def test_the_overdue_flag_is_computed_in_sql(org, catalog):

@@ -94,15 +94,15 @@ def people_world(org):
     managers = {org.team_a: org.manager_a, org.team_b: org.manager_b, org.team_c: org.manager_c}
     for member in (org.agent_a1, org.agent_b1, org.agent_c1):
         manager = managers[member.team].user
-        review = reviews.open_evaluation(user=manager, agent=member.user, period=MARCH)
-        reviews.rate(user=manager, evaluation=review, kind="supervisor", score=4)
-        reviews.rate(user=member.user, evaluation=review, kind="self", score=5)
+        review = reviews.open_evaluation(by=manager, agent=member.user, period=MARCH)
+        reviews.rate(by=manager, evaluation=review, kind="supervisor", score=4)
+        reviews.rate(by=member.user, evaluation=review, kind="self", score=5)
         reviews.development_plan_create(
-            user=manager, agent=member.user, goals="提升", evaluation=review
+            by=manager, agent=member.user, goals="提升", evaluation=review
         )
         for kind, amount in (("bonus", "100"), ("warning", None)):
             incentive = incentives.incentive_propose(
-                user=manager,
+                by=manager,
                 agent=member.user,
                 kind=kind,
                 amount=amount,
@@ -110,18 +110,18 @@ def people_world(org):
                 reason="理由",
             )
             if kind == "bonus":
-                incentives.incentive_approve(user=org.head.user, incentive=incentive)
+                incentives.incentive_approve(by=org.head.user, incentive=incentive)
         plan = improvement.improvement_plan_open(
-            user=manager,
+            by=manager,
             agent=member.user,
             reason="低",
             goals="提升",
             due_on=today + dt.timedelta(days=30),
         )
-        improvement.coaching_session_add(user=manager, plan=plan, notes="辅导", progress=10)
-    closed = reviews.open_evaluation(user=org.manager_a.user, agent=org.agent_a2.user, period=MARCH)
-    reviews.rate(user=org.agent_a1.user, evaluation=closed, kind="peer", score=3)
-    reviews.close_evaluation(user=org.manager_a.user, evaluation=closed)
+        improvement.coaching_session_add(by=manager, plan=plan, notes="辅导", progress=10)
+    closed = reviews.open_evaluation(by=org.manager_a.user, agent=org.agent_a2.user, period=MARCH)
+    reviews.rate(by=org.agent_a1.user, evaluation=closed, kind="peer", score=3)
+    reviews.close_evaluation(by=org.manager_a.user, evaluation=closed)
 
 
 def _caller(org, role: str) -> Caller:

@@ -81,7 +81,7 @@ def _indicators(db):
 @pytest.fixture
 def world(org):
     build_march(org)
-    recompute_scorecards(MARCH)
+    recompute_scorecards(period=MARCH)
     calls = Indicator.objects.get(code="calls")
     for member in (org.agent_a1, org.agent_b1, org.agent_c1):
         Target.objects.create(

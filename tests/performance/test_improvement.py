@@ -27,7 +27,7 @@ def field_of(error) -> set[str]:
 def open_plan(org, *, by="manager_a", agent="agent_a1", **extra):
     today = timezone.localdate()
     return improvement.improvement_plan_open(
-        user=getattr(org, by).user,
+        by=getattr(org, by).user,
         agent=getattr(org, agent).user,
         reason=extra.pop("reason", "总分低"),
         goals=extra.pop("goals", "每日 40 通"),
@@ -73,11 +73,9 @@ def test_refusals_name_the_field(org, extra, field):
 
 def test_sessions_and_check_ins_record_progress(org):
     plan = open_plan(org)
+    improvement.coaching_session_add(by=org.manager_a.user, plan=plan, notes="开场白", progress=20)
     improvement.coaching_session_add(
-        user=org.manager_a.user, plan=plan, notes="开场白", progress=20
-    )
-    improvement.coaching_session_add(
-        user=org.manager_a.user, plan=plan, notes="复盘", progress=60, kind="check_in"
+        by=org.manager_a.user, plan=plan, notes="复盘", progress=60, kind="check_in"
     )
     assert list(plan.sessions.values_list("kind", "progress")) == [
         ("coaching", 20),
@@ -88,10 +86,10 @@ def test_sessions_and_check_ins_record_progress(org):
     for bad, field in (({"progress": 101}, "progress"), ({"notes": ""}, "notes")):
         kwargs = {"notes": "x", "progress": 10, **bad}
         with pytest.raises(ValidationError) as error:
-            improvement.coaching_session_add(user=org.manager_a.user, plan=plan, **kwargs)
+            improvement.coaching_session_add(by=org.manager_a.user, plan=plan, **kwargs)
         assert field_of(error) == {field}
     with pytest.raises(ValidationError) as error:
-        improvement.coaching_session_add(user=org.manager_b.user, plan=plan, notes="x", progress=1)
+        improvement.coaching_session_add(by=org.manager_b.user, plan=plan, notes="x", progress=1)
     assert field_of(error) == {"plan"}
 
 
@@ -99,17 +97,17 @@ def test_sessions_and_check_ins_record_progress(org):
 def test_a_plan_closes_with_an_outcome(org, status):
     plan = open_plan(org)
     closed = improvement.improvement_plan_close(
-        user=org.manager_a.user, plan=plan, status=status, outcome="达标"
+        by=org.manager_a.user, plan=plan, status=status, outcome="达标"
     )
     assert closed.status == status and closed.closed_at and closed.outcome == "达标"
     assert Notification.objects.filter(key=f"improvement-closed:{plan.pk}").exists()
     with pytest.raises(ValidationError) as error:
         improvement.improvement_plan_close(
-            user=org.manager_a.user, plan=plan, status=status, outcome="x"
+            by=org.manager_a.user, plan=plan, status=status, outcome="x"
         )
     assert field_of(error) == {"status"}
     with pytest.raises(ValidationError) as error:
-        improvement.coaching_session_add(user=org.manager_a.user, plan=plan, notes="x", progress=1)
+        improvement.coaching_session_add(by=org.manager_a.user, plan=plan, notes="x", progress=1)
     assert field_of(error) == {"status"}
     assert open_plan(org).status == Status.OPEN  # a new plan may follow a closed one
 
@@ -119,7 +117,7 @@ def test_closing_needs_a_result_and_an_outcome(org):
     for status, outcome, field in ((Status.OPEN, "x", "status"), (Status.FAILED, "", "outcome")):
         with pytest.raises(ValidationError) as error:
             improvement.improvement_plan_close(
-                user=org.manager_a.user, plan=plan, status=status, outcome=outcome
+                by=org.manager_a.user, plan=plan, status=status, outcome=outcome
             )
         assert field_of(error) == {field}
 
@@ -144,18 +142,18 @@ def test_low_totals_are_suggested_unless_a_plan_is_open(org):
     low = scorecard(org.agent_a1, MARCH, "59.99")
     scorecard(org.agent_a2, MARCH, "60")
     scorecard(org.agent_b1, MARCH, "10")  # team_b: not manager_a's
-    suggested = improvement.suggest_improvement_plans(user=org.manager_a.user, period=MARCH)
+    suggested = improvement.suggest_improvement_plans(by=org.manager_a.user, period=MARCH)
     assert [(s.scorecard, s.below_threshold) for s in suggested] == [(low, True)]
     open_plan(org)
-    assert improvement.suggest_improvement_plans(user=org.manager_a.user, period=MARCH) == []
-    assert len(improvement.suggest_improvement_plans(user=org.head.user, period=MARCH)) == 1
+    assert improvement.suggest_improvement_plans(by=org.manager_a.user, period=MARCH) == []
+    assert len(improvement.suggest_improvement_plans(by=org.head.user, period=MARCH)) == 1
 
 
 @override_settings(PERFORMANCE_IMPROVEMENT_BELOW=10)
 def test_the_bottom_ten_percent_of_a_team_is_suggested(org):
     members = [org.agent_a1, org.agent_a2] + [make_member(team=org.team_a) for _ in range(8)]
     cards = [scorecard(m, MARCH, str(90 - i)) for i, m in enumerate(members)]
-    suggested = improvement.suggest_improvement_plans(user=org.manager_a.user, period=MARCH)
+    suggested = improvement.suggest_improvement_plans(by=org.manager_a.user, period=MARCH)
     assert [(s.scorecard, s.bottom_of_team, s.below_threshold) for s in suggested] == [
         (cards[-1], True, False)
     ]
@@ -165,12 +163,12 @@ def test_the_bottom_ten_percent_of_a_team_is_suggested(org):
 def test_a_small_team_has_no_bottom_ten_percent(org):
     scorecard(org.agent_a1, MARCH, "20")
     scorecard(org.agent_a2, MARCH, "90")
-    assert improvement.suggest_improvement_plans(user=org.manager_a.user, period=MARCH) == []
+    assert improvement.suggest_improvement_plans(by=org.manager_a.user, period=MARCH) == []
 
 
 def test_a_suggestion_opens_in_one_click_with_the_scorecard_linked(org):
     card = scorecard(org.agent_a1, MARCH, "40")
-    plan = improvement.suggested_plan_open(user=org.manager_a.user, scorecard=card)
+    plan = improvement.suggested_plan_open(by=org.manager_a.user, scorecard=card)
     assert plan.origin == ImprovementPlan.Origin.SUGGESTED and plan.scorecard == card
     assert "40" in plan.reason and plan.due_on > plan.starts_on
 
@@ -179,7 +177,7 @@ def test_suggestions_cost_a_constant_number_of_queries(org, django_assert_max_nu
     for member in [org.agent_a1, org.agent_a2] + [make_member(team=org.team_a) for _ in range(6)]:
         scorecard(member, MARCH, "30")
     with django_assert_max_num_queries(6):
-        rows = improvement.suggest_improvement_plans(user=org.head.user, period=MARCH)
+        rows = improvement.suggest_improvement_plans(by=org.head.user, period=MARCH)
         assert [s.team_name for s in rows]
     assert Decimal(len(rows)) == 8
     assert CoachingSession.objects.count() == 0

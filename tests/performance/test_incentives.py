@@ -24,7 +24,7 @@ def field_of(error) -> set[str]:
 
 def propose(org, *, by="manager_a", agent="agent_a1", kind=Kind.BONUS, amount="800", **extra):
     return incentives.incentive_propose(
-        user=getattr(org, by).user,
+        by=getattr(org, by).user,
         agent=getattr(org, agent).user,
         kind=kind,
         amount=amount,
@@ -91,7 +91,7 @@ def test_a_reason_is_required(org):
 def test_the_head_approves_and_agent_and_proposer_hear_of_it(org):
     incentive = propose(org)
     assert not performance_access.visible_incentives(org.agent_a1.user).exists()
-    approved = incentives.incentive_approve(user=org.head.user, incentive=incentive, note="同意")
+    approved = incentives.incentive_approve(by=org.head.user, incentive=incentive, note="同意")
     assert approved.status == Status.APPROVED and approved.decided_by == org.head.user
     assert approved.decision_note == "同意" and approved.decided_at
     assert Notification.objects.filter(
@@ -108,9 +108,9 @@ def test_the_head_approves_and_agent_and_proposer_hear_of_it(org):
 def test_a_rejection_needs_a_note_and_is_not_announced_to_the_agent(org):
     incentive = propose(org)
     with pytest.raises(ValidationError) as error:
-        incentives.incentive_reject(user=org.head.user, incentive=incentive, note="")
+        incentives.incentive_reject(by=org.head.user, incentive=incentive, note="")
     assert field_of(error) == {"note"}
-    rejected = incentives.incentive_reject(user=org.head.user, incentive=incentive, note="证据不足")
+    rejected = incentives.incentive_reject(by=org.head.user, incentive=incentive, note="证据不足")
     assert rejected.status == Status.REJECTED
     assert not Notification.objects.filter(user=org.agent_a1.user, kind="incentive").exists()
     assert Notification.objects.filter(
@@ -122,37 +122,37 @@ def test_a_rejection_needs_a_note_and_is_not_announced_to_the_agent(org):
 def test_a_head_decides_only_in_their_subtree(org):
     incentive = propose(org)  # team_a is in east, not under south_head
     with pytest.raises(ValidationError) as error:
-        incentives.incentive_approve(user=org.south_head.user, incentive=incentive)
+        incentives.incentive_approve(by=org.south_head.user, incentive=incentive)
     assert field_of(error) == {"incentive"}
     c = propose(org, by="manager_c", agent="agent_c1")
-    assert incentives.incentive_approve(user=org.south_head.user, incentive=c).status == "approved"
+    assert incentives.incentive_approve(by=org.south_head.user, incentive=c).status == "approved"
 
 
 def test_managers_and_agents_do_not_decide(org):
     incentive = propose(org)
     for who in ("manager_a", "agent_a1", "inspector"):
         with pytest.raises(ValidationError) as error:
-            incentives.incentive_approve(user=getattr(org, who).user, incentive=incentive)
+            incentives.incentive_approve(by=getattr(org, who).user, incentive=incentive)
         assert field_of(error) == {"incentive"}
 
 
 def test_the_proposer_never_decides_their_own_proposal(org):
     incentive = propose(org, by="head", agent="agent_a1")
     with pytest.raises(ValidationError) as error:
-        incentives.incentive_approve(user=org.head.user, incentive=incentive)
+        incentives.incentive_approve(by=org.head.user, incentive=incentive)
     assert field_of(error) == {"decided_by"}
-    assert incentives.incentive_approve(user=org.admin.user, incentive=incentive).status == (
+    assert incentives.incentive_approve(by=org.admin.user, incentive=incentive).status == (
         "approved"
     )
 
 
 def test_decided_incentives_do_not_move_again(org):
     incentive = propose(org)
-    incentives.incentive_approve(user=org.head.user, incentive=incentive)
+    incentives.incentive_approve(by=org.head.user, incentive=incentive)
     for move in (
-        lambda: incentives.incentive_approve(user=org.admin.user, incentive=incentive),
-        lambda: incentives.incentive_reject(user=org.admin.user, incentive=incentive, note="x"),
-        lambda: incentives.incentive_withdraw(user=org.manager_a.user, incentive=incentive),
+        lambda: incentives.incentive_approve(by=org.admin.user, incentive=incentive),
+        lambda: incentives.incentive_reject(by=org.admin.user, incentive=incentive, note="x"),
+        lambda: incentives.incentive_withdraw(by=org.manager_a.user, incentive=incentive),
     ):
         with pytest.raises(ValidationError) as error:
             move()
@@ -162,12 +162,12 @@ def test_decided_incentives_do_not_move_again(org):
 def test_the_proposer_withdraws_while_proposed(org):
     incentive = propose(org)
     with pytest.raises(ValidationError) as error:
-        incentives.incentive_withdraw(user=org.head.user, incentive=incentive)
+        incentives.incentive_withdraw(by=org.head.user, incentive=incentive)
     assert field_of(error) == {"proposed_by"}
-    withdrawn = incentives.incentive_withdraw(user=org.manager_a.user, incentive=incentive)
+    withdrawn = incentives.incentive_withdraw(by=org.manager_a.user, incentive=incentive)
     assert withdrawn.status == Status.WITHDRAWN
     with pytest.raises(ValidationError) as error:
-        incentives.incentive_approve(user=org.head.user, incentive=incentive)
+        incentives.incentive_approve(by=org.head.user, incentive=incentive)
     assert field_of(error) == {"status"}
 
 

@@ -53,7 +53,7 @@ def _run_together(jobs) -> tuple[list, list[BaseException]]:
 
 def test_an_approval_and_a_rejection_at_once_leave_one_decision(postgres_only, org):
     incentive = incentives.incentive_propose(
-        user=org.manager_a.user,
+        by=org.manager_a.user,
         agent=org.agent_a1.user,
         kind="bonus",
         amount="500",
@@ -62,9 +62,9 @@ def test_an_approval_and_a_rejection_at_once_leave_one_decision(postgres_only, o
     )
     results, failures = _run_together(
         [
-            lambda: incentives.incentive_approve(user=org.head.user, incentive=incentive),
+            lambda: incentives.incentive_approve(by=org.head.user, incentive=incentive),
             lambda: incentives.incentive_reject(
-                user=org.admin.user, incentive=incentive, note="不同意"
+                by=org.admin.user, incentive=incentive, note="不同意"
             ),
         ]
     )
@@ -80,7 +80,7 @@ def test_two_plans_opened_at_once_keep_one(postgres_only, org):
 
     def open_by(member):
         return lambda: improvement.improvement_plan_open(
-            user=member.user, agent=org.agent_a1.user, reason="低", goals="提升", due_on=due
+            by=member.user, agent=org.agent_a1.user, reason="低", goals="提升", due_on=due
         )
 
     results, failures = _run_together([open_by(org.manager_a), open_by(org.head)])

@@ -19,7 +19,7 @@ API = "/api/performance"
 
 @pytest.fixture
 def review(org):
-    return reviews.open_evaluation(user=org.manager_a.user, agent=org.agent_a1.user, period=MARCH)
+    return reviews.open_evaluation(by=org.manager_a.user, agent=org.agent_a1.user, period=MARCH)
 
 
 def ids(response) -> set[int]:
@@ -155,7 +155,7 @@ def test_propose_approve_and_what_the_agent_sees(api_as, org):
 
 def test_the_proposer_cannot_approve_and_the_south_head_cannot_see(api_as, org):
     incentive = incentives.incentive_propose(
-        user=org.head.user,
+        by=org.head.user,
         agent=org.agent_a1.user,
         kind="warning",
         period=MARCH,
@@ -180,12 +180,12 @@ def test_the_incentive_list_costs_a_constant_number_of_queries(api_as, org):
         return len(captured.captured_queries)
 
     incentives.incentive_propose(
-        user=org.manager_a.user, agent=org.agent_a1.user, kind="warning", period=MARCH, reason="x"
+        by=org.manager_a.user, agent=org.agent_a1.user, kind="warning", period=MARCH, reason="x"
     )
     before = count()
     for member in (org.agent_a2, org.agent_a1):
         incentives.incentive_propose(
-            user=org.manager_a.user,
+            by=org.manager_a.user,
             agent=member.user,
             kind="bonus",
             amount="1",

@@ -19,7 +19,7 @@ from tests.performance.people_fixtures import MARCH, scorecard
 
 def propose(org, agent=None, **extra):
     return incentives.incentive_propose(
-        user=org.manager_a.user,
+        by=org.manager_a.user,
         agent=(agent or org.agent_a1).user,
         kind=extra.pop("kind", Incentive.Kind.BONUS),
         amount=extra.pop("amount", "800"),
@@ -57,8 +57,8 @@ def test_a_manager_opens_reviews_for_the_team_from_the_list(client_as, org):
 
 
 def test_the_peer_sees_only_the_rating_form_and_rates(client_as, org):
-    review = reviews.open_evaluation(user=org.manager_a.user, agent=org.agent_a1.user, period=MARCH)
-    reviews.rate(user=org.manager_a.user, evaluation=review, kind="supervisor", score=4)
+    review = reviews.open_evaluation(by=org.manager_a.user, agent=org.agent_a1.user, period=MARCH)
+    reviews.rate(by=org.manager_a.user, evaluation=review, kind="supervisor", score=4)
     client = client_as(org.agent_a2)
     listing = client.get(reverse("performance:evaluations"))
     assert f'href="/performance/evaluations/{review.pk}/"' in listing.content.decode()
@@ -77,7 +77,7 @@ def test_the_peer_sees_only_the_rating_form_and_rates(client_as, org):
 
 
 def test_a_review_outside_ones_scope_is_missing(client_as, org):
-    review = reviews.open_evaluation(user=org.manager_a.user, agent=org.agent_a1.user, period=MARCH)
+    review = reviews.open_evaluation(by=org.manager_a.user, agent=org.agent_a1.user, period=MARCH)
     for who in (org.agent_b1, org.manager_c):
         assert (
             client_as(who).get(reverse("performance:evaluation", args=[review.pk])).status_code
@@ -86,7 +86,7 @@ def test_a_review_outside_ones_scope_is_missing(client_as, org):
 
 
 def test_the_manager_closes_a_review_and_adds_a_development_plan(client_as, org):
-    review = reviews.open_evaluation(user=org.manager_a.user, agent=org.agent_a1.user, period=MARCH)
+    review = reviews.open_evaluation(by=org.manager_a.user, agent=org.agent_a1.user, period=MARCH)
     client = client_as(org.manager_a)
     client.post(
         reverse("performance:evaluation_rate", args=[review.pk]),
@@ -112,7 +112,7 @@ def test_the_manager_closes_a_review_and_adds_a_development_plan(client_as, org)
 
 
 def test_the_scorecard_total_links_to_the_scorecard_of_the_period(client_as, org):
-    review = reviews.open_evaluation(user=org.manager_a.user, agent=org.agent_a1.user, period=MARCH)
+    review = reviews.open_evaluation(by=org.manager_a.user, agent=org.agent_a1.user, period=MARCH)
     url = reverse("performance:evaluation", args=[review.pk])
     assert "/performance/scorecards/" not in client_as(org.manager_a).get(url).content.decode()
     card = scorecard(org.agent_a1)
@@ -122,13 +122,13 @@ def test_the_scorecard_total_links_to_the_scorecard_of_the_period(client_as, org
 
 
 def test_the_review_list_costs_a_constant_number_of_queries(client_as, org):
-    reviews.open_team_evaluations(user=org.manager_a.user, team=org.team_a, period=MARCH)
+    reviews.open_team_evaluations(by=org.manager_a.user, team=org.team_a, period=MARCH)
     client = client_as(org.manager_a)
     url = reverse("performance:evaluations")
     before = queries(client, url)
     for _ in range(3):
         make_member(team=org.team_a)
-    reviews.open_team_evaluations(user=org.manager_a.user, team=org.team_a, period=MARCH.previous())
+    reviews.open_team_evaluations(by=org.manager_a.user, team=org.team_a, period=MARCH.previous())
     for evaluation in Evaluation.objects.all():
         EvaluationRating.objects.create(
             evaluation=evaluation, kind="supervisor", rater=org.head.user, score=4
@@ -193,9 +193,9 @@ def test_the_head_decides_from_waiting_for_my_decision(client_as, org):
 
 def test_the_agent_sees_only_their_approved_incentives(client_as, org):
     approved, pending = propose(org), propose(org, kind="warning", amount=None)
-    incentives.incentive_approve(user=org.head.user, incentive=approved)
+    incentives.incentive_approve(by=org.head.user, incentive=approved)
     other = propose(org, agent=org.agent_a2)
-    incentives.incentive_approve(user=org.head.user, incentive=other)
+    incentives.incentive_approve(by=org.head.user, incentive=other)
     client = client_as(org.agent_a1)
     page = client.get(reverse("performance:incentives")).content.decode()
     assert f'id="incentive-{approved.pk}"' in page
@@ -229,7 +229,7 @@ def test_the_incentive_list_costs_a_constant_number_of_queries(client_as, org):
     url = reverse("performance:incentives")
     before = queries(client, url)
     for _ in range(4):
-        incentives.incentive_approve(user=org.head.user, incentive=propose(org))
+        incentives.incentive_approve(by=org.head.user, incentive=propose(org))
         propose(org, agent=org.agent_a2)
     assert queries(client, url) == before
 
@@ -282,7 +282,7 @@ def test_a_second_open_plan_is_a_form_error_on_the_page(client_as, org):
 def test_the_agent_sees_their_plan_and_changes_nothing(client_as, org):
     today = timezone.localdate()
     plan = improvement.improvement_plan_open(
-        user=org.manager_a.user,
+        by=org.manager_a.user,
         agent=org.agent_a1.user,
         reason="低",
         goals="提升",
@@ -313,13 +313,13 @@ def test_the_plan_list_costs_a_constant_number_of_queries(client_as, org):
 
     def plan_for(member):
         plan = improvement.improvement_plan_open(
-            user=org.head.user,
+            by=org.head.user,
             agent=member.user,
             reason="低",
             goals="提升",
             due_on=today + dt.timedelta(days=30),
         )
-        improvement.coaching_session_add(user=org.head.user, plan=plan, notes="x", progress=10)
+        improvement.coaching_session_add(by=org.head.user, plan=plan, notes="x", progress=10)
 
     plan_for(org.agent_a1)
     before = queries(client, url)

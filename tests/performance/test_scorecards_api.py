@@ -22,7 +22,7 @@ URL = "/api/performance/"
 @pytest.fixture
 def march(org):
     data = build_march(org)
-    recompute_scorecards(MARCH)
+    recompute_scorecards(period=MARCH)
     return data
 
 

@@ -73,7 +73,7 @@ def test_every_source_has_a_default_indicator_and_weights_sum_to_100(db):
 
 @pytest.mark.parametrize("source", sorted(EXPECTED))
 def test_figures_and_drilldown_match_the_hand_computed_ones(march, source):
-    recompute_scorecards(MARCH)
+    recompute_scorecards(period=MARCH)
     metric = METRICS[source]
     names = [*AGENTS, *TEAMS, *DEPARTMENTS]
     for name in names:
@@ -93,7 +93,7 @@ def test_figures_and_drilldown_match_the_hand_computed_ones(march, source):
 
 
 def test_department_is_the_sum_of_its_subtree(march):
-    recompute_scorecards(MARCH)
+    recompute_scorecards(period=MARCH)
     for source in ("calls", "followups", "sales_amount"):
         center = _card_value(march.org, "center", source).numerator
         east = _card_value(march.org, "east", source).numerator
@@ -125,7 +125,7 @@ def test_targets_achievement_points_total_and_ranks(march):
         period_start=MARCH.start,
         value=2,
     )
-    recompute_scorecards(MARCH)
+    recompute_scorecards(period=MARCH)
     a1 = _card_value(org, "a1", "calls")
     assert (a1.target, a1.achievement, a1.points) == (4, Decimal("50.00"), Decimal("30.00"))
     a2 = _card_value(org, "a2", "calls")  # 2 calls on a target of 1: 200 %, capped at 150
@@ -148,10 +148,10 @@ def test_targets_achievement_points_total_and_ranks(march):
 
 
 def test_recompute_is_idempotent(march):
-    first = recompute_scorecards(MARCH)
+    first = recompute_scorecards(period=MARCH)
     ids = set(Scorecard.objects.values_list("id", flat=True))
     values = list(ScorecardValue.objects.order_by("id").values_list("id", "value", "points"))
-    second = recompute_scorecards(MARCH)
+    second = recompute_scorecards(period=MARCH)
     assert first == second
     assert set(Scorecard.objects.values_list("id", flat=True)) == ids
     assert list(ScorecardValue.objects.order_by("id").values_list("id", "value", "points")) == (
@@ -160,18 +160,20 @@ def test_recompute_is_idempotent(march):
 
 
 def test_only_agents_get_agent_scorecards(march):
-    recompute_scorecards(MARCH)
+    recompute_scorecards(period=MARCH)
     agents = set(Scorecard.objects.filter(level="agent").values_list("agent_id", flat=True))
     org = march.org
     assert agents == {m.user.pk for m in (org.agent_a1, org.agent_a2, org.agent_b1, org.agent_c1)}
 
 
 def test_achievement_rules():
-    assert achievement_of(Decimal("5"), None, higher_is_better=True) is None
-    assert achievement_of(Decimal("5"), Decimal("0"), higher_is_better=True) is None
-    assert achievement_of(Decimal("0"), Decimal("3"), higher_is_better=False) == Decimal("150")
-    assert points_of(Decimal("10"), Decimal("300")) == Decimal("15.00")
-    assert points_of(Decimal("10"), None) == Decimal("0")
+    assert achievement_of(value=Decimal("5"), target=None, higher_is_better=True) is None
+    assert achievement_of(value=Decimal("5"), target=Decimal("0"), higher_is_better=True) is None
+    assert achievement_of(
+        value=Decimal("0"), target=Decimal("3"), higher_is_better=False
+    ) == Decimal("150")
+    assert points_of(weight=Decimal("10"), achievement=Decimal("300")) == Decimal("15.00")
+    assert points_of(weight=Decimal("10"), achievement=None) == Decimal("0")
 
 
 @pytest.mark.parametrize("source", sorted(EXPECTED))
@@ -179,7 +181,7 @@ def test_drilldown_pages_hold_the_same_records(march, source):
     """The page reader (per-membership index reads merged) returns drilldown()'s rows."""
     from performance.selectors.scorecards import drilldown_page, drilldown_records
 
-    recompute_scorecards(MARCH)
+    recompute_scorecards(period=MARCH)
     indicator = Indicator.objects.get(source=source)
     for card in Scorecard.objects.filter(period_start=MARCH.start):
         expected = list(drilldown_records(card, indicator).values_list("pk", flat=True))

@@ -27,7 +27,7 @@ PERIOD = {"period_kind": "month", "period_start": "2026-03-01"}
 @pytest.fixture
 def march(org):
     data = build_march(org)
-    recompute_scorecards(MARCH)
+    recompute_scorecards(period=MARCH)
     return data
 
 

@@ -22,9 +22,9 @@ def test_beat_recomputes_the_current_scorecards():
 
 
 def test_current_periods_include_last_month_early_in_a_month():
-    early = [str(p) for p in current_periods(dt.date(2026, 4, 2))]
+    early = [str(p) for p in current_periods(today=dt.date(2026, 4, 2))]
     assert early == ["2026-03-30–04-05", "2026-04", "2026 Q2", "2026-03"]
-    assert len(current_periods(dt.date(2026, 4, 10))) == 3
+    assert len(current_periods(today=dt.date(2026, 4, 10))) == 3
 
 
 @pytest.mark.django_db(transaction=True)

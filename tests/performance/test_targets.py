@@ -101,9 +101,9 @@ def test_bulk_is_all_or_nothing(org):
 
 
 def test_target_subjects_follow_the_scope(org):
-    assert list(target_subjects(org.manager_a.user, "agent")) == [
+    assert list(target_subjects(by=org.manager_a.user, level="agent")) == [
         org.agent_a1.user,
         org.agent_a2.user,
     ]
-    assert list(target_subjects(org.south_head.user, "team")) == [org.team_c]
-    assert list(target_subjects(org.south_head.user, "department")) == [org.south]
+    assert list(target_subjects(by=org.south_head.user, level="team")) == [org.team_c]
+    assert list(target_subjects(by=org.south_head.user, level="department")) == [org.south]

@@ -5,8 +5,8 @@ import pytest
 from crm.models import MemberStatus
 from tests.leads.factories import LeadFactory
 from tests.training.factories import CaseFactory, CourseFactory, LevelFactory, SessionFactory
-from training import services
 from training.models import Enrollment, MemberLevel
+from training.services import case_library, enrollments
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def _ids(response):
 def enrolled(org):
     course = CourseFactory(has_exam=True, pass_mark=60)
     return {
-        member: services.enroll(member=getattr(org, member), course=course, by=org.admin.user)[0]
+        member: enrollments.enroll(member=getattr(org, member), course=course, by=org.admin.user)[0]
         for member in ("agent_a1", "agent_a2", "agent_b1", "agent_c1")
     }
 
@@ -284,12 +284,12 @@ def test_the_list_query_count_is_constant(org, api_as, django_assert_max_num_que
         api.get("/api/training/enrollments/")
     course = CourseFactory()
     for member in (org.agent_a1, org.agent_a2, org.agent_b1):
-        services.enroll(member=member, course=course, by=org.admin.user)
+        enrollments.enroll(member=member, course=course, by=org.admin.user)
     with django_assert_max_num_queries(len(few.captured_queries)):
         api.get("/api/training/enrollments/")
     for _n in range(5):
         case = CaseFactory(author=org.agent_a1.user)
-        services.case_comment(case=case, body="x", by=org.agent_a2.user)
+        case_library.case_comment(case=case, body="x", by=org.agent_a2.user)
     api.get("/api/training/cases/")
     with django_assert_max_num_queries(20) as few:
         api.get("/api/training/cases/")

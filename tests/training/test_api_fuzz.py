@@ -32,7 +32,6 @@ from tests.api_fuzz import (
 from tests.leads.factories import LeadFactory
 from tests.training.factories import CaseFactory, CourseFactory, LevelFactory, SessionFactory
 from training import access as training_access
-from training import services
 from training.models import (
     CallScript,
     Case,
@@ -43,6 +42,7 @@ from training.models import (
     PromotionProposal,
     Session,
 )
+from training.services import call_scripts, case_library, enrollments, promotions
 
 TRAINING_API = r"^/api/training/"
 schema = load_schema(TRAINING_API)
@@ -103,15 +103,15 @@ def training_world(org):
         content_type="application/pdf",
     )
     for member in (org.agent_a1, org.agent_a2, org.agent_b1, org.agent_c1):
-        services.enroll(member=member, course=courses[0], by=org.admin.user)
-        services.enroll(member=member, course=courses[1], session=sessions[1], by=org.admin.user)
+        enrollments.enroll(member=member, course=courses[0], by=org.admin.user)
+        enrollments.enroll(member=member, course=courses[1], session=sessions[1], by=org.admin.user)
     junior = LevelFactory(name="初级坐席", rank=1)
     LevelFactory(name="坐席", rank=2, min_tenure_months=3)
     for member, manager in ((org.agent_a2, org.manager_a), (org.agent_c1, org.manager_c)):
-        services.promotion_propose(member=member, to_level=junior, reasons="好", by=manager.user)
-    services.script_publish(product="企业宽带", stage="opening", title="t", body="b", by=None)
+        promotions.promotion_propose(member=member, to_level=junior, reasons="好", by=manager.user)
+    call_scripts.script_publish(product="企业宽带", stage="opening", title="t", body="b", by=None)
     case = CaseFactory(author=org.agent_a1.user, featured_for_team=org.team_a)
-    services.case_comment(case=case, body="赞", by=org.agent_c1.user)
+    case_library.case_comment(case=case, body="赞", by=org.agent_c1.user)
     for member, team in ((org.agent_a1, org.team_a), (org.agent_c1, org.team_c)):
         LeadFactory(owner=member.user, team=team)
 

@@ -8,7 +8,7 @@ from crm.demo import PRODUCTS
 from crm.models import Member, MemberStatus, Role
 from training import demo
 from training.models import CallScript, Case, Course, MemberLevel, PromotionLevel
-from training.services import onboarding_missing
+from training.services.onboarding_gate import onboarding_missing
 
 
 @pytest.mark.django_db
@@ -28,11 +28,11 @@ def test_the_demo_seeds_training_once():
         assert CallScript.objects.filter(product=product, active=True).count() == 4
     assert Case.objects.count() == 3
     active = Member.objects.filter(role=Role.AGENT, status=MemberStatus.ACTIVE)
-    assert active.exists() and all(not onboarding_missing(member) for member in active)
+    assert active.exists() and all(not onboarding_missing(member=member) for member in active)
     assert MemberLevel.objects.filter(member__in=active).count() == active.count()
     new_hires = list(Member.objects.filter(role=Role.AGENT, status=MemberStatus.ONBOARDING))
-    assert new_hires and all(onboarding_missing(member) for member in new_hires)
-    assert any(len(onboarding_missing(member)) == 4 for member in new_hires)
+    assert new_hires and all(onboarding_missing(member=member) for member in new_hires)
+    assert any(len(onboarding_missing(member=member)) == 4 for member in new_hires)
 
     courses = Course.objects.count()
     call_command("seed_demo")

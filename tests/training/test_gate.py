@@ -7,16 +7,16 @@ from crm.models import MemberEvent, MemberStatus
 from leads.models import Lead, RoutingRule
 from leads.services import assignment, pool
 from tests.leads.factories import LeadFactory
-from training import services
 from training.models import EnrollmentStatus, TrainingEvent
-from training.services import onboarding_missing
+from training.services import enrollments, onboarding_gate
+from training.services.onboarding_gate import onboarding_missing
 
 pytestmark = pytest.mark.django_db
 
 
 def _enroll_all(onboarding, by):
     return [
-        services.enroll(member=onboarding.hire, course=course, by=by)[0]
+        enrollments.enroll(member=onboarding.hire, course=course, by=by)[0]
         for course in (onboarding.culture, onboarding.product)
     ]
 
@@ -33,16 +33,16 @@ def test_an_onboarding_agent_gets_no_leads_until_the_last_pass(org, onboarding):
     assignment.assign_pending_leads()
     assert not Lead.objects.filter(owner=onboarding.hire.user).exists()
 
-    services.record_result(enrollment=culture, by=org.manager_a.user)
+    enrollments.record_result(enrollment=culture, by=org.manager_a.user)
     onboarding.hire.refresh_from_db()
     assert onboarding.hire.status == MemberStatus.ONBOARDING  # one course still missing
-    assert onboarding_missing(onboarding.hire) == [onboarding.product]
+    assert onboarding_missing(member=onboarding.hire) == [onboarding.product]
 
-    services.record_result(enrollment=product, score=59, by=org.manager_a.user)
+    enrollments.record_result(enrollment=product, score=59, by=org.manager_a.user)
     onboarding.hire.refresh_from_db()
     assert onboarding.hire.status == MemberStatus.ONBOARDING  # failed: below the pass mark
 
-    passed = services.record_result(enrollment=product, score=60, by=org.manager_a.user)
+    passed = enrollments.record_result(enrollment=product, score=60, by=org.manager_a.user)
     assert passed.status == EnrollmentStatus.PASSED and passed.completed_on
     onboarding.hire.refresh_from_db()
     assert onboarding.hire.status == MemberStatus.ACTIVE
@@ -64,7 +64,7 @@ def test_an_onboarding_agent_cannot_claim_from_the_pool_until_active(org, onboar
     with pytest.raises(ValidationError, match="not active"):
         pool.lead_claim(lead_id=lead.pk, user=onboarding.hire.user)
     for enrollment in _enroll_all(onboarding, org.admin.user):
-        services.record_result(enrollment=enrollment, score=90, by=org.admin.user)
+        enrollments.record_result(enrollment=enrollment, score=90, by=org.admin.user)
     pool.lead_claim(lead_id=lead.pk, user=onboarding.hire.user)
     lead.refresh_from_db()
     assert lead.owner == onboarding.hire.user
@@ -72,11 +72,11 @@ def test_an_onboarding_agent_cannot_claim_from_the_pool_until_active(org, onboar
 
 def test_an_elective_course_does_not_open_the_gate(org, onboarding):
     for enrollment in _enroll_all(onboarding, org.admin.user)[:1]:
-        services.record_result(enrollment=enrollment, by=org.admin.user)
-    elective, _ = services.enroll(
+        enrollments.record_result(enrollment=enrollment, by=org.admin.user)
+    elective, _ = enrollments.enroll(
         member=onboarding.hire, course=onboarding.elective, by=org.admin.user
     )
-    services.record_result(enrollment=elective, by=org.admin.user)
+    enrollments.record_result(enrollment=elective, by=org.admin.user)
     onboarding.hire.refresh_from_db()
     assert onboarding.hire.status == MemberStatus.ONBOARDING
 
@@ -84,16 +84,16 @@ def test_an_elective_course_does_not_open_the_gate(org, onboarding):
 class TestActivatingByHand:
     def test_a_manager_is_refused_while_courses_are_missing(self, org, onboarding):
         with pytest.raises(ValidationError) as refused:
-            services.onboarding_activate(member=onboarding.hire, by=org.manager_a.user)
+            onboarding_gate.onboarding_activate(member=onboarding.hire, by=org.manager_a.user)
         assert "产品知识" in str(refused.value.message_dict["member"])
         onboarding.hire.refresh_from_db()
         assert onboarding.hire.status == MemberStatus.ONBOARDING
 
     def test_an_admin_overrides_only_with_a_reason_that_is_recorded(self, org, onboarding):
         with pytest.raises(ValidationError) as refused:
-            services.onboarding_activate(member=onboarding.hire, by=org.admin.user)
+            onboarding_gate.onboarding_activate(member=onboarding.hire, by=org.admin.user)
         assert "reason" in refused.value.message_dict
-        services.onboarding_activate(
+        onboarding_gate.onboarding_activate(
             member=onboarding.hire, by=org.admin.user, reason="已在原公司完成同等培训"
         )
         onboarding.hire.refresh_from_db()
@@ -108,7 +108,7 @@ class TestActivatingByHand:
 
     def test_a_manager_of_another_team_cannot_touch_the_hire(self, org, onboarding):
         with pytest.raises(ValidationError):
-            services.onboarding_activate(member=onboarding.hire, by=org.manager_b.user)
+            onboarding_gate.onboarding_activate(member=onboarding.hire, by=org.manager_b.user)
 
     def test_the_org_pages_status_form_is_for_admins_only(self, org, onboarding, client_as):
         """The other way to set someone active by hand: the member page's status form.
@@ -131,6 +131,6 @@ class TestActivatingByHand:
                 status=EnrollmentStatus.PASSED,
                 completed_on="2026-01-05",
             )
-        services.onboarding_activate(member=onboarding.hire, by=org.manager_a.user)
+        onboarding_gate.onboarding_activate(member=onboarding.hire, by=org.manager_a.user)
         onboarding.hire.refresh_from_db()
         assert onboarding.hire.status == MemberStatus.ACTIVE

@@ -8,10 +8,8 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from crm.models import Member
-from tests.factories import make_member
 from tests.leads.factories import LeadFactory
 from tests.training.factories import CourseFactory, LevelFactory, SessionFactory
-from training import services
 from training.models import (
     CallScript,
     Enrollment,
@@ -20,6 +18,7 @@ from training.models import (
     ProposalStatus,
     TrainingEvent,
 )
+from training.services import call_scripts, case_library, enrollments, promotions
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +26,10 @@ pytestmark = pytest.mark.django_db
 class TestEnrolling:
     def test_enrolling_twice_changes_nothing(self, org):
         course = CourseFactory()
-        first, created = services.enroll(member=org.agent_a1, course=course, by=org.manager_a.user)
-        again, created_again = services.enroll(
+        first, created = enrollments.enroll(
+            member=org.agent_a1, course=course, by=org.manager_a.user
+        )
+        again, created_again = enrollments.enroll(
             member=org.agent_a1, course=course, by=org.manager_a.user
         )
         assert created and not created_again and first == again
@@ -44,13 +45,13 @@ class TestEnrolling:
         course = CourseFactory()
         session = SessionFactory(course=course)
         assert (
-            services.enroll_many(
+            enrollments.enroll_many(
                 course=course, session=session, team=org.team_a, by=org.manager_a.user
             )
             == 2
         )
         assert (
-            services.enroll_many(
+            enrollments.enroll_many(
                 course=course, session=session, team=org.team_a, by=org.manager_a.user
             )
             == 0
@@ -63,21 +64,21 @@ class TestEnrolling:
     def test_a_manager_cannot_enroll_another_team(self, org):
         course = CourseFactory()
         with pytest.raises(ValidationError) as refused:
-            services.enroll(member=org.agent_b1, course=course, by=org.manager_a.user)
+            enrollments.enroll(member=org.agent_b1, course=course, by=org.manager_a.user)
         assert "member" in refused.value.message_dict
         with pytest.raises(ValidationError) as refused:
-            services.enroll_many(course=course, team=org.team_b, by=org.manager_a.user)
+            enrollments.enroll_many(course=course, team=org.team_b, by=org.manager_a.user)
         assert "team" in refused.value.message_dict
 
     def test_agents_and_heads_do_not_enroll(self, org):
         course = CourseFactory()
         for member in (org.agent_a1, org.head):
             with pytest.raises(ValidationError):
-                services.enroll(member=org.agent_a1, course=course, by=member.user)
+                enrollments.enroll(member=org.agent_a1, course=course, by=member.user)
 
     def test_a_session_of_another_course_is_refused(self, org):
         with pytest.raises(ValidationError) as refused:
-            services.enroll(
+            enrollments.enroll(
                 member=org.agent_a1,
                 course=CourseFactory(),
                 session=SessionFactory(),
@@ -89,43 +90,43 @@ class TestEnrolling:
 class TestResults:
     def test_pass_when_the_score_reaches_the_pass_mark_and_certificate_expiry(self, org):
         course = CourseFactory(has_exam=True, pass_mark=70, certificate_valid_months=12)
-        enrollment, _ = services.enroll(member=org.agent_a1, course=course, by=org.admin.user)
-        failed = services.record_result(enrollment=enrollment, score=69, by=org.admin.user)
+        enrollment, _ = enrollments.enroll(member=org.agent_a1, course=course, by=org.admin.user)
+        failed = enrollments.record_result(enrollment=enrollment, score=69, by=org.admin.user)
         assert failed.status == EnrollmentStatus.FAILED and failed.completed_on is None
-        passed = services.record_result(
+        passed = enrollments.record_result(
             enrollment=enrollment, score=70, by=org.admin.user, completed_on=dt.date(2026, 1, 31)
         )
         assert passed.status == EnrollmentStatus.PASSED
         assert passed.certificate_expires_on == dt.date(2027, 1, 31)
         with pytest.raises(ValidationError) as refused:
-            services.record_result(enrollment=enrollment, score=90, by=org.admin.user)
+            enrollments.record_result(enrollment=enrollment, score=90, by=org.admin.user)
         assert "status" in refused.value.message_dict  # passed is final
 
     def test_attending_without_a_score_then_absent_is_refused(self, org):
         course = CourseFactory(has_exam=True, pass_mark=60)
-        enrollment, _ = services.enroll(member=org.agent_a1, course=course, by=org.admin.user)
-        attended = services.record_result(enrollment=enrollment, by=org.admin.user)
+        enrollment, _ = enrollments.enroll(member=org.agent_a1, course=course, by=org.admin.user)
+        attended = enrollments.record_result(enrollment=enrollment, by=org.admin.user)
         assert attended.status == EnrollmentStatus.ATTENDED
         with pytest.raises(ValidationError):
-            services.record_result(enrollment=enrollment, attended=False, by=org.admin.user)
+            enrollments.record_result(enrollment=enrollment, attended=False, by=org.admin.user)
 
     def test_absent_with_a_score_is_refused_naming_score(self, org):
-        enrollment, _ = services.enroll(
+        enrollment, _ = enrollments.enroll(
             member=org.agent_a1, course=CourseFactory(), by=org.admin.user
         )
         with pytest.raises(ValidationError) as refused:
-            services.record_result(
+            enrollments.record_result(
                 enrollment=enrollment, attended=False, score=50, by=org.admin.user
             )
         assert "score" in refused.value.message_dict
 
     def test_a_manager_records_only_for_their_team(self, org):
-        enrollment, _ = services.enroll(
+        enrollment, _ = enrollments.enroll(
             member=org.agent_b1, course=CourseFactory(), by=org.admin.user
         )
         with pytest.raises(ValidationError):
-            services.record_result(enrollment=enrollment, by=org.manager_a.user)
-        services.record_result(enrollment=enrollment, by=org.manager_b.user)
+            enrollments.record_result(enrollment=enrollment, by=org.manager_a.user)
+        enrollments.record_result(enrollment=enrollment, by=org.manager_b.user)
 
 
 def _ladder():
@@ -143,47 +144,52 @@ def _hired_months_ago(member: Member, months: int) -> Member:
     return member
 
 
+def _place(*, member: Member, level) -> None:
+    """Put a member on a promotion level (as an approved proposal does)."""
+    MemberLevel.objects.update_or_create(member=member, defaults={"level": level})
+
+
 class TestPromotion:
     def test_progress_says_what_is_missing(self, org):
         advanced, junior, agent, _senior = _ladder()
-        services.member_level_set(member=org.agent_a1, level=junior)
+        _place(member=org.agent_a1, level=junior)
         _hired_months_ago(org.agent_a1, 1)
-        progress = services.promotion_progress(org.agent_a1)
+        progress = promotions.promotion_progress(member=org.agent_a1)
         assert progress["current"] == junior and progress["next"] == agent
         assert progress["months_missing"] == 2
         assert progress["courses_missing"] == [advanced] and not progress["eligible"]
 
     def test_a_member_without_a_level_aims_at_the_first(self, org):
         _advanced, junior, _agent, _senior = _ladder()
-        progress = services.promotion_progress(org.agent_a1)
+        progress = promotions.promotion_progress(member=org.agent_a1)
         assert progress["current"] is None and progress["next"] == junior
         assert progress["eligible"]
 
     def test_the_criteria_must_be_met_to_propose(self, org):
         advanced, junior, agent, _senior = _ladder()
-        services.member_level_set(member=org.agent_a1, level=junior)
+        _place(member=org.agent_a1, level=junior)
         _hired_months_ago(org.agent_a1, 4)
         with pytest.raises(ValidationError) as refused:
-            services.promotion_propose(
+            promotions.promotion_propose(
                 member=org.agent_a1, to_level=agent, reasons="业绩好", by=org.manager_a.user
             )
         assert "异议处理进阶" in refused.value.message_dict["to_level"][0]
-        enrollment, _ = services.enroll(member=org.agent_a1, course=advanced, by=org.admin.user)
-        services.record_result(enrollment=enrollment, score=80, by=org.admin.user)
-        proposal = services.promotion_propose(
+        enrollment, _ = enrollments.enroll(member=org.agent_a1, course=advanced, by=org.admin.user)
+        enrollments.record_result(enrollment=enrollment, score=80, by=org.admin.user)
+        proposal = promotions.promotion_propose(
             member=org.agent_a1, to_level=agent, reasons="业绩好", by=org.manager_a.user
         )
         assert proposal.from_level == junior and proposal.status == ProposalStatus.PROPOSED
         with pytest.raises(ValidationError, match="already open"):
-            services.promotion_propose(
+            promotions.promotion_propose(
                 member=org.agent_a1, to_level=agent, reasons="again", by=org.manager_a.user
             )
 
     def test_only_the_next_level(self, org):
         _advanced, junior, _agent, senior = _ladder()
-        services.member_level_set(member=org.agent_a1, level=junior)
+        _place(member=org.agent_a1, level=junior)
         with pytest.raises(ValidationError) as refused:
-            services.promotion_propose(
+            promotions.promotion_propose(
                 member=org.agent_a1, to_level=senior, reasons="跳级", by=org.manager_a.user
             )
         assert "to_level" in refused.value.message_dict
@@ -191,53 +197,53 @@ class TestPromotion:
     def test_a_manager_proposes_only_for_their_team(self, org):
         _advanced, junior, _agent, _senior = _ladder()
         with pytest.raises(ValidationError) as refused:
-            services.promotion_propose(
+            promotions.promotion_propose(
                 member=org.agent_b1, to_level=junior, reasons="好", by=org.manager_a.user
             )
         assert "member" in refused.value.message_dict
         with pytest.raises(ValidationError):  # agents do not propose
-            services.promotion_propose(
+            promotions.promotion_propose(
                 member=org.agent_a2, to_level=junior, reasons="好", by=org.agent_a1.user
             )
 
     def test_a_head_approves_in_their_subtree_and_the_level_changes(self, org):
         _advanced, junior, _agent, _senior = _ladder()
-        east = services.promotion_propose(
+        east = promotions.promotion_propose(
             member=org.agent_a1, to_level=junior, reasons="转正", by=org.manager_a.user
         )
-        south = services.promotion_propose(
+        south = promotions.promotion_propose(
             member=org.agent_c1, to_level=junior, reasons="转正", by=org.manager_c.user
         )
         with pytest.raises(ValidationError):  # a manager does not approve
-            services.promotion_approve(proposal=east, by=org.manager_a.user)
+            promotions.promotion_approve(proposal=east, by=org.manager_a.user)
         with pytest.raises(ValidationError):  # east is not under the south head
-            services.promotion_approve(proposal=east, by=org.south_head.user)
-        services.promotion_approve(proposal=south, by=org.south_head.user, note="同意")
-        approved = services.promotion_approve(proposal=east, by=org.head.user)
+            promotions.promotion_approve(proposal=east, by=org.south_head.user)
+        promotions.promotion_approve(proposal=south, by=org.south_head.user, note="同意")
+        approved = promotions.promotion_approve(proposal=east, by=org.head.user)
         assert approved.status == ProposalStatus.APPROVED and approved.decided_by == org.head.user
         assert MemberLevel.objects.get(member=org.agent_a1).level == junior
         with pytest.raises(ValidationError, match="already been decided"):
-            services.promotion_reject(proposal=east, by=org.head.user, note="晚了")
+            promotions.promotion_reject(proposal=east, by=org.head.user, note="晚了")
 
     def test_a_rejection_needs_a_note(self, org):
         _advanced, junior, _agent, _senior = _ladder()
-        proposal = services.promotion_propose(
+        proposal = promotions.promotion_propose(
             member=org.agent_a1, to_level=junior, reasons="转正", by=org.manager_a.user
         )
         with pytest.raises(ValidationError) as refused:
-            services.promotion_reject(proposal=proposal, by=org.admin.user, note=" ")
+            promotions.promotion_reject(proposal=proposal, by=org.admin.user, note=" ")
         assert "note" in refused.value.message_dict
-        rejected = services.promotion_reject(proposal=proposal, by=org.admin.user, note="再观察")
+        rejected = promotions.promotion_reject(proposal=proposal, by=org.admin.user, note="再观察")
         assert rejected.status == ProposalStatus.REJECTED
         assert not MemberLevel.objects.filter(member=org.agent_a1).exists()
 
 
 class TestScripts:
     def test_publishing_makes_a_new_version_and_retires_the_old(self, org):
-        first = services.script_publish(
+        first = call_scripts.script_publish(
             product="企业宽带", stage="opening", title="开场", body="您好", by=org.admin.user
         )
-        second = services.script_publish(
+        second = call_scripts.script_publish(
             product="企业宽带", stage="opening", title="开场", body="您好！", by=org.admin.user
         )
         first.refresh_from_db()
@@ -246,7 +252,7 @@ class TestScripts:
         assert first.body == "您好"  # the published text is untouched
 
     def test_only_one_active_version_per_product_and_stage(self, org):
-        services.script_publish(product="", stage="closing", title="t", body="b", by=None)
+        call_scripts.script_publish(product="", stage="closing", title="t", body="b", by=None)
         with pytest.raises(IntegrityError):
             CallScript.objects.create(product="", stage="closing", version=9, title="t", body="b")
 
@@ -254,7 +260,7 @@ class TestScripts:
 class TestCases:
     def test_write_with_tags_and_a_lead_in_scope(self, org):
         lead = LeadFactory(owner=org.agent_a1.user, team=org.team_a)
-        case = services.case_write(
+        case = case_library.case_write(
             by=org.agent_a1.user,
             title="三次跟进成交",
             outcome="won",
@@ -268,43 +274,34 @@ class TestCases:
     def test_a_lead_out_of_scope_cannot_be_linked(self, org):
         lead = LeadFactory(owner=org.agent_b1.user, team=org.team_b)
         with pytest.raises(ValidationError) as refused:
-            services.case_write(
+            case_library.case_write(
                 by=org.agent_a1.user, title="x", outcome="lost", body="y", lead=lead
             )
         assert "lead" in refused.value.message_dict
 
     def test_a_manager_features_for_their_own_team_only(self, org):
-        case = services.case_write(by=org.agent_a1.user, title="x", outcome="won", body="y")
-        services.case_feature(case=case, team=org.team_a, by=org.manager_a.user)
+        case = case_library.case_write(by=org.agent_a1.user, title="x", outcome="won", body="y")
+        case_library.case_feature(case=case, team=org.team_a, by=org.manager_a.user)
         assert case.featured_for_team == org.team_a
         with pytest.raises(ValidationError):
-            services.case_feature(case=case, team=org.team_b, by=org.manager_a.user)
+            case_library.case_feature(case=case, team=org.team_b, by=org.manager_a.user)
         with pytest.raises(ValidationError):
-            services.case_feature(case=case, team=org.team_a, by=org.agent_a1.user)
+            case_library.case_feature(case=case, team=org.team_a, by=org.agent_a1.user)
         with pytest.raises(ValidationError):  # not the south head's team
-            services.case_feature(case=case, team=None, by=org.south_head.user)
-        services.case_feature(case=case, team=None, by=org.manager_a.user)
+            case_library.case_feature(case=case, team=None, by=org.south_head.user)
+        case_library.case_feature(case=case, team=None, by=org.manager_a.user)
         assert case.featured_for_team is None
 
     def test_comments_and_only_the_author_revises(self, org):
-        case = services.case_write(by=org.agent_a1.user, title="x", outcome="won", body="y")
-        services.case_comment(case=case, body="学到了", by=org.agent_c1.user)
+        case = case_library.case_write(by=org.agent_a1.user, title="x", outcome="won", body="y")
+        case_library.case_comment(case=case, body="学到了", by=org.agent_c1.user)
         with pytest.raises(ValidationError):
-            services.case_comment(case=case, body="  ", by=org.agent_c1.user)
+            case_library.case_comment(case=case, body="  ", by=org.agent_c1.user)
         with pytest.raises(ValidationError):
-            services.case_write(
+            case_library.case_write(
                 by=org.agent_c1.user, title="改", outcome="won", body="y", case=case
             )
         assert case.comments.count() == 1
-
-
-def test_a_new_level_member_keeps_one_level_row(org):
-    _advanced, junior, agent, _senior = _ladder()
-    services.member_level_set(member=org.agent_a1, level=junior)
-    services.member_level_set(member=org.agent_a1, level=agent)
-    assert MemberLevel.objects.filter(member=org.agent_a1).count() == 1
-    make_member(team=org.team_a)  # and other members have none
-    assert MemberLevel.objects.count() == 1
 
 
 class TestScorecardThresholds:
@@ -341,7 +338,7 @@ class TestScorecardThresholds:
 
     def _level_with_thresholds(self):
         junior = LevelFactory(name="初级坐席", rank=1)
-        services.member_level_set(member=self.member, level=junior)
+        _place(member=self.member, level=junior)
         return LevelFactory(
             name="坐席", rank=2, scorecard_thresholds={"conversion": 8, "total": 70}
         )
@@ -349,16 +346,16 @@ class TestScorecardThresholds:
     def test_thresholds_are_checked_against_last_month(self, org):
         self.member = org.agent_a1
         level = self._level_with_thresholds()
-        progress = services.promotion_progress(org.agent_a1)
+        progress = promotions.promotion_progress(member=org.agent_a1)
         assert progress["next"] == level and not progress["eligible"]
         assert [t["met"] for t in progress["thresholds"]] == [False, False]  # no scorecard yet
 
         self._last_month_card(org.agent_a1, total="75", conversion="7.5")
-        progress = services.promotion_progress(org.agent_a1)
+        progress = promotions.promotion_progress(member=org.agent_a1)
         met = {t["code"]: t["met"] for t in progress["thresholds"]}
         assert met == {"conversion": False, "total": True} and not progress["eligible"]
         with pytest.raises(ValidationError) as refused:
-            services.promotion_propose(
+            promotions.promotion_propose(
                 member=org.agent_a1, to_level=level, reasons="业绩好", by=org.manager_a.user
             )
         assert "≥ 8" in refused.value.message_dict["to_level"][0]
@@ -367,8 +364,8 @@ class TestScorecardThresholds:
         self.member = org.agent_a1
         level = self._level_with_thresholds()
         self._last_month_card(org.agent_a1, total="70", conversion="8.0")
-        assert services.promotion_progress(org.agent_a1)["eligible"]
-        proposal = services.promotion_propose(
+        assert promotions.promotion_progress(member=org.agent_a1)["eligible"]
+        proposal = promotions.promotion_propose(
             member=org.agent_a1, to_level=level, reasons="业绩好", by=org.manager_a.user
         )
         assert proposal.to_level == level
@@ -378,6 +375,6 @@ class TestScorecardThresholds:
 
         default_indicators()  # a transactional test before may have emptied the table
         with pytest.raises(ValidationError) as refused:
-            services.check_thresholds({"conversion_rate": 0.08})
+            promotions.check_thresholds(thresholds={"conversion_rate": 0.08})
         assert "conversion_rate" in refused.value.message_dict["scorecard_thresholds"][0]
-        services.check_thresholds({"conversion": 8, "total": "70"})
+        promotions.check_thresholds(thresholds={"conversion": 8, "total": "70"})

@@ -10,8 +10,9 @@ from crm.celery import app
 from crm.models import MemberStatus, Notification
 from tests.factories import make_member
 from tests.training.factories import CourseFactory, SessionFactory
-from training import services, tasks
+from training import tasks
 from training.models import Enrollment, EnrollmentStatus
+from training.services import enrollments
 
 
 def test_beat_runs_the_training_reminders():
@@ -28,8 +29,8 @@ def test_reminders_are_sent_once(org, settings):
     today = timezone.localdate()
     soon = SessionFactory(starts_at=now + dt.timedelta(hours=20))
     later = SessionFactory(course=soon.course, starts_at=now + dt.timedelta(days=3))
-    services.enroll(member=org.agent_a1, course=soon.course, session=soon, by=org.admin.user)
-    services.enroll(member=org.agent_a2, course=soon.course, session=later, by=org.admin.user)
+    enrollments.enroll(member=org.agent_a1, course=soon.course, session=soon, by=org.admin.user)
+    enrollments.enroll(member=org.agent_a2, course=soon.course, session=later, by=org.admin.user)
     Enrollment.objects.create(
         member=org.agent_b1,
         course=CourseFactory(title="证书课"),
@@ -66,7 +67,9 @@ def test_reminders_are_sent_once(org, settings):
 @pytest.mark.django_db(transaction=True)
 def test_the_sweep_runs_on_a_worker(org, celery_worker):
     session = SessionFactory(starts_at=timezone.now() + dt.timedelta(hours=2))
-    services.enroll(member=org.agent_a1, course=session.course, session=session, by=org.admin.user)
+    enrollments.enroll(
+        member=org.agent_a1, course=session.course, session=session, by=org.admin.user
+    )
     result = tasks.training_reminders_sweep.delay().get(timeout=30)
     assert result["sessions"] == 1
     assert Notification.objects.filter(user=org.agent_a1.user, kind="training").count() == 1

@@ -7,8 +7,8 @@ from crm.models import MemberStatus
 from tests.factories import make_member
 from tests.leads.factories import LeadFactory
 from tests.training.factories import CaseFactory, CourseFactory, LevelFactory, SessionFactory
-from training import services
 from training.models import Enrollment, EnrollmentStatus, PromotionProposal
+from training.services import call_scripts, case_library, enrollments
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ def _enrolled(org):
     course = CourseFactory(title="进阶课程", has_exam=True, pass_mark=60)
     rows = {}
     for member in (org.agent_a1, org.agent_b1, org.agent_c1):
-        rows[member.pk], _ = services.enroll(member=member, course=course, by=org.admin.user)
+        rows[member.pk], _ = enrollments.enroll(member=member, course=course, by=org.admin.user)
     return course, rows
 
 
@@ -25,8 +25,8 @@ class TestMyTraining:
     def test_an_agent_sees_their_plan_history_and_progress(self, org, client_as):
         _enrolled(org)
         done = CourseFactory(title="企业文化", certificate_valid_months=12)
-        enrollment, _ = services.enroll(member=org.agent_a1, course=done, by=org.admin.user)
-        services.record_result(enrollment=enrollment, by=org.admin.user)
+        enrollment, _ = enrollments.enroll(member=org.agent_a1, course=done, by=org.admin.user)
+        enrollments.record_result(enrollment=enrollment, by=org.admin.user)
         LevelFactory(name="初级坐席", rank=1)
         body = client_as(org.agent_a1).get("/training/").content.decode()
         assert "进阶课程" in body and "企业文化" in body
@@ -71,8 +71,8 @@ class TestTeamTraining:
         LevelFactory.create_batch(3)
         for _n in range(8):
             member = make_member(team=org.team_b, status=MemberStatus.ONBOARDING)
-            services.enroll(member=member, course=course, by=org.admin.user)
-            services.enroll(
+            enrollments.enroll(member=member, course=course, by=org.admin.user)
+            enrollments.enroll(
                 member=member,
                 course=course,
                 session=SessionFactory(course=course),
@@ -243,16 +243,16 @@ class TestScriptsBesideTheLead:
         assert 'hx-trigger="load"' in body
 
     def test_product_scripts_with_general_fallback_by_stage(self, org, client_as):
-        services.script_publish(
+        call_scripts.script_publish(
             product="企业宽带", stage="opening", title="宽带开场", body="宽带开场白", by=None
         )
-        services.script_publish(
+        call_scripts.script_publish(
             product="", stage="opening", title="通用开场", body="通用开场白", by=None
         )
-        services.script_publish(
+        call_scripts.script_publish(
             product="", stage="closing", title="通用促成", body="通用促成语", by=None
         )
-        services.script_publish(
+        call_scripts.script_publish(
             product="云服务器", stage="closing", title="云促成", body="云服务器促成", by=None
         )
         lead = LeadFactory(owner=org.agent_a1.user, team=org.team_a, product="企业宽带")
@@ -272,7 +272,9 @@ class TestScriptsBesideTheLead:
         )
 
     def test_admin_publishes_a_new_version_from_the_page(self, org, client_as):
-        first = services.script_publish(product="", stage="opening", title="t", body="v1", by=None)
+        first = call_scripts.script_publish(
+            product="", stage="opening", title="t", body="v1", by=None
+        )
         client = client_as(org.admin)
         assert "v1" in client.get(f"/training/scripts/new/?from={first.pk}").content.decode()
         response = client.post(
@@ -286,14 +288,14 @@ class TestScriptsBesideTheLead:
 
 class TestCaseLibrary:
     def test_search_by_text_tag_and_outcome(self, org, client_as):
-        won = services.case_write(
+        won = case_library.case_write(
             by=org.agent_a1.user,
             title="宽带三次跟进",
             outcome="won",
             body="连锁门店",
             tags=["宽带"],
         )
-        lost = services.case_write(
+        lost = case_library.case_write(
             by=org.agent_c1.user, title="云服务器流失", outcome="lost", body="价格", tags=["价格"]
         )
         client = client_as(org.agent_b1)  # every agent reads the whole library
@@ -349,10 +351,10 @@ class TestCaseLibrary:
         with django_assert_max_num_queries(40) as few:
             client.get("/training/cases/")
         for n in range(10):
-            case = services.case_write(
+            case = case_library.case_write(
                 by=org.agent_b1.user, title=f"c{n}", outcome="lost", body="b", tags=[f"t{n}", "x"]
             )
-            services.case_comment(case=case, body="hi", by=org.agent_a2.user)
+            case_library.case_comment(case=case, body="hi", by=org.agent_a2.user)
         with django_assert_max_num_queries(len(few.captured_queries)) as many:
             client.get("/training/cases/")
         assert len(many.captured_queries) == len(few.captured_queries)
@@ -362,7 +364,7 @@ class TestCaseLibrary:
 def test_every_training_page_opens_for_staff(org, client_as, role):
     course = CourseFactory()
     case = CaseFactory(author=org.agent_a1.user)
-    script = services.script_publish(product="", stage="opening", title="t", body="b", by=None)
+    script = call_scripts.script_publish(product="", stage="opening", title="t", body="b", by=None)
     client = client_as(getattr(org, role))
     for url in [
         "/training/",
@@ -397,5 +399,5 @@ def test_an_admin_overrides_the_gate_from_the_page_with_a_reason(org, client_as,
     ],
 )
 def test_the_django_admin_configures_training(org, client_as, url):
-    services.script_publish(product="", stage="opening", title="t", body="b", by=None)
+    call_scripts.script_publish(product="", stage="opening", title="t", body="b", by=None)
     assert client_as(org.admin).get(url).status_code == 200

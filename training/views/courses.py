@@ -18,7 +18,7 @@ from crm import access
 from crm.views import allowed_if, apply_service_errors, error_messages, staff_required
 from training import access as training_access
 
-from .. import selectors, services
+from .. import selectors
 from ..forms import (
     ActivateForm,
     CourseForm,
@@ -29,6 +29,7 @@ from ..forms import (
     SessionForm,
 )
 from ..models import Course, CourseKind, Enrollment, EnrollmentStatus
+from ..services import catalog, enrollments, onboarding_gate
 
 PAGE_SIZE = 50
 
@@ -95,7 +96,7 @@ def enroll(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = services.enroll_many(
+            created = enrollments.enroll_many(
                 course=data["course"],
                 session=data.get("session"),
                 members=data.get("members") or [],
@@ -121,7 +122,7 @@ def record_result(request, pk: int):
     form = ResultForm(request.POST)
     if form.is_valid():
         try:
-            services.record_result(
+            enrollments.record_result(
                 enrollment=enrollment,
                 attended=form.cleaned_data["attended"],
                 score=form.cleaned_data.get("score"),
@@ -147,7 +148,7 @@ def activate(request, member_pk: int):
     form = ActivateForm(request.POST)
     form.is_valid()
     try:
-        services.onboarding_activate(
+        onboarding_gate.onboarding_activate(
             member=member, reason=form.cleaned_data.get("reason", ""), by=request.user
         )
     except ValidationError as error:
@@ -221,7 +222,7 @@ def course_edit(request, pk: int | None = None):
     form = CourseForm(request.POST or None, instance=course)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.course_save(course=form.save(commit=False))
+            saved = catalog.course_save(course=form.save(commit=False))
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -244,7 +245,7 @@ def session_add(request, pk: int):
         session = form.save(commit=False)
         session.course = course
         try:
-            services.session_save(session=session)
+            catalog.session_save(session=session)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -260,7 +261,7 @@ def material_add(request, pk: int):
     form = MaterialForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.material_upload(
+            catalog.material_upload(
                 course=course, upload=form.cleaned_data["file"], by=request.user
             )
         except ValidationError as error:

@@ -20,9 +20,10 @@ from crm.views import (
 from leads import access as leads_access
 from training import access as training_access
 
-from .. import selectors, services
+from .. import selectors
 from ..forms import CaseFilterForm, CaseForm, CommentForm, DecisionForm, FeatureForm, ProposalForm
 from ..models import CaseTag, ProposalStatus
+from ..services import call_scripts, case_library, promotions
 
 PAGE_SIZE = 30
 
@@ -62,7 +63,7 @@ def propose(request):
     form = ProposalForm(request.POST or None, user=request.user, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():
         try:
-            services.promotion_propose(by=request.user, **form.cleaned_data)
+            promotions.promotion_propose(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -81,10 +82,10 @@ def decide(request, pk: int, decision: str):
     note = form.cleaned_data.get("note", "")
     try:
         if decision == "approve":
-            services.promotion_approve(proposal=proposal, note=note, by=request.user)
+            promotions.promotion_approve(proposal=proposal, note=note, by=request.user)
             messages.success(request, _("Promotion approved."))
         else:
-            services.promotion_reject(proposal=proposal, note=note, by=request.user)
+            promotions.promotion_reject(proposal=proposal, note=note, by=request.user)
             messages.success(request, _("Promotion rejected."))
     except ValidationError as error:
         _error_messages(request, error)
@@ -149,7 +150,7 @@ def script_publish(request):
     form = ScriptForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            script = services.script_publish(by=request.user, **form.cleaned_data)
+            script = call_scripts.script_publish(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -213,13 +214,13 @@ def case_write(request):
                 form.add_error("lead", _("You cannot link a lead you do not see."))
         if not form.errors:
             try:
-                case = services.case_write(
+                case = case_library.case_write(
                     by=request.user,
                     title=data["title"],
                     outcome=data["outcome"],
                     body=data["body"],
                     lessons=data["lessons"],
-                    tags=services.parse_tags(data["tags"]),
+                    tags=case_library.parse_tags(text=data["tags"]),
                     lead=lead,
                 )
             except ValidationError as error:
@@ -263,7 +264,7 @@ def case_comment(request, pk: int):
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
-            services.case_comment(case=case, body=form.cleaned_data["body"], by=request.user)
+            case_library.case_comment(case=case, body=form.cleaned_data["body"], by=request.user)
         except ValidationError as error:
             _error_messages(request, error)
     else:
@@ -278,7 +279,9 @@ def case_feature(request, pk: int):
     form = FeatureForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            services.case_feature(case=case, team=form.cleaned_data.get("team"), by=request.user)
+            case_library.case_feature(
+                case=case, team=form.cleaned_data.get("team"), by=request.user
+            )
         except ValidationError as error:
             _error_messages(request, error)
         else:
