@@ -8,18 +8,15 @@ a refused move is a 400 naming the field (`status` for an illegal move, `approva
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from crm import access
-from crm.api import ScopedViewSet, raise_as_api_error, user_name
+from crm.api import ScopedRelatedField, ScopedViewSet, user_name
 from crm.api_defaults import IsActiveStaff
-from leads.apis.leads import UncountedPagination
+from crm.pagination import UncountedPagination
 
 from . import services
 from .filters import OrderFilter, ProductFilter
@@ -40,22 +37,10 @@ class OrderPagination(UncountedPagination):
     """Pages without counting; newest first (the default order) along the scope's indexes
     (`orders.selectors.newest_first`), so a manager's first page reads ~50 rows, not 9,000."""
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def rows(self, queryset, request, *, offset: int, limit: int) -> list:
         if request.query_params.get("ordering"):
-            return super().paginate_queryset(queryset, request, view)
-        self.request = request
-        size = self._positive(request, self.page_size_query_param) or self.page_size
-        self.size = min(size, self.max_page_size)
-        self.number = 1
-        if request.query_params.get(self.page_query_param, "") != "":
-            self.number = self._positive(request, self.page_query_param) or 0
-            if not 1 <= self.number <= self.max_page_number:
-                raise NotFound(_("Invalid page."))
-        rows = newest_first(
-            queryset, request.user, offset=(self.number - 1) * self.size, limit=self.size + 1
-        )
-        self.has_next = len(rows) > self.size
-        return rows[: self.size]
+            return super().rows(queryset, request, offset=offset, limit=limit)
+        return newest_first(queryset, request.user, offset=offset, limit=limit)
 
 
 # --- permissions --------------------------------------------------------------------------
@@ -240,7 +225,7 @@ class OrderEditSerializer(serializers.Serializer):
 
 
 class OrderCreateSerializer(OrderEditSerializer):
-    lead = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    lead = ScopedRelatedField(visibility=access.visible_leads)
     lines = LineInputSerializer(many=True, min_length=1, max_length=services.MAX_LINES)
 
 
@@ -276,10 +261,7 @@ class ProductViewSet(ScopedViewSet):
         return queryset.order_by("category", "name", "id")
 
     def _save(self, product: Product, code) -> Response:
-        try:
-            services.product_save(product=product, by=self.request.user)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        services.product_save(product=product, by=self.request.user)
         return Response(ProductSerializer(product).data, status=code)
 
     def create(self, request, *args, **kwargs):
@@ -304,10 +286,7 @@ def _move_action(name: str, to: str, serializer_class, doc: str):
         order = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.MOVES[to](order=order, by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        services.MOVES[to](order=order, by=request.user, **serializer.validated_data)
         return self._detail(order)
 
     move.__doc__ = doc
@@ -361,14 +340,7 @@ class OrderViewSet(ScopedViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lead = access.visible_leads(request.user).filter(pk=data.pop("lead")).first()
-        if lead is None:
-            raise_as_api_error(DjangoValidationError({"lead": _("Unknown lead.")}))
-        try:
-            order = services.order_create_from_lead(lead=lead, by=request.user, **data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        order = services.order_create_from_lead(by=request.user, **serializer.validated_data)
         return self._detail(order, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -380,10 +352,7 @@ class OrderViewSet(ScopedViewSet):
         order = self.get_object()
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.order_edit(order=order, by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        services.order_edit(order=order, by=request.user, **serializer.validated_data)
         return self._detail(order)
 
     confirm = _move_action(
@@ -429,10 +398,7 @@ class OrderViewSet(ScopedViewSet):
         order = self.get_object()
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            service(order=order, by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        service(order=order, by=request.user, **serializer.validated_data)
         return self._detail(order)
 
     @extend_schema(request=ReasonSerializer, responses={200: OrderSerializer})
