@@ -136,8 +136,8 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     field; anything but a whole number answers 400 `Incorrect type`. The serializer needs
     the request in its context (`get_serializer()` or `context={"request": request}`).
 
-        lead = ScopedRelatedField(visibility=access.visible_leads)
-        courses = ScopedRelatedField(visibility=access.visible_courses, many=True)
+        lead = ScopedRelatedField(visibility=leads_access.visible_leads)
+        courses = ScopedRelatedField(visibility=training_access.visible_courses, many=True)
     """
 
     def __init__(self, *, visibility: Callable[..., QuerySet], **kwargs):

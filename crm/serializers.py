@@ -186,7 +186,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class PhoneField(serializers.CharField):
-    """A customer's phone as the caller may see it (`crm.access.phone_for`): full for
+    """A customer's phone as the caller may see it (`risk.access.phone_for`): full for
     the roles the risk policy names, masked (`139****0945`) for everyone else. Every API
     of every app serializes phones through this."""
 
@@ -196,7 +196,7 @@ class PhoneField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_representation(self, value):
-        from .access import phone_for
+        from risk.access import phone_for
 
         request = self.context.get("request")
         return phone_for(getattr(request, "user", None), value)

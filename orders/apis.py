@@ -13,10 +13,11 @@ from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm import access
 from crm.api import ScopedRelatedField, ScopedViewSet, user_name
 from crm.api_defaults import IsActiveStaff
 from crm.pagination import UncountedPagination
+from leads import access as leads_access
+from orders import access as orders_access
 
 from . import services
 from .filters import OrderFilter, ProductFilter
@@ -52,7 +53,9 @@ class CatalogPermission(IsActiveStaff):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        return request.method in permissions.SAFE_METHODS or access.can_manage_catalog(request.user)
+        return request.method in permissions.SAFE_METHODS or orders_access.can_manage_catalog(
+            request.user
+        )
 
 
 class OrderPermission(IsActiveStaff):
@@ -66,8 +69,8 @@ class OrderPermission(IsActiveStaff):
             return True
         user = request.user
         if getattr(view, "action", None) in ("approve", "reject"):
-            return access.can_approve_discounts(user)
-        return access.can_take_orders(user) or access.can_manage_orders(user)
+            return orders_access.can_approve_discounts(user)
+        return orders_access.can_take_orders(user) or orders_access.can_manage_orders(user)
 
 
 # --- serializers --------------------------------------------------------------------------
@@ -225,7 +228,7 @@ class OrderEditSerializer(serializers.Serializer):
 
 
 class OrderCreateSerializer(OrderEditSerializer):
-    lead = ScopedRelatedField(visibility=access.visible_leads)
+    lead = ScopedRelatedField(visibility=leads_access.visible_leads)
     lines = LineInputSerializer(many=True, min_length=1, max_length=services.MAX_LINES)
 
 
@@ -249,7 +252,7 @@ class ShipSerializer(ReasonSerializer):
 class ProductViewSet(ScopedViewSet):
     """The catalog: read by all staff, kept by administrators (deactivate, never delete)."""
 
-    visibility = access.visible_products
+    visibility = orders_access.visible_products
     permission_classes = [CatalogPermission]
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
@@ -298,7 +301,7 @@ class OrderViewSet(ScopedViewSet):
     """Orders the caller may see; taking one from a lead, editing a draft, and moving it
     along the state machine (each move its own action)."""
 
-    visibility = access.visible_orders
+    visibility = orders_access.visible_orders
     permission_classes = [OrderPermission]
     filterset_class = OrderFilter
     pagination_class = OrderPagination
@@ -323,7 +326,7 @@ class OrderViewSet(ScopedViewSet):
 
     def _detail(self, order: Order, code=status.HTTP_200_OK) -> Response:
         order = (
-            with_overdue(access.visible_orders(self.request.user))
+            with_overdue(orders_access.visible_orders(self.request.user))
             .select_related("lead", "agent", "team", "approved_by")
             .prefetch_related("lines__product", "events__by")
             .get(pk=order.pk)

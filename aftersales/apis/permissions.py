@@ -2,7 +2,7 @@
 
 from rest_framework import permissions
 
-from crm import access
+from aftersales import access as aftersales_access
 from crm.api_defaults import IsActiveStaff
 
 
@@ -16,14 +16,15 @@ class WorksService(IsActiveStaff):
         if request.method in permissions.SAFE_METHODS:
             return True
         if getattr(view, "action", None) == "reassign":
-            return access.can_manage_service(request.user)
-        return access.can_work_service(request.user)
+            return aftersales_access.can_manage_service(request.user)
+        return aftersales_access.can_work_service(request.user)
 
 
 class ConfiguresService(IsActiveStaff):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        return request.method in permissions.SAFE_METHODS or access.can_configure_service(
-            request.user
+        return (
+            request.method in permissions.SAFE_METHODS
+            or aftersales_access.can_configure_service(request.user)
         )

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm import access
+from aftersales import access as aftersales_access
 from crm.api import ScopedReadOnlyViewSet, ScopedViewSet, user_name
 from crm.pagination import UncountedPagination
 
@@ -127,7 +127,7 @@ class ImprovementUpdateSerializer(serializers.Serializer):
     list=extend_schema(description="Revisits in the caller's scope, soonest due first."),
 )
 class RevisitViewSet(ScopedReadOnlyViewSet):
-    visibility = access.visible_revisits
+    visibility = aftersales_access.visible_revisits
     permission_classes = [WorksService]
     filterset_class = RevisitFilter
     pagination_class = UncountedPagination
@@ -182,14 +182,14 @@ class RevisitViewSet(ScopedReadOnlyViewSet):
 class RevisitPlanViewSet(ScopedViewSet):
     """The revisit plans (day 3, day 30 …): everyone reads them, administrators edit them."""
 
-    visibility = access.visible_revisit_plans
+    visibility = aftersales_access.visible_revisit_plans
     permission_classes = [ConfiguresService]
     serializer_class = RevisitPlanSerializer
     pagination_class = None
 
 
 class ImprovementItemViewSet(ScopedViewSet):
-    visibility = access.visible_improvements
+    visibility = aftersales_access.visible_improvements
     permission_classes = [WorksService]
     filterset_class = ImprovementFilter
     http_method_names = ["get", "post", "patch", "head", "options"]

@@ -9,8 +9,9 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm import access
+from aftersales import access as aftersales_access
 from crm.api import ScopedRelatedField, ScopedViewSet, user_name, visible_staff_users
+from leads import access as leads_access
 from orders.models import Order
 
 from ..filters import MAX_ID, TicketFilter
@@ -94,7 +95,7 @@ class TicketDetailSerializer(TicketSerializer):
 
 
 class TicketOpenSerializer(serializers.Serializer):
-    lead = ScopedRelatedField(visibility=access.visible_leads, help_text="The customer.")
+    lead = ScopedRelatedField(visibility=leads_access.visible_leads, help_text="The customer.")
     order = serializers.IntegerField(
         min_value=1,
         max_value=MAX_ID,
@@ -141,7 +142,7 @@ MOVES = ("start", "resolve", "close", "reopen")
     retrieve=extend_schema(description="A ticket with its timeline (events, newest first)."),
 )
 class ServiceTicketViewSet(ScopedViewSet):
-    visibility = access.visible_tickets
+    visibility = aftersales_access.visible_tickets
     permission_classes = [WorksService]
     filterset_class = TicketFilter
     http_method_names = ["get", "post", "head", "options"]
@@ -162,7 +163,7 @@ class ServiceTicketViewSet(ScopedViewSet):
         }.get(self.action, TicketMoveSerializer if self.action in MOVES else TicketSerializer)
 
     def _detail(self, ticket, code=status.HTTP_200_OK) -> Response:
-        ticket = self.refine_queryset(access.visible_tickets(self.request.user)).filter(
+        ticket = self.refine_queryset(aftersales_access.visible_tickets(self.request.user)).filter(
             pk=ticket.pk
         )
         ticket = ticket.prefetch_related("events__by").get()

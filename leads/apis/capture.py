@@ -5,7 +5,7 @@ Who may do what: managers, heads and admins import leads, and so do agents who t
 (the new leads of an agent's import are assigned to that agent; see
 `leads.services.importing.may_import`); admins import and edit the do-not-call list (403
 for anyone else), heads and inspectors read it, and any staff member may ask whether one
-number is on it. Everyone sees the imports `crm.access.visible_imports` gives them: an
+number is on it. Everyone sees the imports `leads.access.visible_imports` gives them: an
 agent only their own. The inbound endpoint takes only an inbound API key (X-Api-Key),
 never a user's session or token.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+from crm.phones import InvalidPhone
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
@@ -24,13 +25,13 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from crm import access
 from crm.api import ScopedQuerysetMixin
 from crm.api_defaults import IsActiveStaff
+from leads import access as leads_access
+from risk import access as risk_access
 
 from ..inbound_auth import HasInboundKey, InboundKeyAuthentication, InboundKeyThrottle
 from ..models import Campaign, Channel, DoNotCall, ImportJob, ImportRow, Intent
-from ..phones import InvalidPhone
 from ..selectors import capture as selectors
 from ..services import capture, importing
 
@@ -142,7 +143,7 @@ class DoNotCallSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
-        data["phone"] = access.phone_for(getattr(request, "user", None), instance.phone)
+        data["phone"] = risk_access.phone_for(getattr(request, "user", None), instance.phone)
         return data
 
 
@@ -198,7 +199,7 @@ class ImportJobViewSet(
 ):
     """Bulk imports of leads or do-not-call numbers and their row-by-row reports."""
 
-    visibility = access.visible_imports
+    visibility = leads_access.visible_imports
     serializer_class = ImportJobSerializer
     parser_classes = [MultiPartParser, FormParser]
     filterset_fields = ["status", "kind"]
@@ -229,7 +230,7 @@ class ImportJobViewSet(
         serializer = ImportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if not importing.may_import(request.user, data["kind"]):
+        if not leads_access.may_import(request.user, data["kind"]):
             raise PermissionDenied("You may not import this kind of file.")
         job = importing.import_job_create(
             file=data["file"],
@@ -265,7 +266,7 @@ class ImportJobViewSet(
 
 
 class DoNotCallPermission(IsActiveStaff):
-    """Reading is for those access.visible_do_not_call shows the list to (admins, heads,
+    """Reading is for those risk_access.visible_do_not_call shows the list to (admins, heads,
     inspectors; others get 403, not an empty list that looks like "nobody is on it");
     changing is for lead admins; `check` is for any staff member."""
 
@@ -275,8 +276,8 @@ class DoNotCallPermission(IsActiveStaff):
         if view.action == "check":
             return True
         if view.action in ("list", "retrieve"):
-            return not access.visible_do_not_call(request.user).query.is_empty()
-        return access.can_configure_leads(request.user)
+            return not risk_access.visible_do_not_call(request.user).query.is_empty()
+        return leads_access.can_configure_leads(request.user)
 
 
 @extend_schema(tags=["do-not-call"])
@@ -290,7 +291,7 @@ class DoNotCallViewSet(
 ):
     """The do-not-call list (免打扰名单). Adding a number closes its open leads."""
 
-    visibility = access.visible_do_not_call
+    visibility = risk_access.visible_do_not_call
     serializer_class = DoNotCallSerializer
     permission_classes = [DoNotCallPermission]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
@@ -338,7 +339,7 @@ class InboundLeadView(ScopedQuerysetMixin, GenericAPIView):
     key, not a user, so it would see no leads anyway).
     """
 
-    visibility = access.visible_leads
+    visibility = leads_access.visible_leads
     authentication_classes = [InboundKeyAuthentication]
     permission_classes = [HasInboundKey]
     throttle_classes = [InboundKeyThrottle]

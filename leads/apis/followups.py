@@ -16,13 +16,14 @@ from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm import access
 from crm.api import ScopedCreateReadViewSet, ScopedRelatedField, user_name
 from crm.pagination import UncountedPagination
+from leads import access as leads_access
 from leads.filters import CallFilter, FollowUpFilter
 from leads.inbound_auth import InboundKeyAuthentication, InboundKeyThrottle
 from leads.models import Call, Channel, Disposition, FollowUp, FollowUpChannel, InboundKey
 from leads.services import capture, followups
+from risk import access as risk_access
 
 from .leads import WorksLeads
 
@@ -75,7 +76,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
 
 class FollowUpCreateSerializer(serializers.Serializer):
-    lead = ScopedRelatedField(visibility=access.visible_leads)
+    lead = ScopedRelatedField(visibility=leads_access.visible_leads)
     channel = serializers.ChoiceField(choices=FollowUpChannel.choices)
     disposition = serializers.ChoiceField(choices=Disposition.choices)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -84,7 +85,7 @@ class FollowUpCreateSerializer(serializers.Serializer):
     timeline = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
     next_followup_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     call = ScopedRelatedField(
-        visibility=access.visible_calls,
+        visibility=leads_access.visible_calls,
         required=False,
         allow_null=True,
         default=None,
@@ -141,7 +142,7 @@ class CallSerializer(serializers.ModelSerializer):
         if not value.startswith("+"):
             return value  # an extension, or what an unmatched phone system sent
         request = self.context.get("request")
-        return access.phone_for(getattr(request, "user", None), value)
+        return risk_access.phone_for(getattr(request, "user", None), value)
 
     def get_caller(self, obj) -> str:
         return self._number(obj.caller)
@@ -151,7 +152,7 @@ class CallSerializer(serializers.ModelSerializer):
 
 
 class CallCreateSerializer(serializers.Serializer):
-    lead = ScopedRelatedField(visibility=access.visible_leads)
+    lead = ScopedRelatedField(visibility=leads_access.visible_leads)
     started_at = serializers.DateTimeField()
     duration_seconds = serializers.IntegerField(min_value=0, max_value=24 * 3600)
     direction = serializers.ChoiceField(choices=Call.Direction.choices, default="outbound")
@@ -192,7 +193,7 @@ class CallIngestSerializer(serializers.Serializer):
 class FollowUpViewSet(ScopedCreateReadViewSet):
     """Follow-ups the caller may see; logging one applies its disposition's rule."""
 
-    visibility = access.visible_followups
+    visibility = leads_access.visible_followups
     permission_classes = [WorksLeads]
     filterset_class = FollowUpFilter
     pagination_class = UncountedPagination
@@ -218,7 +219,7 @@ class CallViewSet(ScopedCreateReadViewSet):
     """Calls the caller may see; agents add the calls of their leads by hand, phone
     systems post theirs to `ingest`."""
 
-    visibility = access.visible_calls
+    visibility = leads_access.visible_calls
     permission_classes = [WorksLeads]
     filterset_class = CallFilter
     pagination_class = UncountedPagination

@@ -16,17 +16,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from risk.serializers import PhoneField
 
-from crm import access
+from crm import phones
 from crm.api import ScopedViewSet, user_name
 from crm.api_defaults import IsActiveStaff
 from crm.pagination import UncountedPagination
-from crm.serializers import PhoneField
-from leads import phones
+from leads import access as leads_access
 from leads.filters import LeadFilter
 from leads.models import Campaign, Channel, Intent, Lead
 from leads.selectors.leads import LIST_FIELDS, lead_timeline
-from leads.services import capture, followups
+from leads.services import capture
 from risk import services as risk
 from risk.models import PhoneReveal
 
@@ -42,12 +42,14 @@ class WorksLeads(IsActiveStaff):
             return False
         if request.method in permissions.SAFE_METHODS:
             return True
-        return access.can_work_leads(request.user) or access.can_manage_leads(request.user)
+        return leads_access.can_work_leads(request.user) or leads_access.can_manage_leads(
+            request.user
+        )
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in permissions.SAFE_METHODS or not isinstance(obj, Lead):
             return True
-        return followups.can_work_lead(request.user, obj)
+        return leads_access.can_work_lead(request.user, obj)
 
 
 # --- serializers --------------------------------------------------------------------------
@@ -251,7 +253,7 @@ class TimelineQuerySerializer(serializers.Serializer):
 class LeadViewSet(ScopedViewSet):
     """Leads the caller may see. Create and edit go through capture (dedupe, DNC, score)."""
 
-    visibility = access.visible_leads
+    visibility = leads_access.visible_leads
     permission_classes = [WorksLeads]
     filterset_class = LeadFilter
     pagination_class = UncountedPagination

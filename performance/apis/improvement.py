@@ -11,8 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from crm import access
 from crm.api import ScopedQuerysetMixin, ScopedRelatedField, user_name, visible_staff_users
+from performance import access as performance_access
 
 from ..models import CoachingSession, ImprovementPlan, PeriodKind
 from ..periods import parse_period
@@ -65,7 +65,7 @@ class ImprovementOpenSerializer(serializers.Serializer):
     starts_on = serializers.DateField(required=False)
     due_on = serializers.DateField()
     scorecard = ScopedRelatedField(
-        visibility=access.visible_scorecards, required=False, allow_null=True
+        visibility=performance_access.visible_scorecards, required=False, allow_null=True
     )
 
     def validate(self, data):
@@ -119,10 +119,10 @@ class ImprovementPlanViewSet(
     """Performance improvement plans: opened by hand or from a scorecard suggestion, with
     coaching sessions and check-ins (`sessions`), closed with an outcome (`close`)."""
 
-    visibility = access.visible_improvement_plans
+    visibility = performance_access.visible_improvement_plans
     permission_classes = [RuleOrRead]
-    write_rule = staticmethod(access.can_manage_performance)
-    action_rules = {"suggestions": staticmethod(access.can_manage_performance)}
+    write_rule = staticmethod(performance_access.can_manage_performance)
+    action_rules = {"suggestions": staticmethod(performance_access.can_manage_performance)}
     serializer_class = ImprovementPlanSerializer
     filterset_fields = ["agent", "team", "status", "origin"]
     ordering = ["-created_at", "-pk"]
@@ -175,7 +175,7 @@ class ImprovementPlanViewSet(
             return Response(
                 CoachingSessionSerializer(selectors.plan_sessions(plan), many=True).data
             )
-        if not access.can_manage_performance(request.user):
+        if not performance_access.can_manage_performance(request.user):
             self.permission_denied(request)
         serializer = CoachingSessionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -7,8 +7,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm import access
 from crm.api import ScopedQuerysetMixin, ScopedRelatedField, user_name, visible_staff_users
+from performance import access as performance_access
 
 from ..models import Incentive, PeriodKind
 from ..periods import period_containing
@@ -79,13 +79,13 @@ class IncentiveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.Re
     team (or an administrator) approves or rejects, never their own proposal; the proposer
     may withdraw while it is proposed. Agents see only the approved ones about them."""
 
-    visibility = access.visible_incentives
+    visibility = performance_access.visible_incentives
     permission_classes = [RuleOrRead]
-    write_rule = staticmethod(access.can_manage_performance)
+    write_rule = staticmethod(performance_access.can_manage_performance)
     action_rules = {
-        "approve": staticmethod(access.can_decide_incentives),
-        "reject": staticmethod(access.can_decide_incentives),
-        "withdraw": staticmethod(access.can_manage_performance),
+        "approve": staticmethod(performance_access.can_decide_incentives),
+        "reject": staticmethod(performance_access.can_decide_incentives),
+        "withdraw": staticmethod(performance_access.can_manage_performance),
     }
     serializer_class = IncentiveSerializer
     filterset_fields = ["agent", "team", "kind", "status", "period_start"]

@@ -7,9 +7,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 
-from crm import access
 from crm.api import ScopedCreateReadViewSet, user_name
 from crm.api_defaults import IsActiveStaff
+from performance import access as performance_access
 
 from ..models import QualityScore
 from ..services import quality as quality_services
@@ -22,7 +22,9 @@ class ScoresQuality(IsActiveStaff):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        return request.method in permissions.SAFE_METHODS or access.can_score_quality(request.user)
+        return request.method in permissions.SAFE_METHODS or performance_access.can_score_quality(
+            request.user
+        )
 
 
 # --- quality scores -------------------------------------------------------------------------
@@ -85,7 +87,7 @@ class QualityFilter(django_filters.FilterSet):
     ),
 )
 class QualityScoreViewSet(ScopedCreateReadViewSet):
-    visibility = access.visible_quality_scores
+    visibility = performance_access.visible_quality_scores
     permission_classes = [ScoresQuality]
     serializer_class = QualityScoreSerializer
     filterset_class = QualityFilter

@@ -13,7 +13,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm import access
 from crm.api import (
     ScopedQuerysetMixin,
     ScopedRelatedField,
@@ -21,6 +20,7 @@ from crm.api import (
     user_name,
     visible_staff_users,
 )
+from performance import access as performance_access
 
 from ..models import DevelopmentPlan, Evaluation, EvaluationRating, PeriodKind
 from ..periods import period_containing
@@ -130,13 +130,17 @@ class DevelopmentPlanSerializer(serializers.ModelSerializer):
 class DevelopmentPlanWriteSerializer(serializers.Serializer):
     agent = ScopedRelatedField(visibility=visible_staff_users, help_text="The agent's user id.")
     evaluation = ScopedRelatedField(
-        visibility=access.visible_evaluations, required=False, allow_null=True
+        visibility=performance_access.visible_evaluations, required=False, allow_null=True
     )
     goals = serializers.CharField(max_length=4000)
     actions = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     due_on = serializers.DateField(required=False, allow_null=True)
     courses = ScopedRelatedField(
-        visibility=access.visible_courses, many=True, required=False, default=list, max_length=50
+        visibility=performance_access.visible_plan_courses,
+        many=True,
+        required=False,
+        default=list,
+        max_length=50,
     )
 
 
@@ -145,7 +149,7 @@ class DevelopmentPlanUpdateSerializer(serializers.Serializer):
     actions = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     due_on = serializers.DateField(required=False)
     courses = ScopedRelatedField(
-        visibility=access.visible_courses, many=True, required=False, max_length=50
+        visibility=performance_access.visible_plan_courses, many=True, required=False, max_length=50
     )
 
 
@@ -167,9 +171,9 @@ class EvaluationViewSet(
     subtree's. `rate` gives the caller's own rating (supervisor, peer or self; a peer may
     rate a teammate's open review without seeing it here); `close` computes the scores."""
 
-    visibility = access.visible_evaluations
+    visibility = performance_access.visible_evaluations
     permission_classes = [RuleOrRead]
-    write_rule = staticmethod(access.can_manage_performance)
+    write_rule = staticmethod(performance_access.can_manage_performance)
     action_rules = {"rate": None}
     serializer_class = EvaluationSerializer
     filterset_fields = ["agent", "status", "period_kind", "period_start"]
@@ -240,7 +244,7 @@ class RatingViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Ratings of the reviews the caller sees; peers rate anonymously (to the rated agent
     `rater` and `rater_name` are null on peer ratings)."""
 
-    visibility = access.visible_evaluation_ratings
+    visibility = performance_access.visible_evaluation_ratings
     serializer_class = RatingSerializer
     filterset_fields = ["evaluation", "kind"]
     ordering = ["evaluation", "kind", "pk"]
@@ -253,9 +257,9 @@ class RatingViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 class DevelopmentPlanViewSet(ScopedViewSet):
     """Personal development plans, optionally from a review and with training courses."""
 
-    visibility = access.visible_development_plans
+    visibility = performance_access.visible_development_plans
     permission_classes = [RuleOrRead]
-    write_rule = staticmethod(access.can_manage_performance)
+    write_rule = staticmethod(performance_access.can_manage_performance)
     serializer_class = DevelopmentPlanSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_fields = ["agent", "evaluation", "status"]

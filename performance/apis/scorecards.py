@@ -18,9 +18,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from crm import access
 from crm.api import ScopedReadOnlyViewSet, ScopedViewSet, user_name
 from crm.api_defaults import IsActiveStaff
+from performance import access as performance_access
 
 from ..metrics import metric_for
 from ..models import Indicator, KpiWeight, Level, PeriodKind, Scorecard, ScorecardValue
@@ -41,8 +41,9 @@ class ConfiguresPerformance(IsActiveStaff):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        return request.method in permissions.SAFE_METHODS or access.can_configure_performance(
-            request.user
+        return (
+            request.method in permissions.SAFE_METHODS
+            or performance_access.can_configure_performance(request.user)
         )
 
 
@@ -51,7 +52,7 @@ class ReadsScorecards(IsActiveStaff):
         if not super().has_permission(request, view):
             return False
         if getattr(view, "action", None) == "recompute":
-            return access.can_manage_performance(request.user)
+            return performance_access.can_manage_performance(request.user)
         return True
 
 
@@ -115,7 +116,7 @@ class RecomputesOnChange:
     list=extend_schema(description="KPI definitions; every member reads, admins write."),
 )
 class IndicatorViewSet(RecomputesOnChange, ScopedViewSet):
-    visibility = access.visible_indicators
+    visibility = performance_access.visible_indicators
     permission_classes = [ConfiguresPerformance]
     serializer_class = IndicatorSerializer
     ordering_fields = ["position", "code"]
@@ -136,7 +137,7 @@ class WeightFilter(django_filters.FilterSet):
     list=extend_schema(description="Weights (%) of the indicators per level; admins write."),
 )
 class KpiWeightViewSet(RecomputesOnChange, ScopedViewSet):
-    visibility = access.visible_kpi_weights
+    visibility = performance_access.visible_kpi_weights
     permission_classes = [ConfiguresPerformance]
     serializer_class = KpiWeightSerializer
     filterset_class = WeightFilter
@@ -252,7 +253,7 @@ class ScorecardFilter(django_filters.FilterSet):
     ),
 )
 class ScorecardViewSet(ScopedReadOnlyViewSet):
-    visibility = access.visible_scorecards
+    visibility = performance_access.visible_scorecards
     permission_classes = [ReadsScorecards]
     serializer_class = ScorecardSerializer
     filterset_class = ScorecardFilter
@@ -286,7 +287,7 @@ class ScorecardViewSet(ScopedReadOnlyViewSet):
     def drilldown(self, request, pk=None):
         scorecard = self.get_object()
         code = request.query_params.get("indicator", "")
-        indicator = access.visible_indicators(request.user).filter(code=code).first()
+        indicator = performance_access.visible_indicators(request.user).filter(code=code).first()
         if indicator is None:
             raise ValidationError({"indicator": "Name an indicator by its code."})
         try:

@@ -8,9 +8,9 @@ from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from crm import access
 from crm.api import ScopedViewSet, user_name
 from crm.api_defaults import IsActiveStaff
+from performance import access as performance_access
 
 from ..models import Indicator, Level, PeriodKind, Target
 from ..periods import Period, parse_period
@@ -24,7 +24,9 @@ class SetsTargets(IsActiveStaff):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        return request.method in permissions.SAFE_METHODS or access.can_set_targets(request.user)
+        return request.method in permissions.SAFE_METHODS or performance_access.can_set_targets(
+            request.user
+        )
 
 
 # --- targets --------------------------------------------------------------------------------
@@ -101,7 +103,7 @@ class TargetFilter(django_filters.FilterSet):
     partial_update=extend_schema(request=TargetValueSerializer, responses={200: TargetSerializer}),
 )
 class TargetViewSet(ScopedViewSet):
-    visibility = access.visible_targets
+    visibility = performance_access.visible_targets
     permission_classes = [SetsTargets]
     serializer_class = TargetSerializer
     filterset_class = TargetFilter

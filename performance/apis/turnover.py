@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from crm import access
 from crm.api import ScopedQuerysetMixin
+from performance import access as performance_access
 
 from ..models import Level
 from ..selectors import turnover as turnover_selectors
@@ -46,7 +47,7 @@ class TurnoverViewSet(ScopedQuerysetMixin, viewsets.GenericViewSet):
 
     visibility = access.visible_teams
     permission_classes = [RuleOrRead]
-    action_rules = {"list": staticmethod(access.can_see_team_performance)}
+    action_rules = {"list": staticmethod(performance_access.can_see_team_performance)}
     serializer_class = TurnoverRowSerializer
     pagination_class = None
     filter_backends: list = []

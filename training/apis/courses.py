@@ -8,8 +8,8 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from crm import access
 from crm.api import ScopedRelatedField, ScopedViewSet
+from training import access as training_access
 
 from .. import services
 from ..models import Course, Material, Session
@@ -40,7 +40,7 @@ class CourseSerializer(serializers.ModelSerializer):
 
 
 class TrainingSessionSerializer(serializers.ModelSerializer):
-    course = ScopedRelatedField(visibility=access.visible_courses)
+    course = ScopedRelatedField(visibility=training_access.visible_courses)
 
     class Meta:
         model = Session
@@ -69,7 +69,7 @@ class MaterialSerializer(serializers.ModelSerializer):
 
 
 class MaterialUploadSerializer(serializers.Serializer):
-    course = ScopedRelatedField(visibility=access.visible_courses)
+    course = ScopedRelatedField(visibility=training_access.visible_courses)
     file = serializers.FileField(
         help_text=f"Allowed: {allowed_extensions()}; the content must match the extension."
     )
@@ -83,9 +83,9 @@ class CourseViewSet(ScopedViewSet):
     """Courses: every staff member reads the active ones; administrators configure them
     (a course is retired with `active: false`, never deleted)."""
 
-    visibility = access.visible_courses
+    visibility = training_access.visible_courses
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_configure_training)
+    write_rule = staticmethod(training_access.can_configure_training)
     serializer_class = CourseSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_fields = ["kind", "required_for_onboarding", "active"]
@@ -105,9 +105,9 @@ class CourseViewSet(ScopedViewSet):
 
 @extend_schema(tags=["training"])
 class SessionViewSet(ScopedViewSet):
-    visibility = access.visible_training_sessions
+    visibility = training_access.visible_training_sessions
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_configure_training)
+    write_rule = staticmethod(training_access.can_configure_training)
     serializer_class = TrainingSessionSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_fields = ["course"]
@@ -128,9 +128,9 @@ class SessionViewSet(ScopedViewSet):
 class MaterialViewSet(ScopedViewSet):
     """Course files. Download them from `download_url` (signed-in staff only)."""
 
-    visibility = access.visible_materials
+    visibility = training_access.visible_materials
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_configure_training)
+    write_rule = staticmethod(training_access.can_configure_training)
     serializer_class = MaterialSerializer
     parser_classes = [MultiPartParser, FormParser]
     http_method_names = ["get", "post", "delete", "head", "options"]

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from crm import access
 from crm.api import ScopedRelatedField, ScopedViewSet
+from training import access as training_access
 
 from .. import services
 from ..models import Enrollment
@@ -42,17 +43,17 @@ class EnrollmentSerializer(serializers.ModelSerializer):
 
 class EnrollSerializer(serializers.Serializer):
     member = ScopedRelatedField(visibility=visible_members_with_user, help_text="A member id.")
-    course = ScopedRelatedField(visibility=access.visible_courses)
+    course = ScopedRelatedField(visibility=training_access.visible_courses)
     session = ScopedRelatedField(
-        visibility=access.visible_training_sessions, required=False, allow_null=True
+        visibility=training_access.visible_training_sessions, required=False, allow_null=True
     )
 
 
 class EnrollTeamSerializer(serializers.Serializer):
     team = ScopedRelatedField(visibility=access.visible_teams)
-    course = ScopedRelatedField(visibility=access.visible_courses)
+    course = ScopedRelatedField(visibility=training_access.visible_courses)
     session = ScopedRelatedField(
-        visibility=access.visible_training_sessions, required=False, allow_null=True
+        visibility=training_access.visible_training_sessions, required=False, allow_null=True
     )
 
 
@@ -68,9 +69,9 @@ class EnrollmentResultSerializer(serializers.Serializer):
 class EnrollmentViewSet(ScopedViewSet):
     """Enrollments the caller may see: their own, their team's, their subtree's."""
 
-    visibility = access.visible_enrollments
+    visibility = training_access.visible_enrollments
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_manage_training)
+    write_rule = staticmethod(training_access.can_manage_training)
     serializer_class = EnrollmentSerializer
     http_method_names = ["get", "post", "head", "options"]
     filterset_fields = ["member", "course", "session", "status"]

@@ -10,6 +10,8 @@ from rest_framework.response import Response
 
 from crm import access
 from crm.api import ScopedRelatedField, ScopedViewSet, user_name
+from leads import access as leads_access
+from training import access as training_access
 
 from .. import services
 from ..models import CallScript, Case, CaseComment
@@ -74,7 +76,9 @@ class CaseWriteSerializer(serializers.Serializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=30), required=False, default=list, max_length=10
     )
-    lead = ScopedRelatedField(visibility=access.visible_leads, required=False, allow_null=True)
+    lead = ScopedRelatedField(
+        visibility=leads_access.visible_leads, required=False, allow_null=True
+    )
 
 
 class CaseCommentSerializer(serializers.ModelSerializer):
@@ -104,9 +108,9 @@ class CallScriptViewSet(ScopedViewSet):
     """Call scripts (话术), versioned: posting publishes a new version and retires the
     previous one; a published version is never edited."""
 
-    visibility = access.visible_call_scripts
+    visibility = training_access.visible_call_scripts
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_configure_training)
+    write_rule = staticmethod(training_access.can_configure_training)
     serializer_class = CallScriptSerializer
     http_method_names = ["get", "post", "head", "options"]
     filterset_fields = ["product", "stage", "active"]
@@ -126,10 +130,10 @@ class CaseViewSet(ScopedViewSet):
     """The case library: every staff member reads, searches (`search`), writes and comments;
     managers feature a case for their team."""
 
-    visibility = access.visible_cases
+    visibility = training_access.visible_cases
     permission_classes = [ReadOrRule]
     write_rule = staticmethod(lambda user: access.scope_of(user).user_id is not None)
-    action_rules = {"feature": staticmethod(access.can_feature_case)}
+    action_rules = {"feature": staticmethod(training_access.can_feature_case)}
     serializer_class = CaseSerializer
     http_method_names = ["get", "post", "head", "options"]
     filterset_fields = ["outcome", "featured_for_team", "author"]

@@ -9,8 +9,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm import access
 from crm.api import ScopedRelatedField, ScopedViewSet
+from training import access as training_access
 
 from .. import services
 from ..models import Course, PromotionLevel, PromotionProposal
@@ -78,7 +78,7 @@ class PromotionProposalSerializer(serializers.ModelSerializer):
 
 class ProposeSerializer(serializers.Serializer):
     member = ScopedRelatedField(visibility=visible_members_with_user)
-    to_level = ScopedRelatedField(visibility=access.visible_promotion_levels)
+    to_level = ScopedRelatedField(visibility=training_access.visible_promotion_levels)
     reasons = serializers.CharField(max_length=4000)
 
 
@@ -91,9 +91,9 @@ class PromotionDecisionSerializer(serializers.Serializer):
 
 @extend_schema(tags=["training"])
 class PromotionLevelViewSet(ScopedViewSet):
-    visibility = access.visible_promotion_levels
+    visibility = training_access.visible_promotion_levels
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_configure_training)
+    write_rule = staticmethod(training_access.can_configure_training)
     serializer_class = PromotionLevelSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
     ordering = ["rank"]
@@ -107,12 +107,12 @@ class PromotionProposalViewSet(ScopedViewSet):
     """Proposals about members the caller may see. Managers propose for their team; heads
     approve or reject in their subtree."""
 
-    visibility = access.visible_promotion_proposals
+    visibility = training_access.visible_promotion_proposals
     permission_classes = [ReadOrRule]
-    write_rule = staticmethod(access.can_propose_promotion)
+    write_rule = staticmethod(training_access.can_propose_promotion)
     action_rules = {
-        "approve": staticmethod(access.can_approve_promotion),
-        "reject": staticmethod(access.can_approve_promotion),
+        "approve": staticmethod(training_access.can_approve_promotion),
+        "reject": staticmethod(training_access.can_approve_promotion),
     }
     serializer_class = PromotionProposalSerializer
     http_method_names = ["get", "post", "head", "options"]
