@@ -1,21 +1,38 @@
 """The base of every API view: rows come from `crm.access`, errors are JSON with the field.
 
-Subclass `ScopedViewSet` (or `ScopedReadOnlyViewSet`) and set `visibility` to one of the
-`crm.access.visible_*` selectors. `get_queryset()` is not meant to be overridden; refine the
-rows with `refine_queryset()`. A test walks the URL conf and fails for any API view over
-model rows that does not go through this class.
+Subclass `ScopedViewSet` (or `ScopedReadOnlyViewSet`, `ScopedCreateReadViewSet`, or
+`ScopedQuerysetMixin` with DRF's mixins) and set `visibility` to one of the
+`crm.access.visible_*` selectors. `get_queryset()` may not be overridden: a class that does
+(or that sets a `queryset`) is refused when it is defined; refine the rows with
+`refine_queryset()`. A test walks the URL conf and fails for any API view over model rows
+that does not go through this class.
+
+A body field naming another row ("the lead", "the team", "the agent") is a
+`ScopedRelatedField`: the row must be one the caller may see, else the answer is a 400
+naming the field, the same for a missing row and for one outside the caller's scope.
+
+Views let a service's Django `ValidationError` through; `crm.api_defaults.exception_handler`
+answers it as a 400 naming the field.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from django.core.exceptions import ImproperlyConfigured
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.db.models import QuerySet
-from rest_framework import mixins, viewsets
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.relations import MANY_RELATION_KWARGS
 
-from .api_defaults import api_validation_error
+from . import access
+
+# The largest id a row may have (a bigint): anything above is no row, not a database error.
+MAX_ID = 2**63 - 1
+_ID_TEXT = re.compile(r"\s*-?[0-9]{1,30}\s*")
 
 
 def user_name(user) -> str | None:
@@ -25,10 +42,33 @@ def user_name(user) -> str | None:
     return user.get_full_name().strip() or user.get_username()
 
 
+def visible_staff_users(user) -> QuerySet:
+    """The users behind the members `user` may see: for fields that take a user id (the
+    agent of a review, the assignee of a ticket)."""
+    return get_user_model().objects.filter(member__in=access.visible_members(user))
+
+
+# --- the scoped base classes ------------------------------------------------------------------
+
+
 class ScopedQuerysetMixin:
     visibility: Callable[..., QuerySet] | None = None
     # Rows have integer ids: with a router on path converters the id is `<int:pk>`.
     lookup_value_converter = "int"
+
+    def __init_subclass__(cls, **kwargs):
+        """Refuse, when the class is defined, a view that would read rows another way."""
+        super().__init_subclass__(**kwargs)
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        if cls.get_queryset is not ScopedQuerysetMixin.get_queryset:
+            raise ImproperlyConfigured(
+                f"{name} overrides get_queryset(): its rows must come from `visibility`; "
+                "narrow them in refine_queryset() instead."
+            )
+        if getattr(cls, "queryset", None) is not None:
+            raise ImproperlyConfigured(
+                f"{name} sets `queryset`: set `visibility` to a crm.access selector instead."
+            )
 
     def get_queryset(self) -> QuerySet:
         if self.visibility is None:
@@ -55,6 +95,99 @@ class ScopedCreateReadViewSet(
     pass
 
 
-def raise_as_api_error(error: DjangoValidationError):
-    """Turn a service's ValidationError into a 400 that names the field."""
-    raise api_validation_error(error) from error
+# --- related rows in the caller's scope ---------------------------------------------------------
+
+
+class ScopedManyRelatedField(serializers.ManyRelatedField):
+    """A list of ids of rows the caller may see, looked up in one query (`max_length`
+    items at most). Made by `ScopedRelatedField(..., many=True)`."""
+
+    default_error_messages = {
+        "max_length": serializers.ListField.default_error_messages["max_length"]
+    }
+
+    def __init__(self, *args, max_length: int | None = None, **kwargs):
+        self.max_length = max_length
+        super().__init__(*args, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | dict) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        data = list(data)
+        if not self.allow_empty and not data:
+            self.fail("empty")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        child = self.child_relation
+        ids = list(dict.fromkeys(child.to_id(item) for item in data))
+        rows = child.get_queryset().in_bulk(ids)
+        for pk in ids:
+            if pk not in rows:
+                child.fail("does_not_exist", pk_value=pk)
+        return [rows[pk] for pk in ids]
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """The id of a row the caller may see: `visibility(request.user)` is the queryset.
+
+    A missing row, one outside the caller's scope, and an id no row can have (0, negative,
+    beyond a bigint) all answer 400 `Invalid pk "…" - object does not exist.` on the
+    field; anything but a whole number answers 400 `Incorrect type`. The serializer needs
+    the request in its context (`get_serializer()` or `context={"request": request}`).
+
+        lead = ScopedRelatedField(visibility=leads_access.visible_leads)
+        courses = ScopedRelatedField(visibility=training_access.visible_courses, many=True)
+    """
+
+    def __init__(self, *, visibility: Callable[..., QuerySet], **kwargs):
+        self.visibility = visibility
+        super().__init__(**kwargs)
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"max_length": kwargs.pop("max_length", None)}
+        for key in MANY_RELATION_KWARGS:
+            if key in kwargs:
+                list_kwargs[key] = kwargs[key]
+        list_kwargs["child_relation"] = cls(*args, **kwargs)
+        return ScopedManyRelatedField(**list_kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        request = self.context.get("request")
+        if request is None:
+            raise ImproperlyConfigured(
+                f"{type(self.root).__name__}.{self.field_name} needs the request in the "
+                "serializer's context."
+            )
+        return self.visibility(request.user)
+
+    def to_id(self, data) -> int:
+        """The id `data` names (a 400 when it names none)."""
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, str) and not _ID_TEXT.fullmatch(data):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        pk = int(data)
+        if not 1 <= pk <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return pk
+
+    def to_internal_value(self, data):
+        pk = self.to_id(data)
+        try:
+            return self.get_queryset().get(pk=pk)
+        except ObjectDoesNotExist:
+            self.fail("does_not_exist", pk_value=data)
+
+
+class ScopedManyRelatedFieldSchema(OpenApiSerializerFieldExtension):
+    """A list of ids in the schema, with its `maxItems`."""
+
+    target_class = ScopedManyRelatedField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if self.target.max_length is not None:
+            schema["maxItems"] = self.target.max_length
+        return schema

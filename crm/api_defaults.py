@@ -1,13 +1,15 @@
-"""The REST framework defaults named in settings: permissions, pagination, errors.
+"""The REST framework defaults named in settings: permissions and errors (pagination is
+in `crm.pagination`).
 
 Kept apart from `crm.api` (the scoped base views) because DRF imports these while its own
 views module is still loading.
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.settings import api_settings
 
 from . import access
 
@@ -29,21 +31,31 @@ class OrgAdminOrReadOnly(IsActiveStaff):
         return request.method in permissions.SAFE_METHODS or access.can_manage_org(request.user)
 
 
-class StandardPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
 def api_validation_error(error: DjangoValidationError) -> ValidationError:
-    """A service's ValidationError as DRF's 400 that names the field."""
-    if hasattr(error, "message_dict"):
-        return ValidationError(error.message_dict)
-    return ValidationError({"non_field_errors": error.messages})
+    """A service's ValidationError as DRF's 400 that names the field.
+
+    Errors on fields keep their field names; errors on none (a plain message, or Django's
+    `__all__`) are `non_field_errors`, as DRF's own validation answers them.
+    """
+    key = api_settings.NON_FIELD_ERRORS_KEY
+    if hasattr(error, "error_dict"):
+        return ValidationError(
+            {
+                key if name == NON_FIELD_ERRORS else name: messages
+                for name, messages in error.message_dict.items()
+            }
+        )
+    return ValidationError({key: error.messages})
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus Django ValidationErrors from services as 400s with fields."""
+    """DRF's handler, plus Django ValidationErrors from services as 400s with fields.
+
+    Views call services and let their ValidationErrors through: this is the one place
+    they become answers. A service rolls its own transaction back before the error
+    leaves it; DRF's handler also marks a request-wide transaction (ATOMIC_REQUESTS) for
+    rollback when there is one.
+    """
     if isinstance(exc, DjangoValidationError):
         exc = api_validation_error(exc)
     from rest_framework.views import exception_handler as drf_exception_handler

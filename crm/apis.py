@@ -13,7 +13,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from . import access, services
-from .api import ScopedReadOnlyViewSet, ScopedViewSet, raise_as_api_error
+from .api import ScopedReadOnlyViewSet, ScopedViewSet
 from .api_defaults import IsActiveStaff, OrgAdminOrReadOnly
 from .filters import DepartmentFilter, MemberFilter, TeamFilter, TeamMembershipFilter
 from .models import Department, MemberStatus, Team
@@ -51,18 +51,10 @@ class DepartmentViewSet(ScopedViewSet):
     def _save(self, serializer, department):
         for name, value in serializer.validated_data.items():
             setattr(department, name, value)
-        try:
-            serializer.instance = services.department_save(
-                department=department, by=self.request.user
-            )
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        serializer.instance = services.department_save(department=department, by=self.request.user)
 
     def perform_destroy(self, instance):
-        try:
-            services.department_delete(department=instance)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        services.department_delete(department=instance)
 
 
 class TeamViewSet(ScopedViewSet):
@@ -88,18 +80,13 @@ class TeamViewSet(ScopedViewSet):
     def _save(self, serializer, team):
         for name, value in serializer.validated_data.items():
             setattr(team, name, value)
-        try:
-            services.team_save(team=team, by=self.request.user)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        services.team_save(team=team, by=self.request.user)
         serializer.instance = self.get_queryset().get(pk=team.pk)
 
     def perform_destroy(self, instance):
         if instance.members.exists() or instance.memberships.exists():
-            raise_as_api_error(
-                DjangoValidationError(
-                    "A team with members or history cannot be deleted; deactivate it."
-                )
+            raise DjangoValidationError(
+                "A team with members or history cannot be deleted; deactivate it."
             )
         instance.delete()
 
@@ -137,10 +124,7 @@ class MemberViewSet(ScopedViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            member = services.member_create(**serializer.validated_data, by=request.user)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        member = services.member_create(**serializer.validated_data, by=request.user)
         return self._detail(member, status.HTTP_201_CREATED)
 
     @extend_schema(request=MemberUpdateSerializer, responses={200: MemberSerializer})
@@ -148,10 +132,7 @@ class MemberViewSet(ScopedViewSet):
         member = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.member_update(member=member, by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        services.member_update(member=member, by=request.user, **serializer.validated_data)
         return self._detail(member)
 
     @extend_schema(request=MemberMoveSerializer, responses={200: MemberSerializer})
@@ -160,13 +141,7 @@ class MemberViewSet(ScopedViewSet):
         member = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        team = serializer.validated_data["team"]
-        if team is not None and not access.visible_teams(request.user).filter(pk=team.pk).exists():
-            raise_as_api_error(DjangoValidationError({"team": "Unknown team."}))
-        try:
-            services.member_move(member=member, by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        services.member_move(member=member, by=request.user, **serializer.validated_data)
         return self._detail(member)
 
     @extend_schema(request=MemberStatusSerializer, responses={200: MemberSerializer})
@@ -175,10 +150,7 @@ class MemberViewSet(ScopedViewSet):
         member = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.member_set_status(member=member, by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        services.member_set_status(member=member, by=request.user, **serializer.validated_data)
         return self._detail(member)
 
     # A plain list (one member's history is short): no pagination, and the member list's

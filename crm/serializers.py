@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from . import access
+from .api import ScopedRelatedField
 from .models import Department, LeaveReason, Member, MemberStatus, Role, Skill, Team, TeamMembership
 
 
@@ -106,9 +108,7 @@ class MemberCreateSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     employee_no = serializers.CharField(max_length=30)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.AGENT)
-    team = serializers.PrimaryKeyRelatedField(
-        queryset=Team.objects.all(), required=False, allow_null=True
-    )
+    team = ScopedRelatedField(visibility=access.visible_teams, required=False, allow_null=True)
     status = serializers.ChoiceField(
         choices=[c for c in MemberStatus.choices if c[0] != MemberStatus.LEFT],
         default=MemberStatus.ONBOARDING,
@@ -135,7 +135,7 @@ class MemberUpdateSerializer(serializers.Serializer):
 
 
 class MemberMoveSerializer(serializers.Serializer):
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True)
+    team = ScopedRelatedField(visibility=access.visible_teams, allow_null=True)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from .apis import capture, leads, pool
+from .apis import capture, followups, leads, pool
 
 # Path converters (not regexes) so ids are `<int:pk>`: the schema documents them as
 # integers, and `leads/assign/` can never be taken for a lead id.
@@ -10,6 +10,7 @@ router = DefaultRouter(use_regex_path=False)
 router.include_format_suffixes = False  # JSON only; no `.json` twins of every route
 capture.register(router)
 pool.register(router)
+followups.register(router)
 leads.register(router)
 
 urlpatterns = [*capture.urlpatterns, *pool.urlpatterns, *leads.urlpatterns, *router.urls]

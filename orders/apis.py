@@ -8,18 +8,15 @@ a refused move is a 400 naming the field (`status` for an illegal move, `approva
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from crm.api import ScopedViewSet, raise_as_api_error, user_name
+from crm.api import ScopedRelatedField, ScopedViewSet, user_name
 from crm.api_defaults import IsActiveStaff
+from crm.pagination import UncountedPagination
 from leads import access as leads_access
-from leads.apis.leads import UncountedPagination
 from orders import access as orders_access
 
 from .filters import OrderFilter, ProductFilter
@@ -41,22 +38,10 @@ class OrderPagination(UncountedPagination):
     """Pages without counting; newest first (the default order) along the scope's indexes
     (`orders.selectors.newest_first`), so a manager's first page reads ~50 rows, not 9,000."""
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def rows(self, queryset, request, *, offset: int, limit: int) -> list:
         if request.query_params.get("ordering"):
-            return super().paginate_queryset(queryset, request, view)
-        self.request = request
-        size = self._positive(request, self.page_size_query_param) or self.page_size
-        self.size = min(size, self.max_page_size)
-        self.number = 1
-        if request.query_params.get(self.page_query_param, "") != "":
-            self.number = self._positive(request, self.page_query_param) or 0
-            if not 1 <= self.number <= self.max_page_number:
-                raise NotFound(_("Invalid page."))
-        rows = newest_first(
-            queryset, request.user, offset=(self.number - 1) * self.size, limit=self.size + 1
-        )
-        self.has_next = len(rows) > self.size
-        return rows[: self.size]
+            return super().rows(queryset, request, offset=offset, limit=limit)
+        return newest_first(queryset, request.user, offset=offset, limit=limit)
 
 
 # --- permissions --------------------------------------------------------------------------
@@ -243,7 +228,7 @@ class OrderEditSerializer(serializers.Serializer):
 
 
 class OrderCreateSerializer(OrderEditSerializer):
-    lead = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    lead = ScopedRelatedField(visibility=leads_access.visible_leads)
     lines = LineInputSerializer(many=True, min_length=1, max_length=line_items.MAX_LINES)
 
 
@@ -279,10 +264,7 @@ class ProductViewSet(ScopedViewSet):
         return queryset.order_by("category", "name", "id")
 
     def _save(self, product: Product, code) -> Response:
-        try:
-            product_catalog.product_save(product=product, by=self.request.user)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        product_catalog.product_save(product=product, by=self.request.user)
         return Response(ProductSerializer(product).data, status=code)
 
     def create(self, request, *args, **kwargs):
@@ -307,10 +289,7 @@ def _move_action(name: str, to: str, serializer_class, doc: str):
         order = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            order_moves.MOVES[to](order=order, by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        order_moves.MOVES[to](order=order, by=request.user, **serializer.validated_data)
         return self._detail(order)
 
     move.__doc__ = doc
@@ -364,14 +343,7 @@ class OrderViewSet(ScopedViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lead = leads_access.visible_leads(request.user).filter(pk=data.pop("lead")).first()
-        if lead is None:
-            raise_as_api_error(DjangoValidationError({"lead": _("Unknown lead.")}))
-        try:
-            order = taking.order_create_from_lead(lead=lead, by=request.user, **data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        order = taking.order_create_from_lead(by=request.user, **serializer.validated_data)
         return self._detail(order, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -383,10 +355,7 @@ class OrderViewSet(ScopedViewSet):
         order = self.get_object()
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            taking.order_edit(order=order, by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        taking.order_edit(order=order, by=request.user, **serializer.validated_data)
         return self._detail(order)
 
     confirm = _move_action(
@@ -432,10 +401,7 @@ class OrderViewSet(ScopedViewSet):
         order = self.get_object()
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            service(order=order, by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        service(order=order, by=request.user, **serializer.validated_data)
         return self._detail(order)
 
     @extend_schema(request=ReasonSerializer, responses={200: OrderSerializer})

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
@@ -25,7 +24,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from crm.api import ScopedQuerysetMixin, raise_as_api_error
+from crm.api import ScopedQuerysetMixin
 from crm.api_defaults import IsActiveStaff
 from crm.phones import InvalidPhone
 from leads import access as leads_access
@@ -235,17 +234,14 @@ class ImportJobViewSet(
         data = serializer.validated_data
         if not leads_access.may_import(request.user, data["kind"]):
             raise PermissionDenied("You may not import this kind of file.")
-        try:
-            job = importing.import_job_create(
-                file=data["file"],
-                by=request.user,
-                kind=data["kind"],
-                channel=data["channel"],
-                campaign=data.get("campaign"),
-                mapping=data.get("mapping") or None,
-            )
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        job = importing.import_job_create(
+            file=data["file"],
+            by=request.user,
+            kind=data["kind"],
+            channel=data["channel"],
+            campaign=data.get("campaign"),
+            mapping=data.get("mapping") or None,
+        )
         job = self.get_queryset().get(pk=job.pk)
         return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
 
@@ -311,15 +307,12 @@ class DoNotCallViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        try:
-            serializer.instance = do_not_call_add(
-                phone=data["phone"],
-                reason=data["reason"],
-                source=data.get("source", DoNotCall.Source.ADMIN),
-                by=self.request.user,
-            )
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        serializer.instance = do_not_call_add(
+            phone=data["phone"],
+            reason=data["reason"],
+            source=data.get("source", DoNotCall.Source.ADMIN),
+            by=self.request.user,
+        )
 
     def perform_destroy(self, instance):
         do_not_call_remove(phone=instance.phone, by=self.request.user)
@@ -369,12 +362,9 @@ class InboundLeadView(ScopedQuerysetMixin, GenericAPIView):
         serializer.is_valid(raise_exception=True)
         key = request.auth
         data = dict(serializer.validated_data)
-        try:
-            result = capture.lead_capture(
-                data=data, channel=key.channel, campaign=key.campaign, by=None
-            )
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        result = capture.lead_capture(
+            data=data, channel=key.channel, campaign=key.campaign, by=None
+        )
         return Response(
             {
                 "id": result.lead.pk,

@@ -1,132 +1,34 @@
-"""Lead API: leads, follow-ups, calls, and the endpoint phone systems post calls to.
+"""Lead API: leads, their phone reveal and their timeline (follow-ups and calls are in
+`leads.apis.followups`).
 
 Rows come through `crm.api.ScopedViewSet` and the `crm.access.visible_*` selectors, so a
-lead, follow-up or call outside the caller's scope answers 404 like a missing one. Writes
-go through the services (`capture.lead_capture`, `capture.lead_update`,
-`followups.followup_log`, `followups.call_log`, `followups.call_record`).
+lead outside the caller's scope answers 404 like a missing one. Writes go through the
+services (`capture.lead_capture`, `capture.lead_update`); their refusals are 400s naming
+the field (`crm.api_defaults.exception_handler`).
 
-Lists page without counting: a head or an admin may see a million leads and three million
-follow-ups, and `COUNT(*)` over those would cost more than the page itself. A page answers
-`next` and `previous` only (`results` holds at most `page_size` rows).
+Lists page without counting (`crm.pagination.UncountedPagination`): a head or an admin may
+see a million leads, and `COUNT(*)` over those would cost more than the page itself.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import pagination, permissions, serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from crm import phones
-from crm.api import ScopedCreateReadViewSet, ScopedViewSet, raise_as_api_error, user_name
+from crm.api import ScopedViewSet, user_name
 from crm.api_defaults import IsActiveStaff
+from crm.pagination import UncountedPagination
 from leads import access as leads_access
-from leads.filters import CallFilter, FollowUpFilter, LeadFilter
-from leads.inbound_auth import InboundKeyAuthentication, InboundKeyThrottle
-from leads.models import (
-    Call,
-    Campaign,
-    Channel,
-    Disposition,
-    FollowUp,
-    FollowUpChannel,
-    InboundKey,
-    Intent,
-    Lead,
-)
+from leads.filters import LeadFilter
+from leads.models import Campaign, Channel, Intent, Lead
 from leads.selectors.leads import LIST_FIELDS, lead_timeline
-from leads.services import capture, followups
-from risk import access as risk_access
+from leads.services import capture
 from risk import services as risk
 from risk.models import PhoneReveal
 from risk.serializers import PhoneField
-
-# --- pagination ---------------------------------------------------------------------------
-
-
-class UncountedPagination(pagination.BasePagination):
-    """Page-number pages that read `page_size + 1` rows instead of counting them all."""
-
-    page_size = 50
-    max_page_size = 200
-    page_query_param = "page"
-    page_size_query_param = "page_size"
-    # Deep offsets are slow and far beyond any real browsing; they answer 404.
-    max_page_number = 100_000
-
-    @staticmethod
-    def _positive(request, name: str) -> int | None:
-        try:
-            value = int(request.query_params.get(name, ""))
-        except ValueError:
-            return None
-        return value if value >= 1 else None
-
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        # Like DRF's pages: a bad page size falls back to the default, a big one is capped.
-        size = self._positive(request, self.page_size_query_param) or self.page_size
-        self.size = min(size, self.max_page_size)
-        self.number = 1
-        if request.query_params.get(self.page_query_param, "") != "":
-            self.number = self._positive(request, self.page_query_param) or 0
-            if not 1 <= self.number <= self.max_page_number:
-                raise NotFound(_("Invalid page."))
-        offset = (self.number - 1) * self.size
-        rows = list(queryset[offset : offset + self.size + 1])
-        self.has_next = len(rows) > self.size
-        return rows[: self.size]
-
-    def _link(self, number: int | None) -> str | None:
-        if number is None:
-            return None
-        url = self.request.build_absolute_uri()
-        if number == 1:
-            return remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.page_query_param, number)
-
-    def get_paginated_response(self, data):
-        return Response(
-            {
-                "next": self._link(self.number + 1 if self.has_next else None),
-                "previous": self._link(self.number - 1 if self.number > 1 else None),
-                "results": data,
-            }
-        )
-
-    def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object",
-            "required": ["results"],
-            "properties": {
-                "next": {"type": "string", "nullable": True, "format": "uri"},
-                "previous": {"type": "string", "nullable": True, "format": "uri"},
-                "results": schema,
-            },
-        }
-
-    def get_schema_operation_parameters(self, view):
-        return [
-            {
-                "name": self.page_query_param,
-                "required": False,
-                "in": "query",
-                "description": "A page number within the paginated result set.",
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_number},
-            },
-            {
-                "name": self.page_size_query_param,
-                "required": False,
-                "in": "query",
-                "description": "Number of results to return per page.",
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
-            },
-        ]
-
 
 # --- permissions --------------------------------------------------------------------------
 
@@ -148,18 +50,6 @@ class WorksLeads(IsActiveStaff):
         if request.method in permissions.SAFE_METHODS or not isinstance(obj, Lead):
             return True
         return leads_access.can_work_lead(request.user, obj)
-
-
-class IsPhoneSystem(permissions.BasePermission):
-    """An active inbound key issued for calls (channel "inbound call").
-
-    Web-form keys are often embedded in public pages, so they must not be able to post
-    call records; a phone system gets its own key.
-    """
-
-    def has_permission(self, request, view) -> bool:
-        key = request.auth
-        return isinstance(key, InboundKey) and key.is_active and key.channel == Channel.INBOUND_CALL
 
 
 # --- serializers --------------------------------------------------------------------------
@@ -262,144 +152,6 @@ class DuplicateSerializer(serializers.Serializer):
         "(the customer is already being followed up by someone else).",
     )
     lead = LeadSerializer(allow_null=True, help_text="That lead, when the caller may see it.")
-
-
-class FollowUpSerializer(serializers.ModelSerializer):
-    agent_name = serializers.SerializerMethodField()
-    call_duration_seconds = serializers.IntegerField(
-        source="call.duration_seconds", read_only=True, default=None, allow_null=True
-    )
-
-    class Meta:
-        model = FollowUp
-        fields = [
-            "id",
-            "lead",
-            "agent",
-            "agent_name",
-            "channel",
-            "disposition",
-            "notes",
-            "product",
-            "budget",
-            "timeline",
-            "next_followup_at",
-            "call",
-            "call_duration_seconds",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    def get_agent_name(self, obj) -> str | None:
-        return user_name(obj.agent)
-
-
-class FollowUpCreateSerializer(serializers.Serializer):
-    lead = serializers.IntegerField()
-    channel = serializers.ChoiceField(choices=FollowUpChannel.choices)
-    disposition = serializers.ChoiceField(choices=Disposition.choices)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
-    product = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
-    budget = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
-    timeline = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
-    next_followup_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    call = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="A call already recorded."
-    )
-    call_duration_seconds = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        default=None,
-        min_value=0,
-        max_value=24 * 3600,
-        help_text="Record the call with the follow-up (phone only, no phone-system feed).",
-    )
-
-    def validate_budget(self, value):
-        try:
-            return capture.budget_parse(value) if value.strip() else None
-        except (ValueError, ArithmeticError) as error:
-            raise serializers.ValidationError(_("This is not an amount of money.")) from error
-
-
-class CallSerializer(serializers.ModelSerializer):
-    agent_name = serializers.SerializerMethodField()
-    # The customer's side of a call is a phone number like any other.
-    caller = serializers.SerializerMethodField()
-    callee = serializers.SerializerMethodField()
-    # Not a URLField: most calls have no recording, and "" is not a valid `format: uri`.
-    recording_url = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Call
-        fields = [
-            "id",
-            "lead",
-            "agent",
-            "agent_name",
-            "direction",
-            "caller",
-            "callee",
-            "extension",
-            "started_at",
-            "duration_seconds",
-            "recording_url",
-            "external_id",
-            "source",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    def get_agent_name(self, obj) -> str | None:
-        return user_name(obj.agent)
-
-    def _number(self, value: str) -> str:
-        if not value.startswith("+"):
-            return value  # an extension, or what an unmatched phone system sent
-        request = self.context.get("request")
-        return risk_access.phone_for(getattr(request, "user", None), value)
-
-    def get_caller(self, obj) -> str:
-        return self._number(obj.caller)
-
-    def get_callee(self, obj) -> str:
-        return self._number(obj.callee)
-
-
-class CallCreateSerializer(serializers.Serializer):
-    lead = serializers.IntegerField()
-    started_at = serializers.DateTimeField()
-    duration_seconds = serializers.IntegerField(min_value=0, max_value=24 * 3600)
-    direction = serializers.ChoiceField(choices=Call.Direction.choices, default="outbound")
-    recording_url = serializers.URLField(required=False, allow_blank=True, default="")
-
-
-class CallIngestSerializer(serializers.Serializer):
-    """A call record as a phone system sends it (Asterisk CDR, FreeSWITCH, a cloud center)."""
-
-    caller = serializers.CharField(max_length=64, allow_blank=True)
-    callee = serializers.CharField(max_length=64, allow_blank=True)
-    extension = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    started_at = serializers.DateTimeField()
-    duration_seconds = serializers.IntegerField(min_value=0, max_value=7 * 24 * 3600)
-    recording_url = serializers.URLField(
-        max_length=500, required=False, allow_blank=True, default=""
-    )
-    external_id = serializers.CharField(
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The phone system's call id: posting it again returns the same call.",
-    )
-    source = serializers.CharField(
-        max_length=50,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The phone system's name; defaults to the key's prefix.",
-    )
-    direction = serializers.ChoiceField(choices=Call.Direction.choices, default="outbound")
 
 
 class PhoneRevealRequestSerializer(serializers.Serializer):
@@ -551,12 +303,9 @@ class LeadViewSet(ScopedViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         campaign = data.pop("campaign", None)
-        try:
-            result = capture.lead_capture(
-                data=data, channel=Channel.MANUAL, campaign=campaign, by=request.user
-            )
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        result = capture.lead_capture(
+            data=data, channel=Channel.MANUAL, campaign=campaign, by=request.user
+        )
         context = self.get_serializer_context()
         if result.created:
             # What the caller just entered, even if routing hands it to someone else's
@@ -575,10 +324,7 @@ class LeadViewSet(ScopedViewSet):
         lead = self.get_object()
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            capture.lead_update(lead=lead, by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        capture.lead_update(lead=lead, by=request.user, **serializer.validated_data)
         return self._detail(lead)
 
     @extend_schema(
@@ -623,116 +369,9 @@ class LeadViewSet(ScopedViewSet):
         return Response(TimelineEntrySerializer(rows, many=True).data)
 
 
-class FollowUpViewSet(ScopedCreateReadViewSet):
-    """Follow-ups the caller may see; logging one applies its disposition's rule."""
-
-    visibility = leads_access.visible_followups
-    permission_classes = [WorksLeads]
-    filterset_class = FollowUpFilter
-    pagination_class = UncountedPagination
-    ordering_fields = ["created_at", "next_followup_at"]
-    ordering = ["-created_at", "-id"]
-
-    def refine_queryset(self, queryset):
-        return queryset.select_related("agent", "call")
-
-    def get_serializer_class(self):
-        return FollowUpCreateSerializer if self.action == "create" else FollowUpSerializer
-
-    @extend_schema(request=FollowUpCreateSerializer, responses={201: FollowUpSerializer})
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lead = leads_access.visible_leads(request.user).filter(pk=data.pop("lead")).first()
-        if lead is None:
-            raise_as_api_error(DjangoValidationError({"lead": _("Unknown lead.")}))
-        call_id = data.pop("call")
-        if call_id is not None:
-            data["call"] = leads_access.visible_calls(request.user).filter(pk=call_id).first()
-            if data["call"] is None:
-                raise_as_api_error(DjangoValidationError({"call": _("Unknown call.")}))
-        try:
-            followup = followups.followup_log(lead=lead, agent=request.user, **data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
-        followup = self.get_queryset().get(pk=followup.pk)
-        return Response(FollowUpSerializer(followup).data, status=status.HTTP_201_CREATED)
-
-
-class CallViewSet(ScopedCreateReadViewSet):
-    """Calls the caller may see; agents add the calls of their leads by hand, phone
-    systems post theirs to `ingest`."""
-
-    visibility = leads_access.visible_calls
-    permission_classes = [WorksLeads]
-    filterset_class = CallFilter
-    pagination_class = UncountedPagination
-    ordering_fields = ["started_at", "duration_seconds"]
-    ordering = ["-started_at", "-id"]
-
-    def refine_queryset(self, queryset):
-        return queryset.select_related("agent")
-
-    def get_serializer_class(self):
-        return {"create": CallCreateSerializer, "ingest": CallIngestSerializer}.get(
-            self.action, CallSerializer
-        )
-
-    @extend_schema(request=CallCreateSerializer, responses={201: CallSerializer})
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lead = leads_access.visible_leads(request.user).filter(pk=data.pop("lead")).first()
-        if lead is None:
-            raise_as_api_error(DjangoValidationError({"lead": _("Unknown lead.")}))
-        try:
-            call = followups.call_log(lead=lead, agent=request.user, **data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
-        context = self.get_serializer_context()
-        return Response(CallSerializer(call, context=context).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=CallIngestSerializer,
-        responses={201: CallSerializer, 200: CallSerializer},
-        description="For phone systems, with the X-Api-Key of an inbound key issued for "
-        "calls (channel: inbound call): post each finished call. It is matched to "
-        "the lead by the customer's number and to the agent by extension; unknown numbers "
-        "are stored unmatched. Posting the same `external_id` again answers 200 with the "
-        "call stored the first time.",
-    )
-    @action(
-        detail=False,
-        methods=["post"],
-        authentication_classes=[InboundKeyAuthentication],
-        throttle_classes=[InboundKeyThrottle],
-        permission_classes=[IsPhoneSystem],
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def ingest(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data["source"] = data["source"] or f"key:{request.auth.prefix}"
-        known = bool(data["external_id"]) and (
-            Call.objects.filter(source=data["source"], external_id=data["external_id"]).exists()
-        )
-        try:
-            call = followups.call_record(**data)
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
-        code = status.HTTP_200_OK if known else status.HTTP_201_CREATED
-        return Response(CallSerializer(call).data, status=code)
-
-
 urlpatterns: list = []
 
 
 def register(router) -> None:
-    """Follow-ups and calls first, so `leads/{id}/` never swallows their prefixes."""
-    router.register("leads/followups", FollowUpViewSet, basename="lead-followup")
-    router.register("leads/calls", CallViewSet, basename="lead-call")
+    """After every `leads/<prefix>/` route, so `leads/{id}/` never swallows them."""
     router.register("leads", LeadViewSet, basename="lead")

@@ -5,11 +5,9 @@ classes; a lead outside the caller's scope answers 404 like a missing one."""
 from __future__ import annotations
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import path
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -17,15 +15,17 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from crm.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet, raise_as_api_error
+from crm.api import (
+    ScopedQuerysetMixin,
+    ScopedReadOnlyViewSet,
+    ScopedRelatedField,
+    visible_staff_users,
+)
 from leads import access as leads_access
 
 from .. import tasks
 from ..models import Assignment, Lead
 from ..services import assignment, pool
-
-User = get_user_model()
-
 
 # --- serializers --------------------------------------------------------------------------
 
@@ -90,7 +90,9 @@ class ReassignSerializer(serializers.Serializer):
     lead_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000
     )
-    agent = serializers.IntegerField(help_text="The user id of the agent who gets the leads.")
+    agent = ScopedRelatedField(
+        visibility=visible_staff_users, help_text="The user id of the agent who gets the leads."
+    )
     reason = serializers.CharField(max_length=300)
 
 
@@ -169,12 +171,13 @@ class LeadPoolActionsViewSet(ScopedQuerysetMixin, GenericViewSet):
         try:
             lead = pool.lead_claim(lead_id=pk, user=request.user)
         except DjangoValidationError as error:
+            # A lead the caller may not see is not found, whatever the service refused.
             visible = leads_access.visible_pool(request.user).filter(pk=pk).exists() or (
                 self.get_queryset().filter(pk=pk).exists()
             )
             if not visible:
                 raise Http404 from error
-            raise_as_api_error(error)
+            raise
         return self._lead_response(lead.pk)
 
     @extend_schema(request=ReleaseSerializer, responses={200: PoolLeadSerializer})
@@ -183,12 +186,7 @@ class LeadPoolActionsViewSet(ScopedQuerysetMixin, GenericViewSet):
         lead = self.get_object()
         serializer = ReleaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            pool.lead_release(
-                lead=lead, by=request.user, reason=serializer.validated_data["reason"]
-            )
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        pool.lead_release(lead=lead, by=request.user, reason=serializer.validated_data["reason"])
         return self._lead_response(lead.pk)
 
     @extend_schema(
@@ -201,18 +199,9 @@ class LeadPoolActionsViewSet(ScopedQuerysetMixin, GenericViewSet):
         """Managers: give many leads to one agent, all or nothing, within their scope."""
         if not leads_access.can_manage_leads(request.user):
             raise PermissionDenied
-        serializer = ReassignSerializer(data=request.data)
+        serializer = ReassignSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        agent = User.objects.filter(pk=data["agent"]).first()
-        if agent is None:
-            raise_as_api_error(DjangoValidationError({"agent": _("Unknown agent.")}))
-        try:
-            moved = assignment.leads_reassign(
-                lead_ids=data["lead_ids"], agent=agent, by=request.user, reason=data["reason"]
-            )
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
+        moved = assignment.leads_reassign(by=request.user, **serializer.validated_data)
         return Response({"reassigned": moved})
 
 

@@ -9,8 +9,6 @@ and how many it is ranked among), never another's. Writes go through
 from __future__ import annotations
 
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -20,45 +18,20 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from crm.api import (
-    ScopedCreateReadViewSet,
-    ScopedReadOnlyViewSet,
-    ScopedViewSet,
-    raise_as_api_error,
-    user_name,
-)
+from crm.api import ScopedReadOnlyViewSet, ScopedViewSet, user_name
 from crm.api_defaults import IsActiveStaff
 from performance import access as performance_access
 
 from ..metrics import metric_for
-from ..models import (
-    Indicator,
-    KpiWeight,
-    Level,
-    PeriodKind,
-    QualityScore,
-    Scorecard,
-    ScorecardValue,
-    Target,
-)
-from ..periods import Period, parse_period
+from ..models import Indicator, KpiWeight, Level, PeriodKind, Scorecard, ScorecardValue
+from ..periods import parse_period
 from ..selectors import scorecards as selectors
-from ..services import quality as quality_services
 from ..services import scorecards as scorecard_services
-from ..services import targets as target_services
+from .common import IdFilter
+from .quality import QualityScoreViewSet
+from .targets import TargetViewSet
 
-router = SimpleRouter()
-MAX_ID = 2**63 - 1
 DRILLDOWN_PAGE = 50
-
-
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 # --- permissions --------------------------------------------------------------------------
@@ -74,15 +47,6 @@ class ConfiguresPerformance(IsActiveStaff):
         )
 
 
-class SetsTargets(IsActiveStaff):
-    def has_permission(self, request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        return request.method in permissions.SAFE_METHODS or performance_access.can_set_targets(
-            request.user
-        )
-
-
 class ReadsScorecards(IsActiveStaff):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
@@ -90,15 +54,6 @@ class ReadsScorecards(IsActiveStaff):
         if getattr(view, "action", None) == "recompute":
             return performance_access.can_manage_performance(request.user)
         return True
-
-
-class ScoresQuality(IsActiveStaff):
-    def has_permission(self, request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        return request.method in permissions.SAFE_METHODS or performance_access.can_score_quality(
-            request.user
-        )
 
 
 # --- indicators and weights ---------------------------------------------------------------
@@ -190,149 +145,6 @@ class KpiWeightViewSet(RecomputesOnChange, ScopedViewSet):
 
     def refine_queryset(self, queryset):
         return queryset.order_by("level", "indicator__position", "id")
-
-
-# --- targets --------------------------------------------------------------------------------
-
-
-class TargetSerializer(serializers.ModelSerializer):
-    indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    set_by_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Target
-        fields = [
-            "id",
-            "level",
-            "agent",
-            "team",
-            "department",
-            "indicator",
-            "period_kind",
-            "period_start",
-            "value",
-            "set_by",
-            "set_by_name",
-            "set_at",
-        ]
-        read_only_fields = fields
-
-    def get_set_by_name(self, obj) -> str | None:
-        return user_name(obj.set_by)
-
-
-class TargetWriteSerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=Level.choices)
-    subject = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="The agent's user id, or the team's or department's id.",
-    )
-    indicator = serializers.SlugRelatedField(
-        slug_field="code", queryset=Indicator.objects.filter(is_active=True)
-    )
-    period_kind = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.MONTH)
-    period_start = serializers.DateField(required=False, allow_null=True)
-    value = serializers.DecimalField(max_digits=16, decimal_places=4, min_value=0)
-
-
-class TargetValueSerializer(serializers.Serializer):
-    value = serializers.DecimalField(max_digits=16, decimal_places=4, min_value=0)
-
-
-class TargetFilter(django_filters.FilterSet):
-    level = django_filters.ChoiceFilter(choices=Level.choices)
-    period_kind = django_filters.ChoiceFilter(choices=PeriodKind.choices)
-    period_start = django_filters.DateFilter()
-    agent = IdFilter()
-    team = IdFilter()
-    department = IdFilter()
-    indicator = django_filters.CharFilter(field_name="indicator__code")
-
-    class Meta:
-        model = Target
-        fields = ["level", "period_kind", "period_start", "agent", "team", "department"]
-
-
-@extend_schema_view(
-    list=extend_schema(description="Targets in the caller's scope (agents: their own)."),
-    create=extend_schema(
-        request=TargetWriteSerializer,
-        responses={201: TargetSerializer},
-        description="Set a target (again: replaces it). Managers for their agents and team, "
-        "heads for their subtree, admins anywhere.",
-    ),
-    update=extend_schema(request=TargetValueSerializer, responses={200: TargetSerializer}),
-    partial_update=extend_schema(request=TargetValueSerializer, responses={200: TargetSerializer}),
-)
-class TargetViewSet(ScopedViewSet):
-    visibility = performance_access.visible_targets
-    permission_classes = [SetsTargets]
-    serializer_class = TargetSerializer
-    filterset_class = TargetFilter
-    ordering = ["-period_start", "indicator__position", "id"]
-
-    def refine_queryset(self, queryset):
-        return queryset.select_related("indicator", "set_by").order_by(
-            "-period_start", "indicator__position", "id"
-        )
-
-    def _set(self, *, level, subject_id, indicator, period, value):
-        try:
-            return target_services.set_target(
-                by=self.request.user,
-                indicator=indicator,
-                level=level,
-                subject_id=subject_id,
-                period=period,
-                value=value,
-            )
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
-
-    def create(self, request, *args, **kwargs):
-        serializer = TargetWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            period = parse_period(data["period_kind"], data.get("period_start"))
-        except ValueError as error:
-            raise ValidationError({"period_start": str(error)}) from None
-        target = self._set(
-            level=data["level"],
-            subject_id=data["subject"],
-            indicator=data["indicator"],
-            period=period,
-            value=data["value"],
-        )
-        target = self.refine_queryset(Target.objects.filter(pk=target.pk)).get()
-        return Response(TargetSerializer(target).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        target = self.get_object()
-        serializer = TargetValueSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        subject = target.agent_id or target.team_id or target.department_id
-        target = self._set(
-            level=target.level,
-            subject_id=subject,
-            indicator=target.indicator,
-            period=Period(target.period_kind, target.period_start),
-            value=serializer.validated_data["value"],
-        )
-        target = self.refine_queryset(Target.objects.filter(pk=target.pk)).get()
-        return Response(TargetSerializer(target).data)
-
-    def destroy(self, request, *args, **kwargs):
-        target = self.get_object()
-        self._set(
-            level=target.level,
-            subject_id=target.agent_id or target.team_id or target.department_id,
-            indicator=target.indicator,
-            period=Period(target.period_kind, target.period_start),
-            value=None,
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- scorecards -----------------------------------------------------------------------------
@@ -515,93 +327,7 @@ class ScorecardViewSet(ScopedReadOnlyViewSet):
         )
 
 
-# --- quality scores -------------------------------------------------------------------------
-
-
-class QualityScoreSerializer(serializers.ModelSerializer):
-    agent_name = serializers.SerializerMethodField()
-    scorer_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = QualityScore
-        fields = [
-            "id",
-            "agent",
-            "agent_name",
-            "followup",
-            "call",
-            "scorer",
-            "scorer_name",
-            "professionalism",
-            "communication",
-            "problem_solving",
-            "overall",
-            "comment",
-            "scored_at",
-        ]
-        read_only_fields = fields
-
-    def get_agent_name(self, obj) -> str | None:
-        return user_name(obj.agent)
-
-    def get_scorer_name(self, obj) -> str | None:
-        return user_name(obj.scorer)
-
-
-class QualityScoreWriteSerializer(serializers.Serializer):
-    followup = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
-    call = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
-    professionalism = serializers.IntegerField(min_value=1, max_value=5)
-    communication = serializers.IntegerField(min_value=1, max_value=5)
-    problem_solving = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class QualityFilter(django_filters.FilterSet):
-    agent = IdFilter()
-    scorer = IdFilter()
-
-    class Meta:
-        model = QualityScore
-        fields = ["agent", "scorer"]
-
-
-@extend_schema_view(
-    list=extend_schema(description="Quality scores in the caller's scope (agents: their own)."),
-    create=extend_schema(
-        request=QualityScoreWriteSerializer,
-        responses={201: QualityScoreSerializer},
-        description="Score a follow-up or a call (one of the two) on the rubric, 1–5 each.",
-    ),
-)
-class QualityScoreViewSet(ScopedCreateReadViewSet):
-    visibility = performance_access.visible_quality_scores
-    permission_classes = [ScoresQuality]
-    serializer_class = QualityScoreSerializer
-    filterset_class = QualityFilter
-    ordering = ["-scored_at", "-id"]
-
-    def refine_queryset(self, queryset):
-        return queryset.select_related("agent", "scorer").order_by("-scored_at", "-id")
-
-    def create(self, request, *args, **kwargs):
-        serializer = QualityScoreWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            score = quality_services.score_quality(
-                by=request.user,
-                followup_id=data.get("followup"),
-                call_id=data.get("call"),
-                scores=data,
-                comment=data.get("comment", ""),
-            )
-        except DjangoValidationError as error:
-            raise_as_api_error(error)
-        score = self.refine_queryset(QualityScore.objects.filter(pk=score.pk)).get()
-        return Response(QualityScoreSerializer(score).data, status=status.HTTP_201_CREATED)
-
-
+router = SimpleRouter()
 router.register("indicators", IndicatorViewSet, basename="performance-indicator")
 router.register("weights", KpiWeightViewSet, basename="performance-weight")
 router.register("targets", TargetViewSet, basename="performance-target")
