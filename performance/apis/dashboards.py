@@ -79,12 +79,16 @@ class PeriodSerializer(serializers.Serializer):
 
 
 class TodaySerializer(serializers.Serializer):
+    """Today so far, live: the indicators of `performance.metrics` from local midnight to
+    `computed_at` (orders net of reversals, complaints = complaint tickets opened)."""
+
     calls = serializers.IntegerField()
     talk_minutes = serializers.DecimalField(max_digits=12, decimal_places=1)
     followups = serializers.IntegerField()
-    leads_contacted = serializers.IntegerField()
     orders = serializers.IntegerField()
     sales_amount = serializers.DecimalField(source="sales", **MONEY)
+    complaints = serializers.IntegerField()
+    computed_at = serializers.DateTimeField()
 
 
 class FigureSerializer(serializers.Serializer):
@@ -95,6 +99,9 @@ class FigureSerializer(serializers.Serializer):
     value = serializers.DecimalField(**FIGURE, allow_null=True)
     target = serializers.DecimalField(**FIGURE, allow_null=True)
     achievement = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    numerator = serializers.DecimalField(**FIGURE, allow_null=True)
+    denominator = serializers.DecimalField(**FIGURE, allow_null=True)
+    higher_is_better = serializers.BooleanField()
 
 
 class LeaderSerializer(serializers.Serializer):
@@ -143,6 +150,7 @@ class TeamDashboardSerializer(serializers.Serializer):
     period = PeriodSerializer()
     from_scorecard = serializers.BooleanField()
     scorecard = serializers.IntegerField(allow_null=True)
+    computed_at = serializers.DateTimeField(help_text="When the period's figures were computed.")
     today = TodaySerializer()
     figures = FigureSerializer(many=True)
     leaderboard = LeaderSerializer(many=True)
@@ -164,6 +172,7 @@ class MyDashboardSerializer(serializers.Serializer):
     period = PeriodSerializer()
     from_scorecard = serializers.BooleanField()
     scorecard = serializers.IntegerField(allow_null=True)
+    computed_at = serializers.DateTimeField(help_text="When the period's figures were computed.")
     total = serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True)
     rank = serializers.IntegerField(allow_null=True)
     rank_of = serializers.IntegerField(allow_null=True)
@@ -216,7 +225,8 @@ class TeamDashboardView(_DashboardView):
             "team": {"id": team.pk, "name": team.name},
             "period": _period_data(board.period),
             "from_scorecard": board.from_scorecard,
-            "scorecard": board.team_scorecard.pk if board.team_scorecard else None,
+            "scorecard": board.team_scorecard.pk if board.from_scorecard else None,
+            "computed_at": board.period_figures.computed_at,
             "today": board.today,
             "figures": board.figures,
             "leaderboard": board.leaderboard,
@@ -245,6 +255,7 @@ class MyDashboardView(_DashboardView):
             "period": _period_data(board.period),
             "from_scorecard": board.from_scorecard,
             "scorecard": board.scorecard.pk if board.scorecard else None,
+            "computed_at": board.period_figures.computed_at,
             "total": board.scorecard.total if board.scorecard else None,
             "rank": board.rank,
             "rank_of": board.rank_of,
