@@ -102,6 +102,8 @@ class FigureSerializer(serializers.Serializer):
     numerator = serializers.DecimalField(**FIGURE, allow_null=True)
     denominator = serializers.DecimalField(**FIGURE, allow_null=True)
     higher_is_better = serializers.BooleanField()
+    live = serializers.BooleanField(help_text="Computed now; else read from the scorecard.")
+    computed_at = serializers.DateTimeField()
 
 
 class LeaderSerializer(serializers.Serializer):
@@ -150,7 +152,6 @@ class TeamDashboardSerializer(serializers.Serializer):
     period = PeriodSerializer()
     from_scorecard = serializers.BooleanField()
     scorecard = serializers.IntegerField(allow_null=True)
-    computed_at = serializers.DateTimeField(help_text="When the period's figures were computed.")
     today = TodaySerializer()
     figures = FigureSerializer(many=True)
     leaderboard = LeaderSerializer(many=True)
@@ -172,7 +173,6 @@ class MyDashboardSerializer(serializers.Serializer):
     period = PeriodSerializer()
     from_scorecard = serializers.BooleanField()
     scorecard = serializers.IntegerField(allow_null=True)
-    computed_at = serializers.DateTimeField(help_text="When the period's figures were computed.")
     total = serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True)
     rank = serializers.IntegerField(allow_null=True)
     rank_of = serializers.IntegerField(allow_null=True)
@@ -225,8 +225,7 @@ class TeamDashboardView(_DashboardView):
             "team": {"id": team.pk, "name": team.name},
             "period": _period_data(board.period),
             "from_scorecard": board.from_scorecard,
-            "scorecard": board.team_scorecard.pk if board.from_scorecard else None,
-            "computed_at": board.period_figures.computed_at,
+            "scorecard": board.team_scorecard.pk if board.team_scorecard else None,
             "today": board.today,
             "figures": board.figures,
             "leaderboard": board.leaderboard,
@@ -255,7 +254,6 @@ class MyDashboardView(_DashboardView):
             "period": _period_data(board.period),
             "from_scorecard": board.from_scorecard,
             "scorecard": board.scorecard.pk if board.scorecard else None,
-            "computed_at": board.period_figures.computed_at,
             "total": board.scorecard.total if board.scorecard else None,
             "rank": board.rank,
             "rank_of": board.rank_of,

@@ -107,11 +107,11 @@ def agent_dashboard(user, *, period: Period, now: dt.datetime | None = None) -> 
     daily = dict(
         metric.drilldown(Span(periods[0].bounds[0], span.end), agent_id=user.pk)
         .using(replica_alias())
-        .annotate(day=TruncDate(metric.time, tzinfo=zone))
+        .annotate(local_day=TruncDate(metric.time, tzinfo=zone))
         .order_by()
-        .values("day")
+        .values("local_day")
         .annotate(amount=Sum("amount"))
-        .values_list("day", "amount")
+        .values_list("local_day", "amount")
     )
     trend = []
     for each in periods:

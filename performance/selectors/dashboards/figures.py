@@ -69,6 +69,8 @@ class FigureRow:
     denominator: Decimal | None = None
     counts_records: bool = False  # the value is the number of records behind it
     url: str | None = None  # the records behind the figure (set by the view)
+    live: bool = True  # computed now (else read from a scorecard) …
+    computed_at: dt.datetime | None = None  # … at this time
 
 
 @dataclass
@@ -82,6 +84,10 @@ class FigureSet:
     computed_at: dt.datetime
     rows: list[FigureRow] = field(default_factory=list)
     scorecard: Scorecard | None = None
+
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            row.live, row.computed_at = self.live, self.computed_at
 
     def get(self, source: str) -> FigureRow | None:
         return next((row for row in self.rows if row.source == source), None)

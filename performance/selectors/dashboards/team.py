@@ -333,9 +333,9 @@ def _by_day(source: str, team_id: int, windows, span: Span, value: str):
         metric.drilldown(span, team_id=team_id)
         .using(replica_alias())
         .filter(**{f"{metric.agent}__in": _users_in(windows, span)})
-        .annotate(day=TruncDate(metric.time, tzinfo=zone))
+        .annotate(local_day=TruncDate(metric.time, tzinfo=zone))
         .order_by()
-        .values("day")
+        .values("local_day")
         .annotate(total=Sum(value), n=Count("pk"))
     )
 
@@ -349,7 +349,7 @@ def _satisfaction_trend(team_id: int, windows, span: Span) -> list[dict]:
     weeks = week_starts(end_day)
     totals = {week: [0, 0] for week in weeks}
     for row in daily:
-        week = row["day"] - dt.timedelta(days=row["day"].weekday())
+        week = row["local_day"] - dt.timedelta(days=row["local_day"].weekday())
         if week in totals:
             totals[week][0] += row["total"] or 0
             totals[week][1] += row["n"]
@@ -391,7 +391,7 @@ def _sales_by_day(team_id: int, windows, period: Period, now: dt.datetime):
     query). Every day is listed; days after today have no number (the line stops)."""
     span = to_date(period, now)
     amounts = {
-        row["day"]: row["total"] or ZERO
+        row["local_day"]: row["total"] or ZERO
         for row in _by_day(Source.SALES_AMOUNT, team_id, windows, span, "amount")
     }
     last = timezone.localdate(now)
