@@ -110,8 +110,25 @@ TILE_IDS = {
 }
 
 
-def _tiles(figures) -> list[tuple[str, object]]:
-    return [(TILE_IDS.get(row.source, f"today-{row.source}"), row) for row in figures.rows]
+TILE_LABELS = {
+    Source.CALLS: gettext_lazy("Calls"),
+    Source.TALK_TIME: gettext_lazy("Talk time (minutes)"),
+    Source.FOLLOWUPS: gettext_lazy("Follow-ups done"),
+    Source.ORDERS: gettext_lazy("Orders, net of cancellations"),
+    Source.SALES_AMOUNT: gettext_lazy("Sales amount"),
+    Source.COMPLAINTS: gettext_lazy("Complaints"),
+}
+
+
+def _tiles(figures) -> list[tuple[str, str, object]]:
+    return [
+        (
+            TILE_IDS.get(row.source, f"today-{row.source}"),
+            TILE_LABELS.get(row.source, row.name),
+            row,
+        )
+        for row in figures.rows
+    ]
 
 
 def _number(value) -> float | None:

@@ -184,6 +184,24 @@ def targets_of(user, level: str, subject_ids, period: Period) -> dict[tuple[int,
     return {(subject, source): value for subject, source, value in rows}
 
 
+def _built_in_names() -> dict[str, str]:
+    from importlib import import_module
+
+    defaults = import_module("performance.migrations.0002_default_indicators").DEFAULTS
+    return {code: name for code, name, *_rest in defaults}
+
+
+_BUILT_IN = _built_in_names()
+
+
+def label_of(indicator: Indicator) -> str:
+    """An indicator's name as shown: the translated description of its computation while
+    it keeps its built-in (English) name, else the name an admin gave it."""
+    if _BUILT_IN.get(indicator.code) == indicator.name and indicator.source in Source.values:
+        return str(Source(indicator.source).label)
+    return indicator.name
+
+
 def row_of(
     source: str,
     by_source: dict[str, Indicator],
@@ -200,7 +218,7 @@ def row_of(
     higher = indicator.higher_is_better if indicator else source != Source.COMPLAINTS
     return FigureRow(
         source=source,
-        name=indicator.name if indicator else str(Source(source).label),
+        name=label_of(indicator) if indicator else str(Source(source).label),
         unit=indicator.unit if indicator else _UNITS.get(source, Unit.COUNT),
         value=value,
         target=target,
@@ -218,7 +236,7 @@ def stored_rows(values: list[ScorecardValue]) -> list[FigureRow]:
     return [
         FigureRow(
             source=v.indicator.source,
-            name=v.indicator.name,
+            name=label_of(v.indicator),
             unit=v.indicator.unit,
             value=v.value,
             target=v.target,
