@@ -210,8 +210,10 @@ def _team_links(request, board) -> dict:
         if board.team_scorecard is not None and board.from_scorecard
         else None
     )
+    conversion = board.period_figures.get(Source.CONVERSION)
     return {
         "today": link_figures(board.today),
+        "funnel": conversion.url if conversion is not None else None,
         "scorecard": scorecard_url,
         "overdue_followups": _url("leads:team", query={"overdue": "on"}),
         "overdue_revisits": _url(
@@ -260,7 +262,7 @@ def _team_charts(board) -> dict:
         "funnel": {
             "type": "bar",
             "horizontal": True,
-            "labels": [_("Assigned"), _("Contacted"), _("Interested"), _("Order")],
+            "labels": [_("Assigned"), _("Contacted"), _("Interested"), _("Won")],
             "datasets": [
                 {
                     "label": _("Leads"),

@@ -97,6 +97,14 @@ def shoot(page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+        height = page.evaluate("() => document.documentElement.scrollHeight")
+        size = page.viewport_size
+        for n, top in enumerate(range(0, height, size["height"])):
+            clip = {"x": 0, "y": top, "width": size["width"], "height": size["height"]}
+            clip["height"] = min(clip["height"], height - top)
+            page.screenshot(
+                path=str(Path(SHOTS) / f"{name}-part{n + 1}.png"), full_page=True, clip=clip
+            )
 
 
 def test_the_manager_follows_each_count_tile_in_chinese(browser, live_server, org):

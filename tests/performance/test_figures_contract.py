@@ -218,3 +218,21 @@ def test_a_span_is_what_the_metrics_read(org, march):
     assert today_so_far(now) == Span(at(3, 20), now)
     assert to_date(MARCH, now) == Span(at(3, 1), now)
     assert to_date(MARCH, AFTER) == Span(*MARCH.bounds)
+
+
+@pytest.mark.parametrize("name", TEAMS)
+def test_the_funnel_is_the_conversion_figures_leads(org, march, name):
+    """Beside the conversion figure, the funnel's assigned and won are its denominator and
+    numerator: the same leads."""
+    board = dashboards.team_dashboard(
+        org.admin.user, team=getattr(org, name), period=MARCH, now=AFTER
+    )
+    conversion = board.period_figures.get(Source.CONVERSION)
+    assert board.funnel["assigned"] == conversion.denominator
+    assert board.funnel["ordered"] == conversion.numerator
+    assert (
+        board.funnel["assigned"]
+        >= board.funnel["contacted"]
+        >= board.funnel["interested"]
+        >= board.funnel["ordered"]
+    )

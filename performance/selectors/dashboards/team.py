@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -29,8 +29,7 @@ from crm import access
 from crm.api import user_name
 from crm.db_router import replica_alias
 from crm.models import Member, MemberStatus, Role, Team, TeamMembership
-from leads.models import OPEN_STATUSES, Assignment, Call, Disposition, FollowUp, Lead
-from orders.models import Order
+from leads.models import OPEN_STATUSES, Call, Disposition, FollowUp, Intent, Lead, LeadStatus
 
 from ...metrics import metric_for
 from ...models import ImprovementPlan, Level, Scorecard, Source
@@ -221,7 +220,7 @@ def team_dashboard(user, *, team: Team, period: Period, now: dt.datetime | None 
         leaderboard=_leaderboard(agent_ids, members, agent_sets),
         funnel=cached(
             f"funnel:{team.pk}:{period.kind}:{period.start}",
-            lambda: _funnel(windows, team.pk, start, end),
+            lambda: _funnel(team.pk, windows, span),
         ),
         satisfaction=cached(
             f"satisfaction:{team.pk}:{today.start.date()}",
@@ -260,62 +259,42 @@ def _leaderboard(agent_ids, members, agent_sets: dict[int, FigureSet]) -> list[A
     return rows
 
 
-def _in_windows(
-    windows, field_name: str, start: dt.datetime, end: dt.datetime, *, who: str = "agent_id"
-) -> Q:
-    """Rows made by a window's member while in the team, within [start, end).
+def _funnel(team_id: int, windows, span: Span) -> dict[str, int]:
+    """The leads behind the team's conversion figure (assigned in the period to an agent
+    then in the team) and how far they got (one query). Each stage contains the next:
 
-    The leading `who IN (...) AND time in [start, end)` is what PostgreSQL turns into one
-    index range scan per member on the covering (agent, time) indexes; the OR of windows
-    is then a filter on index columns.
+    * assigned: the conversion's denominator;
+    * contacted: a follow-up or a call since the assignment, or further;
+    * interested: an interested or won follow-up since, or intent medium or high, or won;
+    * won: the conversion's numerator.
     """
-    q = Q(pk__in=[])
-    members = set()
-    for window in windows:
-        lower = max(window.start, start)
-        upper = min(window.end, end) if window.end else end
-        if lower < upper:
-            members.add(window.user_id)
-            q |= Q(**{who: window.user_id, f"{field_name}__gte": lower, f"{field_name}__lt": upper})
-    if not members:
-        return q
-    span = Q(
-        **{f"{who}__in": sorted(members), f"{field_name}__gte": start, f"{field_name}__lt": end}
+    metric = metric_for(Source.CONVERSION)
+    since = {"lead": OuterRef("pk"), "created_at__gte": OuterRef("assigned_at")}
+    leads = (
+        metric.drilldown(span, team_id=team_id)
+        .using(replica_alias())
+        .filter(owner__in=_users_in(windows, span))
+        .annotate(
+            followed=Exists(FollowUp.objects.filter(**since)),
+            called=Exists(
+                Call.objects.filter(lead=OuterRef("pk"), started_at__gte=OuterRef("assigned_at"))
+            ),
+            keen=Exists(FollowUp.objects.filter(**since, disposition__in=INTEREST)),
+        )
     )
-    return span & q
-
-
-def _funnel(windows, team_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    """Leads assigned to the team's members in the period, and how far they got (one query).
-
-    Each stage contains the next: contacted (a follow-up or a call, or further),
-    interested (an interested or won follow-up, or an order), order (a confirmed order).
-    """
-    assigned = Assignment.objects.using(replica_alias()).filter(
-        _in_windows(windows, "at", start, end, who="to_user_id")
+    won = Q(status=LeadStatus.WON)
+    interested = (
+        won
+        | Q(status=LeadStatus.INTERESTED)
+        | Q(intent__in=(Intent.MEDIUM, Intent.HIGH))
+        | Q(keen=True)
     )
-    followed = FollowUp.objects.using(replica_alias()).filter(
-        _in_windows(windows, "created_at", start, end)
-    )
-    called = Call.objects.using(replica_alias()).filter(
-        _in_windows(windows, "started_at", start, end)
-    )
-    showed_interest = followed.filter(disposition__in=INTEREST)
-    ordered = Order.objects.using(replica_alias()).filter(
-        team_id=team_id, created_at__gte=start, created_at__lt=end, confirmed_at__isnull=False
-    )
-    stage_order = Q(lead_id__in=ordered.values("lead_id"))
-    stage_interest = stage_order | Q(lead_id__in=showed_interest.values("lead_id"))
-    stage_contact = (
-        stage_interest
-        | Q(lead_id__in=followed.values("lead_id"))
-        | Q(lead_id__in=called.exclude(lead_id=None).values("lead_id"))
-    )
-    return assigned.aggregate(
-        assigned=Count("lead_id", distinct=True),
-        contacted=Count("lead_id", distinct=True, filter=stage_contact),
-        interested=Count("lead_id", distinct=True, filter=stage_interest),
-        ordered=Count("lead_id", distinct=True, filter=stage_order),
+    contacted = interested | Q(followed=True) | Q(called=True)
+    return leads.order_by().aggregate(
+        assigned=Count("pk"),
+        contacted=Count("pk", filter=contacted),
+        interested=Count("pk", filter=interested),
+        ordered=Count("pk", filter=won),
     )
 
 
