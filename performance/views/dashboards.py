@@ -430,8 +430,11 @@ def departments_page(request):
             request.user, department=department, period=period
         )
         link_figures(department_set)
+    stamps = {(c.figures.live, c.figures.computed_at) for c in columns if c.figures}
     context = {
         "columns": columns,
+        # One "live · as at" / "computed at" for the table when every team shares it.
+        "provenance": columns[0].figures if len(stamps) == 1 else None,
         "department": department,
         "department_figures": department_set,
         "departments": list(access.visible_departments(request.user).order_by("path")[:200]),
