@@ -94,7 +94,8 @@ class AgentRow:
     ontime_rate: Decimal | None = None
     scorecard_id: int | None = None
     figures: FigureSet | None = None  # where each cell comes from (and links to)
-    url: str | None = None  # where the page links the agent's figures (set by the view)
+    links: dict = field(default_factory=dict)  # source -> the records (set by the view)
+    url: str | None = None  # the agent's scorecard (set by the view)
 
 
 @dataclass
