@@ -11,6 +11,8 @@ Every figure on a dashboard links to its records, filtered to that figure and sp
 
 from __future__ import annotations
 
+import functools
+
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,29 +30,41 @@ from ..selectors.dashboards.records import parse_moment, records_page, subject_o
 RECORDS_PAGE = 50
 
 
-def figure_url(figures: FigureSet, row: FigureRow) -> str | None:
+def figure_url(figures: FigureSet, row: FigureRow, *, _query: str | None = None) -> str | None:
     """The records behind one figure of `figures`."""
     if not figures.live:
         if figures.scorecard is None or not row.code:
             return None
         return reverse("performance:scorecard_drilldown", args=[figures.scorecard.pk, row.code])
+    query = _query if _query is not None else _span_query(figures)
+    return f"{_records_base(row.source)}?{query}"
+
+
+def _span_query(figures: FigureSet) -> str:
     start, end = figures.span.bounds
-    query = {
-        "level": figures.level,
-        "subject": figures.subject_id,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-    }
-    return reverse("performance:figure_records", args=[row.source]) + "?" + urlencode(query)
+    return urlencode(
+        {
+            "level": figures.level,
+            "subject": figures.subject_id,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        }
+    )
+
+
+@functools.cache
+def _records_base(source: str) -> str:
+    return reverse("performance:figure_records", args=[source])
 
 
 def link_figures(figures: FigureSet | None) -> dict[str, str]:
     """Set each row's `url`; {source: url} for templates that look figures up by source."""
     if figures is None:
         return {}
+    query = _span_query(figures) if figures.live else None
     links = {}
     for row in figures.rows:
-        row.url = figure_url(figures, row)
+        row.url = figure_url(figures, row, _query=query)
         if row.url:
             links[row.source] = row.url
     return links

@@ -228,7 +228,10 @@ def team_dashboard(user, *, team: Team, period: Period, now: dt.datetime | None 
             lambda: _satisfaction_trend(team.pk, windows, Span(trend_start, now)),
         ),
         overdue=_overdue(team, members, now=now, today=today.start.date()),
-        sales_by_day=_sales_by_day(team.pk, windows, period, now),
+        sales_by_day=cached(
+            f"sales-by-day:{team.pk}:{period.kind}:{period.start}",
+            lambda: _sales_by_day(team.pk, windows, period, now),
+        ),
         sales_target=sales_row.target if sales_row else None,
         agent_count=len(agent_ids),
         now=now,
