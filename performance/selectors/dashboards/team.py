@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -268,34 +268,34 @@ def _funnel(team_id: int, windows, span: Span) -> dict[str, int]:
     then in the team) and how far they got (one query). Each stage contains the next:
 
     * assigned: the conversion's denominator;
-    * contacted: a follow-up or a call since the assignment, or further;
-    * interested: an interested or won follow-up since, or intent medium or high, or won;
+    * contacted: a follow-up or a call on it by the team's agents in the period, or further;
+    * interested: an interested or won follow-up of theirs, intent medium or high, or won;
     * won: the conversion's numerator.
+
+    Set-based: each stage is a hashed `id IN (...)` over the team's agents' follow-ups and
+    calls of the period, read along the covering (agent, time) indexes, never a probe per
+    lead.
     """
     metric = metric_for(Source.CONVERSION)
-    since = {"lead": OuterRef("pk"), "created_at__gte": OuterRef("assigned_at")}
-    leads = (
-        metric.drilldown(span, team_id=team_id)
-        .using(replica_alias())
-        .filter(owner__in=_users_in(windows, span))
-        .annotate(
-            followed=Exists(FollowUp.objects.filter(**since)),
-            called=Exists(
-                Call.objects.filter(lead=OuterRef("pk"), started_at__gte=OuterRef("assigned_at"))
-            ),
-            keen=Exists(FollowUp.objects.filter(**since, disposition__in=INTEREST)),
-        )
+    users = _users_in(windows, span)
+    start, end = span.bounds
+    followed = FollowUp.objects.filter(agent__in=users, created_at__gte=start, created_at__lt=end)
+    called = Call.objects.filter(
+        agent__in=users, started_at__gte=start, started_at__lt=end, lead__isnull=False
     )
+    leads = metric.drilldown(span, team_id=team_id).using(replica_alias()).filter(owner__in=users)
     won = Q(status=LeadStatus.WON)
     interested = (
         won
         | Q(status=LeadStatus.INTERESTED)
         | Q(intent__in=(Intent.MEDIUM, Intent.HIGH))
-        | Q(keen=True)
+        | Q(pk__in=followed.filter(disposition__in=INTEREST).values("lead_id"))
     )
-    contacted = interested | Q(followed=True) | Q(called=True)
+    contacted = (
+        interested | Q(pk__in=followed.values("lead_id")) | Q(pk__in=called.values("lead_id"))
+    )
     return leads.order_by().aggregate(
-        assigned=Count("pk"),
+        assigned=Count("*"),
         contacted=Count("pk", filter=contacted),
         interested=Count("pk", filter=interested),
         ordered=Count("pk", filter=won),
