@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from crm import access
 from crm.api import ScopedQuerysetMixin
+from performance import access as performance_access
 
 from ..models import PeriodKind
 from ..periods import Period, current_period, period_containing
@@ -210,7 +211,7 @@ class TeamDashboardView(_DashboardView):
         responses={200: TeamDashboardSerializer},
     )
     def get(self, request):
-        if not access.can_see_team_performance(request.user):
+        if not performance_access.can_see_team_performance(request.user):
             raise PermissionDenied("Team dashboards are for managers, heads, inspectors, admins.")
         query = self.query(TeamQuerySerializer)
         team_id = query.validated_data.get("team")
@@ -239,7 +240,7 @@ class TeamDashboardView(_DashboardView):
 class MyDashboardView(_DashboardView):
     """The caller's own figures today and this period, their rank and last periods."""
 
-    visibility = access.visible_scorecards
+    visibility = performance_access.visible_scorecards
     serializer_class = MyDashboardSerializer
 
     @extend_schema(

@@ -23,6 +23,8 @@ from django.views.decorators.http import require_GET
 from crm import access, exports
 from crm.models import Role
 from crm.views import allowed_if, staff_required
+from performance import access as performance_access
+from risk import access as risk_access
 
 from .. import exports as performance_exports
 from ..models import PeriodKind, Source
@@ -34,12 +36,12 @@ from .figures import figure_records, link_figures
 # The other performance pages, linked from the landing page for those who may open them.
 SUB_PAGES = [
     (gettext_lazy("Scorecards"), "performance:scorecards", None),
-    (gettext_lazy("Targets"), "performance:targets", access.can_set_targets),
+    (gettext_lazy("Targets"), "performance:targets", performance_access.can_set_targets),
     (gettext_lazy("Quality scores"), "performance:quality_list", None),
     (gettext_lazy("Evaluations"), "performance:evaluations", None),
     (gettext_lazy("Incentives"), "performance:incentives", None),
     (gettext_lazy("Improvement plans"), "performance:improvement_plans", None),
-    (gettext_lazy("Turnover"), "performance:turnover", access.can_see_team_performance),
+    (gettext_lazy("Turnover"), "performance:turnover", performance_access.can_see_team_performance),
 ]
 
 
@@ -173,7 +175,7 @@ def _team_board(request):
     return boards.team_dashboard(request.user, team=team, period=period)
 
 
-@allowed_if(access.can_see_team_performance)
+@allowed_if(performance_access.can_see_team_performance)
 @require_GET
 def team_page(request):
     board = _team_board(request)
@@ -190,7 +192,7 @@ def team_page(request):
         "has_satisfaction": any(week["revisits"] for week in board.satisfaction),
         "sub_navigation": sub_navigation(request.user),
         "export_formats": exports.FORMATS,
-        "may_export": access.can_export(request.user, "performance"),
+        "may_export": risk_access.can_export(request.user, "performance"),
         "may_compare": access.scope_of(request.user).role != Role.TEAM_MANAGER,
         **_period_context(request, period, {"team": team.pk}),
     }
@@ -315,7 +317,7 @@ def _team_charts(board) -> dict:
     return charts
 
 
-@allowed_if(access.can_see_team_performance)
+@allowed_if(performance_access.can_see_team_performance)
 @require_GET
 def team_export(request):
     board = _team_board(request)
@@ -410,7 +412,7 @@ def _comparison(request):
     return department, period, _sorted(columns, sort), sort
 
 
-@allowed_if(access.can_see_team_performance)
+@allowed_if(performance_access.can_see_team_performance)
 @require_GET
 def departments_page(request):
     department, period, columns, sort = _comparison(request)
@@ -458,13 +460,13 @@ def departments_page(request):
         },
         "sub_navigation": sub_navigation(request.user),
         "export_formats": exports.FORMATS,
-        "may_export": access.can_export(request.user, "performance"),
+        "may_export": risk_access.can_export(request.user, "performance"),
         **_period_context(request, period, {**extra, "sort": sort}),
     }
     return render(request, "performance/dashboards/departments.html", context)
 
 
-@allowed_if(access.can_see_team_performance)
+@allowed_if(performance_access.can_see_team_performance)
 @require_GET
 def departments_export(request):
     _department, period, columns, _sort = _comparison(request)

@@ -25,6 +25,8 @@ from crm.views import (
     query_without_page,
     staff_required,
 )
+from leads import access as leads_access
+from performance import access as performance_access
 
 from ..forms_scorecards import PeriodForm, QualityScoreForm, TargetsForm
 from ..metrics import metric_for
@@ -70,8 +72,8 @@ def scorecard_list(request):
             "level": level,
             "levels": Level.choices,
             "cards": list(cards),
-            "may_recompute": access.can_manage_performance(request.user),
-            "may_set_targets": access.can_set_targets(request.user),
+            "may_recompute": performance_access.can_manage_performance(request.user),
+            "may_set_targets": performance_access.can_set_targets(request.user),
         },
     )
 
@@ -89,7 +91,7 @@ def scorecard_detail(request, pk: int):
             "period": selectors.period_of(card),
             "name": selectors.subject_name(card),
             "values": list(card.values.all()),
-            "may_recompute": access.can_manage_performance(request.user),
+            "may_recompute": performance_access.can_manage_performance(request.user),
         },
     )
 
@@ -98,7 +100,7 @@ def scorecard_detail(request, pk: int):
 def drilldown(request, pk: int, code: str):
     """The records behind one figure of a scorecard, newest first, 50 to a page."""
     card = selectors.scorecard_of(request.user, pk)
-    indicator = access.visible_indicators(request.user).filter(code=code).first()
+    indicator = performance_access.visible_indicators(request.user).filter(code=code).first()
     if card is None or indicator is None:
         raise Http404
     value = next((v for v in card.values.all() if v.indicator_id == indicator.pk), None)
@@ -125,7 +127,7 @@ def drilldown(request, pk: int, code: str):
     )
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def recompute(request):
     """'Recompute now': queue the period's recompute (the page reloads with the result)."""
@@ -137,7 +139,7 @@ def recompute(request):
     return redirect(f"{reverse('performance:scorecards')}?{_period_query(period)}")
 
 
-@allowed_if(access.can_set_targets)
+@allowed_if(performance_access.can_set_targets)
 @require_http_methods(["GET", "POST"])
 def targets(request):
     """A manager sets their agents' targets for a period in one form; heads their teams'."""
@@ -197,12 +199,12 @@ def quality_list(request):
         {
             "page": page,
             "query": query_without_page(request),
-            "may_score": access.can_score_quality(request.user),
+            "may_score": performance_access.can_score_quality(request.user),
         },
     )
 
 
-@allowed_if(access.can_score_quality)
+@allowed_if(performance_access.can_score_quality)
 @require_http_methods(["GET", "POST"])
 def quality_score(request):
     """Score one follow-up (?followup=id) or call (?call=id) on the rubric."""
@@ -211,7 +213,7 @@ def quality_score(request):
         record_id = int(request.GET.get(kind, ""))
     except ValueError:
         raise Http404 from None
-    visible = access.visible_followups if kind == "followup" else access.visible_calls
+    visible = leads_access.visible_followups if kind == "followup" else leads_access.visible_calls
     record = get_object_or_404(visible(request.user).select_related("lead", "agent"), pk=record_id)
     form = QualityScoreForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

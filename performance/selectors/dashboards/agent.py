@@ -10,8 +10,8 @@ from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from crm import access
 from crm.db_router import replica_alias
+from performance import access as performance_access
 
 from ...metrics import metric_for
 from ...models import Level, Scorecard, Source
@@ -76,7 +76,7 @@ def agent_dashboard(user, *, period: Period, now: dt.datetime | None = None) -> 
     periods.reverse()
     cards = {
         c.period_start: c
-        for c in access.visible_scorecards(user).filter(
+        for c in performance_access.visible_scorecards(user).filter(
             level=Level.AGENT,
             agent_id=user.pk,
             period_kind=period.kind,

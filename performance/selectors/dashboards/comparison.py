@@ -19,6 +19,7 @@ from django.utils import timezone
 from crm import access
 from crm.db_router import replica_alias
 from crm.models import Department, Member, MemberStatus, Role, Team
+from performance import access as performance_access
 
 from ...models import Level, Source
 from ...periods import Period, Span, to_date
@@ -103,7 +104,7 @@ def team_comparison(
     span = to_date(period, now)
     cards = {
         c.team_id: c
-        for c in access.visible_scorecards(user).filter(
+        for c in performance_access.visible_scorecards(user).filter(
             level=Level.TEAM,
             team_id__in=team_ids,
             period_kind=period.kind,
@@ -205,7 +206,7 @@ def department_figures(
     now = now or timezone.now()
     span = to_date(period, now)
     card = (
-        access.visible_scorecards(user)
+        performance_access.visible_scorecards(user)
         .filter(subject_q(Level.DEPARTMENT, department.pk))
         .filter(period_kind=period.kind, period_start=period.start)
         .first()

@@ -25,8 +25,8 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import translation
 
-from crm import access
 from crm.models import TeamMembership
+from performance import access as performance_access
 
 from ...metrics import achievement_of, aggregate_all, metric_for, sum_rows
 from ...models import Indicator, Level, Scorecard, ScorecardValue, Source, Unit
@@ -174,7 +174,7 @@ def targets_of(user, level: str, subject_ids, period: Period) -> dict[tuple[int,
     """{(subject id, source): target} of `period` that `user` sees (one query)."""
     field_name = {Level.AGENT: "agent_id", Level.TEAM: "team_id"}.get(level, "department_id")
     rows = (
-        access.visible_targets(user)
+        performance_access.visible_targets(user)
         .filter(
             level=level,
             period_kind=period.kind,

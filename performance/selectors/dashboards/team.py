@@ -25,11 +25,11 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from aftersales.models import Revisit, RevisitStatus, ServiceTicket, TicketStatus
-from crm import access
 from crm.api import user_name
 from crm.db_router import replica_alias
 from crm.models import Member, MemberStatus, Role, Team, TeamMembership
 from leads.models import OPEN_STATUSES, Call, Disposition, FollowUp, Intent, Lead, LeadStatus
+from performance import access as performance_access
 
 from ...metrics import metric_for
 from ...models import ImprovementPlan, Level, Scorecard, Source
@@ -166,7 +166,7 @@ def team_dashboard(user, *, team: Team, period: Period, now: dt.datetime | None 
 
     # This period: the scorecards (team and agents) when computed, else live to date.
     cards = list(
-        access.visible_scorecards(user)
+        performance_access.visible_scorecards(user)
         .filter(period_kind=period.kind, period_start=period.start)
         .filter(Q(level=Level.TEAM, team_id=team.pk) | Q(level=Level.AGENT, agent_id__in=agent_ids))
     )
