@@ -40,6 +40,13 @@ Decisions (what each figure means):
   24 h of the assignment / leads assigned in the period; ×100.
 * quality_* — mean rubric score of `QualityScore` by `scored_at` ×20 (0–100); the overall
   score is already on 0–100.
+
+Everything that shows a figure reads it here: the scorecard recompute (whole periods, every
+subject), the dashboards (live over today or a period to date, narrowed to the agents of
+the teams shown with `agent_ids`: the same grouped statement over fewer index ranges), the
+drill-downs (`drilldown()` and `add_up()`), exports and the API. A value is `figure()`
+(four decimals, like a stored `ScorecardValue`); achievement against a target is
+`achievement_of()`.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Case,
@@ -69,6 +76,10 @@ from .models import Source
 from .periods import Period
 
 ONTIME_GRACE = dt.timedelta(hours=2)
+ACHIEVEMENT_CAP = Decimal("150")
+_FOUR = Decimal("0.0001")
+_TWO = Decimal("0.01")
+_FIGURE_MAX = Decimal("999999999999")
 CONTACT_WINDOW = dt.timedelta(hours=24)
 TEAM_AT = "team_at_time"
 _ZERO = Decimal("0")
@@ -85,6 +96,8 @@ class Metric:
     additive: bool = True  # a team's target may default to the sum of its agents'
     base: object = None  # callable () -> queryset of the records
     prepare: object = None  # callable (queryset) -> queryset (annotations for drill-down)
+    # The value is the number of records behind it (a count's drill-down lists that many).
+    counts_records: bool = False
 
     # --- the records ------------------------------------------------------------------
 
@@ -129,6 +142,23 @@ class Metric:
         if not denominator:
             return None
         return numerator * self.scale / denominator
+
+    def figure(self, numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
+        """The value as shown and stored: four decimals (a `ScorecardValue`'s precision)."""
+        if self.denominator is None:
+            denominator = None
+        return quantize(self.value(numerator, denominator))
+
+    def add_up(self, rows: QuerySet) -> tuple[Decimal, Decimal | None]:
+        """What the records of a drill-down add up to: (numerator, denominator)."""
+        sums = {"num": self.numerator}
+        if self.denominator is not None:
+            sums["den"] = self.denominator
+        totals = rows.order_by().aggregate(**sums)
+        numerator = Decimal(totals["num"] or 0)
+        if self.denominator is None:
+            return numerator, None
+        return numerator, Decimal(totals["den"] or 0)
 
     # --- the records behind a figure --------------------------------------------------
 
@@ -229,6 +259,9 @@ def _with_contacted(rows: QuerySet) -> QuerySet:
     return rows.annotate(contacted=Exists(followup) | Exists(call))
 
 
+# Counts are COUNT(*): the covering (agent, time) indexes then answer them without the table.
+
+
 def _count_if(condition: Q):
     return Sum(Case(When(condition, then=1), default=0, output_field=IntegerField()))
 
@@ -247,7 +280,7 @@ METRICS: dict[str, Metric] = {
         "owner",
         "assigned_at",
         _count_if(Q(status="won")),
-        Count("pk"),
+        Count("*"),
         scale=Decimal("100"),
         additive=False,
         base=_leads_assigned,
@@ -257,14 +290,21 @@ METRICS: dict[str, Metric] = {
         "assignee",
         "done_at",
         Sum("satisfaction"),
-        Count("pk"),
+        Count("*"),
         additive=False,
         base=_done_revisits,
     ),
     Source.COMPLAINTS: Metric(
-        Source.COMPLAINTS, "lead__owner", "opened_at", Count("pk"), base=_complaint_tickets
+        Source.COMPLAINTS,
+        "lead__owner",
+        "opened_at",
+        Count("*"),
+        base=_complaint_tickets,
+        counts_records=True,
     ),
-    Source.CALLS: Metric(Source.CALLS, "agent", "started_at", Count("pk"), base=_calls),
+    Source.CALLS: Metric(
+        Source.CALLS, "agent", "started_at", Count("*"), base=_calls, counts_records=True
+    ),
     Source.TALK_TIME: Metric(
         Source.TALK_TIME,
         "agent",
@@ -273,13 +313,20 @@ METRICS: dict[str, Metric] = {
         scale=Decimal("1") / Decimal("60"),
         base=_calls,
     ),
-    Source.FOLLOWUPS: Metric(Source.FOLLOWUPS, "agent", "created_at", Count("pk"), base=_followups),
+    Source.FOLLOWUPS: Metric(
+        Source.FOLLOWUPS,
+        "agent",
+        "created_at",
+        Count("*"),
+        base=_followups,
+        counts_records=True,
+    ),
     Source.ONTIME_FOLLOWUP: Metric(
         Source.ONTIME_FOLLOWUP,
         "agent",
         "created_at",
         _count_if(Q(on_time=True)),
-        Count("pk"),
+        Count("*"),
         scale=Decimal("100"),
         additive=False,
         base=_scheduled_followups,
@@ -290,7 +337,7 @@ METRICS: dict[str, Metric] = {
         "owner",
         "assigned_at",
         _count_if(Q(contacted=True)),
-        Count("pk"),
+        Count("*"),
         scale=Decimal("100"),
         additive=False,
         base=_leads_assigned,
@@ -302,7 +349,7 @@ METRICS: dict[str, Metric] = {
             "agent",
             "scored_at",
             Sum(part),
-            Count("pk"),
+            Count("*"),
             scale=scale,
             additive=False,
             base=_quality,
@@ -317,12 +364,18 @@ METRICS: dict[str, Metric] = {
 }
 
 
-def aggregate_together(metrics: list[Metric], period: Period) -> dict[str, list]:
+def aggregate_together(metrics: list[Metric], period: Period, *, agent_ids=None) -> dict[str, list]:
     """One grouped statement for metrics reading the same records (same `records_key`):
-    {source: [(agent id, team id at the time, numerator, denominator), …]}."""
+    {source: [(agent id, team id at the time, numerator, denominator), …]}.
+
+    `agent_ids` narrows the statement to those agents' records (a dashboard reads its
+    teams' agents only); their rows are the same as without it.
+    """
     first = metrics[0]
     assert all(m.records_key == first.records_key for m in metrics)
     rows = first.with_team(first.records(period)).filter(**{f"{first.agent}__isnull": False})
+    if agent_ids is not None:
+        rows = rows.filter(**{f"{first.agent}__in": sorted(set(agent_ids))})
     sums = {}
     for index, metric in enumerate(metrics):
         sums[f"num{index}"] = metric.numerator
@@ -350,16 +403,59 @@ def aggregate_together(metrics: list[Metric], period: Period) -> dict[str, list]
     return result
 
 
-def aggregate_all(sources, period: Period) -> dict[str, list]:
+def aggregate_all(sources, period: Period, *, agent_ids=None) -> dict[str, list]:
     """Every source's rows, metrics reading the same records sharing one statement."""
     groups: dict[tuple, list[Metric]] = {}
     for source in dict.fromkeys(sources):
         metric = METRICS[source]
         groups.setdefault(metric.records_key, []).append(metric)
     result: dict[str, list] = {}
+    if agent_ids is not None and not agent_ids:
+        return {source: [] for source in dict.fromkeys(sources)}
     for metrics in groups.values():
-        result.update(aggregate_together(metrics, period))
+        result.update(aggregate_together(metrics, period, agent_ids=agent_ids))
     return result
+
+
+def sum_rows(rows, key) -> dict:
+    """{key(agent id, team id): [numerator, denominator]} over aggregate rows; a row whose
+    key is None counts for nobody (e.g. a team outside the ones shown)."""
+    sums: dict = defaultdict(_pair)
+    for agent_id, team_id, num, den in rows:
+        subject = key(agent_id, team_id)
+        if subject is None:
+            continue
+        sums[subject][0] += num
+        sums[subject][1] += den or _ZERO
+    return sums
+
+
+def quantize(number: Decimal | None) -> Decimal | None:
+    """A figure as stored: four decimals, clamped to what a `ScorecardValue` holds."""
+    if number is None:
+        return None
+    number = max(min(number, _FIGURE_MAX), -_FIGURE_MAX)
+    return number.quantize(_FOUR, rounding=ROUND_HALF_UP)
+
+
+def achievement_of(value, target, *, higher_is_better: bool) -> Decimal | None:
+    """Achievement in % (uncapped, but at most 9,999,999), None when it cannot be told.
+
+    value / target × 100; for lower-is-better indicators target / value × 100 (a value of
+    0 achieves the cap)."""
+    if value is None or target is None:
+        return None
+    if higher_is_better:
+        if target <= 0:
+            return None
+        result = value / target * 100
+    else:
+        if value <= 0:
+            return ACHIEVEMENT_CAP
+        if target < 0:
+            return None
+        result = target / value * 100
+    return min(result, Decimal("9999999")).quantize(_TWO, rounding=ROUND_HALF_UP)
 
 
 def metric_for(source: str) -> Metric:

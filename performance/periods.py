@@ -90,3 +90,30 @@ def parse_period(kind: str | None, start: str | dt.date | None) -> Period:
         except ValueError:
             raise ValueError("period_start must be a date (YYYY-MM-DD)") from None
     return period_containing(kind, start)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Any half-open [start, end) of aware datetimes a figure is computed over: today so
+    far, a week, month or quarter to date. `Metric.records()` reads `bounds` alone, so a
+    Span and a Period are interchangeable there."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        return self.start, self.end
+
+
+def to_date(period: Period, now: dt.datetime) -> Span:
+    """The period up to `now` (all of it once it is over)."""
+    start, end = period.bounds
+    return Span(start, min(end, max(start, now)))
+
+
+def today_so_far(now: dt.datetime) -> Span:
+    """Local midnight to `now`."""
+    day = timezone.localdate(now)
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+    return Span(start, now)

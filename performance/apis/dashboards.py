@@ -80,12 +80,16 @@ class PeriodSerializer(serializers.Serializer):
 
 
 class TodaySerializer(serializers.Serializer):
+    """Today so far, live: the indicators of `performance.metrics` from local midnight to
+    `computed_at` (orders net of reversals, complaints = complaint tickets opened)."""
+
     calls = serializers.IntegerField()
     talk_minutes = serializers.DecimalField(max_digits=12, decimal_places=1)
     followups = serializers.IntegerField()
-    leads_contacted = serializers.IntegerField()
     orders = serializers.IntegerField()
     sales_amount = serializers.DecimalField(source="sales", **MONEY)
+    complaints = serializers.IntegerField()
+    computed_at = serializers.DateTimeField()
 
 
 class FigureSerializer(serializers.Serializer):
@@ -96,6 +100,11 @@ class FigureSerializer(serializers.Serializer):
     value = serializers.DecimalField(**FIGURE, allow_null=True)
     target = serializers.DecimalField(**FIGURE, allow_null=True)
     achievement = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    numerator = serializers.DecimalField(**FIGURE, allow_null=True)
+    denominator = serializers.DecimalField(**FIGURE, allow_null=True)
+    higher_is_better = serializers.BooleanField()
+    live = serializers.BooleanField(help_text="Computed now; else read from the scorecard.")
+    computed_at = serializers.DateTimeField()
 
 
 class LeaderSerializer(serializers.Serializer):

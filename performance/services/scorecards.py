@@ -38,40 +38,21 @@ from crm.models import Department, Role, Team, TeamMembership
 
 from ..db import scorecards as db
 from ..metrics import aggregate_all, metric_for, roll_up
+from ..metrics import (
+    ACHIEVEMENT_CAP,
+    achievement_of,
+    aggregate_all,
+    metric_for,
+    quantize,
+    roll_up,
+)
 from ..models import Indicator, KpiWeight, Level, Scorecard, ScorecardValue, Target
 from ..periods import Period
 from ..periods import period_containing as current_period_of
 
-ACHIEVEMENT_CAP = Decimal("150")
-_FOUR = Decimal("0.0001")
 _TWO = Decimal("0.01")
-_FIGURE_MAX = Decimal("999999999999")
-
-
-def _q4(number: Decimal | None) -> Decimal | None:
-    if number is None:
-        return None
-    number = max(min(number, _FIGURE_MAX), -_FIGURE_MAX)
-    return number.quantize(_FOUR, rounding=ROUND_HALF_UP)
-
-
-def achievement_of(
-    *, value: Decimal | None, target: Decimal | None, higher_is_better: bool
-) -> Decimal | None:
-    """Achievement in % (uncapped, but at most 9,999,999), None when it cannot be told."""
-    if value is None or target is None:
-        return None
-    if higher_is_better:
-        if target <= 0:
-            return None
-        result = value / target * 100
-    else:
-        if value <= 0:
-            return ACHIEVEMENT_CAP
-        if target < 0:
-            return None
-        result = target / value * 100
-    return min(result, Decimal("9999999")).quantize(_TWO, rounding=ROUND_HALF_UP)
+# One definition of a figure's precision and of achievement: performance.metrics.
+_q4 = quantize
 
 
 def points_of(*, weight: Decimal, achievement: Decimal | None) -> Decimal:

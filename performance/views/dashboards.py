@@ -31,6 +31,7 @@ from ..models import PeriodKind, Source
 from ..periods import Period, current_period, parse_period
 from ..selectors import dashboards as boards
 from ..selectors.dashboards import EARLIEST, LATEST
+from .figures import figure_records, link_figures
 
 # The other performance pages, linked from the landing page for those who may open them.
 SUB_PAGES = [
@@ -100,6 +101,38 @@ def _period_context(request, period: Period, extra: dict | None = None) -> dict:
     }
 
 
+# Today's tiles by indicator: the element ids pages and browser tests find them by.
+TILE_IDS = {
+    Source.CALLS: "today-calls",
+    Source.TALK_TIME: "today-talk",
+    Source.FOLLOWUPS: "today-followups",
+    Source.ORDERS: "today-orders",
+    Source.SALES_AMOUNT: "today-sales",
+    Source.COMPLAINTS: "today-complaints",
+}
+
+
+TILE_LABELS = {
+    Source.CALLS: gettext_lazy("Calls"),
+    Source.TALK_TIME: gettext_lazy("Talk time (minutes)"),
+    Source.FOLLOWUPS: gettext_lazy("Follow-ups done"),
+    Source.ORDERS: gettext_lazy("Orders, net of cancellations"),
+    Source.SALES_AMOUNT: gettext_lazy("Sales amount"),
+    Source.COMPLAINTS: gettext_lazy("Complaints"),
+}
+
+
+def _tiles(figures) -> list[tuple[str, str, object]]:
+    return [
+        (
+            TILE_IDS.get(row.source, f"today-{row.source}"),
+            TILE_LABELS.get(row.source, row.name),
+            row,
+        )
+        for row in figures.rows
+    ]
+
+
 def _number(value) -> float | None:
     return None if value is None else float(value)
 
@@ -154,6 +187,7 @@ def team_page(request):
         "team": team,
         "teams": visible if len(visible) > 1 else [],
         "links": _team_links(request, board),
+        "tiles": _tiles(board.today),
         "charts": _team_charts(board),
         "has_satisfaction": any(week["revisits"] for week in board.satisfaction),
         "sub_navigation": sub_navigation(request.user),
@@ -166,21 +200,23 @@ def team_page(request):
 
 
 def _team_links(request, board) -> dict:
-    """Where each figure's records are listed (pages that exist and the user may open)."""
+    """Where each figure's records are listed: every figure opens its drill-down (the
+    records it counts, over its span); the overdue work opens the lists of that work."""
     period = board.period
-    if board.from_scorecard:
-        _link_figures(board.figures, board.team_scorecard)
-    scorecard_url = (
-        _scorecard_url(board.team_scorecard.pk) if board.team_scorecard is not None else None
-    )
+    link_figures(board.period_figures)
     for row in board.leaderboard:
-        row.url = (_scorecard_url(row.scorecard_id) if row.scorecard_id else None) or _url(
-            "orders:team", query={"agent": row.user_id}
-        )
+        row.links = link_figures(row.figures)
+        row.url = _scorecard_url(row.scorecard_id) if row.scorecard_id else None
+    scorecard_url = (
+        _scorecard_url(board.team_scorecard.pk)
+        if board.team_scorecard is not None and board.from_scorecard
+        else None
+    )
+    conversion = board.period_figures.get(Source.CONVERSION)
     return {
+        "today": link_figures(board.today),
+        "funnel": conversion.url if conversion is not None else None,
         "scorecard": scorecard_url,
-        "orders": _url("orders:team"),
-        "leads": _url("leads:team"),
         "overdue_followups": _url("leads:team", query={"overdue": "on"}),
         "overdue_revisits": _url(
             "aftersales:revisit_list", query={"view": "team", "when": "scheduled", "overdue": "1"}
@@ -200,20 +236,14 @@ def _scorecard_url(pk: int) -> str | None:
     return _url("performance:scorecard_detail", pk)
 
 
-def _link_figures(figures, scorecard) -> None:
-    """Each figure of a scorecard opens the records behind it (the drill-down)."""
-    if scorecard is None:
-        return
-    for figure in figures:
-        if figure.code:
-            figure.url = _url("performance:scorecard_drilldown", scorecard.pk, figure.code)
-
-
 def _team_charts(board) -> dict:
     """Chart data for performance-charts.js: labels and numbers only."""
     running = Decimal("0")
     cumulative = []
     for _day, amount in board.sales_by_day:
+        if amount is None:  # after today: the line stops
+            cumulative.append(None)
+            continue
         running += amount
         cumulative.append(float(running))
     days = len(board.sales_by_day)
@@ -226,7 +256,7 @@ def _team_charts(board) -> dict:
                 {"label": _("Sales (cumulative)"), "data": cumulative},
                 {
                     "label": _("Daily sales"),
-                    "data": [float(amount) for _day, amount in board.sales_by_day],
+                    "data": [_number(amount) for _day, amount in board.sales_by_day],
                     "type": "bar",
                 },
             ],
@@ -234,7 +264,7 @@ def _team_charts(board) -> dict:
         "funnel": {
             "type": "bar",
             "horizontal": True,
-            "labels": [_("Assigned"), _("Contacted"), _("Interested"), _("Order")],
+            "labels": [_("Assigned"), _("Contacted"), _("Interested"), _("Won")],
             "datasets": [
                 {
                     "label": _("Leads"),
@@ -314,19 +344,29 @@ def _department_of(request):
     return get_object_or_404(access.visible_departments(request.user), pk=int(raw))
 
 
+# name: (key, lower is better). A first click on a heading sorts best first; teams
+# without the figure come last either way.
 SORTS = {
-    "team": lambda c: c.team.name,
-    "sales": lambda c: c.sales,
-    "achievement": lambda c: c.achievement or Decimal("-1"),
-    "total": lambda c: c.total if c.total is not None else Decimal("-1"),
-    "calls": lambda c: c.calls_per_agent or Decimal("-1"),
-    "conversion": lambda c: c.conversion or Decimal("-1"),
-    "satisfaction": lambda c: c.satisfaction or Decimal("-1"),
-    "complaints": lambda c: c.complaints,
-    "attrition": lambda c: c.attrition or Decimal("-1"),
-    "rank": lambda c: c.rank or 10**6,
-    "target": lambda c: c.sales_target or Decimal("-1"),
+    "team": (lambda c: c.team.name, True),
+    "sales": (lambda c: c.sales, False),
+    "achievement": (lambda c: c.achievement, False),
+    "total": (lambda c: c.total, False),
+    "calls": (lambda c: c.calls_per_agent, False),
+    "conversion": (lambda c: c.conversion, False),
+    "satisfaction": (lambda c: c.satisfaction, False),
+    "complaints": (lambda c: c.complaints, True),
+    "attrition": (lambda c: c.attrition, True),
+    "rank": (lambda c: c.rank, True),
+    "target": (lambda c: c.sales_target, False),
 }
+
+
+def _sorted(columns, sort: str) -> list:
+    """`sort` ascending, `-sort` descending; missing figures last."""
+    key, _lower_is_better = SORTS[sort.lstrip("-")]
+    present = [c for c in columns if key(c) is not None]
+    missing = [c for c in columns if key(c) is None]
+    return sorted(present, key=key, reverse=sort.startswith("-")) + missing
 
 
 def _headings() -> list[tuple[str, str]]:
@@ -345,11 +385,17 @@ def _headings() -> list[tuple[str, str]]:
     ]
 
 
+def best_first(name: str) -> str:
+    """The sort that puts the best team first: descending unless lower is better."""
+    return name if SORTS[name][1] else f"-{name}"
+
+
 def _sort_link(extra: dict, period: Period, name: str, sort: str) -> str:
-    """Sort by a column; a second click on it sorts the other way."""
+    """Sort by a column, best first; a second click on it sorts the other way."""
     query = {k: v for k, v in extra.items() if v}
     query.update(period_kind=period.kind, period_start=period.start)
-    query["sort"] = f"-{name}" if sort == name else name
+    best = best_first(name)
+    query["sort"] = (name if best.startswith("-") else f"-{name}") if sort == best else best
     return "?" + urlencode(query)
 
 
@@ -363,9 +409,7 @@ def _comparison(request):
     sort = request.GET.get("sort", "rank")
     if sort.lstrip("-") not in SORTS:
         sort = "rank"
-    key = SORTS[sort.lstrip("-")]
-    columns.sort(key=key, reverse=sort.startswith("-"))
-    return department, period, columns, sort
+    return department, period, _sorted(columns, sort), sort
 
 
 @allowed_if(performance_access.can_see_team_performance)
@@ -381,9 +425,20 @@ def departments_page(request):
                 {"team": column.team.pk, "period_kind": period.kind, "period_start": period.start}
             )
         )
+        column.links = link_figures(column.figures)
+    department_set = None
+    if department is not None:
+        department_set = boards.department_figures(
+            request.user, department=department, period=period
+        )
+        link_figures(department_set)
+    stamps = {(c.figures.live, c.figures.computed_at) for c in columns if c.figures}
     context = {
         "columns": columns,
+        # One "live · as at" / "computed at" for the table when every team shares it.
+        "provenance": columns[0].figures if len(stamps) == 1 else None,
         "department": department,
+        "department_figures": department_set,
         "departments": list(access.visible_departments(request.user).order_by("path")[:200]),
         "sort": sort,
         "headings": [
@@ -437,10 +492,11 @@ def agent_page(request):
         return redirect("performance:home")
     period = _period(request)
     board = boards.agent_dashboard(request.user, period=period)
-    if board.from_scorecard:
-        _link_figures(board.figures, board.scorecard)
+    link_figures(board.period_figures)
     context = {
         "board": board,
+        "today_links": link_figures(board.today),
+        "tiles": _tiles(board.today),
         "scorecard_url": _scorecard_url(board.scorecard.pk) if board.scorecard else None,
         "charts": {
             "trend": {
@@ -474,4 +530,5 @@ urlpatterns = [
     path("departments/", departments_page, name="department_comparison"),
     path("departments/export/", departments_export, name="department_export"),
     path("me/", agent_page, name="my_dashboard"),
+    path("figures/<slug:source>/", figure_records, name="figure_records"),
 ]

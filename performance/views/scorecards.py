@@ -32,6 +32,7 @@ from ..forms_scorecards import PeriodForm, QualityScoreForm, TargetsForm
 from ..metrics import metric_for
 from ..models import Indicator, Level
 from ..selectors import scorecards as selectors
+from ..selectors.dashboards.records import with_order_links
 from ..services import quality as quality_services
 from ..services import scorecards as scorecard_services
 from ..services import targets as target_services
@@ -120,7 +121,7 @@ def drilldown(request, pk: int, code: str):
             "value": value,
             "number": number,
             "has_next": has_next,
-            "rows": selectors.record_rows(request.user, metric, records),
+            "rows": with_order_links(selectors.record_rows(request.user, metric, records), records),
             "query": query_without_page(request),
         },
     )

@@ -6,6 +6,7 @@
  *
  * A chart spec: {type: "bar"|"line", horizontal?: bool, min?: n, max?: n, aspect?: n,
  *                labels: [...], datasets: [{label, data, type?, dashed?, axis?: "right"}]}
+ * A null in `data` is no point (a sales line stops at today).
  */
 (function () {
   "use strict";
@@ -35,6 +36,17 @@
     return set;
   }
 
+  // Width over height: a phone gets taller charts; a horizontal bar chart grows with its
+  // labels so that each bar keeps room for its name.
+  function aspect(spec) {
+    if (spec.aspect) return window.innerWidth < 576 ? Math.max(1.2, spec.aspect / 2) : spec.aspect;
+    if (spec.horizontal) {
+      var rows = Math.max(1, spec.labels.length);
+      return Math.max(0.5, Math.min(1.6, 16 / rows));
+    }
+    return window.innerWidth < 576 ? 1.4 : 2;
+  }
+
   function config(spec) {
     var datasets = spec.datasets.map(function (d, i) { return dataset(d, i, spec.type); });
     var valueAxis = spec.horizontal ? "x" : "y";
@@ -52,7 +64,7 @@
         indexAxis: spec.horizontal ? "y" : "x",
         responsive: true,
         maintainAspectRatio: true,
-        aspectRatio: spec.aspect || (spec.horizontal ? 1.6 : 2),
+        aspectRatio: aspect(spec),
         animation: false,
         scales: scales,
         plugins: { legend: { display: datasets.length > 1 } },

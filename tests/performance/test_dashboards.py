@@ -11,16 +11,18 @@ a1 L2 20 Mar 10:00                  b1 L7 20 Mar 11:00  300 s (team B)
 a2 L4 20 Mar 11:00
 b1 L7 20 Mar 10:00 (team B)
 
-Today: 3 follow-ups, 2 calls, 3.0 talk minutes, leads contacted L1 L2 L4 L5 = 4.
+Today: 3 follow-ups, 2 calls, 3.0 talk minutes.
 Sales ledger: O1 a1 +1000 today; O2 a2 +500 10 Mar, refunded -500 today; O3 b1 +700 today.
-Today: 1 order confirmed, net 500. March: 2 orders, net 1000 (team B: 700).
+Today: orders net of reversals 1 - 1 = 0, sales net 500. March: 1 order net (2 confirmed,
+1 refunded), sales net 1000 (team B: 700). Figures are `performance.metrics`' (issue 15).
 
 Leads assigned in March: a1 L1 (2 Mar, order), L2 (9 Mar, followed up), L3 (19 Mar,
 followed up: interested), L6 (15 Mar, untouched); a2 L4 (5 Mar, order), L5 (17 Mar, a
 call only); a1 L8 in February (not counted); b1 L7 (team B).
 Funnel: 6 assigned, 5 contacted, 3 interested (L1 L3 L4), 2 orders (L1 L4).
 
-Revisits done: a1 5 (18 Mar) and 3 (17 Mar, a complaint): week of 16 Mar averages 4.00;
+Revisits done: a1 5 (18 Mar) and 3 (17 Mar, a complaint, which opened a complaint ticket
+on L1, since resolved): week of 16 Mar averages 4.00;
 a2 2 (10 Mar): week of 9 Mar 2.00; b1 1 (18 Mar, team B).
 Overdue: L2's follow-up (due 12:00); a1's revisit due 19 Mar; team A's open ticket due
 19 Mar; team A's improvement plan due 19 Mar. Team B has one of each, not counted.
@@ -34,7 +36,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from aftersales.models import RevisitStatus, TicketStatus
+from aftersales.models import RevisitStatus, TicketStatus, TicketType
 from crm.models import TeamMembership
 from leads.models import Intent, LeadStatus
 from orders.models import OrderStatus, SalesEntry
@@ -131,14 +133,21 @@ def day(org):
     o2 = order("L4", a2, org.team_a, at(3, 10, 9))
     o3 = order("L7", b1, org.team_b, at(3, 20, 11))
     confirmed, refunded = SalesEntry.Kind.CONFIRMED, SalesEntry.Kind.REFUNDED
-    for entry_order, kind, agent, team, day_, amount in (
-        (o1, confirmed, a1, org.team_a, dt.date(2026, 3, 20), "1000"),
-        (o2, confirmed, a2, org.team_a, dt.date(2026, 3, 10), "500"),
-        (o2, refunded, a2, org.team_a, dt.date(2026, 3, 20), "-500"),
-        (o3, confirmed, b1, org.team_b, dt.date(2026, 3, 20), "700"),
+    # The ledger's time (`at`) is what the sales indicators read; `day` is its local date.
+    for entry_order, kind, agent, team, when, amount in (
+        (o1, confirmed, a1, org.team_a, at(3, 20, 9), "1000"),
+        (o2, confirmed, a2, org.team_a, at(3, 10, 9), "500"),
+        (o2, refunded, a2, org.team_a, at(3, 20, 12), "-500"),
+        (o3, confirmed, b1, org.team_b, at(3, 20, 11), "700"),
     ):
         SalesEntry.objects.create(
-            order=entry_order, kind=kind, agent=agent, team=team, day=day_, amount=Decimal(amount)
+            order=entry_order,
+            kind=kind,
+            agent=agent,
+            team=team,
+            day=when.date(),
+            at=when,
+            amount=Decimal(amount),
         )
 
     done = RevisitStatus.DONE
@@ -172,6 +181,17 @@ def day(org):
         resolution="已解决",
     )
     TicketFactory(lead=leads["L7"], team=org.team_b, opened_at=opened, due_at=at(3, 19, 9))
+    # What recording the complaint revisit opened (complaints count complaint tickets).
+    TicketFactory(
+        lead=leads["L1"],
+        team=org.team_a,
+        type=TicketType.COMPLAINT,
+        opened_at=at(3, 17, 10),
+        due_at=at(3, 18, 10),
+        status=TicketStatus.RESOLVED,
+        resolved_at=at(3, 17, 12),
+        resolution="已解决",
+    )
     for agent, team in ((a1, org.team_a), (b1, org.team_b)):
         ImprovementPlan.objects.create(
             agent=agent,
@@ -194,9 +214,11 @@ def test_today_counts_the_teams_records_of_today_only(org, day):
     assert today.followups == 3
     assert today.calls == 2
     assert today.talk_minutes == Decimal("3.0")
-    assert today.leads_contacted == 4
-    assert today.orders == 1
+    # Net of reversals, like the month's figure: O1 confirmed, O2 refunded today.
+    assert today.orders == 0
     assert today.sales == Decimal("500")
+    assert today.complaints == 0
+    assert today.live and today.span.start == at(3, 20) and today.span.end == NOW
 
 
 def test_the_funnel_narrows_from_assigned_to_order(org, day):
@@ -233,16 +255,18 @@ def test_without_scorecards_the_period_is_live_sums_against_targets(org, day):
     assert figures[Source.SALES_AMOUNT].value == Decimal("1000")
     assert figures[Source.SALES_AMOUNT].target == Decimal("4000")
     assert figures[Source.SALES_AMOUNT].achievement == Decimal("25.00")
-    assert figures[Source.ORDERS].value == 2
+    # Net of reversals: O1 and O2 confirmed, O2 refunded.
+    assert figures[Source.ORDERS].value == 1
     assert figures[Source.CALLS].value == 3
     assert figures[Source.FOLLOWUPS].value == 5
-    # 2 orders over the 4 leads followed up in March (L1, L2, L3, L4).
-    assert figures[Source.CONVERSION].value == Decimal("50.0")
+    # Leads won / leads assigned in March: L1 L4 of L1 L2 L3 L4 L5 L6.
+    assert figures[Source.CONVERSION].value == Decimal("33.3333")
     assert board.sales_target == Decimal("4000")
     by_day = dict(board.sales_by_day)
     assert len(by_day) == 31
     assert by_day[dt.date(2026, 3, 10)] == Decimal("500")
     assert by_day[dt.date(2026, 3, 20)] == Decimal("500")
+    assert by_day[dt.date(2026, 3, 21)] is None  # the line stops today
     # The leaderboard ranks agents by sales while no scorecard is there.
     rows = [(r.name, r.rank, r.sales, r.calls, r.followups) for r in board.leaderboard]
     assert rows == [
@@ -310,9 +334,9 @@ def test_team_comparison_side_by_side(org, day):
     assert (a.agents, b.agents) == (2, 1)
     assert (a.calls, b.calls) == (3, 1)
     assert (a.calls_per_agent, b.calls_per_agent) == (Decimal("1.5"), Decimal("1.0"))
-    assert (a.satisfaction, b.satisfaction) == (Decimal("3.33"), Decimal("1.00"))
+    assert (a.satisfaction, b.satisfaction) == (Decimal("3.3333"), Decimal("1"))
     assert (a.complaints, b.complaints) == (1, 0)
-    assert a.conversion == Decimal("50.0")
+    assert a.conversion == Decimal("33.3333")
     assert (a.rank, b.rank) == (1, 2)
 
 
@@ -337,7 +361,7 @@ def test_the_agent_sees_their_own_figures_and_rank(org, day):
         value=Decimal("1000"),
     )
     board = dashboards.agent_dashboard(org.agent_a1.user, period=MARCH, now=NOW)
-    assert (board.today.followups, board.today.calls, board.today.leads_contacted) == (2, 1, 2)
+    assert (board.today.followups, board.today.calls) == (2, 1)
     assert (board.today.orders, board.today.sales) == (1, Decimal("1000"))
     assert (board.rank, board.rank_of) == (1, 2)
     assert [p["label"] for p in board.trend] == [
