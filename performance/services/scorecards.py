@@ -37,7 +37,6 @@ from django.utils import timezone
 from crm.models import Department, Role, Team, TeamMembership
 
 from ..db import scorecards as db
-from ..metrics import aggregate_all, metric_for, roll_up
 from ..metrics import (
     ACHIEVEMENT_CAP,
     achievement_of,
