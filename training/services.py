@@ -336,6 +336,7 @@ def scorecard_figures(user_ids) -> dict[int, dict[str, tuple]]:
     figures of an open month move every quarter of an hour. Returns
     {user_id: {indicator code: (value, higher_is_better, name), "total": (total, True, …)}}.
     """
+    from performance.labels import indicator_label
     from performance.models import Level, PeriodKind, ScorecardValue
     from performance.periods import current_period
 
@@ -356,7 +357,7 @@ def scorecard_figures(user_ids) -> dict[int, dict[str, tuple]]:
     )
     for user_id, total, code, name, higher, value in rows:
         figures[user_id]["total"] = (total, True, _("weighted total"))
-        figures[user_id][code] = (value, higher, name)
+        figures[user_id][code] = (value, higher, indicator_label(code=code, name=name))
     return figures
 
 
@@ -398,9 +399,12 @@ def _thresholds(level: PromotionLevel, figures: dict[str, tuple]) -> list[dict]:
     A threshold names an indicator code (or "total") and a value in the indicator's unit,
     e.g. {"conversion": 8} for 8 %. An unknown code or a missing figure is not met.
     """
+    from performance.labels import builtin_label
+
     checks = []
     for code, threshold in sorted((level.scorecard_thresholds or {}).items()):
-        value, higher, name = figures.get(code, (None, True, code))
+        unnamed = _("weighted total") if code == "total" else builtin_label(code) or code
+        value, higher, name = figures.get(code, (None, True, unnamed))
         try:
             limit = Decimal(str(threshold))
         except (InvalidOperation, ValueError):

@@ -100,12 +100,15 @@ class ScoresQuality(IsActiveStaff):
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True, help_text="The name shown, in your language.")
+
     class Meta:
         model = Indicator
         fields = [
             "id",
             "code",
             "name",
+            "label",
             "family",
             "source",
             "unit",
@@ -336,6 +339,7 @@ class TargetViewSet(ScopedViewSet):
 class ScorecardValueSerializer(serializers.ModelSerializer):
     indicator_code = serializers.CharField(source="indicator.code", read_only=True)
     indicator_name = serializers.CharField(source="indicator.name", read_only=True)
+    indicator_label = serializers.CharField(source="indicator.label", read_only=True)
     unit = serializers.CharField(source="indicator.unit", read_only=True)
 
     class Meta:
@@ -344,6 +348,7 @@ class ScorecardValueSerializer(serializers.ModelSerializer):
             "indicator",
             "indicator_code",
             "indicator_name",
+            "indicator_label",
             "unit",
             "numerator",
             "denominator",

@@ -388,7 +388,7 @@ def _targets(user, subject: Q, period: Period) -> dict[str, tuple[Decimal, bool,
         t.indicator.source: (
             t.value,
             t.indicator.higher_is_better,
-            t.indicator.name,
+            t.indicator.label,
             t.indicator_id,
         )
         for t in rows
@@ -425,7 +425,7 @@ def _scorecard_figures(values) -> list[FigureRow]:
     return [
         FigureRow(
             source=v.indicator.source,
-            name=v.indicator.name,
+            name=v.indicator.label,
             unit=v.indicator.unit,
             value=v.value,
             target=v.target,

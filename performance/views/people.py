@@ -577,12 +577,13 @@ def turnover(request):
 def turnover_export(request):
     data = turnover_selectors.turnover(request.user)
     reasons = data.reasons
+    levels = {value: str(label) for value, label in Level.choices}
 
     def lines():
         for row in turnover_selectors.turnover_rows(data):
             yield [
                 row["month"].strftime("%Y-%m"),
-                row["level"],
+                levels.get(row["level"], row["level"]),
                 row["name"],
                 row["leavers"],
                 row["hires"],
