@@ -3,7 +3,6 @@ courses first, sees which are left, and is offered no claim that would be refuse
 
 from __future__ import annotations
 
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
