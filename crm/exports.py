@@ -163,6 +163,11 @@ def register_kind(kind: str, *, label: str, fields: Mapping[str, forms.Field]) -
     _KINDS[kind] = ExportKind(label=label, fields=dict(fields))
 
 
+def kind_choices() -> list[tuple[str, str]]:
+    """The registered export kinds as (kind, label) choices, for the export log's filter."""
+    return [(kind, known.label) for kind, known in _KINDS.items()]
+
+
 def kind_label(kind: str) -> str:
     known = _KINDS.get(kind)
     return str(known.label) if known else kind

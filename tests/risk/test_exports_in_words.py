@@ -99,3 +99,12 @@ class TestTheExportLog:
         with django_assert_num_queries(1):
             exports.describe_filters(records)
         assert all(record.filter_words[0][1] for record in records)
+
+
+def test_the_log_is_filtered_by_what_was_exported_chosen_in_words(org, client_as):
+    client = zh(client_as(org.manager_a))
+    client.get(reverse("leads:export"))
+    client.get(reverse("orders:export"))
+    page = client.get(reverse("risk:exports"), {"kind": "orders"})
+    assert [record.kind for record in page.context["page"]] == ["orders"]
+    assert '<option value="leads">线索</option>' in page.content.decode()
