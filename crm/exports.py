@@ -202,7 +202,7 @@ def describe_filters(records: Iterable) -> None:
                 continue
             field = fields.get(key)
             label = str(field.label) if field is not None and field.label else key
-            words.append((label, "、".join(_value_words(field, shown, found))))
+            words.append((label, " / ".join(_value_words(field, shown, found))))
         record.filter_words = words
 
 
