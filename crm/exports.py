@@ -21,6 +21,8 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from risk import access as risk_access
+
 FORMATS = [("csv", "CSV"), ("xlsx", "Excel")]
 MAX_ROWS = 50_000
 
@@ -63,10 +65,9 @@ def export_response(
     CSV is streamed (constant memory); Excel is built in write-only mode. Cells starting
     with = + - @ are prefixed with a quote so a spreadsheet never runs them as formulas.
     """
-    from crm import access
     from risk import services as risk
 
-    if not access.can_export(request.user, kind):
+    if not risk_access.can_export(request.user, kind):
         raise PermissionDenied
     fmt = chosen_format(fmt)
     query = {key: request.GET.getlist(key) for key in request.GET if key != "format"}

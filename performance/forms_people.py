@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from crm import access
 from crm.forms import DateInput, MonthField
 from crm.models import MemberStatus, Role
+from performance import access as performance_access
 
 from .models import CoachingSession, EvaluationRating, ImprovementPlan, Incentive, PeriodKind
 from .periods import period_containing
@@ -121,7 +122,9 @@ class DevelopmentPlanForm(_Bootstrap, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["courses"].queryset = access.visible_courses(user).order_by("title")
+        self.fields["courses"].queryset = performance_access.visible_plan_courses(user).order_by(
+            "title"
+        )
         self._style()
 
 

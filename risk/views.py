@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from crm import access
 from crm.exports import describe_filters
 from crm.views import allowed_if, query_without_page
+from risk import access as risk_access
 
 from . import selectors
 from .forms import AuditSearchForm, ExportFilterForm
@@ -21,7 +21,7 @@ PAGE_SIZE = 50
 app_name = "risk"
 
 
-@allowed_if(access.can_see_risk)
+@allowed_if(risk_access.can_see_risk)
 @require_GET
 def dashboard(request):
     try:
@@ -36,7 +36,7 @@ def dashboard(request):
     )
 
 
-@allowed_if(access.can_see_exports)
+@allowed_if(risk_access.can_see_exports)
 @require_GET
 def exports(request):
     form = ExportFilterForm(request.GET or None)
@@ -51,7 +51,7 @@ def exports(request):
     )
 
 
-@allowed_if(access.can_search_audit)
+@allowed_if(risk_access.can_search_audit)
 @require_GET
 def audit_search(request):
     form = AuditSearchForm(request.GET or None)

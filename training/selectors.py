@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from crm import access
 from crm.models import Member, MemberStatus, Role
+from training import access as training_access
 
 from . import services
 from .models import (
@@ -25,7 +26,7 @@ from .models import (
 
 
 def courses_for_catalog(user, *, kind: str = "") -> QuerySet[Course]:
-    rows = access.visible_courses(user).annotate(
+    rows = training_access.visible_courses(user).annotate(
         session_count=Count("sessions", distinct=True),
         material_count=Count("materials", distinct=True),
     )
@@ -52,7 +53,7 @@ def onboarding_remaining(member: Member | None) -> list[tuple[Course, Enrollment
 
 def enrollments_of(user, member: Member) -> QuerySet[Enrollment]:
     return (
-        access.visible_enrollments(user)
+        training_access.visible_enrollments(user)
         .filter(member=member)
         .select_related("course", "session")
         .order_by("-enrolled_at", "-id")
@@ -61,7 +62,7 @@ def enrollments_of(user, member: Member) -> QuerySet[Enrollment]:
 
 def team_enrollments(user, *, status: str = "", course: int | None = None):
     rows = (
-        access.visible_enrollments(user)
+        training_access.visible_enrollments(user)
         .select_related("course", "session", "member__user", "member__team")
         .order_by("-enrolled_at", "-id")
     )
@@ -129,7 +130,7 @@ def my_progress(member: Member) -> dict:
 
 
 def proposals_for(user, *, status: str = ""):
-    rows = access.visible_promotion_proposals(user).select_related(
+    rows = training_access.visible_promotion_proposals(user).select_related(
         "member__user", "member__team", "from_level", "to_level", "proposed_by", "decided_by"
     )
     if status:
@@ -138,7 +139,7 @@ def proposals_for(user, *, status: str = ""):
 
 
 def scripts_list(user, *, product: str | None = None, active_only: bool = True):
-    rows = access.visible_call_scripts(user).select_related("published_by")
+    rows = training_access.visible_call_scripts(user).select_related("published_by")
     if active_only:
         rows = rows.filter(active=True)
     if product is not None:
@@ -153,7 +154,9 @@ def scripts_for_lead(user, lead) -> list[tuple[str, list[CallScript]]]:
     """The active scripts for the lead's product, each stage falling back to the general
     script; grouped by stage in the order of a call."""
     product = (lead.product or "").strip()
-    rows = list(access.visible_call_scripts(user).filter(active=True, product__in={product, ""}))
+    rows = list(
+        training_access.visible_call_scripts(user).filter(active=True, product__in={product, ""})
+    )
     by_stage: dict[str, list[CallScript]] = {}
     for stage in STAGE_ORDER:
         specific = [s for s in rows if s.stage == stage and s.product == product and product]
@@ -166,7 +169,7 @@ def scripts_for_lead(user, lead) -> list[tuple[str, list[CallScript]]]:
 
 def cases_search(user, *, q: str = "", tag: str = "", outcome: str = "", featured: bool = False):
     rows = (
-        access.visible_cases(user)
+        training_access.visible_cases(user)
         .select_related("author__member", "featured_for_team", "lead", "order")
         .prefetch_related("tags")
         .annotate(comment_count=Count("comments", distinct=True))
@@ -187,7 +190,7 @@ def case_detail(user, pk: int) -> Case:
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(
-        access.visible_cases(user)
+        training_access.visible_cases(user)
         .select_related("author", "featured_for_team", "lead", "order")
         .prefetch_related(
             "tags",

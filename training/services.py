@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 from crm import access
 from crm.models import Member, MemberStatus, Role, Team
 from crm.services import member_set_status, notify
+from leads import access as leads_access
+from training import access as training_access
 
 from . import uploads
 from .models import (
@@ -105,7 +107,7 @@ def material_delete(*, material: Material) -> None:
 
 
 def _check_enroller(*, member: Member, by) -> None:
-    if not access.can_manage_training(by):
+    if not training_access.can_manage_training(by):
         raise ValidationError({"member": _("You may not enroll staff in courses.")})
     if not access.visible_members(by).filter(pk=member.pk).exists():
         raise ValidationError({"member": _("This member is not in your team.")})
@@ -187,8 +189,8 @@ def record_result(
     passed by attending (or as `passed` says). Absent: no score. Passing the last required
     onboarding course activates the agent.
     """
-    if not access.can_manage_training(by) or not (
-        access.visible_enrollments(by).filter(pk=enrollment.pk).exists()
+    if not training_access.can_manage_training(by) or not (
+        training_access.visible_enrollments(by).filter(pk=enrollment.pk).exists()
     ):
         raise ValidationError({"enrollment": _("You may not record results for this member.")})
     locked = Enrollment.objects.select_for_update().select_related("course").get(pk=enrollment.pk)
@@ -293,7 +295,7 @@ def onboarding_activate(*, member: Member, by, reason: str = "") -> Member:
     passed, unless an administrator overrides it with a reason (recorded)."""
     if not access.visible_members(by).filter(pk=member.pk).exists():
         raise ValidationError({"member": _("This member is not in your team.")})
-    if not access.can_manage_training(by):
+    if not training_access.can_manage_training(by):
         raise ValidationError({"member": _("You may not activate staff.")})
     member = Member.objects.get(pk=member.pk)
     if member.status != MemberStatus.ONBOARDING:
@@ -478,7 +480,7 @@ def promotion_propose(
     *, member: Member, to_level: PromotionLevel, by, reasons: str
 ) -> PromotionProposal:
     """A manager proposes one of their agents for the next level; the criteria must be met."""
-    if not access.can_propose_promotion(by):
+    if not training_access.can_propose_promotion(by):
         raise ValidationError({"member": _("You may not propose promotions.")})
     if not access.visible_members(by).filter(pk=member.pk).exists() or member.pk == getattr(
         getattr(by, "member", None), "pk", None
@@ -530,8 +532,8 @@ def promotion_propose(
 
 
 def _lock_open_proposal(proposal: PromotionProposal, by) -> PromotionProposal:
-    if not access.can_approve_promotion(by) or not (
-        access.visible_promotion_proposals(by).filter(pk=proposal.pk).exists()
+    if not training_access.can_approve_promotion(by) or not (
+        training_access.visible_promotion_proposals(by).filter(pk=proposal.pk).exists()
     ):
         raise ValidationError({"proposal": _("You may not decide this proposal.")})
     locked = PromotionProposal.objects.select_for_update().get(pk=proposal.pk)
@@ -651,10 +653,10 @@ def case_write(
     """Write up (or, by its author or an admin, revise) a won or lost case."""
     if case is not None and case.author_id != by.pk and not access.scope_of(by).is_admin:
         raise ValidationError({"case": _("Only the author may change this case.")})
-    if lead is not None and not access.visible_leads(by).filter(pk=lead.pk).exists():
+    if lead is not None and not leads_access.visible_leads(by).filter(pk=lead.pk).exists():
         raise ValidationError({"lead": _("You cannot link a lead you do not see.")})
     if order is not None:
-        if not access.visible_leads(by).filter(pk=order.lead_id).exists():
+        if not leads_access.visible_leads(by).filter(pk=order.lead_id).exists():
             raise ValidationError({"order": _("You cannot link an order you do not see.")})
         lead = lead or order.lead
     case = case or Case(author=by)
@@ -676,7 +678,7 @@ def _team_is_yours(team: Team, by) -> bool:
 @transaction.atomic
 def case_feature(*, case: Case, team: Team | None, by) -> Case:
     """Feature a case for a team (a manager their own), or clear it with team=None."""
-    if not access.can_feature_case(by):
+    if not training_access.can_feature_case(by):
         raise ValidationError({"team": _("You may not feature cases.")})
     if team is None:
         current = case.featured_for_team

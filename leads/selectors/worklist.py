@@ -13,7 +13,7 @@ Sections, in the order an agent works them:
    their own leads.
 
 Managers also sell, so "my worklist" is always the leads the user owns, taken from
-`crm.access.visible_leads` so the scope rule still holds.
+`leads.access.visible_leads` so the scope rule still holds.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from crm.phones import normalize_or_none
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from crm import access
+from leads import access as leads_access
 from leads.models import OPEN_STATUSES, Lead, LeadStatus
-from leads.phones import normalize_or_none
 from leads.services import calling
 from leads.services.calling import CallingRules
 
@@ -102,7 +102,7 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
     now = now or timezone.now()
     rules = calling.CallingRules.load()
     _start, end_of_today = day_bounds(now)
-    mine = access.visible_leads(user).filter(owner_id=user.pk)
+    mine = leads_access.visible_leads(user).filter(owner_id=user.pk)
     worklist = Worklist(now=now)
 
     worklist.counts = mine.filter(status__in=OPEN_STATUSES).aggregate(
@@ -115,7 +115,7 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
     if query:
         # A phone number is searched across the user's whole scope (one unique-index
         # probe); a name only in their own leads (a bounded scan).
-        in_scope = access.visible_leads(user).select_related("owner", "team")
+        in_scope = leads_access.visible_leads(user).select_related("owner", "team")
         if normalize_or_none(query) is None:
             in_scope = in_scope.filter(owner_id=user.pk)
         rows = _refine(search_leads(in_scope, query), filters)

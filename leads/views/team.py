@@ -6,6 +6,7 @@ every row comes through `crm.access` (via `leads.selectors`).
 
 from __future__ import annotations
 
+from crm.phones import mask
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +19,8 @@ from crm import access, exports
 from crm.models import MemberStatus
 from crm.pagination import CappedPaginator
 from crm.views import allowed_if, error_messages, query_without_page, staff_required
+from leads import access as leads_access
+from risk import access as risk_access
 
 from ..forms.team import (
     PoolFilterForm,
@@ -26,7 +29,6 @@ from ..forms.team import (
     TeamLeadFilterForm,
 )
 from ..models import Channel, LeadPolicy, LeadStatus, RoutingRule, TeamLeadSettings
-from ..phones import mask
 from ..selectors.pool import pool_leads
 from ..selectors.team import agent_loads, team_leads
 from ..selectors.worklist import member_status
@@ -45,7 +47,7 @@ def team(request):
     form = TeamLeadFilterForm(request.GET or None, user=request.user)
     rows = team_leads(request.user, filters=form.filters() if form.is_bound else {})
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_manage = access.can_manage_leads(request.user)
+    can_manage = leads_access.can_manage_leads(request.user)
     return render(
         request,
         "leads/team/list.html",
@@ -58,12 +60,12 @@ def team(request):
             "reassign_form": ReassignForm(user=request.user) if can_manage else None,
             "export_formats": exports.FORMATS,
             "export_max_rows": exports.max_rows(),
-            "may_export": access.can_export(request.user, "leads"),
+            "may_export": risk_access.can_export(request.user, "leads"),
         },
     )
 
 
-@allowed_if(access.can_manage_leads)
+@allowed_if(leads_access.can_manage_leads)
 @require_POST
 def reassign(request):
     form = ReassignForm(request.POST, user=request.user)
@@ -174,7 +176,7 @@ def _export_rows(rows, *, reveal_phones: bool):
     return lines()
 
 
-@allowed_if(access.can_manage_leads)
+@allowed_if(leads_access.can_manage_leads)
 @require_GET
 def export(request):
     """The filtered team leads as CSV or Excel: only what the user may see, capped.
@@ -198,7 +200,7 @@ def export(request):
             % {"n": total, "max": limit},
         )
         return redirect(reverse("leads:team") + f"?{query_without_page(request)}")
-    reveal = access.sees_full_numbers(request.user)
+    reveal = risk_access.sees_full_numbers(request.user)
     return exports.export_response(
         request=request,
         kind="leads",
@@ -222,7 +224,7 @@ def pool_page(request):
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     status = member_status(request.user)
     # Claims are offered only to those they will not be refused to (see `lead_claim`).
-    can_claim = access.can_work_leads(request.user) and status == MemberStatus.ACTIVE
+    can_claim = leads_access.can_work_leads(request.user) and status == MemberStatus.ACTIVE
     return render(
         request,
         "leads/pool/list.html",
@@ -231,7 +233,7 @@ def pool_page(request):
             "page": page,
             "query": query_without_page(request),
             "onboarding": status == MemberStatus.ONBOARDING,
-            "inactive": access.can_work_leads(request.user) and status != MemberStatus.ACTIVE,
+            "inactive": leads_access.can_work_leads(request.user) and status != MemberStatus.ACTIVE,
             "can_claim": can_claim,
             "allowance": pool.claim_allowance(request.user) if can_claim else None,
         },
@@ -265,7 +267,7 @@ def claim(request, pk: int):
 @require_POST
 def release(request, pk: int):
     """Give a lead back to the pool (from the lead page); a reason is required."""
-    lead = get_object_or_404(access.visible_leads(request.user), pk=pk)
+    lead = get_object_or_404(leads_access.visible_leads(request.user), pk=pk)
     form = ReleaseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why you release the lead."))
@@ -283,7 +285,7 @@ def release(request, pk: int):
 # --- rules --------------------------------------------------------------------------------
 
 
-@allowed_if(access.can_configure_leads)
+@allowed_if(leads_access.can_configure_leads)
 @require_GET
 def assignment_rules(request):
     """Routing rules and team strategies at a glance; editing is in the Django admin."""

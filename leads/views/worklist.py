@@ -1,7 +1,7 @@
 """The agent's pages: the worklist (where the day starts) and the lead page.
 
 Views parse with a form, call one service and render. Every lead is found through
-`crm.access.visible_leads`, so a lead outside the user's scope answers 404 exactly like a
+`leads.access.visible_leads`, so a lead outside the user's scope answers 404 exactly like a
 missing one. The quick filters and the follow-up form are htmx: the worklist replaces its
 results in place, and a follow-up swaps the lead's work panel (form and timeline) and its
 status card without a full reload.
@@ -17,14 +17,15 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm import access
 from crm.models import MemberStatus
 from crm.views import apply_service_errors, staff_required
+from leads import access as leads_access
 from leads.forms.worklist import FollowUpForm, LeadEditForm, WorklistFilterForm
 from leads.models import Lead
 from leads.selectors.leads import TIMELINE_PAGE, lead_for_page, lead_timeline
 from leads.selectors.worklist import member_status, worklist_for
 from leads.services import capture, followups
+from risk import access as risk_access
 from risk import services as risk
 from risk.models import PhoneReveal
 
@@ -58,11 +59,11 @@ def _lead_or_404(request, pk: int) -> Lead:
 
 
 def _lead_context(request, lead: Lead, form: FollowUpForm | None = None) -> dict:
-    may_work = followups.can_work_lead(request.user, lead)
+    may_work = leads_access.can_work_lead(request.user, lead)
     return {
         "lead": lead,
-        "phone_shown": access.phone_for(request.user, lead.phone),
-        "phone_full": access.sees_full_numbers(request.user),
+        "phone_shown": risk_access.phone_for(request.user, lead.phone),
+        "phone_full": risk_access.sees_full_numbers(request.user),
         # The newest events; a long history in full on request (?history=all).
         "timeline": lead_timeline(
             lead, limit=None if request.GET.get("history") == "all" else TIMELINE_PAGE
@@ -155,13 +156,13 @@ def click_to_call(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def lead_edit(request, pk: int):
     lead = _lead_or_404(request, pk)
-    if not followups.can_work_lead(request.user, lead):
+    if not leads_access.can_work_lead(request.user, lead):
         # Visible but not theirs to change (an inspector, a head): same answer as missing.
         raise Http404
     form = LeadEditForm.for_lead(
         lead,
         request.POST if request.method == "POST" else None,
-        show_phone=access.sees_full_numbers(request.user),
+        show_phone=risk_access.sees_full_numbers(request.user),
     )
     if request.method == "POST" and form.is_valid():
         try:

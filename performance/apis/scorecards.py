@@ -20,7 +20,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from crm import access
 from crm.api import (
     ScopedCreateReadViewSet,
     ScopedReadOnlyViewSet,
@@ -29,6 +28,7 @@ from crm.api import (
     user_name,
 )
 from crm.api_defaults import IsActiveStaff
+from performance import access as performance_access
 
 from ..metrics import metric_for
 from ..models import (
@@ -68,8 +68,9 @@ class ConfiguresPerformance(IsActiveStaff):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        return request.method in permissions.SAFE_METHODS or access.can_configure_performance(
-            request.user
+        return (
+            request.method in permissions.SAFE_METHODS
+            or performance_access.can_configure_performance(request.user)
         )
 
 
@@ -77,7 +78,9 @@ class SetsTargets(IsActiveStaff):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        return request.method in permissions.SAFE_METHODS or access.can_set_targets(request.user)
+        return request.method in permissions.SAFE_METHODS or performance_access.can_set_targets(
+            request.user
+        )
 
 
 class ReadsScorecards(IsActiveStaff):
@@ -85,7 +88,7 @@ class ReadsScorecards(IsActiveStaff):
         if not super().has_permission(request, view):
             return False
         if getattr(view, "action", None) == "recompute":
-            return access.can_manage_performance(request.user)
+            return performance_access.can_manage_performance(request.user)
         return True
 
 
@@ -93,7 +96,9 @@ class ScoresQuality(IsActiveStaff):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        return request.method in permissions.SAFE_METHODS or access.can_score_quality(request.user)
+        return request.method in permissions.SAFE_METHODS or performance_access.can_score_quality(
+            request.user
+        )
 
 
 # --- indicators and weights ---------------------------------------------------------------
@@ -159,7 +164,7 @@ class RecomputesOnChange:
     list=extend_schema(description="KPI definitions; every member reads, admins write."),
 )
 class IndicatorViewSet(RecomputesOnChange, ScopedViewSet):
-    visibility = access.visible_indicators
+    visibility = performance_access.visible_indicators
     permission_classes = [ConfiguresPerformance]
     serializer_class = IndicatorSerializer
     ordering_fields = ["position", "code"]
@@ -180,7 +185,7 @@ class WeightFilter(django_filters.FilterSet):
     list=extend_schema(description="Weights (%) of the indicators per level; admins write."),
 )
 class KpiWeightViewSet(RecomputesOnChange, ScopedViewSet):
-    visibility = access.visible_kpi_weights
+    visibility = performance_access.visible_kpi_weights
     permission_classes = [ConfiguresPerformance]
     serializer_class = KpiWeightSerializer
     filterset_class = WeightFilter
@@ -264,7 +269,7 @@ class TargetFilter(django_filters.FilterSet):
     partial_update=extend_schema(request=TargetValueSerializer, responses={200: TargetSerializer}),
 )
 class TargetViewSet(ScopedViewSet):
-    visibility = access.visible_targets
+    visibility = performance_access.visible_targets
     permission_classes = [SetsTargets]
     serializer_class = TargetSerializer
     filterset_class = TargetFilter
@@ -441,7 +446,7 @@ class ScorecardFilter(django_filters.FilterSet):
     ),
 )
 class ScorecardViewSet(ScopedReadOnlyViewSet):
-    visibility = access.visible_scorecards
+    visibility = performance_access.visible_scorecards
     permission_classes = [ReadsScorecards]
     serializer_class = ScorecardSerializer
     filterset_class = ScorecardFilter
@@ -475,7 +480,7 @@ class ScorecardViewSet(ScopedReadOnlyViewSet):
     def drilldown(self, request, pk=None):
         scorecard = self.get_object()
         code = request.query_params.get("indicator", "")
-        indicator = access.visible_indicators(request.user).filter(code=code).first()
+        indicator = performance_access.visible_indicators(request.user).filter(code=code).first()
         if indicator is None:
             raise ValidationError({"indicator": "Name an indicator by its code."})
         try:
@@ -575,7 +580,7 @@ class QualityFilter(django_filters.FilterSet):
     ),
 )
 class QualityScoreViewSet(ScopedCreateReadViewSet):
-    visibility = access.visible_quality_scores
+    visibility = performance_access.visible_quality_scores
     permission_classes = [ScoresQuality]
     serializer_class = QualityScoreSerializer
     filterset_class = QualityFilter

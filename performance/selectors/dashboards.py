@@ -56,6 +56,7 @@ from crm.db_router import replica_alias
 from crm.models import Member, MemberStatus, Role, Team, TeamMembership
 from leads.models import OPEN_STATUSES, Assignment, Call, Disposition, FollowUp, Lead
 from orders.models import Order, SalesEntry
+from performance import access as performance_access
 
 from ..models import ImprovementPlan, Level, Scorecard, ScorecardValue, Source, Unit
 from ..periods import Period
@@ -380,7 +381,7 @@ def _today(q_followups: Q, q_calls: Q, q_sales: Q) -> Sums:
 def _targets(user, subject: Q, period: Period) -> dict[str, tuple[Decimal, bool, str, int]]:
     """Targets of one subject and period, by indicator source (one query)."""
     rows = (
-        access.visible_targets(user)
+        performance_access.visible_targets(user)
         .filter(subject, period_kind=period.kind, period_start=period.start)
         .select_related("indicator")
     )
@@ -482,7 +483,7 @@ def team_dashboard(user, *, team: Team, period: Period, now: dt.datetime | None 
 
     # This period: the scorecards (team and agents) when computed.
     cards = list(
-        access.visible_scorecards(user)
+        performance_access.visible_scorecards(user)
         .filter(period_kind=period.kind, period_start=period.start)
         .filter(Q(level=Level.TEAM, team_id=team.pk) | Q(level=Level.AGENT, agent_id__in=agent_ids))
     )
@@ -751,7 +752,7 @@ def team_comparison(user, *, period: Period, teams=None, today: dt.date | None =
     # The teams' scorecards of the period and their values (two queries).
     cards = {
         c.team_id: c
-        for c in access.visible_scorecards(user).filter(
+        for c in performance_access.visible_scorecards(user).filter(
             level=Level.TEAM,
             team_id__in=team_ids,
             period_kind=period.kind,
@@ -809,7 +810,7 @@ def _live_columns(user, columns: list[TeamColumn], period: Period, start, end) -
         for name, value in numbers.items():
             setattr(by_id[team_id], name, value)
     for team_id, value in (
-        access.visible_targets(user)
+        performance_access.visible_targets(user)
         .filter(
             level=Level.TEAM,
             team_id__in=ids,
@@ -914,7 +915,7 @@ def agent_dashboard(user, *, period: Period, now: dt.datetime | None = None) -> 
     periods.reverse()
     cards = {
         c.period_start: c
-        for c in access.visible_scorecards(user).filter(
+        for c in performance_access.visible_scorecards(user).filter(
             level=Level.AGENT,
             agent_id=user.pk,
             period_kind=period.kind,

@@ -8,7 +8,7 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext
 
-from crm import access
+from performance import access as performance_access
 
 register = template.Library()
 
@@ -32,5 +32,5 @@ def figure(value, unit: str = "") -> str:
 
 @register.filter
 def may_score_quality(user) -> bool:
-    """Whether `user` may score follow-ups and calls (crm.access.can_score_quality)."""
-    return access.can_score_quality(user)
+    """Whether `user` may score follow-ups and calls (performance.access.can_score_quality)."""
+    return performance_access.can_score_quality(user)

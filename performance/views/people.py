@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm import access
 from crm.exports import FORMATS, export_response
 from crm.views import (
     allowed_if,
@@ -27,6 +26,8 @@ from crm.views import (
     query_without_page,
     staff_required,
 )
+from performance import access as performance_access
+from risk import access as risk_access
 
 from ..forms_people import (
     CoachingSessionForm,
@@ -87,7 +88,7 @@ def evaluation_list(request):
         status = ""
     rows = selectors.evaluations_for_list(request.user, status=status)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_manage = access.can_manage_performance(request.user)
+    can_manage = performance_access.can_manage_performance(request.user)
     return render(
         request,
         "performance/people/evaluations.html",
@@ -102,7 +103,7 @@ def evaluation_list(request):
     )
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def evaluation_open(request):
     form = EvaluationOpenForm(request.POST, user=request.user)
@@ -150,9 +151,9 @@ def evaluation_detail(request, pk: int):
         "my_rating": mine,
     }
     if not evaluation.viewer_is_peer:
-        can_close = reviews.can_close(request.user, evaluation)
+        can_close = performance_access.can_close(request.user, evaluation)
         context.update(
-            scorecard=access.visible_scorecards(request.user)
+            scorecard=performance_access.visible_scorecards(request.user)
             .filter(
                 level=Level.AGENT,
                 agent_id=evaluation.agent_id,
@@ -194,10 +195,10 @@ def evaluation_rate(request, pk: int):
     return redirect("performance:evaluation", pk=pk)
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def evaluation_close(request, pk: int):
-    evaluation = get_object_or_404(access.visible_evaluations(request.user), pk=pk)
+    evaluation = get_object_or_404(performance_access.visible_evaluations(request.user), pk=pk)
     form = EvaluationCloseForm(request.POST)
     form.is_valid()
     try:
@@ -213,11 +214,11 @@ def evaluation_close(request, pk: int):
     return redirect("performance:evaluation", pk=pk)
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def development_plan_add(request, pk: int):
     evaluation = get_object_or_404(
-        access.visible_evaluations(request.user).select_related("agent"), pk=pk
+        performance_access.visible_evaluations(request.user).select_related("agent"), pk=pk
     )
     _submit(
         request,
@@ -233,10 +234,10 @@ def development_plan_add(request, pk: int):
     return redirect("performance:evaluation", pk=pk)
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def development_plan_complete(request, pk: int):
-    plan = get_object_or_404(access.visible_development_plans(request.user), pk=pk)
+    plan = get_object_or_404(performance_access.visible_development_plans(request.user), pk=pk)
     status = request.POST.get("status", DevelopmentPlan.Status.DONE)
     try:
         reviews.development_plan_complete(user=request.user, plan=plan, status=status)
@@ -265,7 +266,7 @@ def _incentive_filters(request) -> tuple[str, str]:
 @require_http_methods(["GET", "POST"])
 def incentive_list(request):
     """Managers propose and follow their team's; heads decide; agents see their approved ones."""
-    can_propose = access.can_manage_performance(request.user)
+    can_propose = performance_access.can_manage_performance(request.user)
     form = IncentiveForm(request.POST or None, user=request.user) if can_propose else None
     if request.method == "POST":
         if form is None:
@@ -302,16 +303,16 @@ def incentive_list(request):
             "kinds": Incentive.Kind.choices,
             "form": form,
             "waiting": waiting,
-            "can_decide": access.can_decide_incentives(request.user),
+            "can_decide": performance_access.can_decide_incentives(request.user),
             "formats": FORMATS,
-            "can_export": access.can_export(request.user, "incentives"),
+            "can_export": risk_access.can_export(request.user, "incentives"),
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
 def _incentive_move(request, pk: int, move) -> object:
-    incentive = get_object_or_404(access.visible_incentives(request.user), pk=pk)
+    incentive = get_object_or_404(performance_access.visible_incentives(request.user), pk=pk)
     form = DecisionForm(request.POST)
     form.is_valid()
     try:
@@ -323,7 +324,7 @@ def _incentive_move(request, pk: int, move) -> object:
     return redirect("performance:incentives")
 
 
-@allowed_if(access.can_decide_incentives)
+@allowed_if(performance_access.can_decide_incentives)
 @require_POST
 def incentive_approve(request, pk: int):
     return _incentive_move(
@@ -333,7 +334,7 @@ def incentive_approve(request, pk: int):
     )
 
 
-@allowed_if(access.can_decide_incentives)
+@allowed_if(performance_access.can_decide_incentives)
 @require_POST
 def incentive_reject(request, pk: int):
     return _incentive_move(
@@ -343,7 +344,7 @@ def incentive_reject(request, pk: int):
     )
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def incentive_withdraw(request, pk: int):
     return _incentive_move(
@@ -411,7 +412,7 @@ def _suggestion_period(request) -> Period | None:
         except ValueError as error:
             messages.error(request, str(error))
     latest = (
-        access.visible_scorecards(request.user)
+        performance_access.visible_scorecards(request.user)
         .filter(level="agent", period_kind=PeriodKind.MONTH)
         .order_by("-period_start")
         .values_list("period_start", flat=True)
@@ -429,7 +430,7 @@ def improvement_plan_list(request):
     overdue = request.GET.get("overdue") == "1"
     rows = selectors.improvement_plans_for_list(request.user, status=status, overdue=overdue)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_manage = access.can_manage_performance(request.user)
+    can_manage = performance_access.can_manage_performance(request.user)
     period = _suggestion_period(request) if can_manage else None
     return render(
         request,
@@ -450,7 +451,7 @@ def improvement_plan_list(request):
     )
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def improvement_plan_open(request):
     form = ImprovementPlanForm(request.POST, user=request.user)
@@ -468,11 +469,11 @@ def improvement_plan_open(request):
     return redirect("performance:improvement_plans")
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def improvement_plan_suggested(request, scorecard_pk: int):
     scorecard = get_object_or_404(
-        access.visible_scorecards(request.user).select_related("agent"),
+        performance_access.visible_scorecards(request.user).select_related("agent"),
         pk=scorecard_pk,
         level="agent",
     )
@@ -507,10 +508,10 @@ def improvement_plan_detail(request, pk: int):
     )
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def coaching_session_add(request, pk: int):
-    plan = get_object_or_404(access.visible_improvement_plans(request.user), pk=pk)
+    plan = get_object_or_404(performance_access.visible_improvement_plans(request.user), pk=pk)
     _submit(
         request,
         CoachingSessionForm(request.POST),
@@ -520,10 +521,10 @@ def coaching_session_add(request, pk: int):
     return redirect("performance:improvement_plan", pk=pk)
 
 
-@allowed_if(access.can_manage_performance)
+@allowed_if(performance_access.can_manage_performance)
 @require_POST
 def improvement_plan_close(request, pk: int):
-    plan = get_object_or_404(access.visible_improvement_plans(request.user), pk=pk)
+    plan = get_object_or_404(performance_access.visible_improvement_plans(request.user), pk=pk)
     _submit(
         request,
         ImprovementCloseForm(request.POST),
@@ -536,7 +537,7 @@ def improvement_plan_close(request, pk: int):
 # --- turnover -----------------------------------------------------------------------------
 
 
-@allowed_if(access.can_see_team_performance)
+@allowed_if(performance_access.can_see_team_performance)
 @require_GET
 def turnover(request):
     data = turnover_selectors.turnover(request.user)
@@ -567,12 +568,12 @@ def turnover(request):
             "peak": peak,
             "reason_labels": dict(data.reasons),
             "formats": FORMATS,
-            "can_export": access.can_export(request.user, "turnover"),
+            "can_export": risk_access.can_export(request.user, "turnover"),
         },
     )
 
 
-@allowed_if(access.can_see_team_performance)
+@allowed_if(performance_access.can_see_team_performance)
 @require_GET
 def turnover_export(request):
     data = turnover_selectors.turnover(request.user)

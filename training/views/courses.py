@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm import access
 from crm.views import allowed_if, apply_service_errors, error_messages, staff_required
+from training import access as training_access
 
 from .. import selectors, services
 from ..forms import (
@@ -73,7 +74,7 @@ def onboarding_panel(request):
 # --- team training ------------------------------------------------------------------------
 
 
-@allowed_if(access.can_see_team_training)
+@allowed_if(training_access.can_see_team_training)
 @require_GET
 def team(request):
     """Managers: onboarding status of new hires, each agent's progress, enrollments."""
@@ -89,14 +90,14 @@ def team(request):
             "rows": selectors.team_members_progress(request.user),
             "page": page,
             "filters": filters,
-            "can_manage": access.can_manage_training(request.user),
-            "can_propose": access.can_propose_promotion(request.user),
+            "can_manage": training_access.can_manage_training(request.user),
+            "can_propose": training_access.can_propose_promotion(request.user),
             "is_admin": access.scope_of(request.user).is_admin,
         },
     )
 
 
-@allowed_if(access.can_manage_training)
+@allowed_if(training_access.can_manage_training)
 @require_http_methods(["GET", "POST"])
 def enroll(request):
     form = EnrollForm(request.POST or None, user=request.user, initial=request.GET.dict())
@@ -122,10 +123,10 @@ def _status(request, form) -> int:
     return 400 if request.method == "POST" and form.errors else 200
 
 
-@allowed_if(access.can_manage_training)
+@allowed_if(training_access.can_manage_training)
 @require_POST
 def record_result(request, pk: int):
-    enrollment = get_object_or_404(access.visible_enrollments(request.user), pk=pk)
+    enrollment = get_object_or_404(training_access.visible_enrollments(request.user), pk=pk)
     form = ResultForm(request.POST)
     if form.is_valid():
         try:
@@ -146,7 +147,7 @@ def record_result(request, pk: int):
     return redirect(request.POST.get("next") or reverse("training:team"))
 
 
-@allowed_if(access.can_manage_training)
+@allowed_if(training_access.can_manage_training)
 @require_POST
 def activate(request, member_pk: int):
     """Make an onboarding member active by hand (refused unless all required courses are
@@ -182,13 +183,13 @@ def courses(request):
             "courses": selectors.courses_for_catalog(request.user, kind=kind),
             "kind": kind,
             "kinds": CourseKind.choices,
-            "can_configure": access.can_configure_training(request.user),
+            "can_configure": training_access.can_configure_training(request.user),
         },
     )
 
 
 def _course_or_404(request, pk: int) -> Course:
-    return get_object_or_404(access.visible_courses(request.user), pk=pk)
+    return get_object_or_404(training_access.visible_courses(request.user), pk=pk)
 
 
 @staff_required
@@ -198,7 +199,7 @@ def course_detail(request, pk: int):
 
 
 def _course_page(request, course, *, session_form=None, material_form=None, status=200):
-    can_configure = access.can_configure_training(request.user)
+    can_configure = training_access.can_configure_training(request.user)
     member = getattr(request.user, "member", None)
     mine = (
         list(Enrollment.objects.filter(member=member, course=course).select_related("session"))
@@ -214,7 +215,7 @@ def _course_page(request, course, *, session_form=None, material_form=None, stat
             "materials": course.materials.all(),
             "mine": mine,
             "can_configure": can_configure,
-            "can_manage": access.can_manage_training(request.user),
+            "can_manage": training_access.can_manage_training(request.user),
             "session_form": session_form or (SessionForm() if can_configure else None),
             "material_form": material_form or (MaterialForm() if can_configure else None),
         },
@@ -222,7 +223,7 @@ def _course_page(request, course, *, session_form=None, material_form=None, stat
     )
 
 
-@allowed_if(access.can_configure_training)
+@allowed_if(training_access.can_configure_training)
 @require_http_methods(["GET", "POST"])
 def course_edit(request, pk: int | None = None):
     course = _course_or_404(request, pk) if pk else None
@@ -243,7 +244,7 @@ def course_edit(request, pk: int | None = None):
     )
 
 
-@allowed_if(access.can_configure_training)
+@allowed_if(training_access.can_configure_training)
 @require_POST
 def session_add(request, pk: int):
     course = _course_or_404(request, pk)
@@ -261,7 +262,7 @@ def session_add(request, pk: int):
     return _course_page(request, course, session_form=form, status=400)
 
 
-@allowed_if(access.can_configure_training)
+@allowed_if(training_access.can_configure_training)
 @require_POST
 def material_add(request, pk: int):
     course = _course_or_404(request, pk)
@@ -283,7 +284,7 @@ def material_add(request, pk: int):
 @require_GET
 def material_download(request, pk: int):
     """Materials are served only here, to signed-in staff who may see the course."""
-    material = get_object_or_404(access.visible_materials(request.user), pk=pk)
+    material = get_object_or_404(training_access.visible_materials(request.user), pk=pk)
     try:
         handle = material.file.open("rb")
     except FileNotFoundError as error:
