@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 FORMATS = [("csv", "CSV"), ("xlsx", "Excel")]
 MAX_ROWS = 50_000
@@ -97,7 +101,11 @@ def export_response(
     fmt = chosen_format(fmt)
     query = {key: request.GET.getlist(key) for key in request.GET if key != "format"}
     record = rules.opened(request=request, kind=kind, query=query, fmt=fmt)
-    rows = _capped(rows, limit=max_rows(), record=record, finished=rules.finished)
+    header = [str(title) for title in header]
+    rows = _in_language(
+        _capped(rows, limit=max_rows(), record=record, finished=rules.finished),
+        translation.get_language(),
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -143,7 +151,116 @@ def _capped(
     finished(record=record, row_count=written, truncated=truncated)
 
 
+def _in_language(rows: Iterable[Sequence], language: str | None) -> Iterable[list]:
+    """The rows made in the requesting user's language, lazy labels resolved.
+
+    A CSV is written while the response streams, after the view has returned; each row is
+    made with the request's language active so labels (`get_status_display()`, "yes")
+    come out in it.
+    """
+    iterator = iter(rows)
+    while True:
+        with translation.override(language):
+            row = next(iterator, None)
+            if row is None:
+                return
+            row = [str(value) if isinstance(value, Promise) else value for value in row]
+        yield row
+
+
 def _harmless(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
+
+
+# --- what was exported, in words (the export log) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """How the export log names one kind of export and reads its stored filters."""
+
+    label: str
+    fields: Mapping[str, forms.Field]
+
+
+_KINDS: dict[str, ExportKind] = {}
+
+
+def register_kind(kind: str, *, label: str, fields: Mapping[str, forms.Field]) -> None:
+    """Each app names its export kinds (in its `AppConfig.ready`) with the form fields of
+    the filters it stores, so the log can show `状态 = 新线索` instead of `status=new`."""
+    _KINDS[kind] = ExportKind(label=label, fields=dict(fields))
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """The registered export kinds as (kind, label) choices, for the export log's filter."""
+    return [(kind, known.label) for kind, known in _KINDS.items()]
+
+
+def kind_label(kind: str) -> str:
+    known = _KINDS.get(kind)
+    return str(known.label) if known else kind
+
+
+def describe_filters(records: Iterable) -> None:
+    """Give each export record `kind_label` and `filter_words` ([(label, value), ...]).
+
+    Values of choice fields become their labels, and records chosen from a list (a team,
+    an agent) their names, looked up in one query per model for the whole page.
+    """
+    records = list(records)
+    wanted: dict[type, set[int]] = defaultdict(set)
+    for record in records:
+        fields = _fields_of(record.kind)
+        for key, values in (record.query or {}).items():
+            field = fields.get(key)
+            if isinstance(field, forms.ModelChoiceField):
+                model = field.queryset.model
+                wanted[model] |= {int(v) for v in _listed(values) if str(v).isdigit()}
+    found = {
+        model: {obj.pk: obj for obj in model._default_manager.filter(pk__in=pks)}
+        for model, pks in wanted.items()
+    }
+    for record in records:
+        record.kind_label = kind_label(record.kind)
+        fields = _fields_of(record.kind)
+        words = []
+        for key, values in (record.query or {}).items():
+            shown = [str(v) for v in _listed(values) if str(v) != ""]
+            if key == "page" or not shown:
+                continue
+            field = fields.get(key)
+            label = str(field.label) if field is not None and field.label else key
+            words.append((label, " / ".join(_value_words(field, shown, found))))
+        record.filter_words = words
+
+
+def _fields_of(kind: str) -> Mapping[str, forms.Field]:
+    known = _KINDS.get(kind)
+    return known.fields if known else {}
+
+
+def _listed(values) -> list:
+    return list(values) if isinstance(values, list | tuple) else [values]
+
+
+def _value_words(field, values: list[str], found: dict) -> list[str]:
+    if isinstance(field, forms.ModelChoiceField):
+        objects = found.get(field.queryset.model, {})
+        return [
+            field.label_from_instance(objects[int(v)]) if v.isdigit() and int(v) in objects else v
+            for v in values
+        ]
+    if isinstance(field, forms.BooleanField):
+        return [str(_("no") if v in ("", "0", "false", "False") else _("yes")) for v in values]
+    if isinstance(field, forms.ChoiceField):
+        choices = {}
+        for value, label in field.choices:
+            if isinstance(label, list | tuple):  # an option group
+                choices.update({str(inner): shown for inner, shown in label})
+            else:
+                choices[str(value)] = label
+        return [str(choices.get(v, v)) for v in values]
+    return values

@@ -11,6 +11,48 @@ from .models import Department, LeaveReason, Member, MemberStatus, Role, Skill, 
 User = get_user_model()
 
 
+class DateInput(forms.DateInput):
+    """`<input type=date>`, its value always ISO 8601 (`2026-12-01`) as browsers require.
+
+    Django would otherwise format it in the user's language (`2026/12/01` in Chinese),
+    which the browser rejects, leaving the field empty.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format=format or "%Y-%m-%d")
+
+
+class MonthInput(forms.DateInput):
+    """`<input type=month>` with an ISO value (`2026-12`)."""
+
+    input_type = "month"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format=format or "%Y-%m")
+
+
+class MonthField(forms.DateField):
+    """A month picker whose value is the first day of the month chosen.
+
+    Takes `2026-12` (what `type=month` posts) and, from browsers without a month picker
+    or older clients, any ISO day of the month (`2026-12-15`).
+    """
+
+    widget = MonthInput
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("placeholder", "YYYY-MM")
+        self.widget.attrs.setdefault("pattern", r"\d{4}-\d{2}(-\d{2})?")
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        return day.replace(day=1) if day else day
+
+
 class StyledForm:
     """Give every widget Bootstrap's classes, so templates render fields plainly."""
 
@@ -88,7 +130,7 @@ class MemberCreateForm(StyledForm, forms.Form):
     hire_date = forms.DateField(
         label=_("hire date"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     extension = forms.CharField(label=_("phone extension"), max_length=20, required=False)
     daily_lead_capacity = forms.IntegerField(
@@ -124,7 +166,7 @@ class MemberProfileForm(StyledForm, forms.ModelForm):
     class Meta:
         model = Member
         fields = ["role", "employee_no", "extension", "hire_date", "daily_lead_capacity", "skills"]
-        widgets = {"hire_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"hire_date": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -152,9 +194,7 @@ class MemberMoveForm(StyledForm, forms.Form):
 
 class MemberStatusForm(StyledForm, forms.Form):
     status = forms.ChoiceField(label=_("new status"), choices=MemberStatus.choices)
-    leave_date = forms.DateField(
-        label=_("leave date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    leave_date = forms.DateField(label=_("leave date"), required=False, widget=DateInput())
     leave_reason = forms.ChoiceField(
         label=_("leave reason"), choices=[("", "---------"), *LeaveReason.choices], required=False
     )

@@ -19,3 +19,9 @@ class LeadsConfig(AppConfig):
         keys = ("leads.policy", "leads.calling_rules")
         forget_on_change(LeadPolicy, *keys)
         forget_on_change(CallingWindow, *keys)
+
+        from crm import exports
+
+        from .forms.team import TeamLeadFilterForm
+
+        exports.register_kind("leads", label=_("Leads"), fields=TeamLeadFilterForm.base_fields)

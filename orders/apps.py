@@ -7,5 +7,11 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
+        from crm import exports
+
         # A lead's orders appear on its timeline (page and API).
         from . import timeline  # noqa: F401
+        from .forms import OrderFilterForm
+
+        # The export log names this app's exports and their filters in words.
+        exports.register_kind("orders", label=_("Orders"), fields=OrderFilterForm.base_fields)

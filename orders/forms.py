@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm import access
-from crm.forms import StyledForm, UserChoiceField
+from crm.forms import DateInput, StyledForm, UserChoiceField
 from crm.models import Role
 
 from .models import Approval, OrderStatus, PaymentTerms, Product
@@ -25,12 +25,8 @@ class OrderFilterForm(StyledForm, forms.Form):
         label=_("Discount approval"), required=False, choices=[("", _("All")), *Approval.choices]
     )
     agent = UserChoiceField(queryset=User.objects.none(), required=False, label=_("Agent"))
-    created_from = forms.DateField(
-        label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        label=_("Created until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = forms.DateField(label=_("Created from"), required=False, widget=DateInput())
+    created_to = forms.DateField(label=_("Created until"), required=False, widget=DateInput())
     overdue = forms.BooleanField(label=_("Delivery overdue"), required=False)
 
     def __init__(self, *args, user, with_agent: bool = True, **kwargs):
@@ -60,7 +56,7 @@ class OrderDetailsForm(StyledForm, forms.Form):
     expected_delivery_on = forms.DateField(
         label=_("Expected delivery"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -8,7 +8,47 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+def register_export_kinds() -> None:
+    """Name this app's exports and their filters for the export log."""
+    from crm import exports
+    from crm.models import Department, Team
+
+    from .models import Incentive, PeriodKind
+
+    period = {
+        "period_kind": forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices),
+        "period_start": forms.CharField(label=gettext_lazy("Period start")),
+    }
+    exports.register_kind(
+        "performance",
+        label=gettext_lazy("Performance"),
+        fields={
+            "team": forms.ModelChoiceField(
+                label=gettext_lazy("Team"), queryset=Team.objects.none()
+            ),
+            "department": forms.ModelChoiceField(
+                label=gettext_lazy("Department"), queryset=Department.objects.none()
+            ),
+            "sort": forms.CharField(label=gettext_lazy("Sorted by")),
+            **period,
+        },
+    )
+    exports.register_kind(
+        "incentives",
+        label=gettext_lazy("Incentives"),
+        fields={
+            "status": forms.ChoiceField(
+                label=gettext_lazy("Status"), choices=Incentive.Status.choices
+            ),
+            "kind": forms.ChoiceField(label=gettext_lazy("Kind"), choices=Incentive.Kind.choices),
+        },
+    )
+    exports.register_kind("turnover", label=gettext_lazy("Turnover"), fields={})
 
 
 def leaderboard_header() -> list[str]:

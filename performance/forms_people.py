@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm import access
+from crm.forms import DateInput, MonthField
 from crm.models import MemberStatus, Role
 from performance import access as performance_access
 
@@ -52,9 +53,7 @@ class PeriodFields(forms.Form):
     period_kind = forms.ChoiceField(
         label=_("Period"), choices=PeriodKind.choices, initial=PeriodKind.MONTH
     )
-    period_start = forms.DateField(
-        label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_start = forms.DateField(label=_("Period start"), widget=DateInput())
 
     def period(self):
         data = self.cleaned_data
@@ -116,9 +115,7 @@ class DevelopmentPlanForm(_Bootstrap, forms.Form):
     actions = forms.CharField(
         label=_("Actions"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    due_on = forms.DateField(
-        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
     courses = forms.ModelMultipleChoiceField(
         label=_("Courses"), queryset=None, required=False, widget=forms.SelectMultiple
     )
@@ -137,7 +134,7 @@ class IncentiveForm(_Bootstrap, forms.Form):
     amount = forms.DecimalField(
         label=_("Amount"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
-    period_start = forms.DateField(label=_("Month"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = MonthField(label=_("Month"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user, **kwargs):
@@ -158,10 +155,8 @@ class ImprovementPlanForm(_Bootstrap, forms.Form):
     agent = AgentChoiceField(label=_("Agent"), queryset=User.objects.none())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
     goals = forms.CharField(label=_("Goals"), widget=forms.Textarea(attrs={"rows": 2}))
-    starts_on = forms.DateField(
-        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    due_on = forms.DateField(label=_("Due"), widget=DateInput())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import DateInput
+
 from .models import PeriodKind
 from .periods import current_period, parse_period
 
@@ -15,9 +17,7 @@ class PeriodForm(forms.Form):
     period_kind = forms.ChoiceField(
         label=_("Period"), choices=PeriodKind.choices, required=False, initial=PeriodKind.MONTH
     )
-    period_start = forms.DateField(
-        label=_("Starting"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_start = forms.DateField(label=_("Starting"), required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +51,7 @@ class TargetsForm(forms.Form):
             for indicator in self.indicators:
                 name = f"t_{subject.pk}_{indicator.pk}"
                 self.fields[name] = forms.DecimalField(
-                    label=f"{subject} · {indicator.name}",
+                    label=f"{subject} · {indicator.label}",
                     required=False,
                     min_value=0,
                     max_digits=16,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import StyledForm
+from crm import exports
+from crm.forms import DateInput, StyledForm
 
 from . import audit
 from .models import AuditEntry
@@ -18,12 +19,8 @@ class AuditSearchForm(StyledForm, forms.Form):
     action = forms.ChoiceField(
         label=_("action"), required=False, choices=[("", "—"), *AuditEntry.Action.choices]
     )
-    since = forms.DateField(
-        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("from"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("until"), required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,13 +34,13 @@ class AuditSearchForm(StyledForm, forms.Form):
 
 class ExportFilterForm(StyledForm, forms.Form):
     user = forms.CharField(label=_("who"), required=False, max_length=150)
-    kind = forms.CharField(label=_("what"), required=False, max_length=50)
-    since = forms.DateField(
-        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    kind = forms.ChoiceField(label=_("what"), required=False)
+    since = forms.DateField(label=_("from"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("until"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "—"), *exports.kind_choices()]
 
     def filters(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if v} if self.is_valid() else {}

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from crm.exports import describe_filters
 from crm.views import allowed_if, query_without_page
 from risk import access as risk_access
 
@@ -41,6 +42,8 @@ def exports(request):
     form = ExportFilterForm(request.GET or None)
     rows = selectors.exports_for(request.user, form.filters() if form.is_bound else {})
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    describe_filters(page.object_list)  # what and which filters, in words
     return render(
         request,
         "risk/exports.html",

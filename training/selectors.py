@@ -35,6 +35,22 @@ def courses_for_catalog(user, *, kind: str = "") -> QuerySet[Course]:
     return rows.order_by("kind", "title")
 
 
+def onboarding_remaining(member: Member | None) -> list[tuple[Course, Enrollment | None]]:
+    """A new hire's required onboarding courses not passed yet, each with their enrollment
+    (None when not enrolled yet), for the notice on the worklist and the pool. Two queries;
+    nothing for a member who is not onboarding."""
+    if member is None or member.status != MemberStatus.ONBOARDING:
+        return []
+    missing = onboarding_gate.onboarding_missing(member=member)
+    enrollments = {
+        e.course_id: e
+        for e in Enrollment.objects.filter(member=member, course__in=missing)
+        .select_related("session")
+        .order_by("enrolled_at")
+    }
+    return [(course, enrollments.get(course.pk)) for course in missing]
+
+
 def enrollments_of(user, member: Member) -> QuerySet[Enrollment]:
     return (
         training_access.visible_enrollments(user)

@@ -141,3 +141,11 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
         fresh = fresh.only(*_ROW_FIELDS).order_by("grade", "created_at", "id")
         worklist.new = _page(fresh, filters.get("new_page"), now=now, rules=rules)
     return worklist
+
+
+def member_status(user) -> str | None:
+    """The user's member status (onboarding, active, …): the worklist and the pool tell a
+    new hire why no lead comes yet instead of offering claims that would be refused."""
+    from crm.models import Member
+
+    return Member.objects.filter(user_id=user.pk).values_list("status", flat=True).first()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import access, exports
+from crm.models import MemberStatus
 from crm.pagination import CappedPaginator
 from crm.phones import mask
 from crm.views import allowed_if, error_messages, query_without_page, staff_required
@@ -27,9 +28,10 @@ from ..forms.team import (
     ReleaseForm,
     TeamLeadFilterForm,
 )
-from ..models import LeadPolicy, RoutingRule, TeamLeadSettings
+from ..models import Channel, LeadPolicy, LeadStatus, RoutingRule, TeamLeadSettings
 from ..selectors.pool import pool_leads
 from ..selectors.team import agent_loads, team_leads
+from ..selectors.worklist import member_status
 from ..services import assignment, pool
 
 PAGE_SIZE = 50
@@ -143,27 +145,35 @@ def _export_rows(rows, *, reveal_phones: bool):
     def when(value):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
-    for row in values.iterator(chunk_size=2000):
-        (pk, name, phone, company, region, product, channel, grade, score, status) = row[:10]
-        owner_name, owner_username, team_name, assigned, contact, follow, created = row[10:]
-        yield [
-            pk,
-            name,
-            phone if reveal_phones else mask(phone),
-            company,
-            region,
-            product,
-            channel,
-            grade,
-            score,
-            status,
-            owner_name or owner_username or "",
-            team_name or "",
-            when(assigned),
-            when(contact),
-            when(follow),
-            when(created),
-        ]
+    # Coded values in words, in the language of the request (resolved now: the rows are
+    # written while the response streams).
+    channels = {value: str(label) for value, label in Channel.choices}
+    statuses = {value: str(label) for value, label in LeadStatus.choices}
+
+    def lines():
+        for row in values.iterator(chunk_size=2000):
+            (pk, name, phone, company, region, product, channel, grade, score, status) = row[:10]
+            owner_name, owner_username, team_name, assigned, contact, follow, created = row[10:]
+            yield [
+                pk,
+                name,
+                phone if reveal_phones else mask(phone),
+                company,
+                region,
+                product,
+                channels.get(channel, channel),
+                grade,
+                score,
+                statuses.get(status, status),
+                owner_name or owner_username or "",
+                team_name or "",
+                when(assigned),
+                when(contact),
+                when(follow),
+                when(created),
+            ]
+
+    return lines()
 
 
 @allowed_if(leads_access.can_manage_leads)
@@ -212,7 +222,9 @@ def pool_page(request):
     form = PoolFilterForm(request.GET or None)
     rows = pool_leads(request.user, filters=form.filters() if form.is_bound else {})
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_claim = leads_access.can_work_leads(request.user)
+    status = member_status(request.user)
+    # Claims are offered only to those they will not be refused to (see `lead_claim`).
+    can_claim = leads_access.can_work_leads(request.user) and status == MemberStatus.ACTIVE
     return render(
         request,
         "leads/pool/list.html",
@@ -220,6 +232,8 @@ def pool_page(request):
             "form": form,
             "page": page,
             "query": query_without_page(request),
+            "onboarding": status == MemberStatus.ONBOARDING,
+            "inactive": leads_access.can_work_leads(request.user) and status != MemberStatus.ACTIVE,
             "can_claim": can_claim,
             "allowance": pool.claim_allowance(request.user) if can_claim else None,
         },

@@ -17,12 +17,13 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.models import MemberStatus
 from crm.views import apply_service_errors, staff_required
 from leads import access as leads_access
 from leads.forms.worklist import FollowUpForm, LeadEditForm, WorklistFilterForm
 from leads.models import Lead
 from leads.selectors.leads import TIMELINE_PAGE, lead_for_page, lead_timeline
-from leads.selectors.worklist import worklist_for
+from leads.selectors.worklist import member_status, worklist_for
 from leads.services import capture, followups
 from risk import access as risk_access
 from risk import services as risk
@@ -46,6 +47,7 @@ def worklist(request):
         "form": form,
         "worklist": worklist_for(request.user, filters=filters),
         "query": query.urlencode(),
+        "onboarding": member_status(request.user) == MemberStatus.ONBOARDING,
     }
     if _is_htmx(request) and request.headers.get("HX-Target") == "worklist-results":
         return render(request, "leads/worklist/partials/results.html", context)

@@ -60,12 +60,15 @@ class ReadsScorecards(IsActiveStaff):
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True, help_text="The name shown, in your language.")
+
     class Meta:
         model = Indicator
         fields = [
             "id",
             "code",
             "name",
+            "label",
             "family",
             "source",
             "unit",
@@ -153,6 +156,7 @@ class KpiWeightViewSet(RecomputesOnChange, ScopedViewSet):
 class ScorecardValueSerializer(serializers.ModelSerializer):
     indicator_code = serializers.CharField(source="indicator.code", read_only=True)
     indicator_name = serializers.CharField(source="indicator.name", read_only=True)
+    indicator_label = serializers.CharField(source="indicator.label", read_only=True)
     unit = serializers.CharField(source="indicator.unit", read_only=True)
 
     class Meta:
@@ -161,6 +165,7 @@ class ScorecardValueSerializer(serializers.ModelSerializer):
             "indicator",
             "indicator_code",
             "indicator_name",
+            "indicator_label",
             "unit",
             "numerator",
             "denominator",

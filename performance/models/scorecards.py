@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .labels import indicator_label
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 FIGURE = {"max_digits": 16, "decimal_places": 4}
 
@@ -81,7 +83,12 @@ class Indicator(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name to show (a built-in one translated, an admin's own as written)."""
+        return indicator_label(code=self.code, name=self.name)
 
 
 class KpiWeight(models.Model):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils.translation import gettext
 
 from performance import access as performance_access
 
@@ -25,7 +26,7 @@ def figure(value, unit: str = "") -> str:
     if unit == "percent":
         return f"{floatformat(value, 1)} %"
     if unit == "minutes":
-        return f"{floatformat(value, '0g')} min"
+        return f"{floatformat(value, '0g')} {gettext('min')}"
     return floatformat(value, 2)
 
 

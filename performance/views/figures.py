@@ -100,7 +100,7 @@ def figure_records(request, source: str):
         {
             "live": True,
             "indicator": indicator,
-            "indicator_name": indicator.name if indicator else Source(source).label,
+            "indicator_name": indicator.label if indicator else Source(source).label,
             "unit": indicator.unit if indicator else "count",
             "name": subject.name,
             "span": span,

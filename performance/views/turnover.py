@@ -15,6 +15,7 @@ from crm.views import allowed_if
 from performance import access as performance_access
 from risk import access as risk_access
 
+from ..models import Level
 from ..selectors import turnover as turnover_selectors
 
 
@@ -59,12 +60,13 @@ def turnover(request):
 def turnover_export(request):
     data = turnover_selectors.turnover(request.user)
     reasons = data.reasons
+    levels = {value: str(label) for value, label in Level.choices}
 
     def lines():
         for row in turnover_selectors.turnover_rows(data):
             yield [
                 row["month"].strftime("%Y-%m"),
-                row["level"],
+                levels.get(row["level"], row["level"]),
                 row["name"],
                 row["leavers"],
                 row["hires"],

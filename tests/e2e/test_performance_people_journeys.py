@@ -37,7 +37,7 @@ def test_a_reward_is_proposed_approved_and_seen_and_a_plan_is_opened(page: Page,
     form.get_by_label("Agent").select_option(str(org.agent_a1.user_id))
     form.get_by_label("Kind").select_option("bonus")
     form.get_by_label("Amount").fill("800")
-    form.get_by_label("Month").fill(today.replace(day=1).isoformat())
+    form.get_by_label("Month").fill(f"{today:%Y-%m}")  # a month picker
     form.get_by_label("Reason").fill("月度销售额全组第一")
     page.locator("#propose-button").click()
     expect(page.locator(".alert-success")).to_be_visible()

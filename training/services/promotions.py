@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from crm import access
 from crm.models import Member, MemberStatus
+from performance.labels import builtin_label, indicator_label
 from training import access as training_access
 
 from ..models import (
@@ -67,7 +68,7 @@ def scorecard_figures(*, user_ids: Iterable[int]) -> dict[int, dict[str, tuple]]
     )
     for user_id, total, code, name, higher, value in rows:
         figures[user_id]["total"] = (total, True, _("weighted total"))
-        figures[user_id][code] = (value, higher, name)
+        figures[user_id][code] = (value, higher, indicator_label(code=code, name=name))
     return figures
 
 
@@ -111,7 +112,8 @@ def _thresholds(level: PromotionLevel, figures: dict[str, tuple]) -> list[dict]:
     """
     checks = []
     for code, threshold in sorted((level.scorecard_thresholds or {}).items()):
-        value, higher, name = figures.get(code, (None, True, code))
+        unnamed = _("weighted total") if code == "total" else builtin_label(code) or code
+        value, higher, name = figures.get(code, (None, True, unnamed))
         try:
             limit = Decimal(str(threshold))
         except (InvalidOperation, ValueError):

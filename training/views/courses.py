@@ -63,6 +63,15 @@ def mine(request):
     )
 
 
+@staff_required
+@require_GET
+def onboarding_panel(request):
+    """The new hire's remaining required courses, loaded with htmx by the leads worklist and
+    pool (which say why no lead comes yet)."""
+    remaining = selectors.onboarding_remaining(getattr(request.user, "member", None))
+    return render(request, "training/partials/onboarding_panel.html", {"remaining": remaining})
+
+
 # --- team training ------------------------------------------------------------------------
 
 
@@ -294,6 +303,7 @@ def material_download(request, pk: int):
 
 urlpatterns = [
     path("", mine, name="mine"),
+    path("onboarding/panel/", onboarding_panel, name="onboarding_panel"),
     path("team/", team, name="team"),
     path("team/enroll/", enroll, name="enroll"),
     path("enrollments/<int:pk>/result/", record_result, name="record_result"),

@@ -15,7 +15,6 @@ a scorecard and a drill-down cannot disagree. Nothing here computes an indicator
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,7 +22,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
-from django.utils import translation
 
 from crm.models import TeamMembership
 from performance import access as performance_access
@@ -198,18 +196,9 @@ _SOURCES = frozenset(Source.values)
 
 
 def label_of(indicator: Indicator) -> str:
-    """An indicator's name as shown: the translated description of its computation while
-    it keeps its built-in (English) name, else the name an admin gave it."""
-    if _BUILT_IN.get(indicator.code) == indicator.name and indicator.source in _SOURCES:
-        return _source_label(indicator.source, translation.get_language())
-    return indicator.name
-
-
-@functools.lru_cache(maxsize=256)
-def _source_label(source: str, language: str | None) -> str:
-    """The translated label, looked up once per language (a leaderboard asks hundreds of
-    times)."""
-    return str(Source(source).label)
+    """An indicator's name as shown (`Indicator.label`: a built-in one translated, an
+    admin's own as written)."""
+    return indicator.label
 
 
 def row_of(
