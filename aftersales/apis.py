@@ -18,9 +18,10 @@ from rest_framework.response import Response
 from crm import access
 from crm.api import ScopedReadOnlyViewSet, ScopedViewSet, raise_as_api_error, user_name
 from crm.api_defaults import IsActiveStaff
+from crm.filters import MAX_ID
 from leads.apis.leads import UncountedPagination
 
-from .filters import MAX_ID, ImprovementFilter, RevisitFilter, TicketFilter
+from .filters import ImprovementFilter, RevisitFilter, TicketFilter
 from .models import (
     ImprovementItem,
     Revisit,

@@ -9,7 +9,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from . import access, services
@@ -222,8 +222,26 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
-class TokenThrottle(AnonRateThrottle):
+class TokenThrottle(SimpleRateThrottle):
+    """Token requests per address, signed in or not (a session must not lift the limit)."""
+
     scope = "token"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class TokenAccountThrottle(SimpleRateThrottle):
+    """Token requests per target account, from any address (a spray spread over many
+    addresses still meets each account's limit)."""
+
+    scope = "token_account"
+
+    def get_cache_key(self, request, view):
+        username = str(request.data.get("username", ""))[:150].strip().lower()
+        if not username:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": username}
 
 
 class TokenRequestSerializer(AuthTokenSerializer):
@@ -244,5 +262,5 @@ class ObtainTokenView(ObtainAuthToken):
     """Trade a username and password for an API token (throttled; lockout by django-axes)."""
 
     serializer_class = TokenRequestSerializer
-    throttle_classes = [TokenThrottle]
+    throttle_classes = [TokenThrottle, TokenAccountThrottle]
     permission_classes = []

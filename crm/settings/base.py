@@ -133,6 +133,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Auth -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    "risk.spraying.SprayGuardBackend",
     "axes.backends.AxesStandaloneBackend",
     "crm.auth.MemberBackend",
 ]
@@ -153,6 +154,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", de
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# One address failing for this many different accounts within the cool-off is refused for
+# all of them (risk.spraying): one password tried across every username.
+AXES_SPRAY_ACCOUNT_LIMIT = env.int("AXES_SPRAY_ACCOUNT_LIMIT", default=10)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -202,7 +206,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["crm.api_defaults.IsActiveStaff"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "crm.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
@@ -216,7 +220,7 @@ REST_FRAMEWORK = {
         "risk.throttles.PerUserThrottle",
         "risk.throttles.PerAddressThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
+    "DEFAULT_THROTTLE_RATES": {"token": "10/min", "token_account": "10/min"},
 }
 API_RATE_USER = env.str("API_RATE_USER", default="600/min")
 API_RATE_ANON = env.str("API_RATE_ANON", default="60/min")

@@ -19,6 +19,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from crm import access
 from crm.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet, raise_as_api_error
+from crm.filters import FilterSet
 
 from .. import tasks
 from ..models import Assignment, Lead
@@ -97,7 +98,7 @@ class ReassignSerializer(serializers.Serializer):
 # --- filters ------------------------------------------------------------------------------
 
 
-class PoolFilter(django_filters.FilterSet):
+class PoolFilter(FilterSet):
     region = django_filters.CharFilter(lookup_expr="contains")
     product = django_filters.CharFilter()
 
@@ -106,7 +107,7 @@ class PoolFilter(django_filters.FilterSet):
         fields = ["grade", "channel", "team", "region", "product"]
 
 
-class AssignmentFilter(django_filters.FilterSet):
+class AssignmentFilter(FilterSet):
     class Meta:
         model = Assignment
         fields = ["lead", "kind", "to_user", "from_user", "team"]
