@@ -159,16 +159,14 @@ def test_saving_a_user_without_changing_the_password_keeps_tokens(org):
 # --- password spraying ----------------------------------------------------------------------
 
 
-def _spray(settings, accounts: int, *, address: str = "203.0.113.7", password: str = "guess"):
+def _spray(accounts: int, *, address: str = "203.0.113.7") -> list[int]:
+    """One wrong password tried once against each of `accounts` usernames."""
     api = APIClient(REMOTE_ADDR=address)
-    answers = []
-    for n in range(accounts):
-        answers.append(
-            api.post(
-                "/api/auth/token/", {"username": f"victim{n}", "password": password}
-            ).status_code
-        )
-    return answers
+    body = {"password": "guess"}
+    return [
+        api.post("/api/auth/token/", {**body, "username": f"victim{n}"}).status_code
+        for n in range(accounts)
+    ]
 
 
 def test_one_address_failing_across_many_accounts_is_locked_out(org, settings):
