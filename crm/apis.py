@@ -1,9 +1,12 @@
 """REST API for the org: departments, teams, members, memberships and the caller's profile."""
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -264,3 +267,14 @@ class ObtainTokenView(ObtainAuthToken):
     serializer_class = TokenRequestSerializer
     throttle_classes = [TokenThrottle, TokenAccountThrottle]
     permission_classes = []
+
+
+_swagger_page = SpectacularSwaggerView.as_view(url_name="api-schema")
+
+
+def api_docs(request, *args, **kwargs):
+    """The API's documentation page; a visitor not signed in is sent to the sign-in page
+    first (unless `API_SCHEMA_PUBLIC`), the schema it reads refuses them anyway."""
+    if not settings.API_SCHEMA_PUBLIC and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return _swagger_page(request, *args, **kwargs)

@@ -224,12 +224,15 @@ REST_FRAMEWORK = {
 }
 API_RATE_USER = env.str("API_RATE_USER", default="600/min")
 API_RATE_ANON = env.str("API_RATE_ANON", default="60/min")
+# The schema and /api/docs/ need a signed-in member unless opened here.
+API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Telesales CRM API",
     "DESCRIPTION": "Leads, follow-ups, orders, after-sales, performance and training for "
     "telesales call centers. Every list is scoped to what the caller may see.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["crm.api_defaults.SchemaAccess"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -376,6 +379,9 @@ else:
 # --- Metrics (crm/metrics.py): /metrics answers these addresses or the bearer token ---------
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Proxies whose X-Forwarded-For is believed for /metrics (addresses or networks; none by
+# default: a proxied request then needs the token).
+METRICS_TRUSTED_PROXIES = env.list("METRICS_TRUSTED_PROXIES", default=[])
 
 # --- Logging ------------------------------------------------------------------------------
 # LOG_FORMAT: text (default) or json (one object per line; production's default). Both carry

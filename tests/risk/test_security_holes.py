@@ -203,3 +203,45 @@ def test_the_token_endpoint_throttles_signed_in_callers_too(org, settings):
         for n in range(12)
     ]
     assert 429 in codes
+
+
+# --- the schema and its documentation need a signed-in member -------------------------------
+
+
+def test_schema_and_docs_need_sign_in_unless_opened(client, org, settings):
+    settings.API_SCHEMA_PUBLIC = False
+    assert APIClient().get("/api/schema/").status_code in (401, 403)
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith(reverse("login"))
+    client.force_login(org.agent_a1.user)
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+    settings.API_SCHEMA_PUBLIC = True
+    assert APIClient().get("/api/schema/").status_code == 200
+
+
+# --- /metrics behind a proxy -----------------------------------------------------------------
+
+
+def test_metrics_through_an_untrusted_proxy_on_this_host_need_the_token(client, settings):
+    settings.METRICS_TOKEN = "s3cret-token"
+    settings.METRICS_TRUSTED_PROXIES = []
+    # A proxy on this host connects from loopback on behalf of an outside caller.
+    proxied = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    assert client.get("/metrics", **proxied).status_code == 403
+    assert client.get("/metrics", HTTP_X_REAL_IP="203.0.113.9").status_code == 403
+    token = {"HTTP_AUTHORIZATION": "Bearer s3cret-token"}
+    assert client.get("/metrics", **proxied, **token).status_code == 200
+    # Direct scrapes from loopback still work.
+    assert client.get("/metrics").status_code == 200
+
+
+def test_metrics_through_a_trusted_proxy_judge_the_client(client, settings):
+    settings.METRICS_TRUSTED_PROXIES = ["127.0.0.1/32"]
+    settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8"]
+    inside = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "10.2.3.4"}
+    outside = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "10.2.3.4, 203.0.113.9"}
+    assert client.get("/metrics", **inside).status_code == 200
+    assert client.get("/metrics", **outside).status_code == 403
+    forged = {"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": "10.2.3.4"}
+    assert client.get("/metrics", **forged).status_code == 403
