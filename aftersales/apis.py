@@ -15,10 +15,12 @@ from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aftersales import access as aftersales_access
 from crm import access
 from crm.api import ScopedReadOnlyViewSet, ScopedViewSet, raise_as_api_error, user_name
 from crm.api_defaults import IsActiveStaff
 from crm.filters import MAX_ID
+from leads import access as leads_access
 from leads.apis.leads import UncountedPagination
 
 from .filters import ImprovementFilter, RevisitFilter, TicketFilter
@@ -50,16 +52,17 @@ class WorksService(IsActiveStaff):
         if request.method in permissions.SAFE_METHODS:
             return True
         if getattr(view, "action", None) == "reassign":
-            return access.can_manage_service(request.user)
-        return access.can_work_service(request.user)
+            return aftersales_access.can_manage_service(request.user)
+        return aftersales_access.can_work_service(request.user)
 
 
 class ConfiguresService(IsActiveStaff):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        return request.method in permissions.SAFE_METHODS or access.can_configure_service(
-            request.user
+        return (
+            request.method in permissions.SAFE_METHODS
+            or aftersales_access.can_configure_service(request.user)
         )
 
 
@@ -277,7 +280,7 @@ def _user_in_scope(request, user_id: int):
     retrieve=extend_schema(description="A ticket with its timeline (events, newest first)."),
 )
 class ServiceTicketViewSet(ScopedViewSet):
-    visibility = access.visible_tickets
+    visibility = aftersales_access.visible_tickets
     permission_classes = [WorksService]
     filterset_class = TicketFilter
     http_method_names = ["get", "post", "head", "options"]
@@ -298,7 +301,7 @@ class ServiceTicketViewSet(ScopedViewSet):
         }.get(self.action, TicketMoveSerializer if self.action in MOVES else TicketSerializer)
 
     def _detail(self, ticket, code=status.HTTP_200_OK) -> Response:
-        ticket = self.refine_queryset(access.visible_tickets(self.request.user)).filter(
+        ticket = self.refine_queryset(aftersales_access.visible_tickets(self.request.user)).filter(
             pk=ticket.pk
         )
         ticket = ticket.prefetch_related("events__by").get()
@@ -318,7 +321,7 @@ class ServiceTicketViewSet(ScopedViewSet):
         serializer = TicketOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        lead = access.visible_leads(request.user).filter(pk=data.pop("lead")).first()
+        lead = leads_access.visible_leads(request.user).filter(pk=data.pop("lead")).first()
         if lead is None:
             raise_as_api_error(DjangoValidationError({"lead": "No such customer."}))
         order_id = data.pop("order")
@@ -414,7 +417,7 @@ MOVES = ("start", "resolve", "close", "reopen")
     list=extend_schema(description="Revisits in the caller's scope, soonest due first."),
 )
 class RevisitViewSet(ScopedReadOnlyViewSet):
-    visibility = access.visible_revisits
+    visibility = aftersales_access.visible_revisits
     permission_classes = [WorksService]
     filterset_class = RevisitFilter
     pagination_class = UncountedPagination
@@ -476,14 +479,14 @@ class RevisitViewSet(ScopedReadOnlyViewSet):
 class RevisitPlanViewSet(ScopedViewSet):
     """The revisit plans (day 3, day 30 …): everyone reads them, administrators edit them."""
 
-    visibility = access.visible_revisit_plans
+    visibility = aftersales_access.visible_revisit_plans
     permission_classes = [ConfiguresService]
     serializer_class = RevisitPlanSerializer
     pagination_class = None
 
 
 class ImprovementItemViewSet(ScopedViewSet):
-    visibility = access.visible_improvements
+    visibility = aftersales_access.visible_improvements
     permission_classes = [WorksService]
     filterset_class = ImprovementFilter
     http_method_names = ["get", "post", "patch", "head", "options"]

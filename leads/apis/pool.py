@@ -17,9 +17,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from crm import access
 from crm.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet, raise_as_api_error
 from crm.filters import FilterSet
+from leads import access as leads_access
 
 from .. import tasks
 from ..models import Assignment, Lead
@@ -119,7 +119,7 @@ class AssignmentFilter(FilterSet):
 class PoolViewSet(ScopedReadOnlyViewSet):
     """The public pool (公海) the caller may see: grade A first, then the freshest."""
 
-    visibility = access.visible_pool
+    visibility = leads_access.visible_pool
     serializer_class = PoolLeadSerializer
     filterset_class = PoolFilter
     ordering_fields = ["grade", "created_at", "score"]
@@ -131,7 +131,7 @@ class PoolViewSet(ScopedReadOnlyViewSet):
 class AssignmentViewSet(ScopedReadOnlyViewSet):
     """Who got which lead when, from whom, by which rule or person, and why."""
 
-    visibility = access.visible_assignments
+    visibility = leads_access.visible_assignments
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilter
     ordering_fields = ["at"]
@@ -148,7 +148,7 @@ class AssignmentViewSet(ScopedReadOnlyViewSet):
     @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def run(self, request):
         """Queue the assignment job now (it also runs every minute)."""
-        if not access.can_manage_leads(request.user):
+        if not leads_access.can_manage_leads(request.user):
             raise PermissionDenied
         tasks.assign_pending_leads.delay_on_commit()
         return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)
@@ -157,7 +157,7 @@ class AssignmentViewSet(ScopedReadOnlyViewSet):
 class LeadPoolActionsViewSet(ScopedQuerysetMixin, GenericViewSet):
     """Claim and release one lead, reassign many. Rows come from the caller's scope."""
 
-    visibility = access.visible_leads
+    visibility = leads_access.visible_leads
     serializer_class = PoolLeadSerializer
 
     def _lead_response(self, lead_id: int) -> Response:
@@ -170,7 +170,7 @@ class LeadPoolActionsViewSet(ScopedQuerysetMixin, GenericViewSet):
         try:
             lead = pool.lead_claim(lead_id=pk, user=request.user)
         except DjangoValidationError as error:
-            visible = access.visible_pool(request.user).filter(pk=pk).exists() or (
+            visible = leads_access.visible_pool(request.user).filter(pk=pk).exists() or (
                 self.get_queryset().filter(pk=pk).exists()
             )
             if not visible:
@@ -200,7 +200,7 @@ class LeadPoolActionsViewSet(ScopedQuerysetMixin, GenericViewSet):
     )
     def assign(self, request):
         """Managers: give many leads to one agent, all or nothing, within their scope."""
-        if not access.can_manage_leads(request.user):
+        if not leads_access.can_manage_leads(request.user):
             raise PermissionDenied
         serializer = ReassignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
