@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import UtcIsoDateTimeFilter
+from crm.filters import FilterSet, IdFilter, UtcIsoDateTimeFilter
 
 from .models import (
     ACTIVE_TICKET_STATUSES,
@@ -21,21 +20,8 @@ from .models import (
     TicketType,
 )
 
-MAX_ID = 2**63 - 1
 
-
-class IdFilter(django_filters.NumberFilter):
-    """A row id: a whole number the database can hold (anything else is a 400)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
-
-
-class TicketFilter(django_filters.FilterSet):
+class TicketFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices)
     type = django_filters.MultipleChoiceFilter(choices=TicketType.choices)
     priority = django_filters.MultipleChoiceFilter(choices=TicketPriority.choices)
@@ -56,7 +42,7 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
 
 
-class RevisitFilter(django_filters.FilterSet):
+class RevisitFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=RevisitStatus.choices)
     assignee = IdFilter(field_name="assignee", label=_("assignee (user id)"))
     lead = IdFilter(field_name="lead", label=_("customer (lead id)"))
@@ -70,7 +56,7 @@ class RevisitFilter(django_filters.FilterSet):
         fields = ["status", "assignee", "lead", "order", "plan"]
 
 
-class ImprovementFilter(django_filters.FilterSet):
+class ImprovementFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ImprovementItem.Status.choices)
     owner = IdFilter(field_name="owner", label=_("owner (user id)"))
     team = IdFilter(field_name="team", label=_("team id"))

@@ -31,6 +31,16 @@ class OrgAdminOrReadOnly(IsActiveStaff):
         return request.method in permissions.SAFE_METHODS or access.can_manage_org(request.user)
 
 
+class SchemaAccess(IsActiveStaff):
+    """The API schema and its documentation page: signed-in staff, unless the deployment
+    opens them (`API_SCHEMA_PUBLIC`, read per request)."""
+
+    def has_permission(self, request, view) -> bool:
+        from django.conf import settings
+
+        return settings.API_SCHEMA_PUBLIC or super().has_permission(request, view)
+
+
 def api_validation_error(error: DjangoValidationError) -> ValidationError:
     """A service's ValidationError as DRF's 400 that names the field.
 

@@ -1,15 +1,18 @@
 """REST API for the org: departments, teams, members, memberships and the caller's profile."""
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from . import access, services
@@ -194,8 +197,26 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
-class TokenThrottle(AnonRateThrottle):
+class TokenThrottle(SimpleRateThrottle):
+    """Token requests per address, signed in or not (a session must not lift the limit)."""
+
     scope = "token"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class TokenAccountThrottle(SimpleRateThrottle):
+    """Token requests per target account, from any address (a spray spread over many
+    addresses still meets each account's limit)."""
+
+    scope = "token_account"
+
+    def get_cache_key(self, request, view):
+        username = str(request.data.get("username", ""))[:150].strip().lower()
+        if not username:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": username}
 
 
 class TokenRequestSerializer(AuthTokenSerializer):
@@ -216,5 +237,16 @@ class ObtainTokenView(ObtainAuthToken):
     """Trade a username and password for an API token (throttled; lockout by django-axes)."""
 
     serializer_class = TokenRequestSerializer
-    throttle_classes = [TokenThrottle]
+    throttle_classes = [TokenThrottle, TokenAccountThrottle]
     permission_classes = []
+
+
+_swagger_page = SpectacularSwaggerView.as_view(url_name="api-schema")
+
+
+def api_docs(request, *args, **kwargs):
+    """The API's documentation page; a visitor not signed in is sent to the sign-in page
+    first (unless `API_SCHEMA_PUBLIC`), the schema it reads refuses them anyway."""
+    if not settings.API_SCHEMA_PUBLIC and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return _swagger_page(request, *args, **kwargs)

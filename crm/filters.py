@@ -1,11 +1,15 @@
 import datetime as dt
 
 import django_filters
+import django_filters.rest_framework
+from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
+from .api import MAX_ID
 from .models import Department, Member, MemberStatus, Role, Team, TeamMembership
 
 
@@ -31,6 +35,46 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number the database can hold. Anything else (a fraction, a word,
+    `99999999999999999999999`) is a 400 naming the filter, never a database error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class BoundedIdsMixin:
+    """Filters django-filter derives from relations and ids (`Meta.fields = ["team"]`,
+    `filterset_fields`) are bounded ids too, not model choices whose lookup overflows the
+    database on a huge number."""
+
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        relation = isinstance(field, models.ForeignKey | models.OneToOneField)
+        many = isinstance(field, models.ManyToManyField | models.ManyToOneRel)
+        if lookup_type == "exact" and (relation or many or isinstance(field, models.AutoField)):
+            return IdFilter, {}
+        return super().filter_for_lookup(field, lookup_type)
+
+
+class FilterSet(BoundedIdsMixin, django_filters.FilterSet):
+    """The base of every filter set of the pages and the API."""
+
+
+class ApiFilterSet(BoundedIdsMixin, django_filters.rest_framework.FilterSet):
+    """The filter set the API builds from a view's `filterset_fields`."""
+
+
+class FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
+    """django-filter's backend, building `filterset_fields` on the bounded base."""
+
+    filterset_base = ApiFilterSet
+
+
 def _in_department_subtree(queryset, department_id, path_field: str):
     """Rows whose department (reached by `path_field`) is `department_id` or under it."""
     department = Department.objects.filter(pk=department_id).first()
@@ -39,8 +83,8 @@ def _in_department_subtree(queryset, department_id, path_field: str):
     return queryset.filter(**{f"{path_field}__startswith": department.path})
 
 
-class DepartmentFilter(django_filters.FilterSet):
-    parent = django_filters.NumberFilter(field_name="parent")
+class DepartmentFilter(FilterSet):
+    parent = IdFilter(field_name="parent")
     kind = django_filters.ChoiceFilter(choices=Department.Kind.choices)
     name = django_filters.CharFilter(lookup_expr="icontains")
 
@@ -49,10 +93,8 @@ class DepartmentFilter(django_filters.FilterSet):
         fields = ["parent", "kind", "head", "name"]
 
 
-class TeamFilter(django_filters.FilterSet):
-    department = django_filters.NumberFilter(
-        method="filter_department", label=_("department (with sub-departments)")
-    )
+class TeamFilter(FilterSet):
+    department = IdFilter(method="filter_department", label=_("department (with sub-departments)"))
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -63,16 +105,14 @@ class TeamFilter(django_filters.FilterSet):
         return _in_department_subtree(queryset, value, "department__path")
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(FilterSet):
     role = django_filters.MultipleChoiceFilter(choices=Role.choices)
     status = django_filters.MultipleChoiceFilter(choices=MemberStatus.choices)
-    team = django_filters.NumberFilter(field_name="team")
-    department = django_filters.NumberFilter(
-        method="filter_department", label=_("department (with sub-departments)")
-    )
+    team = IdFilter(field_name="team")
+    department = IdFilter(method="filter_department", label=_("department (with sub-departments)"))
     hired_after = django_filters.DateFilter(field_name="hire_date", lookup_expr="gte")
     hired_before = django_filters.DateFilter(field_name="hire_date", lookup_expr="lte")
-    skill = django_filters.NumberFilter(field_name="skills")
+    skill = IdFilter(field_name="skills")
     q = django_filters.CharFilter(
         method="filter_q", label=_("name, username, employee no. or extension")
     )
@@ -97,7 +137,7 @@ class MemberFilter(django_filters.FilterSet):
         )
 
 
-class TeamMembershipFilter(django_filters.FilterSet):
+class TeamMembershipFilter(FilterSet):
     at = UtcIsoDateTimeFilter(method="filter_at", label=_("in the team at this moment"))
 
     class Meta:

@@ -13,9 +13,11 @@
   priority lists) read when `/metrics` is scraped; `crm_celery_queue_length_up` is 0 when
   Redis did not answer within half a second (the scrape itself still succeeds).
 
-Who may read `/metrics`: a caller from `METRICS_ALLOWED_IPS` (addresses or networks,
-default loopback only), or one sending `Authorization: Bearer <METRICS_TOKEN>` when that
-setting is not empty. Anyone else gets 403.
+Who may read `/metrics`: one sending `Authorization: Bearer <METRICS_TOKEN>` when that
+setting is not empty, or a caller from `METRICS_ALLOWED_IPS` (addresses or networks,
+default loopback only). A request that came through a proxy (forwarding headers) is judged
+by its client's address only when the proxy is in `METRICS_TRUSTED_PROXIES`; otherwise only
+the token lets it in. Anyone else gets 403.
 """
 
 from __future__ import annotations
@@ -211,6 +213,47 @@ _queue_registry.register(QueueLengthCollector())
 # --- the endpoint --------------------------------------------------------------------------
 
 
+_FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+
+def _in_networks(address, networks) -> bool:
+    for network in networks:
+        try:
+            if address in ipaddress.ip_network(network, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _client_address(request, trusted_proxies):
+    """The address that asked, not the proxy that passed the question on.
+
+    A request carrying forwarding headers came through a proxy. From a proxy named in
+    `METRICS_TRUSTED_PROXIES` the client is the rightmost X-Forwarded-For hop that is not
+    itself a trusted proxy; from any other sender the headers cannot be believed, and the
+    address counts for nothing (a proxy on this host would otherwise make every outside
+    caller look like loopback). Returns None when no address may be trusted.
+    """
+    try:
+        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return None
+    if not any(request.META.get(header) for header in _FORWARDING_HEADERS):
+        return peer
+    if not _in_networks(peer, trusted_proxies):
+        return None
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return None
+        if not _in_networks(address, trusted_proxies):
+            return address
+    return None
+
+
 def _allowed(request) -> bool:
     from django.conf import settings
 
@@ -221,17 +264,8 @@ def _allowed(request) -> bool:
             header[len("Bearer ") :].encode(), token.encode()
         ):
             return True
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        return False
-    for network in settings.METRICS_ALLOWED_IPS:
-        try:
-            if address in ipaddress.ip_network(network, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
+    address = _client_address(request, settings.METRICS_TRUSTED_PROXIES)
+    return address is not None and _in_networks(address, settings.METRICS_ALLOWED_IPS)
 
 
 @never_cache

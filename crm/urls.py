@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from . import apis, errors, health, metrics, views
@@ -15,7 +15,7 @@ router.register("memberships", apis.TeamMembershipViewSet, basename="membership"
 
 api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", apis.api_docs, name="api-docs"),
     path("auth/token/", apis.ObtainTokenView.as_view(), name="api-token"),
     path("me/", apis.MeView.as_view(), name="api-me"),
     path("", include("leads.api_urls")),

@@ -7,7 +7,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import UtcIsoDateTimeFilter
+from crm.filters import FilterSet, IdFilter, UtcIsoDateTimeFilter
 
 from .models import (
     Call,
@@ -32,16 +32,16 @@ def _between(field_name: str, label) -> tuple[UtcIsoDateTimeFilter, UtcIsoDateTi
     )
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
-    owner = django_filters.NumberFilter(field_name="owner", label=_("owner (user id)"))
+    owner = IdFilter(field_name="owner", label=_("owner (user id)"))
     unowned = django_filters.BooleanFilter(
         field_name="owner", lookup_expr="isnull", label=_("in the pool (no owner)")
     )
-    team = django_filters.NumberFilter(field_name="team", label=_("team id"))
-    campaign = django_filters.NumberFilter(field_name="campaign", label=_("campaign id"))
+    team = IdFilter(field_name="team", label=_("team id"))
+    campaign = IdFilter(field_name="campaign", label=_("campaign id"))
     region = django_filters.CharFilter(lookup_expr="startswith", label=_("region starts with"))
     product = django_filters.CharFilter(label=_("product of interest"))
     created_after, created_before = _between(
@@ -89,9 +89,9 @@ class LeadFilter(django_filters.FilterSet):
         return search_leads(queryset, value)
 
 
-class FollowUpFilter(django_filters.FilterSet):
-    lead = django_filters.NumberFilter(field_name="lead")
-    agent = django_filters.NumberFilter(field_name="agent", label=_("agent (user id)"))
+class FollowUpFilter(FilterSet):
+    lead = IdFilter(field_name="lead")
+    agent = IdFilter(field_name="agent", label=_("agent (user id)"))
     channel = django_filters.MultipleChoiceFilter(choices=FollowUpChannel.choices)
     disposition = django_filters.MultipleChoiceFilter(choices=Disposition.choices)
     created_after, created_before = _between(
@@ -103,9 +103,9 @@ class FollowUpFilter(django_filters.FilterSet):
         fields = ["lead", "agent", "channel", "disposition", "created_after", "created_before"]
 
 
-class CallFilter(django_filters.FilterSet):
-    lead = django_filters.NumberFilter(field_name="lead")
-    agent = django_filters.NumberFilter(field_name="agent", label=_("agent (user id)"))
+class CallFilter(FilterSet):
+    lead = IdFilter(field_name="lead")
+    agent = IdFilter(field_name="agent", label=_("agent (user id)"))
     direction = django_filters.ChoiceFilter(choices=Call.Direction.choices)
     source = django_filters.CharFilter()
     matched = django_filters.BooleanFilter(

@@ -9,16 +9,18 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.filters import FilterSet, IdFilter
+
 from .models import Approval, Order, OrderStatus, Product
 from .selectors import overdue_q
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
     approval = django_filters.ChoiceFilter(choices=Approval.choices)
-    agent = django_filters.NumberFilter(field_name="agent", label=_("agent (user id)"))
-    team = django_filters.NumberFilter(field_name="team", label=_("team id"))
-    lead = django_filters.NumberFilter(field_name="lead", label=_("lead id"))
+    agent = IdFilter(field_name="agent", label=_("agent (user id)"))
+    team = IdFilter(field_name="team", label=_("team id"))
+    lead = IdFilter(field_name="lead", label=_("lead id"))
     number = django_filters.CharFilter(lookup_expr="istartswith", label=_("number starts with"))
     created_from = django_filters.DateFilter(
         method="filter_created_from", label=_("created on or after")
@@ -50,7 +52,7 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(FilterSet):
     kind = django_filters.ChoiceFilter(choices=Product.Kind.choices)
     category = django_filters.CharFilter()
     is_active = django_filters.BooleanFilter()

@@ -12,25 +12,35 @@ from django.dispatch import Signal
 #: receivers do (leads closes the open leads of those numbers) commits with the entries.
 number_blocked = Signal()
 
+from crm.services import user_revoke_access
+
 
 def _before_user_save(sender, instance, update_fields=None, raw=False, **kwargs):
     instance._risk_was_active = None
+    instance._risk_password_changed = False
     if raw or instance._state.adding or instance.pk is None:
         return
-    if update_fields is not None and "is_active" not in update_fields:
+    if update_fields is not None and not {"is_active", "password"} & set(update_fields):
         return
-    instance._risk_was_active = (
-        sender._base_manager.filter(pk=instance.pk).values_list("is_active", flat=True).first()
-    )
+    stored = sender._base_manager.filter(pk=instance.pk).values("is_active", "password").first()
+    if stored is None:
+        return
+    instance._risk_was_active = stored["is_active"]
+    instance._risk_password_changed = stored["password"] != instance.password
 
 
 def _after_user_save(sender, instance, raw=False, **kwargs):
-    """An account deactivated anywhere (the admin's checkbox too) loses its access at once."""
-    if raw or not getattr(instance, "_risk_was_active", None) or instance.is_active:
-        return
-    from crm.services import user_revoke_access
+    """An account deactivated anywhere (the admin's checkbox too) loses its access at once;
+    so do the other sessions and every API token of an account whose password changed.
 
-    user_revoke_access(user=instance)
+    The browser that changed its own password stays signed in: Django's password change
+    view moves that session to a new key (`update_session_auth_hash`) after this ran.
+    """
+    if raw:
+        return
+    deactivated = getattr(instance, "_risk_was_active", None) and not instance.is_active
+    if deactivated or getattr(instance, "_risk_password_changed", False):
+        user_revoke_access(user=instance)
 
 
 def connect() -> None:

@@ -11,12 +11,21 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from crm import services
 from crm.models import Member, Role, Team
 from tests.factories import DepartmentFactory, TeamFactory, make_member
 from tests.support import unavailable
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in Chinese leaves Chinese active in the thread (LocaleMiddleware does not
+    put it back): each test starts in the default language whatever ran before it."""
+    yield
+    translation.deactivate()
 
 
 def pytest_configure(config):

@@ -11,10 +11,11 @@ from rest_framework.response import Response
 
 from aftersales import access as aftersales_access
 from crm.api import ScopedRelatedField, ScopedViewSet, user_name, visible_staff_users
+from crm.filters import MAX_ID
 from leads import access as leads_access
 from orders.models import Order
 
-from ..filters import MAX_ID, TicketFilter
+from ..filters import TicketFilter
 from ..models import ServiceTicket, TicketEvent, TicketPriority, TicketType
 from ..services import tickets as ticket_services
 from .permissions import WorksService

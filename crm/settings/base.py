@@ -23,6 +23,8 @@ environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwr
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-demo-key-change-me-" + "x" * 32)
+# The demo's made-up center says so on every page (crm.settings.local turns it on).
+DEMO_MODE = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -86,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.navigation",
+                "crm.demo_banner.demo_mode",
             ],
             # {% url %} that remembers each URL's shape (a list page links every row).
             "builtins": ["crm.templatetags.fast_urls"],
@@ -133,6 +136,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Auth -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    "risk.spraying.SprayGuardBackend",
     "axes.backends.AxesStandaloneBackend",
     "crm.auth.MemberBackend",
 ]
@@ -153,6 +157,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", de
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# One address failing for this many different accounts within the cool-off is refused for
+# all of them (risk.spraying): one password tried across every username.
+AXES_SPRAY_ACCOUNT_LIMIT = env.int("AXES_SPRAY_ACCOUNT_LIMIT", default=10)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -202,7 +209,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["crm.api_defaults.IsActiveStaff"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "crm.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
@@ -216,16 +223,19 @@ REST_FRAMEWORK = {
         "risk.throttles.PerUserThrottle",
         "risk.throttles.PerAddressThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
+    "DEFAULT_THROTTLE_RATES": {"token": "10/min", "token_account": "10/min"},
 }
 API_RATE_USER = env.str("API_RATE_USER", default="600/min")
 API_RATE_ANON = env.str("API_RATE_ANON", default="60/min")
+# The schema and /api/docs/ need a signed-in member unless opened here.
+API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Telesales CRM API",
     "DESCRIPTION": "Leads, follow-ups, orders, after-sales, performance and training for "
     "telesales call centers. Every list is scoped to what the caller may see.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["crm.api_defaults.SchemaAccess"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -372,6 +382,9 @@ else:
 # --- Metrics (crm/metrics.py): /metrics answers these addresses or the bearer token ---------
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Proxies whose X-Forwarded-For is believed for /metrics (addresses or networks; none by
+# default: a proxied request then needs the token).
+METRICS_TRUSTED_PROXIES = env.list("METRICS_TRUSTED_PROXIES", default=[])
 
 # --- Logging ------------------------------------------------------------------------------
 # LOG_FORMAT: text (default) or json (one object per line; production's default). Both carry

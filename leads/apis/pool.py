@@ -21,6 +21,7 @@ from crm.api import (
     ScopedRelatedField,
     visible_staff_users,
 )
+from crm.filters import FilterSet
 from leads import access as leads_access
 
 from .. import tasks
@@ -99,7 +100,7 @@ class ReassignSerializer(serializers.Serializer):
 # --- filters ------------------------------------------------------------------------------
 
 
-class PoolFilter(django_filters.FilterSet):
+class PoolFilter(FilterSet):
     region = django_filters.CharFilter(lookup_expr="contains")
     product = django_filters.CharFilter()
 
@@ -108,7 +109,7 @@ class PoolFilter(django_filters.FilterSet):
         fields = ["grade", "channel", "team", "region", "product"]
 
 
-class AssignmentFilter(django_filters.FilterSet):
+class AssignmentFilter(FilterSet):
     class Meta:
         model = Assignment
         fields = ["lead", "kind", "to_user", "from_user", "team"]

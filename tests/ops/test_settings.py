@@ -28,6 +28,9 @@ print(json.dumps({
     "default_queue": settings.CELERY_TASK_DEFAULT_QUEUE,
     "slow_queue": settings.CELERY_SLOW_QUEUE,
     "routers": settings.DATABASE_ROUTERS,
+    "debug": settings.DEBUG,
+    "secret_key": settings.SECRET_KEY,
+    "demo_mode": settings.DEMO_MODE,
 }, default=str))
 """
 

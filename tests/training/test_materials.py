@@ -1,27 +1,18 @@
 """Course materials: checked by content, stored under a random name, served only to staff."""
 
-import io
-import zipfile
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from tests.training import samples
 from tests.training.factories import CourseFactory
 from training.models import Material
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-def office(part: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(part, "<x/>")
-    return buffer.getvalue()
+PDF = samples.pdf()
+PNG = samples.png()
+office = samples.office
 
 
 def upload(client, course, name: str, content: bytes):
@@ -39,8 +30,8 @@ def upload(client, course, name: str, content: bytes):
         ("资费.xlsx", office("xl/workbook.xml"), "spreadsheetml"),
         ("培训.pptx", office("ppt/presentation.xml"), "presentationml"),
         ("截图.PNG", PNG, "image/png"),
-        ("照片.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image/jpeg"),
-        ("录像.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 20, "video/mp4"),
+        ("照片.jpg", samples.jpg(), "image/jpeg"),
+        ("录像.mp4", samples.mp4(), "video/mp4"),
         ("话术.txt", "您好，我是小王。".encode(), "text/plain"),
     ],
 )
@@ -66,6 +57,15 @@ def test_allowed_files_are_stored_under_a_random_name(org, client_as, name, cont
         ("假的.png", PDF, "does not match"),
         ("二进制.txt", b"\x00\x01\x02binary", "does not match"),
         ("空的.pdf", b"", "empty"),
+        # The first bytes of the kind, the rest something else (a program, garbage).
+        ("程序.pdf", b"%PDF-1.7\n" + b"\x7fELF\x02\x01\x01" + b"\x00" * 64, "does not match"),
+        ("伪装.pdf", b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "does not match"),
+        ("截断.png", PNG[:-6], "does not match"),
+        ("坏块.png", PNG[:20] + b"\x07" + PNG[21:], "does not match"),
+        ("照片.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "does not match"),
+        ("录像.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 20, "does not match"),
+        ("半截.docx", office("word/document.xml")[:-30], "does not match"),
+        ("文本.txt", "您好".encode() + b"\xff\xfe" + b"x" * 9000, "does not match"),
     ],
 )
 def test_bad_files_are_refused_with_a_clear_form_error(org, client_as, name, content, message):
