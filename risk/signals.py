@@ -7,12 +7,12 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import Signal
 
+from crm.services import user_revoke_access
+
 #: Numbers were put on the do-not-call list: `reasons` maps each new E.164 number to why.
 #: Sent inside the transaction that adds them (sender: `risk.models.DoNotCall`), so what
 #: receivers do (leads closes the open leads of those numbers) commits with the entries.
 number_blocked = Signal()
-
-from crm.services import user_revoke_access
 
 
 def _before_user_save(sender, instance, update_fields=None, raw=False, **kwargs):
