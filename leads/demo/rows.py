@@ -226,7 +226,7 @@ def write_assignments(
                     min(now, last + dt.timedelta(days=days, minutes=5)),
                 )
             )
-    assignments_insert(_ASSIGNMENT_COLUMNS, rows)
+    assignments_insert(columns=_ASSIGNMENT_COLUMNS, rows=rows)
     return len(rows)
 
 

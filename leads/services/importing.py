@@ -342,7 +342,7 @@ def _finish(job_id: int) -> dict:
             job.save(update_fields=["status", "finished_at", "total_rows"])
             _audit_finished(job)
             if job.kind == "leads" and job.created_count:
-                queue_routing(None)  # the new leads nobody took yet go to the rules
+                queue_routing(lead_ids=None)  # the new leads nobody took yet go to the rules
             _notify_finished(job)
     return _summary(job)
 

@@ -144,7 +144,7 @@ def route(
 # --- recording who has a lead -----------------------------------------------------------
 
 
-def queue_routing(lead_ids: list[int] | None) -> None:
+def queue_routing(*, lead_ids: list[int] | None) -> None:
     """Have the assignment job route these new leads (all pending ones for None) once the
     transaction that captured them commits."""
 
@@ -185,7 +185,7 @@ def assignment_record(
     )
 
 
-def assignments_insert(columns: Sequence[str], rows: list[tuple]) -> None:
+def assignments_insert(*, columns: Sequence[str], rows: list[tuple]) -> None:
     """Record many changes of hands at once: tuples of values for `columns` (attnames of
     `Assignment`), e.g. an agent's own import giving them its new leads. COPY on
     PostgreSQL (see `leads.db.importing.insert_rows`)."""

@@ -313,8 +313,8 @@ def lead_chunk(run: ImportRun, rows: list[PreparedRow]) -> Counts:
     owner = run.owner
     if owner is not None and ids:
         assignments_insert(
-            ASSIGNMENT_COLUMNS,
-            [
+            columns=ASSIGNMENT_COLUMNS,
+            rows=[
                 (pk, Assignment.Kind.MANUAL, owner.user_id, owner.team_id, owner.reason,
                  owner.user_id, now)
                 for pk in ids

@@ -126,7 +126,7 @@ def _lead_capture(
         if lead_insert(lead):
             source_record(source, lead=lead, is_duplicate=False)
             if assign:
-                queue_routing([lead.pk])
+                queue_routing(lead_ids=[lead.pk])
             return CaptureResult(lead=lead, created=True, duplicate_of=None)
         # Someone captured the same phone a moment ago: merge into theirs.
         existing = known_leads({phone.e164}, lock=True)[phone.e164]
