@@ -29,9 +29,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.relations import MANY_RELATION_KWARGS
 
 from . import access
+from .filters import MAX_ID
 
-# The largest id a row may have (a bigint): anything above is no row, not a database error.
-MAX_ID = 2**63 - 1
+# An id as text (MAX_ID, the largest a bigint holds, bounds its value): anything else is
+# no row, not a database error.
 _ID_TEXT = re.compile(r"\s*-?[0-9]{1,30}\s*")
 
 

@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
-from .api import MAX_ID
 from .models import Department, Member, MemberStatus, Role, Team, TeamMembership
 
 
@@ -33,6 +32,10 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+# The largest id a database column can hold (PostgreSQL bigint, SQLite INTEGER).
+MAX_ID = 2**63 - 1
 
 
 class IdFilter(django_filters.NumberFilter):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .labels import indicator_label
+from ..labels import indicator_label
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 FIGURE = {"max_digits": 16, "decimal_places": 4}
