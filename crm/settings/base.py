@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 
+from crm import periodic
 from crm.db_router import postgres_options
 from crm.logging import logging_config
 
@@ -321,45 +322,10 @@ CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 CELERY_METRICS_ADDR = env.str("CELERY_METRICS_ADDR", default="0.0.0.0")  # noqa: S104
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {
-    "lead-assignment": {
-        "task": "leads.tasks.assign_pending_leads",
-        "schedule": env.int("ASSIGNMENT_SWEEP_SECONDS", default=60),
-    },
-    "lead-reclaim": {
-        "task": "leads.tasks.reclaim_sweep",
-        "schedule": env.int("RECLAIM_SWEEP_SECONDS", default=15 * 60),
-    },
-    "followup-reminders": {
-        "task": "leads.tasks.followup_reminders_sweep",
-        "schedule": env.int("REMINDER_SWEEP_SECONDS", default=60),
-    },
-    # After-sales: due revisits and tickets to their assignees, overdue ones to managers.
-    "service-reminders": {
-        "task": "aftersales.tasks.service_reminders_sweep",
-        "schedule": env.int("SERVICE_REMINDER_SWEEP_SECONDS", default=5 * 60),
-    },
-    # Daily headcount per team: the denominator of monthly attrition (turnover).
-    "headcount-snapshot": {
-        "task": "crm.tasks.headcount_snapshot_take",
-        "schedule": env.int("HEADCOUNT_SNAPSHOT_SECONDS", default=3600),
-    },
-    # Training: sessions in the next 24 h, certificates expiring, new hires still onboarding.
-    "training-reminders": {
-        "task": "training.tasks.training_reminders_sweep",
-        "schedule": env.int("TRAINING_REMINDER_SWEEP_SECONDS", default=3600),
-    },
-    # Performance: this week's, month's and quarter's scorecards (last month's early on).
-    "scorecards-recompute": {
-        "task": "performance.tasks.recompute_current_scorecards",
-        "schedule": env.int("SCORECARD_RECOMPUTE_SECONDS", default=15 * 60),
-    },
-    # Performance: coaches hear once of improvement plans past their due date.
-    "improvement-overdue": {
-        "task": "performance.tasks_people.improvement_overdue_sweep",
-        "schedule": env.int("IMPROVEMENT_OVERDUE_SWEEP_SECONDS", default=3600),
-    },
-}
+# Each app declares its periodic tasks in `<app>/periodic.py`; beat runs them all.
+CELERY_BEAT_SCHEDULE = periodic.collect(
+    ["crm", "leads", "orders", "aftersales", "performance", "training", "risk"]
+)
 
 # --- Cache: shared (Redis) when there is one, so API rate limits hold across web
 # processes; else per process. (Sign-in lockouts are rows in the database: shared anyway.)

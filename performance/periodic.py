@@ -1,0 +1,16 @@
+"""What beat runs for performance (collected by `crm.periodic`)."""
+
+from crm.periodic import seconds
+
+SCHEDULE = {
+    # This week's, month's and quarter's scorecards (last month's early on).
+    "scorecards-recompute": {
+        "task": "performance.tasks.recompute_current_scorecards",
+        "schedule": seconds("SCORECARD_RECOMPUTE_SECONDS", 15 * 60),
+    },
+    # Coaches hear once of improvement plans past their due date.
+    "improvement-overdue": {
+        "task": "performance.tasks_people.improvement_overdue_sweep",
+        "schedule": seconds("IMPROVEMENT_OVERDUE_SWEEP_SECONDS", 3600),
+    },
+}
