@@ -96,14 +96,43 @@ def _rule_for(disposition: str) -> DispositionRule:
     return rule or DispositionRule(disposition=disposition)
 
 
-def followup_log(**kwargs) -> FollowUp:
+def followup_log(
+    *,
+    lead: Lead,
+    agent,
+    channel: str,
+    disposition: str,
+    notes: str = "",
+    product: str = "",
+    budget: Decimal | None = None,
+    timeline: str = "",
+    next_followup_at: dt.datetime | None = None,
+    call: Call | None = None,
+    call_started_at: dt.datetime | None = None,
+    call_duration_seconds: int | None = None,
+    at: dt.datetime | None = None,
+) -> FollowUp:
     """Record one touch of a lead (see `_followup_log`); a contact the risk controls refuse
     (do-not-call, calling hours, attempt caps) is noted for the risk dashboard after the
     refused transaction rolled back, then raised as the field error it is."""
     try:
-        return _followup_log(**kwargs)
+        return _followup_log(
+            lead=lead,
+            agent=agent,
+            channel=channel,
+            disposition=disposition,
+            notes=notes,
+            product=product,
+            budget=budget,
+            timeline=timeline,
+            next_followup_at=next_followup_at,
+            call=call,
+            call_started_at=call_started_at,
+            call_duration_seconds=call_duration_seconds,
+            at=at,
+        )
     except calling.ContactRefused as refusal:
-        _note_refusal(refusal, lead=kwargs["lead"], user=kwargs.get("agent"))
+        _note_refusal(refusal, lead=lead, user=agent)
         raise
 
 
