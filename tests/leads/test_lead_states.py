@@ -17,9 +17,11 @@ from django.core.exceptions import ValidationError
 
 from leads.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
 from leads.services import capture
+from leads.services.capture.screening import dnc_closed_reason
 from leads.services.moves import lead_move, lead_move_many
 from leads.states import LEAD_TRANSITIONS, can_move
 from risk.models import AuditEntry
+from risk.services import do_not_call_add
 from tests.leads.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -179,7 +181,7 @@ class TestWhatMovesALead:
         open_lead.refresh_from_db()
         won.refresh_from_db()
         assert open_lead.status == LeadStatus.LOST and won.status == LeadStatus.WON
-        assert open_lead.closed_reason == capture.dnc_closed_reason("投诉")
+        assert open_lead.closed_reason == dnc_closed_reason("投诉")
         assert open_lead.owner == org.agent_a1.user  # owners stay
         event = LeadEvent.objects.get()
         assert (event.lead, event.source, event.by) == (
@@ -187,11 +189,11 @@ class TestWhatMovesALead:
             LeadEvent.Source.DO_NOT_CALL,
             org.admin.user,
         )
-        assert event.why == capture.dnc_closed_reason("投诉")
+        assert event.why == dnc_closed_reason("投诉")
 
     def test_adding_a_number_to_the_list_writes_the_event(self, org):
         lead = LeadFactory(phone="+8613600136002")
-        capture.do_not_call_add(phone=lead.phone, reason="客户要求", by=org.admin.user)
+        do_not_call_add(phone=lead.phone, reason="客户要求", by=org.admin.user)
         assert LeadEvent.objects.get(lead=lead).to_status == LeadStatus.LOST
 
     def test_a_followup_outcome_moves_the_lead_with_its_author_and_time(self, org):
@@ -243,7 +245,7 @@ SKIPPED_DIRECTORIES = {".venv", "tests", "migrations", "node_modules", "static",
 ALLOWED_WRITERS = {
     "leads/states.py": "the table itself",
     "leads/services/moves.py": "lead_move and lead_move_many, the writers",
-    "leads/demo.py": "builds demo leads in memory and bulk-creates them: creation, no move",
+    "leads/demo/stories.py": "builds demo leads in memory, bulk-created: creation, no move",
 }
 
 
