@@ -26,7 +26,8 @@ def shown(value, unit: str = "") -> str:
     if unit == "one":
         return floatformat(value, -1)
     if unit == "minutes":
-        return f"{floatformat(value, -1)} {_('min')}"
+        minutes = _("min")
+        return f"{floatformat(value, -1)} {minutes}"
     return floatformat(value, -2)
 
 
