@@ -377,6 +377,10 @@ class SalesEntry(models.Model):
         ordering = ["-day", "-id"]
         indexes = [
             models.Index(fields=["agent", "day"], name="sales_agent_day"),
+            # Sales and net orders per agent over a span (performance.metrics reads `at`).
+            models.Index(
+                fields=["agent", "at"], include=("amount", "kind"), name="sales_agent_at_cover"
+            ),
             models.Index(fields=["team", "day"], name="sales_team_day"),
         ]
         constraints = [

@@ -149,6 +149,12 @@ class Lead(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["owner", "status", "next_followup_at"], name="lead_worklist"),
+            # Conversion per agent over a span: leads assigned in it and how many are won.
+            models.Index(
+                fields=["owner", "assigned_at"],
+                include=("status",),
+                name="lead_owner_assigned_cover",
+            ),
             # An agent's leads, newest first: the lead list's first page reads 50 entries.
             models.Index(fields=["owner", "-created_at", "-id"], name="lead_owner_recent"),
             models.Index(
