@@ -40,7 +40,7 @@ class Scope:
     # The users who are members of those teams now (managers included), read in the same
     # query: "an owner in one of my teams" is then `owner_id IN (...)` on the row's own
     # indexed column, not a join through users and members that rules indexes out
-    # (a manager's team leads: 120 ms as a join, 18 ms as a list, on the load data).
+    # (measured: docs/operations.md, "Measured choices").
     member_user_ids: frozenset[int] = frozenset()
 
     @property
@@ -56,8 +56,7 @@ class Scope:
 
 # Up to this many members, "an owner in my teams" is a literal id list (a manager's team, a
 # division); beyond it, a head of hundreds of agents, the join on members is cheaper to plan
-# and their rows are most rows anyway (phone search as the center head: 6 ms joined, 11 ms
-# with a list of 541 ids).
+# and their rows are most rows anyway (measured: docs/operations.md, "Measured choices").
 MEMBER_LIST_LIMIT = 200
 
 NOBODY = Scope(None, None, False, frozenset(), (), None)

@@ -23,13 +23,14 @@ def postgres_options(config: dict, *, statement_timeout_ms: int) -> dict:
     PostgreSQL's JIT off.
 
     JIT compiles a plan whose estimated cost is high: the dashboards' and scorecards'
-    aggregates over a month of follow-ups qualify, and compiling them took 0.6 s of a
-    1.5 s query on the bench data while saving nothing. Short OLTP queries never gain.
+    aggregates over a month of follow-ups qualify, and compiling them took a large share of
+    such a query while saving nothing (docs/operations.md, "Measured choices"). Short OLTP
+    queries never gain.
 
     Server-side cursors (`QuerySet.iterator()`) are planned for reading every row: that is
     what exports and sweeps do with them. PostgreSQL's default plans a cursor for its first
     10% of rows, and picked a scan of the whole leads table in `created_at` order for a
-    team's 1,268-row export (190 ms instead of 7 ms).
+    team's export.
     """
     if "postgresql" in config.get("ENGINE", ""):
         options = dict(config.get("OPTIONS") or {})

@@ -115,9 +115,10 @@ class CappedPaginator(Paginator):
     """Counts at most `cap` rows: "1–50 of 1000+" instead of an exact count of the pool.
 
     An exact count reads every matching row, and on a table that is updated all day the
-    index alone does not answer it (the visibility map lags): the public pool's count took
-    14 ms of a 25 ms page on the load data. Nobody pages through more than twenty pages of
-    a pool or of a department's leads; they filter instead. Pages up to the cap are served.
+    index alone does not answer it (the visibility map lags), so the count was most of a
+    pool page's time (docs/operations.md, "Measured choices"). Nobody pages through more
+    than twenty pages of a pool or of a department's leads; they filter instead. Pages up
+    to the cap are served.
     """
 
     def __init__(self, object_list, per_page, *, cap: int = 1000, **kwargs):
