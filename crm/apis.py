@@ -213,7 +213,9 @@ class TokenAccountThrottle(SimpleRateThrottle):
     scope = "token_account"
 
     def get_cache_key(self, request, view):
-        username = str(request.data.get("username", ""))[:150].strip().lower()
+        data = request.data
+        raw = data.get("username", "") if hasattr(data, "get") else ""
+        username = str(raw)[:150].strip().lower()
         if not username:
             return None
         return self.cache_format % {"scope": self.scope, "ident": username}

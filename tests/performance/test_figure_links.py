@@ -95,7 +95,7 @@ def test_live_period_figures_and_leaderboard_cells_link_their_records(org, clien
 
 def test_scorecard_figures_say_when_they_were_computed(org, client_as):
     work_today(org.agent_a1, n=1)
-    recompute_scorecards(current_period())
+    recompute_scorecards(period=current_period())
     client = client_as(org.manager_a)
     response = client.get(TEAM)
     board = response.context["board"]

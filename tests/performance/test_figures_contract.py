@@ -139,7 +139,7 @@ def test_every_figure_agrees_everywhere(org, march):
     for figures in live.values():
         assert figures.live
         assert [row.source for row in figures.rows] == SOURCES
-    recompute_scorecards(MARCH)
+    recompute_scorecards(period=MARCH)
     mismatches = []
     for level, name in SUBJECTS:
         stored_set = dashboard_figures(org, level, name, MARCH, AFTER)

@@ -245,3 +245,9 @@ def test_metrics_through_a_trusted_proxy_judge_the_client(client, settings):
     assert client.get("/metrics", **outside).status_code == 403
     forged = {"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": "10.2.3.4"}
     assert client.get("/metrics", **forged).status_code == 403
+
+
+@pytest.mark.parametrize("body", [[None, None], "text", 7])
+def test_the_token_endpoint_answers_a_body_that_is_not_an_object_with_a_400(body, db):
+    response = APIClient().post("/api/auth/token/", body, format="json")
+    assert response.status_code == 400
