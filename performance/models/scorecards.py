@@ -49,8 +49,8 @@ class Source(models.TextChoices):
     """The computations `performance.metrics` knows; one per built-in indicator."""
 
     SALES_AMOUNT = "sales_amount", _("Sales amount confirmed (net of reversals)")
-    ORDERS = "orders", _("Orders confirmed")
-    CONVERSION = "conversion", _("Conversion: leads won / leads worked")
+    ORDERS = "orders", _("Orders confirmed (net of cancellations and refunds)")
+    CONVERSION = "conversion", _("Conversion: leads won / leads assigned")
     REVISIT_SCORE = "revisit_score", _("Average revisit satisfaction")
     COMPLAINTS = "complaints", _("Complaints")
     CALLS = "calls", _("Calls")
