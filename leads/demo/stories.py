@@ -290,6 +290,8 @@ def _due(
         start = max(now + dt.timedelta(hours=1), local.replace(hour=9, minute=0))
         closes = local.replace(hour=18, minute=0)
         end = closes if start < closes else end_of_today
+        if start >= end:  # late in the evening: in what is left of today
+            start = now + dt.timedelta(minutes=1)
         minutes = max(0, int((end - start).total_seconds() // 60))
         return start + dt.timedelta(minutes=rng.randint(0, minutes))
     return _work_time(rng, now, -rng.randint(1, 6))
