@@ -7,6 +7,7 @@ owner only) unless `SECRET_KEY` is set, and `bin/run` serves through gunicorn.
 
 import os
 import secrets
+import tempfile
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env
@@ -19,9 +20,17 @@ def _kept_secret_key() -> str:
     path = VAR_DIR / "secret-key"
     if not path.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole, then linked into place: a process starting at the same moment
+        # reads either no file or the whole key, and the first link wins.
+        descriptor, draft = tempfile.mkstemp(dir=VAR_DIR, prefix=".secret-key-")
         with os.fdopen(descriptor, "w") as key_file:
             key_file.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()
 
 
