@@ -146,20 +146,18 @@ def order_deliver(*, order: Order, by: User, reason: str = "", paid: bool = Fals
     return _move(order=order, by=by, to=OrderStatus.DELIVERED, reason=reason, check=check)
 
 
-def order_complete(*, order: Order, by: User, reason: str = "") -> Order:
-    def check(locked: Order, now) -> list[str]:
-        locked.closed_at = now
-        return ["closed_at"]
+def _closing(locked: Order, now) -> list[str]:
+    """A move that ends the order (completed, cancelled, refunded) stamps when it closed."""
+    locked.closed_at = now
+    return ["closed_at"]
 
-    return _move(order=order, by=by, to=OrderStatus.COMPLETED, reason=reason, check=check)
+
+def order_complete(*, order: Order, by: User, reason: str = "") -> Order:
+    return _move(order=order, by=by, to=OrderStatus.COMPLETED, reason=reason, check=_closing)
 
 
 def order_cancel(*, order: Order, by: User, reason: str) -> Order:
     """Cancel before shipping (reason required); a confirmed amount is taken back today."""
-
-    def check(locked: Order, now) -> list[str]:
-        locked.closed_at = now
-        return ["closed_at"]
 
     return _move(
         order=order,
@@ -167,16 +165,12 @@ def order_cancel(*, order: Order, by: User, reason: str) -> Order:
         to=OrderStatus.CANCELLED,
         reason=reason,
         reason_required=True,
-        check=check,
+        check=_closing,
     )
 
 
 def order_refund(*, order: Order, by: User, reason: str) -> Order:
     """Refund or return after delivery (reason required); the amount is taken back today."""
-
-    def check(locked: Order, now) -> list[str]:
-        locked.closed_at = now
-        return ["closed_at"]
 
     return _move(
         order=order,
@@ -184,7 +178,7 @@ def order_refund(*, order: Order, by: User, reason: str) -> Order:
         to=OrderStatus.REFUNDED,
         reason=reason,
         reason_required=True,
-        check=check,
+        check=_closing,
     )
 
 
