@@ -170,6 +170,19 @@ def _mp4_ok(data: bytes) -> bool:
     return bool(kinds) and kinds[0] == b"ftyp" and b"moov" in kinds
 
 
+# What zipfile raises for an archive it cannot read whole: damaged or cut short
+# (BadZipFile, EOFError, OSError, ValueError), a member behind a password (RuntimeError),
+# a compression method it does not know (NotImplementedError).
+UNREADABLE_ZIP = (
+    zipfile.BadZipFile,
+    EOFError,
+    OSError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+)
+
+
 def _office_ok(upload, kind: str) -> bool:
     upload.seek(0)
     try:
@@ -183,7 +196,7 @@ def _office_ok(upload, kind: str) -> bool:
             ):
                 return False
             return archive.testzip() is None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
+    except UNREADABLE_ZIP:
         return False
     finally:
         upload.seek(0)

@@ -67,3 +67,28 @@ def office(part: str) -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr(part, "<x/>")
     return buffer.getvalue()
+
+
+def office_patched(part: str, *, flags: int = 0, method: int | None = None) -> bytes:
+    """A real Office zip whose members' headers claim other general-purpose flags (0x1: a
+    password is needed) or another compression method (an unknown one, say 99)."""
+    data = bytearray(office(part))
+    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        start = data.find(signature)
+        while start != -1:
+            if flags:
+                current = struct.unpack_from("<H", data, start + flag_at)[0]
+                struct.pack_into("<H", data, start + flag_at, current | flags)
+            if method is not None:
+                struct.pack_into("<H", data, start + method_at, method)
+            start = data.find(signature, start + 4)
+    return bytes(data)
+
+
+def office_bomb(part: str, *, inflated: int) -> bytes:
+    """A real Office zip with one member of `inflated` zero bytes (it compresses to little)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(part, b"\x00" * inflated)
+    return buffer.getvalue()

@@ -66,6 +66,15 @@ def test_allowed_files_are_stored_under_a_random_name(org, client_as, name, cont
         ("录像.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 20, "does not match"),
         ("半截.docx", office("word/document.xml")[:-30], "does not match"),
         ("文本.txt", "您好".encode() + b"\xff\xfe" + b"x" * 9000, "does not match"),
+        # Office zips zipfile cannot read whole: a password, an unknown compression method,
+        # or far more inside than the file's size (a zip bomb).
+        ("加密.docx", samples.office_patched("word/document.xml", flags=0x1), "does not match"),
+        ("怪压缩.xlsx", samples.office_patched("xl/workbook.xml", method=99), "does not match"),
+        (
+            "炸弹.pptx",
+            samples.office_bomb("ppt/presentation.xml", inflated=4_000_000),
+            "does not match",
+        ),
     ],
 )
 def test_bad_files_are_refused_with_a_clear_form_error(org, client_as, name, content, message):
