@@ -184,23 +184,6 @@ def targets_of(user, level: str, subject_ids, period: Period) -> dict[tuple[int,
     return {(subject, source): value for subject, source, value in rows}
 
 
-def _built_in_names() -> dict[str, str]:
-    from importlib import import_module
-
-    defaults = import_module("performance.migrations.0002_default_indicators").DEFAULTS
-    return {code: name for code, name, *_rest in defaults}
-
-
-_BUILT_IN = _built_in_names()
-_SOURCES = frozenset(Source.values)
-
-
-def label_of(indicator: Indicator) -> str:
-    """An indicator's name as shown (`Indicator.label`: a built-in one translated, an
-    admin's own as written)."""
-    return indicator.label
-
-
 def row_of(
     source: str,
     by_source: dict[str, Indicator],
@@ -217,7 +200,7 @@ def row_of(
     higher = indicator.higher_is_better if indicator else source != Source.COMPLAINTS
     return FigureRow(
         source=source,
-        name=label_of(indicator) if indicator else str(Source(source).label),
+        name=indicator.label if indicator else str(Source(source).label),
         unit=indicator.unit if indicator else _UNITS.get(source, Unit.COUNT),
         value=value,
         target=target,
@@ -235,7 +218,7 @@ def stored_rows(values: list[ScorecardValue]) -> list[FigureRow]:
     return [
         FigureRow(
             source=v.indicator.source,
-            name=label_of(v.indicator),
+            name=v.indicator.label,
             unit=v.indicator.unit,
             value=v.value,
             target=v.target,
