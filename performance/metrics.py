@@ -364,16 +364,22 @@ METRICS: dict[str, Metric] = {
 }
 
 
-def aggregate_together(metrics: list[Metric], period: Period, *, agent_ids=None) -> dict[str, list]:
+def aggregate_together(
+    metrics: list[Metric], period: Period, *, agent_ids=None, by_team: bool = True
+) -> dict[str, list]:
     """One grouped statement for metrics reading the same records (same `records_key`):
     {source: [(agent id, team id at the time, numerator, denominator), …]}.
 
     `agent_ids` narrows the statement to those agents' records (a dashboard reads its
-    teams' agents only); their rows are the same as without it.
+    teams' agents only); their rows are the same as without it. `by_team=False` groups by
+    agent only (team id None), without joining the memberships: an agent's own figures are
+    the sum of their rows over teams, and their memberships never overlap in time.
     """
     first = metrics[0]
     assert all(m.records_key == first.records_key for m in metrics)
-    rows = first.with_team(first.records(period)).filter(**{f"{first.agent}__isnull": False})
+    rows = first.records(period).filter(**{f"{first.agent}__isnull": False})
+    if by_team:
+        rows = first.with_team(rows)
     if agent_ids is not None:
         rows = rows.filter(**{f"{first.agent}__in": sorted(set(agent_ids))})
     sums = {}
@@ -381,11 +387,10 @@ def aggregate_together(metrics: list[Metric], period: Period, *, agent_ids=None)
         sums[f"num{index}"] = metric.numerator
         if metric.denominator is not None:
             sums[f"den{index}"] = metric.denominator
-    grouped = (
-        rows.order_by()
-        .values(agent_key=F(first.agent), team_key=F(f"{TEAM_AT}__team_id"))
-        .annotate(**sums)
-    )
+    keys = {"agent_key": F(first.agent)}
+    if by_team:
+        keys["team_key"] = F(f"{TEAM_AT}__team_id")
+    grouped = rows.order_by().values(**keys).annotate(**sums)
     result: dict[str, list] = {metric.source: [] for metric in metrics}
     for row in grouped:
         for index, metric in enumerate(metrics):
@@ -395,7 +400,7 @@ def aggregate_together(metrics: list[Metric], period: Period, *, agent_ids=None)
             result[metric.source].append(
                 (
                     row["agent_key"],
-                    row["team_key"],
+                    row.get("team_key"),
                     Decimal(row[f"num{index}"] or 0),
                     denominator,
                 )
@@ -403,7 +408,9 @@ def aggregate_together(metrics: list[Metric], period: Period, *, agent_ids=None)
     return result
 
 
-def aggregate_all(sources, period: Period, *, agent_ids=None) -> dict[str, list]:
+def aggregate_all(
+    sources, period: Period, *, agent_ids=None, by_team: bool = True
+) -> dict[str, list]:
     """Every source's rows, metrics reading the same records sharing one statement."""
     groups: dict[tuple, list[Metric]] = {}
     for source in dict.fromkeys(sources):
@@ -413,7 +420,7 @@ def aggregate_all(sources, period: Period, *, agent_ids=None) -> dict[str, list]
     if agent_ids is not None and not agent_ids:
         return {source: [] for source in dict.fromkeys(sources)}
     for metrics in groups.values():
-        result.update(aggregate_together(metrics, period, agent_ids=agent_ids))
+        result.update(aggregate_together(metrics, period, agent_ids=agent_ids, by_team=by_team))
     return result
 
 

@@ -30,14 +30,25 @@ from ..selectors.dashboards.records import parse_moment, records_page, subject_o
 RECORDS_PAGE = 50
 
 
-def figure_url(figures: FigureSet, row: FigureRow, *, _query: str | None = None) -> str | None:
-    """The records behind one figure of `figures`."""
+def figure_url(figures: FigureSet, row: FigureRow, *, _base: str | None = None) -> str | None:
+    """The records behind one figure of `figures` (`_base`: `_set_base(figures)`, when
+    linking many rows of one set)."""
+    base = _base if _base is not None else _set_base(figures)
     if not figures.live:
-        if figures.scorecard is None or not row.code:
+        if not base or not row.code:
             return None
-        return reverse("performance:scorecard_drilldown", args=[figures.scorecard.pk, row.code])
-    query = _query if _query is not None else _span_query(figures)
-    return f"{_records_base(row.source)}?{query}"
+        return f"{base}{row.code}/"
+    return f"{_records_base(row.source)}?{base}"
+
+
+def _set_base(figures: FigureSet) -> str:
+    """What the links of one set share: the span's query when live, else the scorecard's
+    drill-down prefix (reversed once a set: a comparison page links ~600 figures)."""
+    if figures.live:
+        return _span_query(figures)
+    if figures.scorecard is None:
+        return ""
+    return reverse("performance:scorecard_drilldown", args=[figures.scorecard.pk, "-"])[:-2]
 
 
 def _span_query(figures: FigureSet) -> str:
@@ -61,10 +72,10 @@ def link_figures(figures: FigureSet | None) -> dict[str, str]:
     """Set each row's `url`; {source: url} for templates that look figures up by source."""
     if figures is None:
         return {}
-    query = _span_query(figures) if figures.live else None
+    base = _set_base(figures)
     links = {}
     for row in figures.rows:
-        row.url = figure_url(figures, row, _query=query)
+        row.url = figure_url(figures, row, _base=base)
         if row.url:
             links[row.source] = row.url
     return links

@@ -112,10 +112,11 @@ def team_comparison(
         )
     }
     values = values_by_scorecard([c.pk for c in cards.values()])
+    described: dict = {}
     for team_id, card in cards.items():
         if values.get(card.pk):
             column = columns[team_id]
-            column.figures = stored_set(card, values[card.pk], span)
+            column.figures = stored_set(card, values[card.pk], span, described=described)
             column.total, column.scorecard_id = card.total, card.pk
 
     live_ids = [t for t in team_ids if columns[t].figures is None]

@@ -214,24 +214,36 @@ def row_of(
     )
 
 
-def stored_rows(values: list[ScorecardValue]) -> list[FigureRow]:
-    return [
-        FigureRow(
-            source=v.indicator.source,
-            name=v.indicator.label,
-            unit=v.indicator.unit,
-            value=v.value,
-            target=v.target,
-            achievement=v.achievement,
-            indicator_id=v.indicator_id,
-            code=v.indicator.code,
-            higher_is_better=v.indicator.higher_is_better,
-            numerator=v.numerator,
-            denominator=v.denominator,
-            counts_records=metric_for(v.indicator.source).counts_records,
+def stored_rows(values: list[ScorecardValue], *, described: dict | None = None) -> list[FigureRow]:
+    """The figures of a scorecard's values. `described` ({indicator id: what a row says of
+    its indicator}) may be shared between calls: a comparison page reads thousands of values
+    of a dozen indicators, and translating a name costs more than the row itself."""
+    described = {} if described is None else described
+    rows = []
+    for v in values:
+        about = described.get(v.indicator_id)
+        if about is None:
+            indicator = v.indicator
+            about = described[v.indicator_id] = {
+                "source": indicator.source,
+                "name": indicator.label,
+                "unit": indicator.unit,
+                "code": indicator.code,
+                "higher_is_better": indicator.higher_is_better,
+                "counts_records": metric_for(indicator.source).counts_records,
+            }
+        rows.append(
+            FigureRow(
+                value=v.value,
+                target=v.target,
+                achievement=v.achievement,
+                indicator_id=v.indicator_id,
+                numerator=v.numerator,
+                denominator=v.denominator,
+                **about,
+            )
         )
-        for v in values
-    ]
+    return rows
 
 
 def values_by_scorecard(scorecard_ids) -> dict[int, list[ScorecardValue]]:
@@ -262,8 +274,9 @@ def live_parts(
     (records made while in the team); `team_groups`: {team id: group id} to sum teams into
     departments. `agent_ids` narrows the statements (None: everyone).
     """
-    rows = aggregate_all(list(sources), span, agent_ids=agent_ids)
     agents, teams = set(agents), set(teams)
+    by_team = bool(teams or team_groups)
+    rows = aggregate_all(list(sources), span, agent_ids=agent_ids, by_team=by_team)
     result: dict[str, dict] = {"agents": {}, "teams": {}, "groups": {}}
     for source in dict.fromkeys(sources):
         if agents:
@@ -305,11 +318,14 @@ def live_set(
     return FigureSet(level, subject_id, span, True, computed_at, rows)
 
 
-def stored_set(card: Scorecard, values: list[ScorecardValue], span: Span) -> FigureSet:
+def stored_set(
+    card: Scorecard, values: list[ScorecardValue], span: Span, *, described: dict | None = None
+) -> FigureSet:
     subject = {Level.AGENT: card.agent_id, Level.TEAM: card.team_id}.get(
         card.level, card.department_id
     )
-    return FigureSet(card.level, subject, span, False, card.computed_at, stored_rows(values), card)
+    rows = stored_rows(values, described=described)
+    return FigureSet(card.level, subject, span, False, card.computed_at, rows, card)
 
 
 def subject_q(level: str, subject_id: int) -> Q:

@@ -175,11 +175,12 @@ def team_dashboard(user, *, team: Team, period: Period, now: dt.datetime | None 
     agent_cards = {c.agent_id: c for c in cards if c.level == Level.AGENT}
     agent_sets: dict[int, FigureSet] = {}
     if team_card is not None and values.get(team_card.pk):
-        period_set = stored_set(team_card, values[team_card.pk], span)
+        described: dict = {}
+        period_set = stored_set(team_card, values[team_card.pk], span, described=described)
         # An agent without a scorecard (hired or gone since the last recompute) shows no
         # figures until the next one.
         for uid, card in agent_cards.items():
-            agent_sets[uid] = stored_set(card, values.get(card.pk, []), span)
+            agent_sets[uid] = stored_set(card, values.get(card.pk, []), span, described=described)
     else:
         sources = active_sources(by_source)
         computed_at, parts = cached(
