@@ -152,6 +152,9 @@ class ServiceTicket(models.Model):
         indexes = [
             models.Index(fields=["assignee", "status", "due_at"], name="ticket_assignee_due"),
             models.Index(fields=["team", "status", "due_at"], name="ticket_team_due"),
+            # The complaints indicator (performance.metrics) counts complaints by opening
+            # time: today's tiles and a period's scorecards read a range of this index.
+            models.Index(fields=["type", "opened_at"], name="ticket_type_opened"),
             models.Index(
                 fields=["due_at"],
                 condition=Q(status__in=["open", "in_progress", "reopened"]),
