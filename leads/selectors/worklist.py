@@ -145,7 +145,9 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
 
 def member_status(user) -> str | None:
     """The user's member status (onboarding, active, …): the worklist and the pool tell a
-    new hire why no lead comes yet instead of offering claims that would be refused."""
-    from crm.models import Member
+    new hire why no lead comes yet instead of offering claims that would be refused.
 
-    return Member.objects.filter(user_id=user.pk).values_list("status", flat=True).first()
+    The signed-in user's member comes with the user (`crm.auth` selects it): no query.
+    """
+    member = getattr(user, "member", None)
+    return member.status if member is not None else None
