@@ -236,3 +236,20 @@ def test_the_funnel_is_the_conversion_figures_leads(org, march, name):
         >= board.funnel["interested"]
         >= board.funnel["ordered"]
     )
+
+
+@pytest.mark.parametrize("by_team", [True, False])
+def test_one_trip_statements_give_the_rows_of_the_separate_ones(org, march, monkeypatch, by_team):
+    """The fast path (`UNION ALL` on PostgreSQL) against its reference (one statement per
+    kind of record), for every indicator, a few agents, grouped by team and not."""
+    from performance import metrics
+
+    span = Span(*MARCH.bounds)
+    agents = [getattr(org, name).user_id for name in AGENTS]
+    fast = metrics.aggregate_all(SOURCES, span, agent_ids=agents, by_team=by_team)
+    monkeypatch.setattr(metrics, "_one_trip_applies", lambda statements: False)
+    reference = metrics.aggregate_all(SOURCES, span, agent_ids=agents, by_team=by_team)
+    assert {s: sorted(rows, key=str) for s, rows in fast.items()} == {
+        s: sorted(rows, key=str) for s, rows in reference.items()
+    }
+    assert any(reference.values())
