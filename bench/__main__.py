@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
 
     from . import generate, measure, report
-    from .config import Size
+    from .config import QUIET_FLOOR_MS, Size
 
     try:
         size = Size.from_env()
@@ -55,11 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     selected = [
         m
         for m in measure.MEASUREMENTS
-        if not args.only or any(part in m.name for part in args.only)
+        if not args.only or any(part in m.name for part in args.only) or m in measure.FLOORS
     ]
     measure.vacuum()  # start from clean tables whatever earlier runs left behind
     started = time.perf_counter()
     results = [measure.run(m, runs=args.runs, warmup=args.warmup) for m in selected]
+    measure.judge_by_floor(results, quiet_floor_ms=QUIET_FLOOR_MS)
     report.print_table(results)
     output = args.output or settings.VAR_DIR / "bench-results.json"
     report.write_json(output, size=size, counts=counts, results=results)

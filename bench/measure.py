@@ -104,6 +104,56 @@ class Job:
     max_peak_mb: float | None = None  # peak resident memory added by the call
 
 
+@dataclass(frozen=True)
+class Floor:
+    """A reference timed in the same run as everything else: `prepare()` (untimed) returns
+    the callable that is timed `runs` times. A slower machine shows as slower floors, so
+    each figure is also printed as a multiple of the signed-in floor request."""
+
+    name: str
+    prepare: Callable[[], Callable[[], Any]]
+
+
+def _floor_view():
+    """The floor page's view called directly: no middleware, no URL resolving."""
+    from django.test import RequestFactory
+
+    from .urls import floor
+
+    request = RequestFactory().get("/bench/floor/")
+    request.user = AGENT()
+    return lambda: floor(request)
+
+
+def _floor_query():
+    pk = AGENT().pk
+    return lambda: User.objects.filter(pk=pk).first()
+
+
+def _floor_cpu():
+    def loop() -> int:
+        total = 0
+        for number in range(200_000):
+            total += number * number % 7
+        return total
+
+    return loop
+
+
+#: The reference every figure is divided by (its median is the "floor" of the table).
+FLOOR_REQUEST = "floor: signed-in request, whole stack"
+FLOORS: list[Measurement | Floor] = [
+    Measurement(FLOOR_REQUEST, "/bench/floor/", AGENT),
+    Floor("floor: the same view without middleware", _floor_view),
+    Floor("floor: one primary-key query", _floor_query),
+    Floor("floor: fixed CPU loop", _floor_cpu),
+]
+
+#: Any one query of a measured request may read at most this many buffers (8 KB pages,
+#: shared hits and reads) at 1M leads: the cost of a page must not grow with the data.
+BUFFER_BUDGET = 2_000
+
+
 def _leads_measurements() -> list[Measurement | Job]:
     from . import leads_measure
 
@@ -122,13 +172,20 @@ def _kpi_measurements() -> list[Measurement | Job]:
     return kpi_measure.MEASUREMENTS
 
 
+def _page_measurements() -> list[Measurement | Job]:
+    from . import pages_measure
+
+    return pages_measure.MEASUREMENTS
+
+
 def _dashboard_measurements() -> list[Measurement | Job]:
     from . import dashboard_measure
 
     return dashboard_measure.MEASUREMENTS
 
 
-MEASUREMENTS: list[Measurement | Job] = [
+MEASUREMENTS: list[Measurement | Job | Floor] = [
+    *FLOORS,
     Measurement("home / agent", "/", AGENT),
     Measurement("home / team manager", "/", MANAGER),
     Measurement("home / division head", "/", DIVISION_HEAD),
@@ -145,6 +202,7 @@ MEASUREMENTS: list[Measurement | Job] = [
     Measurement("api teams / admin", "/api/teams/", ADMIN),
     *_leads_measurements(),
     *_orders_measurements(),
+    *_page_measurements(),
     *_kpi_measurements(),
     *_dashboard_measurements(),
 ]
@@ -167,6 +225,8 @@ class Result:
     rows: str
     target: str = ""
     verdict: str = ""  # PASS, FAIL (over target), SKIP (not available) or "" (no target)
+    buffers: int | None = None  # the most any one query of the request read (EXPLAIN)
+    target_ms: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -176,23 +236,61 @@ class Result:
         return asdict(self)
 
 
-def run(measurement: Measurement | Job, *, runs: int = 30, warmup: int = 3) -> Result:
+def run(measurement: Measurement | Job | Floor, *, runs: int = 30, warmup: int = 3) -> Result:
     """Warm up (caches, templates, the connection), then time `runs` requests."""
     if isinstance(measurement, Job):
         return run_job(measurement)
+    if isinstance(measurement, Floor):
+        return run_floor(measurement, runs=runs, warmup=warmup)
     try:
         path = measurement.path() if callable(measurement.path) else measurement.path
         resolve(path.split("?", 1)[0])
     except (NotAvailable, Resolver404) as error:
         return _skipped(measurement.name, str(measurement.path), str(error) or "not routed")
     result = _run_page(measurement, path, runs=runs, warmup=warmup)
+    result.target_ms = measurement.target_ms
     if measurement.target_ms is not None:
         result.target = f"≤ {measurement.target_ms:g} ms"
         if result.status == 200:
             result.verdict = "PASS" if result.median_ms <= measurement.target_ms else "FAIL"
         else:
             result.verdict = "FAIL"
+    if result.buffers is not None and result.buffers > BUFFER_BUDGET:
+        result.verdict = "FAIL"
+        result.rows += f"; a query read {result.buffers:,} buffers (budget {BUFFER_BUDGET:,})"
     return result
+
+
+def judge_by_floor(results: list[Result], *, quiet_floor_ms: float) -> None:
+    """A time target missed on a slower (or busy) machine still holds when the figure, as a
+    multiple of this run's floor, is within the target's multiple of the floor measured
+    on a quiet reference machine (`quiet_floor_ms`): the verdict then reads "PASS ×"."""
+    floor = next((r for r in results if r.name == FLOOR_REQUEST and r.status == 200), None)
+    if floor is None or not floor.median_ms:
+        return
+    for result in results:
+        if result.verdict != "FAIL" or result.target_ms is None or result.status != 200:
+            continue
+        if result.buffers is not None and result.buffers > BUFFER_BUDGET:
+            continue
+        if result.median_ms / floor.median_ms <= result.target_ms / quiet_floor_ms:
+            result.verdict = "PASS ×"
+
+
+def run_floor(floor: Floor, *, runs: int, warmup: int) -> Result:
+    call = floor.prepare()
+    for _ in range(warmup):
+        call()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        timings.append((time.perf_counter() - started) * 1000)
+    median = statistics.median(timings)
+    return Result(
+        floor.name, "floor", "—", 200, runs, median, _percentile(timings, 95), min(timings),
+        math.nan, 0, 0, 0, "reference",
+    )  # fmt: skip
 
 
 def _run_page(measurement: Measurement, path: str, *, runs: int, warmup: int) -> Result:
@@ -221,6 +319,7 @@ def _run_page(measurement: Measurement, path: str, *, runs: int, warmup: int) ->
                 return _failed(measurement, path, user, response.status_code)
             query_counts.append(len(captured))
             sql_times.append(sql_timer.seconds * 1000)
+        buffers = _most_buffers(client, path)
     finally:
         client.logout()  # deletes the session row, so runs do not pile them up
     assert response is not None
@@ -238,7 +337,39 @@ def _run_page(measurement: Measurement, path: str, *, runs: int, warmup: int) ->
         queries_max=max(query_counts),
         bytes=len(response.content),
         rows=_describe(response),
+        buffers=buffers,
     )
+
+
+def _most_buffers(client: Client, path: str) -> int | None:
+    """The most buffers any one read of one more request touched (PostgreSQL only).
+
+    The request's statements are captured with their parameters, then each SELECT is run
+    again under `EXPLAIN (ANALYZE, BUFFERS)`; the top plan node's shared hits and reads
+    count every page the statement touched, whether cached or not.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    statements: list[tuple[str, Any]] = []
+
+    def capture(execute, sql, params, many, context):
+        words = sql.lstrip(" (\n").split(None, 1)
+        if not many and words and words[0].upper() in ("SELECT", "WITH"):
+            statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        client.get(path)
+    most = 0
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+            if isinstance(plan, str):
+                plan = json.loads(plan)
+            top = plan[0]["Plan"]
+            most = max(most, top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0))
+    return most
 
 
 #: Tables a rolled-back job leaves dead rows in.

@@ -16,9 +16,12 @@ import django
 from django.db import connection
 
 from .config import Size
-from .measure import Result
+from .measure import BUFFER_BUDGET, FLOOR_REQUEST, Result
 
-HEADERS = ("measurement", "median ms", "p95 ms", "SQL ms", "queries", "target", "", "rows / notes")
+HEADERS = (
+    "measurement", "median ms", "× floor", "p95 ms", "SQL ms", "queries", "buffers", "target",
+    "", "rows / notes",
+)  # fmt: skip
 
 
 def print_counts(counts: dict[str, int]) -> None:
@@ -30,13 +33,16 @@ def print_counts(counts: dict[str, int]) -> None:
 
 
 def print_table(results: list[Result]) -> None:
+    floor = next((r.median_ms for r in results if r.name == FLOOR_REQUEST), math.nan)
     rows = [
         (
             r.name,
             _ms(r.median_ms),
+            _times(r.median_ms / floor) if floor and not math.isnan(floor) else "—",
             _ms(r.p95_ms),
             _ms(r.sql_median_ms),
             str(r.queries) if r.queries == r.queries_max else f"{r.queries}-{r.queries_max}",
+            "" if r.buffers is None else f"{r.buffers:,}",
             r.target,
             r.verdict,
             r.rows,
@@ -45,7 +51,7 @@ def print_table(results: list[Result]) -> None:
     ]
     widths = [max(len(str(row[i])) for row in [HEADERS, *rows]) for i in range(len(HEADERS))]
     # Names and notes align left, numbers right.
-    aligns = ["<", ">", ">", ">", ">", "<", "<", "<"]
+    aligns = ["<", ">", ">", ">", ">", ">", ">", "<", "<", "<"]
 
     def line(cells) -> str:
         return "  ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, aligns, widths, strict=True))
@@ -59,7 +65,10 @@ def print_table(results: list[Result]) -> None:
     print(
         f"\nServer time in-process (django.test.Client), {'/'.join(map(str, sorted(runs)))}"
         " runs after 3 warm-ups; SQL ms is the time spent in queries. Jobs run once, in a"
-        " transaction rolled back afterwards."
+        " transaction rolled back afterwards. × floor: the median as a multiple of the"
+        f" signed-in floor request's; buffers: the most any one query read (budget"
+        f" {BUFFER_BUDGET:,}); PASS ×: over the time but within the target's multiple of"
+        " the quiet machine's floor."
     )
     missed = [r.name for r in results if r.verdict == "FAIL"]
     if missed:
@@ -85,8 +94,14 @@ def write_json(path: Path, *, size: Size, counts: dict[str, int], results: list[
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+def _times(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.1f}×"
+
+
 def _ms(value: float) -> str:
-    return "—" if math.isnan(value) else f"{value:.1f}"
+    if math.isnan(value):
+        return "—"
+    return f"{value:.3f}" if value < 1 else f"{value:.1f}"
 
 
 def _finite(row: dict) -> dict:

@@ -127,7 +127,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # Unordered: any cap + 1 rows will do, so the planner reads the filter's own
+        # indexes (about cap + 1 rows) instead of walking the sort's index past every row
+        # the filter drops (16,000 buffers for one team's leads at 50,000 leads).
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:

