@@ -73,7 +73,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from .models import Source
-from .periods import Period
+from .periods import Period, Span
 
 ONTIME_GRACE = dt.timedelta(hours=2)
 ACHIEVEMENT_CAP = Decimal("150")
@@ -422,9 +422,12 @@ def aggregate_together(
 def aggregate_all(
     sources, period: Period, *, agent_ids=None, by_team: bool = True
 ) -> dict[str, list]:
-    """Every source's rows, metrics reading the same records sharing one statement; on
-    PostgreSQL, for a few agents (a dashboard's today tiles), the statements travel as one
-    (`UNION ALL`): four round trips were a third of an agent's dashboard."""
+    """Every source's rows, metrics reading the same records sharing one statement.
+
+    On PostgreSQL, for a given set of agents (a dashboard's teams or one agent's today),
+    the statements travel as one `UNION ALL`, and its SQL is built once per process and
+    shape (`_OneTrip`): building four grouped querysets cost more than running them.
+    """
     groups: dict[tuple, list[Metric]] = {}
     for source in dict.fromkeys(sources):
         metric = METRICS[source]
@@ -432,36 +435,106 @@ def aggregate_all(
     result: dict[str, list] = {source: [] for source in dict.fromkeys(sources)}
     if agent_ids is not None and not agent_ids:
         return result
-    statements = [
-        (metrics, _grouped(metrics, period, agent_ids=agent_ids, by_team=by_team))
-        for metrics in groups.values()
-    ]
-    if len(statements) > 1 and agent_ids is not None and _one_trip_applies(statements):
-        _union_all(statements, by_team=by_team, result=result)
-        return result
-    for metrics, grouped in statements:
-        _collect(metrics, grouped, result)
+    kinds = list(groups.values())
+    if agent_ids is not None and _one_trip_applies():
+        trip = _OneTrip.of(kinds, by_team=by_team, agent_count=len(set(agent_ids)))
+        if trip is not None:
+            trip.run(period, sorted(set(agent_ids)), result)
+            return result
+    for metrics in kinds:
+        _collect(metrics, _grouped(metrics, period, agent_ids=agent_ids, by_team=by_team), result)
     return result
 
 
-def _one_trip_applies(statements) -> bool:
-    from django.db import connections
+def _one_trip_applies() -> bool:
+    from django.db import connection
 
-    aliases = {grouped.db for _metrics, grouped in statements}
-    return len(aliases) == 1 and connections[aliases.pop()].vendor == "postgresql"
+    return connection.vendor == "postgresql"
 
 
-def _union_all(statements, *, by_team: bool, result: dict[str, list]) -> None:
-    """Run the grouped statements as one: each becomes `SELECT <its index>, agent_key,
-    team_key, num0, den0, …` padded with NULLs to the widest, numbers as numeric."""
-    from django.db import connections
+class _OneTrip:
+    """The grouped statements of some kinds of records as one `UNION ALL` statement whose
+    SQL is kept per process: each statement becomes `SELECT <its index>, agent_key,
+    team_key, num0, den0, …`, padded with NULLs to the widest, numbers as numeric.
 
-    alias = statements[0][1].db
-    connection = connections[alias]
-    width = max(len(metrics) for metrics, _grouped_rows in statements)
+    The SQL is built twice, from two sets of stand-in bounds and agent ids; it is kept only
+    when both give the same text and their parameters differ exactly where the stand-ins
+    are (every other parameter a constant), so a definition reading the clock or anything
+    else per call is never frozen: it is built per call instead (`of` returns None).
+    """
+
+    _kept: dict[tuple, _OneTrip | None] = {}
+    _STAND_INS = tuple(
+        (dt.datetime(year, 1, 1, tzinfo=dt.UTC), dt.datetime(year, 1, 2, tzinfo=dt.UTC), first)
+        for year, first in ((1901, -1_000_000), (1902, -2_000_000))
+    )
+
+    def __init__(self, kinds, width: int, sql: str, slots: list) -> None:
+        self.kinds, self.width, self.sql, self.slots = kinds, width, sql, slots
+
+    @classmethod
+    def of(cls, kinds: list[list[Metric]], *, by_team: bool, agent_count: int) -> _OneTrip | None:
+        key = (tuple(tuple(m.source for m in metrics) for metrics in kinds), by_team, agent_count)
+        if key not in cls._kept:
+            cls._kept[key] = cls._build(kinds, by_team=by_team, agent_count=agent_count)
+        return cls._kept[key]
+
+    @classmethod
+    def _build(cls, kinds, *, by_team: bool, agent_count: int) -> _OneTrip | None:
+        width = max(len(metrics) for metrics in kinds)
+        built = []
+        for start, end, first_id in cls._STAND_INS:
+            ids = [first_id + n for n in range(agent_count)]
+            built.append(
+                (*_union_sql(kinds, Span(start, end), ids, by_team, width), start, end, ids)
+            )
+        (sql, params, start0, end0, ids0), (sql1, params1, start1, end1, ids1) = built
+        if sql != sql1 or len(params) != len(params1):
+            return None
+        slots: list = []
+        for one, other in zip(params, params1, strict=True):
+            if one == start0 and other == start1:
+                slots.append(("start", None))
+            elif one == end0 and other == end1:
+                slots.append(("end", None))
+            elif type(one) is int and one in ids0 and other == ids1[ids0.index(one)]:
+                slots.append(("agent", ids0.index(one)))
+            elif type(one) is type(other) and one == other:
+                slots.append(("constant", one))
+            else:
+                return None
+        return cls(kinds, width, sql, slots)
+
+    def run(self, period, agent_ids: list[int], result: dict[str, list]) -> None:
+        from django.db import connection
+
+        start, end = period.bounds
+        values = {"start": start, "end": end}
+        params = [
+            agent_ids[value] if kind == "agent" else values.get(kind, value)
+            for kind, value in self.slots
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            fetched = cursor.fetchall()
+        by_kind: dict[int, list[dict]] = defaultdict(list)
+        for index, agent_key, team_key, *numbers in fetched:
+            row = {"agent_key": agent_key, "team_key": team_key}
+            for position in range(self.width):
+                pair = numbers[2 * position : 2 * position + 2]
+                row[f"num{position}"], row[f"den{position}"] = pair
+            by_kind[index].append(row)
+        for index, metrics in enumerate(self.kinds):
+            _collect(metrics, by_kind[index], result)
+
+
+def _union_sql(kinds, period, agent_ids, by_team: bool, width: int) -> tuple[str, list]:
+    from django.db import connection
+
     parts, params = [], []
-    for index, (metrics, grouped) in enumerate(statements):
-        sql, statement_params = grouped.query.get_compiler(using=alias).as_sql()
+    for index, metrics in enumerate(kinds):
+        grouped = _grouped(metrics, period, agent_ids=agent_ids, by_team=by_team)
+        sql, statement_params = grouped.query.get_compiler(connection=connection).as_sql()
         columns = [str(index), "s.agent_key", "s.team_key" if by_team else "NULL::integer"]
         for position in range(width):
             metric = metrics[position] if position < len(metrics) else None
@@ -470,17 +543,7 @@ def _union_all(statements, *, by_team: bool, result: dict[str, list]) -> None:
             columns.append(f"s.den{position}::numeric" if has_den else "NULL::numeric")
         parts.append(f"SELECT {', '.join(columns)} FROM ({sql}) s")  # noqa: S608
         params.extend(statement_params)
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        fetched = cursor.fetchall()
-    by_statement: dict[int, list[dict]] = defaultdict(list)
-    for index, agent_key, team_key, *numbers in fetched:
-        row = {"agent_key": agent_key, "team_key": team_key}
-        for position in range(width):
-            row[f"num{position}"], row[f"den{position}"] = numbers[2 * position : 2 * position + 2]
-        by_statement[index].append(row)
-    for index, (metrics, _grouped_rows) in enumerate(statements):
-        _collect(metrics, by_statement[index], result)
+    return " UNION ALL ".join(parts), params
 
 
 def sum_rows(rows, key) -> dict:

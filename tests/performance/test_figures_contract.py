@@ -22,6 +22,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from aftersales.services.revisits import revisit_record
 from orders.models import Order, SalesEntry
@@ -241,15 +242,34 @@ def test_the_funnel_is_the_conversion_figures_leads(org, march, name):
 @pytest.mark.parametrize("by_team", [True, False])
 def test_one_trip_statements_give_the_rows_of_the_separate_ones(org, march, monkeypatch, by_team):
     """The fast path (`UNION ALL` on PostgreSQL) against its reference (one statement per
-    kind of record), for every indicator, a few agents, grouped by team and not."""
+    kind of record), for the today tiles and more, a few agents, by team and not."""
     from performance import metrics
+    from performance.selectors.dashboards.figures import TODAY_SOURCES
 
     span = Span(*MARCH.bounds)
     agents = [getattr(org, name).user_id for name in AGENTS]
-    fast = metrics.aggregate_all(SOURCES, span, agent_ids=agents, by_team=by_team)
-    monkeypatch.setattr(metrics, "_one_trip_applies", lambda statements: False)
-    reference = metrics.aggregate_all(SOURCES, span, agent_ids=agents, by_team=by_team)
+    sources = [*TODAY_SOURCES, Source.QUALITY_OVERALL, Source.REVISIT_SCORE, Source.CONVERSION]
+    fast = metrics.aggregate_all(sources, span, agent_ids=agents, by_team=by_team)
+    if connection.vendor == "postgresql":
+        assert any(trip is not None for trip in metrics._OneTrip._kept.values())
+    monkeypatch.setattr(metrics, "_one_trip_applies", lambda: False)
+    reference = metrics.aggregate_all(sources, span, agent_ids=agents, by_team=by_team)
     assert {s: sorted(rows, key=str) for s, rows in fast.items()} == {
         s: sorted(rows, key=str) for s, rows in reference.items()
     }
     assert any(reference.values())
+
+
+def test_the_one_trip_statement_is_kept_unless_a_definition_reads_the_clock():
+    from performance import metrics
+    from performance.selectors.dashboards.figures import TODAY_SOURCES
+
+    def kinds(sources):
+        groups: dict = {}
+        for source in sources:
+            groups.setdefault(METRICS[source].records_key, []).append(METRICS[source])
+        return list(groups.values())
+
+    assert metrics._OneTrip._build(kinds(TODAY_SOURCES), by_team=True, agent_count=3)
+    # The on-time rate's follow-ups are those due by now: never frozen.
+    assert metrics._OneTrip._build(kinds(SOURCES), by_team=False, agent_count=2) is None
