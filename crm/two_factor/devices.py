@@ -13,7 +13,9 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -183,10 +185,12 @@ def code_verify(*, user, code: str, channel: str, allow_recovery: bool = True) -
 
 
 def _throttled_message(wait: datetime) -> str:
-    from django.utils import timezone
-
     seconds = max(1, int((wait - timezone.now()).total_seconds()) + 1)
-    return _("Too many wrong codes: try again in %(seconds)s seconds.") % {"seconds": seconds}
+    return ngettext(
+        "Too many wrong codes: try again in %(seconds)s second.",
+        "Too many wrong codes: try again in %(seconds)s seconds.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 def refusal_message(verification: Verification) -> str:
