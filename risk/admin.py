@@ -18,7 +18,7 @@ from .models import (
     RiskEvent,
     RiskPolicy,
 )
-from .services import do_not_call_add, retention_policy_set
+from .services import do_not_call_add, retention_periods_install, retention_policy_set
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -108,8 +108,22 @@ class RetentionPolicyAdmin(admin.ModelAdmin):
     the kind's choice). Saved through `retention_policy_set`."""
 
     form = RetentionPolicyForm
-    list_display = ["kind", "days", "enabled", "updated_at", "updated_by"]
+    list_display = ["kind", "what", "days", "enabled", "updated_at", "updated_by"]
     list_select_related = ["updated_by"]
+
+    def changelist_view(self, request, extra_context=None):
+        retention_periods_install()  # every kind listed, at its built-in period until set
+        return super().changelist_view(request, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("what"))
+    def what(self, obj):
+        kind = retention.kinds().get(obj.kind)
+        if kind is None:
+            return "—"
+        return f"{kind.label} — {kind.help_text}" if kind.help_text else str(kind.label)
 
     def save_model(self, request, obj, form, change):
         saved = retention_policy_set(

@@ -219,6 +219,18 @@ def retention_periods() -> dict[str, tuple[int, bool]]:
     }
 
 
+def retention_periods_install() -> None:
+    """A row for every kind without one, at its built-in period (idempotent): what the
+    admin lists, so every kind and its period is in sight."""
+    RetentionPolicy.objects.bulk_create(
+        [
+            RetentionPolicy(kind=code, days=kind.default_days)
+            for code, kind in retention.kinds().items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
 @transaction.atomic
 def retention_policy_set(*, kind: str, days: int, enabled: bool = True, by=None) -> RetentionPolicy:
     """Set how long `kind` is kept. Unknown kinds and periods under a day are refused."""

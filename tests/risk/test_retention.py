@@ -297,6 +297,10 @@ class TestPeriodsSetByAdministrators:
         )
         assert response.status_code == 302, response.content
         assert RetentionPolicy.objects.get(kind="import_files").days == 7
+        periods = admin_client.get("/admin/risk/retentionpolicy/")
+        assert periods.status_code == 200
+        assert RetentionPolicy.objects.count() == len(KINDS)  # every kind, to be seen
+        assert RetentionPolicy.objects.get(kind="import_files").days == 7
         services.apply_retention(now=NOW)
         page = admin_client.get("/admin/risk/retentionrun/")
         assert page.status_code == 200
