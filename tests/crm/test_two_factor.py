@@ -338,3 +338,10 @@ class TestTokens:
     def test_others_without_a_device_get_one_as_before(self, api, org, required):
         response = api.post(self.URL, {"username": "agent_a1", "password": PASSWORD})
         assert response.status_code == 200
+
+
+def test_devices_are_not_edited_in_the_django_admin_where_nothing_would_be_audited():
+    from django.contrib import admin
+
+    assert not admin.site.is_registered(TOTPDevice)
+    assert not admin.site.is_registered(StaticDevice)
