@@ -345,3 +345,13 @@ def test_devices_are_not_edited_in_the_django_admin_where_nothing_would_be_audit
 
     assert not admin.site.is_registered(TOTPDevice)
     assert not admin.site.is_registered(StaticDevice)
+
+
+def test_admins_find_the_events_in_the_audit_search(client_as, org):
+    enrolled(org.agent_a1.user)
+    response = client_as(org.admin).get(
+        "/risk/audit/", {"action": "security", "model": "auth.user"}
+    )
+    assert response.status_code == 200
+    assert b"Security event" in response.content
+    assert b"agent_a1: enrolled" in response.content
