@@ -355,3 +355,19 @@ def test_admins_find_the_events_in_the_audit_search(client_as, org):
     assert response.status_code == 200
     assert b"Security event" in response.content
     assert b"agent_a1: enrolled" in response.content
+
+
+def test_a_session_with_nothing_to_do_pays_no_query_for_two_factor(client_as, org, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(org.agent_a1)
+    client.get("/notifications/")  # warm: the session and the menus
+    with CaptureQueriesContext(connection) as gated:
+        client.get("/notifications/")
+    settings.MIDDLEWARE = [
+        name for name in settings.MIDDLEWARE if "otp" not in name and "two_factor" not in name
+    ]
+    with CaptureQueriesContext(connection) as plain:
+        client.get("/notifications/")
+    assert len(gated) == len(plain)
