@@ -345,3 +345,14 @@ def test_the_task_runs_the_service(org):
 
     assert RetentionRun.objects.get(pk=run_id).total >= 4
     assert RetentionRun.objects.get(pk=retention_apply.run()).total == 0
+
+
+def test_the_command_prints_the_report(org, capsys):
+    from django.core.management import call_command
+
+    _old_data(org)
+    call_command("retention_apply", "--dry-run")
+
+    out = capsys.readouterr().out
+    assert "lost_leads" in out and "730 days" in out and "(dry run)" in out
+    assert Lead.objects.get(status=LeadStatus.LOST).name == "周美玲"
