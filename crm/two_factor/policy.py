@@ -39,3 +39,13 @@ def session_state_on_login(sender, request, user, **kwargs) -> None:
     session = getattr(request, "session", None)
     if session is not None:
         session[SESSION_KEY] = state_for(user)
+
+
+def owes_second_step(request) -> bool:
+    """Is this signed-in session still at the code or enrolment step? (No query for a
+    session with nothing to do; the gate has already read the device for the others.)"""
+    session = getattr(request, "session", None)
+    if session is None or session.get(SESSION_KEY) not in (DEVICE, ENROL):
+        return False
+    is_verified = getattr(request.user, "is_verified", None)
+    return not (is_verified is not None and is_verified())

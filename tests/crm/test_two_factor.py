@@ -374,3 +374,17 @@ def test_a_session_with_nothing_to_do_pays_no_query_for_two_factor(client_as, or
         plain_client.get("/notifications/")
     assert plain_client.handler._middleware_chain is not client.handler._middleware_chain
     assert len(gated) == len(plain)
+
+
+def test_before_the_code_the_page_shows_no_menu_and_no_notification(client, org):
+    from crm.models import Notification
+
+    enrolled(org.agent_a1.user)
+    Notification.objects.create(user=org.agent_a1.user, kind="t", key="k", text="回访周美玲")
+    sign_in(client, org.agent_a1)
+
+    page = client.get("/accounts/two-factor/verify/")
+
+    assert page.status_code == 200
+    assert "回访周美玲" not in page.content.decode()
+    assert page.context["nav_items"] == []
