@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import services
 from .models import Department, HeadcountSnapshot, Member, MemberEvent, Skill, Team, TeamMembership
@@ -100,3 +102,11 @@ class HeadcountSnapshotAdmin(admin.ModelAdmin):
     list_display = ["day", "team", "headcount", "active", "onboarding", "on_leave"]
     list_filter = ["team"]
     date_hierarchy = "day"
+
+
+# Two-factor devices are changed only through `crm.two_factor.devices` (enrolment by the
+# user, reset by an administrator from the member page), each audited: django-otp's own
+# admin pages would add, edit and delete them unseen.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)

@@ -31,6 +31,8 @@ from .serializers import (
     TeamMembershipSerializer,
     TeamSerializer,
 )
+from .two_factor import devices as two_factor_devices
+from .two_factor import policy as two_factor_policy
 
 
 class DepartmentViewSet(ScopedViewSet):
@@ -223,7 +225,11 @@ class TokenAccountThrottle(SimpleRateThrottle):
 
 class TokenRequestSerializer(AuthTokenSerializer):
     """Bounded fields: an over-long username is a 400 here, not a failed insert into the
-    lockout table (django-axes stores what was tried, up to 255 characters)."""
+    lockout table (django-axes stores what was tried, up to 255 characters).
+
+    `otp`: a code from the authenticator (or a recovery code), required from users with
+    two-factor sign-in; users whose role requires it and who have not enrolled get no
+    token (they enrol in the browser first). See `crm.two_factor`."""
 
     username = serializers.CharField(label=_("Username"), max_length=150, write_only=True)
     password = serializers.CharField(
@@ -233,6 +239,31 @@ class TokenRequestSerializer(AuthTokenSerializer):
         trim_whitespace=False,
         write_only=True,
     )
+    otp = serializers.CharField(
+        label=_("Two-factor code"), max_length=32, required=False, write_only=True
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        user = attrs["user"]
+        if two_factor_devices.has_device(user):
+            if not attrs.get("otp"):
+                raise serializers.ValidationError(
+                    {"otp": _("Enter the code from your authenticator app.")}, code="required"
+                )
+            verification = two_factor_devices.code_verify(
+                user=user, code=attrs["otp"], channel="api"
+            )
+            if not verification.ok:
+                raise serializers.ValidationError(
+                    {"otp": two_factor_devices.refusal_message(verification)}, code="invalid"
+                )
+        elif two_factor_policy.is_required(user):
+            raise serializers.ValidationError(
+                {"otp": _("Set up two-factor sign-in in the browser before asking for a token.")},
+                code="enrol",
+            )
+        return attrs
 
 
 class ObtainTokenView(ObtainAuthToken):

@@ -7,7 +7,15 @@ class CrmConfig(AppConfig):
     verbose_name = _("Organization")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from . import navigation
+        from .two_factor import policy
+
+        # What a new session owes for two-factor sign-in, decided once at sign-in.
+        user_logged_in.connect(
+            policy.session_state_on_login, dispatch_uid="crm.two_factor.session_state"
+        )
 
         # Every app's `menus.py`: its entries in the main menu.
         navigation.discover()

@@ -2,6 +2,7 @@
 
 from . import access
 from . import navigation as menu
+from .two_factor.policy import owes_second_step
 
 
 def navigation(request):
@@ -9,6 +10,10 @@ def navigation(request):
     scope = access.scope_of(user)
     if scope.user_id is None:
         return {"nav_items": [], "user_role": None}
+    if owes_second_step(request):
+        # At the code or enrolment step: no menu, and no notification text (customers'
+        # names) before the second factor.
+        return {"nav_items": [], "user_role": scope.role, "user_scope": scope}
     items = menu.items_for(user, scope.role)
     # One query: up to ten unread, newest first; the badge shows "9+" beyond nine.
     unread = list(

@@ -1,10 +1,24 @@
 """Risk records are read-only in the admin: nobody adds, changes or deletes them here. The
-do-not-call list is the exception: numbers are added through `do_not_call_add`."""
+do-not-call list is the exception: numbers are added through `do_not_call_add`; so are the
+retention periods (`retention_policy_set`)."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, DoNotCall, ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
-from .services import do_not_call_add
+from crm import retention
+
+from .models import (
+    AuditEntry,
+    DoNotCall,
+    ExportRecord,
+    PhoneReveal,
+    RetentionPolicy,
+    RetentionRun,
+    RiskEvent,
+    RiskPolicy,
+)
+from .services import do_not_call_add, retention_periods_install, retention_policy_set
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -71,3 +85,66 @@ class DoNotCallAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         do_not_call_add(phone=obj.phone, reason=obj.reason, source=obj.source, by=request.user)
+
+
+class RetentionPolicyForm(forms.ModelForm):
+    kind = forms.ChoiceField(label=_("kind"))
+
+    class Meta:
+        model = RetentionPolicy
+        fields = ["kind", "days", "enabled"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (code, f"{kind.label} ({code}, {kind.default_days})")
+            for code, kind in retention.kinds().items()
+        ]
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    """Periods per kind of data; a kind without a row keeps its built-in period (shown in
+    the kind's choice). Saved through `retention_policy_set`."""
+
+    form = RetentionPolicyForm
+    list_display = ["kind", "what", "days", "enabled", "updated_at", "updated_by"]
+    list_select_related = ["updated_by"]
+
+    def changelist_view(self, request, extra_context=None):
+        retention_periods_install()  # every kind listed, at its built-in period until set
+        return super().changelist_view(request, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("what"))
+    def what(self, obj):
+        kind = retention.kinds().get(obj.kind)
+        if kind is None:
+            return "—"
+        return f"{kind.label} — {kind.help_text}" if kind.help_text else str(kind.label)
+
+    def save_model(self, request, obj, form, change):
+        saved = retention_policy_set(
+            kind=obj.kind, days=obj.days, enabled=obj.enabled, by=request.user
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    """The nightly reports: per kind, its period, cut-off and how many rows went."""
+
+    list_display = ["started_at", "finished_at", "dry_run", "total", "summary", "failed"]
+    list_filter = ["dry_run"]
+    date_hierarchy = "started_at"
+    readonly_fields = ["started_at", "finished_at", "dry_run", "total", "report", "error"]
+
+    @admin.display(description=_("removed per kind"))
+    def summary(self, obj):
+        return ", ".join(f"{kind}: {count}" for kind, count in obj.counts.items() if count) or "—"
+
+    @admin.display(description=_("failed"), boolean=True)
+    def failed(self, obj):
+        return bool(obj.error)

@@ -310,3 +310,28 @@ def record_bulk(*, model_label: str, object_id: str, summary: dict, description:
         before={},
         after=_json(summary),
     )
+
+
+#: Security events are entries about the user account they concern.
+SECURITY_MODEL_LABEL = "auth.user"
+
+
+def record_security(*, event: str, user, actor=None, detail: dict | None = None) -> None:
+    """One entry for a sign-in security event about `user` (two-factor enrolment, a refused
+    code, a recovery code used, a reset): `actor` when given, else the request's user."""
+    from .models import AuditEntry
+
+    request_id, ip = _request_meta()
+    actor = actor if actor is not None else current_actor()
+    AuditEntry.objects.create(
+        actor=actor,
+        actor_label=actor.get_username() if actor else "",
+        request_id=request_id,
+        ip=ip,
+        action=AuditEntry.Action.SECURITY,
+        model_label=SECURITY_MODEL_LABEL,
+        object_id=str(user.pk),
+        object_repr=f"{user.get_username()}: {event}"[:200],
+        before={},
+        after=_json({"event": event, **(detail or {})}),
+    )

@@ -25,7 +25,7 @@ class AuditSearchForm(StyledForm, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [("", "—")] + [
-            (label, label) for label in audit.tracked_models()
+            (label, label) for label in [*audit.tracked_models(), audit.SECURITY_MODEL_LABEL]
         ]
 
     def filters(self) -> dict:

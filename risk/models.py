@@ -2,14 +2,16 @@
 
 All of these are append-only records written by `risk.services` and `risk.audit`; the
 product offers no way to change or delete them (the admin is read-only, the API has no
-writes). `RiskPolicy` is the one editable row: which roles see full phone numbers, which
-may export and how much.
+writes) but retention, after the periods administrators set (`RetentionPolicy`, run by
+`risk.services.apply_retention`, reported in `RetentionRun`). `RiskPolicy` is the other
+editable row: which roles see full phone numbers, which may export and how much.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -183,6 +185,8 @@ class AuditEntry(models.Model):
         UPDATE = "update", _("Changed")
         DELETE = "delete", _("Deleted")
         BULK = "bulk", _("Bulk change")
+        # Sign-in security (two-factor enrolment, refused codes, resets): `record_security`.
+        SECURITY = "security", _("Security event")
 
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(
@@ -245,3 +249,57 @@ class DoNotCall(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class RetentionPolicy(models.Model):
+    """How long one kind of personal data is kept (PIPL), set by administrators.
+
+    The kinds are the apps' retention hooks (`crm.retention.kinds()`); a kind without a row
+    keeps its built-in period. `enabled` off keeps that kind for good."""
+
+    kind = models.CharField(_("kind"), max_length=40, unique=True)
+    days = models.PositiveIntegerField(
+        _("kept for (days)"), validators=[MinValueValidator(1), MaxValueValidator(36500)]
+    )
+    enabled = models.BooleanField(_("purge after the period"), default=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("retention period")
+        verbose_name_plural = _("retention periods")
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(days__gte=1) & Q(days__lte=36500), name="retention_days_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.days}"
+
+
+class RetentionRun(models.Model):
+    """The report of one retention run (nightly, or by hand): what each kind removed."""
+
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    dry_run = models.BooleanField(_("dry run (nothing removed)"), default=False)
+    # kind -> {"days": n, "cutoff": iso, "count": n} (or {"skipped": true} when off)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.total}"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {kind: entry.get("count", 0) for kind, entry in self.report.items()}

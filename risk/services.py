@@ -7,18 +7,30 @@ or deletes one. A number put on the list is announced with `risk.signals.number_
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import unicodedata
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import retention
 from crm.exports import ExportPolicy
 from crm.phones import InvalidPhone, mask, normalize_fast
 from risk import access as risk_access
 
-from .models import DoNotCall, ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
+from .models import (
+    DoNotCall,
+    ExportRecord,
+    PhoneReveal,
+    RetentionPolicy,
+    RetentionRun,
+    RiskEvent,
+    RiskPolicy,
+)
 from .signals import number_blocked
 
 
@@ -192,3 +204,85 @@ def is_do_not_call(phone_e164: str) -> bool:
 def do_not_call_reason(phone_e164: str) -> str | None:
     """Why the number is on the list, or None when it is not."""
     return DoNotCall.objects.filter(phone=phone_e164).values_list("reason", flat=True).first()
+
+
+# --- retention (PIPL): how long personal data is kept -------------------------------------
+
+logger = logging.getLogger(__name__)
+
+
+def retention_periods() -> dict[str, tuple[int, bool]]:
+    """kind -> (days, enabled): the administrators' rows, else each kind's built-in period."""
+    rows = {row.kind: (row.days, row.enabled) for row in RetentionPolicy.objects.all()}
+    return {
+        code: rows.get(code, (kind.default_days, True)) for code, kind in retention.kinds().items()
+    }
+
+
+def retention_periods_install() -> None:
+    """A row for every kind without one, at its built-in period (idempotent): what the
+    admin lists, so every kind and its period is in sight."""
+    RetentionPolicy.objects.bulk_create(
+        [
+            RetentionPolicy(kind=code, days=kind.default_days)
+            for code, kind in retention.kinds().items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def retention_policy_set(*, kind: str, days: int, enabled: bool = True, by=None) -> RetentionPolicy:
+    """Set how long `kind` is kept. Unknown kinds and periods under a day are refused."""
+    if kind not in retention.kinds():
+        raise ValidationError({"kind": _("There is no such kind of data.")})
+    if not 1 <= int(days) <= 36500:
+        raise ValidationError({"days": _("Keep it between 1 and 36500 days.")})
+    row, _created = RetentionPolicy.objects.update_or_create(
+        kind=kind, defaults={"days": int(days), "enabled": enabled, "updated_by": by}
+    )
+    return row
+
+
+def apply_retention(*, now: dt.datetime | None = None, dry_run: bool = False) -> RetentionRun:
+    """Purge every kind older than its period (`crm.retention` hooks) and report it.
+
+    Set-based and idempotent: each kind removes in batched statements what is past its
+    cut-off and not purged yet, so a second run over the same data reports 0 everywhere.
+    Each kind runs on its own (a failing kind is reported and the others still run); the
+    report (`RetentionRun`) says per kind its period, cut-off and count, and one summary
+    entry goes to the audit trail. `dry_run` counts without changing anything.
+    """
+    from .audit import record_bulk
+
+    now = now or timezone.now()
+    run = RetentionRun.objects.create(started_at=now, dry_run=dry_run)
+    report: dict[str, dict] = {}
+    errors: list[str] = []
+    kinds = retention.kinds()
+    for code, (days, enabled) in retention_periods().items():
+        if not enabled:
+            report[code] = {"days": days, "skipped": True, "count": 0}
+            continue
+        cutoff = now - dt.timedelta(days=days)
+        try:
+            count = kinds[code].purge(cutoff=cutoff, now=now, dry_run=dry_run)
+        except Exception as error:  # one kind failing must not keep the others
+            logger.exception("retention of %s failed", code)
+            errors.append(f"{code}: {error}")
+            report[code] = {"days": days, "cutoff": cutoff.isoformat(), "count": 0, "failed": True}
+            continue
+        report[code] = {"days": days, "cutoff": cutoff.isoformat(), "count": count}
+    run.report = report
+    run.total = sum(entry["count"] for entry in report.values())
+    run.error = "\n".join(errors)[:5000]
+    run.finished_at = timezone.now()
+    run.save(update_fields=["report", "total", "error", "finished_at"])
+    if run.total and not dry_run:
+        record_bulk(
+            model_label="risk.retentionrun",
+            object_id=str(run.pk),
+            summary={code: entry["count"] for code, entry in report.items() if entry["count"]},
+            description=f"Retention run {run.pk}",
+        )
+    return run

@@ -8,6 +8,7 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import Signal
 
 from crm.services import user_revoke_access
+from crm.two_factor.signals import two_factor_event
 
 #: Numbers were put on the do-not-call list: `reasons` maps each new E.164 number to why.
 #: Sent inside the transaction that adds them (sender: `risk.models.DoNotCall`), so what
@@ -43,7 +44,15 @@ def _after_user_save(sender, instance, raw=False, **kwargs):
         user_revoke_access(user=instance)
 
 
+def _record_two_factor(sender, *, user, actor, event, detail, **kwargs):
+    """Two-factor sign-in events (the kernel's `two_factor_event`) go to the audit trail."""
+    from .audit import record_security
+
+    record_security(event=event, user=user, actor=actor, detail=detail)
+
+
 def connect() -> None:
+    two_factor_event.connect(_record_two_factor, dispatch_uid="risk.two_factor_event")
     user_model = get_user_model()
     pre_save.connect(_before_user_save, sender=user_model, dispatch_uid="risk.user_before")
     post_save.connect(_after_user_save, sender=user_model, dispatch_uid="risk.user_after")

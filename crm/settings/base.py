@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    # Two-factor sign-in (crm/two_factor): TOTP apps and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_prometheus",
     "crm",
     "leads",
@@ -64,6 +68,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second step (django-otp), and
+    # the gate that keeps a session at that step until it does (crm/two_factor).
+    "django_otp.middleware.OTPMiddleware",
+    "crm.two_factor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Who changed what: the request's user, id and address for the audit trail.
@@ -153,6 +161,16 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)  # one long shift
 # Shared workstations: sign out when the browser closes (the age still bounds a session).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=False)
+
+# Two-factor sign-in (crm/two_factor, README "Risk controls"): these roles must enrol an
+# authenticator app before reaching anything; others may, from their account menu. Anyone
+# with a confirmed device enters a code after the password. Wrong codes wait 1, 2, 4, 8 … s.
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["admin", "department_head"])
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Telesales CRM")
+OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
+OTP_STATIC_THROTTLE_FACTOR = env.int("OTP_STATIC_THROTTLE_FACTOR", default=1)
+# The secret keys never show in the Django admin (devices are reset from the member page).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Failed sign-ins are throttled per username and address (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
