@@ -21,8 +21,9 @@ from aftersales.models import (
     TicketType,
 )
 from leads import access as leads_access
-from leads.models import Call, FollowUp, ImportRow, Lead, LeadEvent, LeadSource
+from leads.models import Assignment, Call, FollowUp, ImportRow, Lead, LeadEvent, LeadSource
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from performance.models import QualityScore
 from risk.models import AuditEntry, DoNotCall, phone_hash
 
 from . import access
@@ -119,6 +120,8 @@ class Records:
     followup_ids: list[int]
     call_ids: list[int]
     do_not_call_ids: list[int]
+    assignment_ids: list[int]
+    quality_score_ids: list[int]
 
     def audit_labels(self) -> dict[str, list[int]]:
         """The audit trail's record types → ids of the person's records."""
@@ -129,12 +132,16 @@ class Records:
             "aftersales.serviceticket": self.ticket_ids,
             "aftersales.revisit": self.revisit_ids,
             "risk.donotcall": self.do_not_call_ids,
+            "leads.assignment": self.assignment_ids,
+            "performance.qualityscore": self.quality_score_ids,
         }
 
 
 def records_of(person: Person) -> Records:
     leads = person.lead_ids
     orders = list(Order.objects.filter(lead_id__in=leads).values_list("pk", flat=True))
+    followups = list(FollowUp.objects.filter(lead_id__in=leads).values_list("pk", flat=True))
+    calls = list(calls_of(person).values_list("pk", flat=True))
     return Records(
         lead_ids=list(leads),
         order_ids=orders,
@@ -145,9 +152,17 @@ def records_of(person: Person) -> Records:
             ServiceTicket.objects.filter(lead_id__in=leads).values_list("pk", flat=True)
         ),
         revisit_ids=list(Revisit.objects.filter(lead_id__in=leads).values_list("pk", flat=True)),
-        followup_ids=list(FollowUp.objects.filter(lead_id__in=leads).values_list("pk", flat=True)),
-        call_ids=list(calls_of(person).values_list("pk", flat=True)),
+        followup_ids=followups,
+        call_ids=calls,
         do_not_call_ids=list(do_not_call_of(person).values_list("pk", flat=True)),
+        assignment_ids=list(
+            Assignment.objects.filter(lead_id__in=leads).values_list("pk", flat=True)
+        ),
+        quality_score_ids=list(
+            QualityScore.objects.filter(
+                Q(followup_id__in=followups) | Q(call_id__in=calls)
+            ).values_list("pk", flat=True)
+        ),
     )
 
 
