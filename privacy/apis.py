@@ -44,6 +44,8 @@ class RequestEventSerializer(serializers.ModelSerializer):
 
 class SubjectRequestSerializer(serializers.ModelSerializer):
     subject_label = serializers.CharField(read_only=True)
+    # Not an EmailField: most requests have none, and "" is not a valid `format: email`.
+    subject_email = serializers.CharField(read_only=True)
     handled_by_name = serializers.SerializerMethodField()
     is_overdue = serializers.SerializerMethodField()
     leads = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
