@@ -185,12 +185,15 @@ def do_not_call_add_many(
 
 @transaction.atomic
 def do_not_call_remove(*, phone: str, by=None) -> bool:
-    """Take a number off the list; True if it was on it. Leads it closed stay closed."""
+    """Take a number off the list (also when it is kept only as its hash); True if it was on
+    it. Leads it closed stay closed."""
     try:
         e164 = normalize_fast(phone).e164
     except InvalidPhone:
         e164 = _text(phone)
-    deleted, _rows = DoNotCall.objects.filter(phone=e164).delete()
+    deleted, _rows = DoNotCall.objects.filter(
+        Q(phone=e164) | Q(phone_hash=phone_hash(e164))
+    ).delete()
     return bool(deleted)
 
 
