@@ -62,6 +62,16 @@ def _lead_label(user, lead: Lead) -> str:
     return " · ".join(parts)
 
 
+def _matches_exactly(lead: Lead, data) -> bool:
+    try:
+        _name, e164, email = request_services.subject_clean(
+            phone=data.get("phone", ""), email=data.get("email", "")
+        )
+    except ValidationError:
+        return False
+    return bool((e164 and lead.phone == e164) or (email and lead.email.lower() == email))
+
+
 def _found(user, data) -> tuple[list[Lead], dict[str, int] | None, list[str]]:
     """The customer records matching the typed person, and what they hold, by kind."""
     try:
@@ -110,7 +120,9 @@ def request_new(request):
                 return redirect("privacy:detail", pk=created.pk)
     else:
         initial = {key: data.get(key, "") for key in ("phone", "email", "name")}
-        initial["leads"] = [pk for pk, _label in choices]
+        # Ticked: records with the person's number or email. A name alone finds namesakes
+        # too, so those wait for the admin to tick them.
+        initial["leads"] = [lead.pk for lead in leads if _matches_exactly(lead, data)]
         form = RequestOpenForm(initial=initial, lead_choices=choices)
     return render(
         request,

@@ -26,6 +26,12 @@ a time in Python):
 
 Held back, with the reasons on the request, while an order is not finished or a ticket
 (a complaint: a dispute) is not closed (`selectors.erasure_blockers`).
+
+Not reached from here: database backups (`bin/backup` dumps keep the person until they
+are rotated out), copies outside the product (the phone system's own recordings, files
+downloaded earlier), and free texts of staff records (coaching notes, evaluations) that
+name a customer without their number or email. Import files are read in full, every one
+of them, once per erasure: rare, and the only way to find rows no report row points to.
 """
 
 from __future__ import annotations

@@ -54,6 +54,9 @@ def test_an_erasure_held_back_is_a_400_with_the_reasons(org, api_as, person):
     assert order.number in request["erasure_held_back_by"][0]
     answer = api.post(f"{URL}{request['id']}/erase/")
     assert answer.status_code == 400 and order.number in str(answer.json())
+    kept = api.get(f"{URL}{request['id']}/").json()
+    assert kept["status"] == "open" and order.number in kept["held_back_reason"]
+    assert kept["events"][0]["kind"] == "held_back"
 
 
 def test_bad_input_names_the_field(org, api_as):

@@ -94,6 +94,20 @@ def test_find_the_person_then_log_the_request(org, client_as, person):
     assert list(request.leads.all()) == [person] and request.subject_phone == MARKED_PHONE
 
 
+def test_a_namesake_found_by_name_is_not_ticked(org, client_as, person):
+    namesake = LeadFactory(name=MARKED_NAME, phone="+8613700000031")
+    page = (
+        client_as(org.admin)
+        .get(reverse("privacy:new"), {"phone": MARKED_PHONE, "name": MARKED_NAME})
+        .content.decode()
+    )
+    assert f'value="{person.pk}"' in page and f'value="{namesake.pk}"' in page
+    ticked = [
+        chunk for chunk in page.split("<input") if "checked" in chunk and 'name="leads"' in chunk
+    ]
+    assert len(ticked) == 1 and f'value="{person.pk}"' in ticked[0]
+
+
 def test_a_bad_number_is_shown_on_the_search(org, client_as):
     page = client_as(org.admin).get(reverse("privacy:new"), {"phone": "12"}).content.decode()
     assert "alert-danger" in page and "The phone number" in page
