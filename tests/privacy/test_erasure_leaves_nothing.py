@@ -11,7 +11,6 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from django.db import connection
 
 from leads.models import ImportJob, Lead
