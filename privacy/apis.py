@@ -117,9 +117,8 @@ class CorrectionSerializer(serializers.Serializer):
 
 
 class CloseSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=[RequestStatus.COMPLETED.value, RequestStatus.REFUSED.value]
-    )
+    # completed or refused (the service refuses "open", naming the field).
+    status = serializers.ChoiceField(choices=RequestStatus.choices)
     outcome = serializers.CharField(max_length=4000)
 
 

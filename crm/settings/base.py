@@ -280,6 +280,9 @@ SPECTACULAR_SETTINGS = {
         "IncentiveKindEnum": "performance.models.Incentive.Kind",
         "EvaluationRatingKindEnum": "performance.models.EvaluationRating.Kind",
         "CoachingSessionKindEnum": "performance.models.CoachingSession.Kind",
+        "SubjectRequestKindEnum": "privacy.models.RequestKind",
+        "SubjectRequestStatusEnum": "privacy.models.RequestStatus",
+        "RequestEventKindEnum": "privacy.models.RequestEvent.Kind",
     },
 }
 

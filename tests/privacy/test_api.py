@@ -78,6 +78,10 @@ def test_correct_and_close(org, api_as, person):
     assert answer.status_code == 200 and answer.json()["events"][0]["kind"] == "corrected"
     person.refresh_from_db()
     assert person.name == "张三"
+    still_open = api.post(
+        f"{URL}{request['id']}/close/", {"status": "open", "outcome": "x"}, format="json"
+    )
+    assert still_open.status_code == 400 and "status" in still_open.json()
     closed = api.post(
         f"{URL}{request['id']}/close/", {"status": "completed", "outcome": "fixed"}, format="json"
     )
