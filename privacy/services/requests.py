@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from crm.phones import InvalidPhone, normalize
 from leads.models import Lead
 from leads.services.capture.pipeline import lead_update
-from risk.audit import acting_as
+from risk.audit import acting_as, record_bulk
 from risk.services import export_log
 
 from .. import selectors
@@ -43,13 +43,20 @@ def due_date(received_at: dt.datetime) -> dt.date:
 
 
 def _event(*, request: SubjectRequest, kind: str, by, note: str = "", data=None) -> RequestEvent:
-    return RequestEvent.objects.create(
-        request=request,
-        kind=kind,
-        note=note,
-        data=data or {},
-        by=by if getattr(by, "is_authenticated", False) else None,
+    """The request's own history, and the same step in the audit trail (a download or a
+    correction changes no request field, so no model signal would record it)."""
+    by = by if getattr(by, "is_authenticated", False) else None
+    event = RequestEvent.objects.create(
+        request=request, kind=kind, note=note, data=data or {}, by=by
     )
+    with acting_as(by):
+        record_bulk(
+            model_label="privacy.subjectrequest",
+            object_id=f"{request.pk}:{kind}:{event.pk}",
+            summary={"request": request.pk, "event": kind, **(data or {})},
+            description=f"#{request.pk} {kind}",
+        )
+    return event
 
 
 def subject_clean(*, name: str = "", phone: str = "", email: str = "") -> tuple[str, str, str]:

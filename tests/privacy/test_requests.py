@@ -123,6 +123,10 @@ class TestTheDataFile:
         }
         assert data["audit_entries"], "the audit trail of their records"
         assert list(request.events.values_list("kind", flat=True)) == ["exported", "received"]
+        audited = AuditEntry.objects.get(
+            model_label="privacy.subjectrequest", action="bulk", after__event="exported"
+        )
+        assert audited.actor == org.admin.user
         logged = ExportRecord.objects.get(kind=services.EXPORT_KIND)
         assert logged.query == {"request": request.pk} and logged.row_count > 0
 
