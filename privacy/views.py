@@ -4,8 +4,6 @@ close. Views parse and render; `privacy.services` acts."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -191,7 +189,7 @@ def request_export(request, pk: int):
             messages.error(request, message)
         return redirect("privacy:detail", pk=subject.pk)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    stamp = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%d")
+    stamp = timezone.localdate().strftime("%Y%m%d")
     response["Content-Disposition"] = (
         f'attachment; filename="personal-data-request-{subject.pk}-{stamp}.json"'
     )
