@@ -112,3 +112,20 @@ def test_a_listed_number_stays_refused_as_a_hash(org, person):
     assert entry.is_hashed and MARKED_PHONE not in entry.phone
     assert entry.reason == "监管名单" and entry.source == DoNotCall.Source.REGULATOR
     assert is_do_not_call(MARKED_PHONE)
+
+
+def test_a_hashed_number_is_a_duplicate_in_a_list_import_and_can_be_taken_off(org, person):
+    from risk.services import do_not_call_remove
+
+    from leads.models import ImportRow
+
+    from .marked import _csv, _import
+
+    erase_person(request=deletion(org, do_not_call=True), by=org.admin.user)
+    assert DoNotCall.objects.get().is_hashed
+    job = _import(org, _csv([["手机", "原因"], ["139 1234 5678", "名单"]]), "dnc.csv", kind="dnc")
+    assert (job.created_count, job.duplicate_count) == (0, 1)
+    assert ImportRow.objects.get(job=job).outcome == ImportRow.Outcome.DUPLICATE
+    assert DoNotCall.objects.count() == 1
+    assert do_not_call_remove(phone="139 1234 5678", by=org.admin.user) is True
+    assert not is_do_not_call(MARKED_PHONE)
