@@ -115,9 +115,8 @@ def test_a_listed_number_stays_refused_as_a_hash(org, person):
 
 
 def test_a_hashed_number_is_a_duplicate_in_a_list_import_and_can_be_taken_off(org, person):
-    from risk.services import do_not_call_remove
-
     from leads.models import ImportRow
+    from risk.services import do_not_call_remove
 
     from .marked import _csv, _import
 
