@@ -56,14 +56,14 @@ NEEDLES = (
 )
 
 
-def _csv(rows) -> bytes:
+def csv_bytes(rows) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerows(rows)
     return out.getvalue().encode()
 
 
-def _xlsx(rows) -> bytes:
+def xlsx_bytes(rows) -> bytes:
     workbook = Workbook()
     for row in rows:
         workbook.active.append(row)
@@ -72,7 +72,7 @@ def _xlsx(rows) -> bytes:
     return out.getvalue()
 
 
-def _import(org, content: bytes, name: str, **kwargs) -> ImportJob:
+def run_import(org, content: bytes, name: str, **kwargs) -> ImportJob:
     job = importing.import_job_create(
         file=SimpleUploadedFile(name, content), by=org.manager_a.user, start=False, **kwargs
     )
@@ -95,9 +95,9 @@ def marked_person(org) -> Marked:
     header = ["姓名", "手机", "邮箱", "公司", "地区", "备注"]
     other_row = ["李四", "13800138000", "lisi@example.com", "乙公司", "北京", ""]
     # Captured from an import file: the lead, its source payload, the stored file.
-    _import(
+    run_import(
         org,
-        _csv(
+        csv_bytes(
             [header, [MARKED_NAME, SPACED, MARKED_EMAIL, "Marked Co", "上海", "老客户"], other_row]
         ),
         "leads.csv",
@@ -105,11 +105,13 @@ def marked_person(org) -> Marked:
     lead = Lead.objects.get(phone=MARKED_PHONE)
     other_lead = Lead.objects.get(phone="+8613800138000")
     # Imported again from a workbook: a duplicate row on the report, and a second file.
-    _import(org, _xlsx([header, [MARKED_NAME, "0086 139 1234 5678", "", "", "", ""]]), "again.xlsx")
+    run_import(
+        org, xlsx_bytes([header, [MARKED_NAME, "0086 139 1234 5678", "", "", "", ""]]), "again.xlsx"
+    )
     # A do-not-call list that holds their number among others (an import of its own).
-    _import(
+    run_import(
         org,
-        _csv([["手机", "原因"], ["139-1234-5678", "监管名单"], ["13700000001", "x"]]),
+        csv_bytes([["手机", "原因"], ["139-1234-5678", "监管名单"], ["13700000001", "x"]]),
         "dnc.csv",
         kind="dnc",
     )

@@ -118,11 +118,13 @@ def test_a_hashed_number_is_a_duplicate_in_a_list_import_and_can_be_taken_off(or
     from leads.models import ImportRow
     from risk.services import do_not_call_remove
 
-    from .marked import _csv, _import
+    from .marked import csv_bytes, run_import
 
     erase_person(request=deletion(org, do_not_call=True), by=org.admin.user)
     assert DoNotCall.objects.get().is_hashed
-    job = _import(org, _csv([["手机", "原因"], ["139 1234 5678", "名单"]]), "dnc.csv", kind="dnc")
+    job = run_import(
+        org, csv_bytes([["手机", "原因"], ["139 1234 5678", "名单"]]), "dnc.csv", kind="dnc"
+    )
     assert (job.created_count, job.duplicate_count) == (0, 1)
     assert ImportRow.objects.get(job=job).outcome == ImportRow.Outcome.DUPLICATE
     assert DoNotCall.objects.count() == 1
