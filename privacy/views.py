@@ -171,6 +171,7 @@ def _detail(request, subject, *, correction=None, close=None, status=200):
         "blockers": blockers,
         "correction": correction or CorrectionForm(lead_choices=choices),
         "close": close or CloseForm(),
+        "erased": erasure.erased_in_words((subject.outcome_data or {}).get("erased", {})),
         "today": timezone.localdate(),
     }
     return render(request, "privacy/detail.html", context, status=status)

@@ -52,6 +52,7 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftersales.models import ImprovementItem, Revisit, ServiceTicket, TicketEvent
 from crm.models import Notification
@@ -110,6 +111,45 @@ PERSONAL_FIELDS = frozenset(
 BATCH = 500
 
 
+#: What an erasure counts (`Erased.counts` keys), in words for the request's page.
+ERASED_LABELS = {
+    "customer_records": gettext_lazy("Customer records anonymized"),
+    "customer_records_closed": gettext_lazy("Open customer records closed"),
+    "status_reasons": gettext_lazy("Status-change reasons"),
+    "capture_payloads": gettext_lazy("Capture payloads"),
+    "assignment_reasons": gettext_lazy("Assignment reasons"),
+    "followup_notes": gettext_lazy("Follow-up notes"),
+    "call_numbers": gettext_lazy("Numbers on calls"),
+    "recording_files": gettext_lazy("Recordings deleted"),
+    "recording_links": gettext_lazy("Links to the phone system's recordings cleared"),
+    "quality_comments": gettext_lazy("Quality-score comments"),
+    "order_contact_fields": gettext_lazy("Orders' address and contact fields"),
+    "order_event_reasons": gettext_lazy("Order history reasons"),
+    "tickets": gettext_lazy("Service tickets"),
+    "ticket_event_notes": gettext_lazy("Ticket history notes"),
+    "revisits": gettext_lazy("Revisits"),
+    "improvement_items": gettext_lazy("Improvement items"),
+    "library_cases": gettext_lazy("Case-library cases"),
+    "library_comments": gettext_lazy("Case-library comments"),
+    "import_file_rows": gettext_lazy("Rows dropped from import files"),
+    "import_rows": gettext_lazy("Import report rows"),
+    "import_jobs": gettext_lazy("Import jobs"),
+    "export_filters": gettext_lazy("Export-log filters"),
+    "risk_events": gettext_lazy("Refused contacts"),
+    "phone_reveals": gettext_lazy("Phone reveals"),
+    "admin_log": gettext_lazy("Admin log entries"),
+    "do_not_call_hashed": gettext_lazy("Do-not-call numbers kept as a hash"),
+    "requests": gettext_lazy("Requests about the person"),
+    "audit_entries": gettext_lazy("Audit entries"),
+    "notifications": gettext_lazy("Notifications"),
+}
+
+
+def erased_in_words(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """(label, count) of what an erasure did, in the order of `ERASED_LABELS`."""
+    return [(str(label), counts[key]) for key, label in ERASED_LABELS.items() if counts.get(key)]
+
+
 class ErasureHeldBack(ValidationError):
     """The erasure may not run yet; the messages say why (also kept on the request)."""
 
@@ -162,9 +202,9 @@ def _complete(*, request: SubjectRequest, erased: Erased, by) -> SubjectRequest:
     request.closed_at = timezone.now()
     request.handled_by = by
     request.held_back_reason = ""
-    request.outcome = _("The person's data was erased: %(what)s.") % {
-        "what": ", ".join(f"{kind} {n}" for kind, n in sorted(erased.counts.items())) or "-"
-    }
+    request.outcome = _(
+        "The person's data was erased: %(rows)d entries in %(kinds)d kinds of record."
+    ) % {"rows": sum(erased.counts.values()), "kinds": len(erased.counts)}
     request.outcome_data = {"erased": erased.counts, "erased_at": request.closed_at.isoformat()}
     request.save(
         update_fields=[

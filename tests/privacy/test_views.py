@@ -160,6 +160,7 @@ def test_the_erasure_is_held_back_with_the_reason_shown(org, client_as, person):
     assert request.status == RequestStatus.COMPLETED
     page = client.get(reverse("privacy:detail", args=[request.pk])).content.decode()
     assert MARKED_NAME not in page and "****5678" in page
+    assert "Customer records anonymized: 1" in page
 
 
 def test_closing_on_the_page(org, client_as, person):
