@@ -64,10 +64,10 @@ class RequestOpenForm(PersonSearchForm):
 
 
 class CorrectionForm(StyledForm, forms.Form):
-    lead = forms.TypedChoiceField(label=_("customer record"), coerce=int)
-    name = forms.CharField(label=_("name"), required=False, max_length=100)
-    email = forms.CharField(label=_("email"), required=False, max_length=254)
-    phone = forms.CharField(label=_("phone"), required=False, max_length=40)
+    lead = forms.TypedChoiceField(label=_("Customer record"), coerce=int)
+    name = forms.CharField(label=_("Name"), required=False, max_length=100)
+    email = forms.CharField(label=_("Email"), required=False, max_length=254)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
 
     def __init__(self, *args, lead_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,12 +84,12 @@ class CorrectionForm(StyledForm, forms.Form):
 
 class CloseForm(StyledForm, forms.Form):
     status = forms.ChoiceField(
-        label=_("closed as"),
+        label=_("Closed as"),
         choices=[
             (RequestStatus.COMPLETED, RequestStatus.COMPLETED.label),
             (RequestStatus.REFUSED, RequestStatus.REFUSED.label),
         ],
     )
     outcome = forms.CharField(
-        label=_("outcome"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Outcome"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
