@@ -235,7 +235,8 @@ class DoNotCall(models.Model):
 
     Normally `phone` is the number. An entry whose person had their data erased
     (`privacy`) keeps only `phone_hash` (`phone` is then `#` and the start of the hash, so
-    it stays unique and is no number); every check compares both (`listed_phones_q`).
+    it stays unique and is no number); every check compares both (`risk.services`
+    `is_do_not_call`, leads' `listed_numbers`).
     """
 
     class Source(models.TextChoices):
