@@ -23,6 +23,7 @@ api_urlpatterns = [
     path("", include("aftersales.api_urls")),
     path("", include("training.api_urls")),
     path("", include("performance.api_urls")),
+    path("", include("privacy.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -38,6 +39,7 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("performance/", include("performance.urls")),
     path("risk/", include("risk.urls")),
+    path("privacy/", include("privacy.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path(

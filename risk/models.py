@@ -9,6 +9,9 @@ editable row: which roles see full phone numbers, which may export and how much.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -222,8 +225,23 @@ class AuditEntry(models.Model):
         return [(name, self.before.get(name), self.after.get(name)) for name in names]
 
 
+def phone_hash(e164: str) -> str:
+    """The salted hash (HMAC-SHA256, key `DO_NOT_CALL_HASH_KEY`) a number is kept as on the
+    do-not-call list once its person had their data erased: the list still refuses the
+    number, and nobody can read it back. The key must never change (the hashes would stop
+    matching)."""
+    key = (getattr(settings, "DO_NOT_CALL_HASH_KEY", "") or settings.SECRET_KEY).encode()
+    return hmac.new(key, e164.encode(), hashlib.sha256).hexdigest()
+
+
 class DoNotCall(models.Model):
-    """A number that must not be called (免打扰名单)."""
+    """A number that must not be called (免打扰名单).
+
+    Normally `phone` is the number. An entry whose person had their data erased
+    (`privacy`) keeps only `phone_hash` (`phone` is then `#` and the start of the hash, so
+    it stays unique and is no number); every check compares both (`risk.services`
+    `is_do_not_call`, leads' `listed_numbers`).
+    """
 
     class Source(models.TextChoices):
         ADMIN = "admin", _("Added by an administrator")
@@ -240,6 +258,9 @@ class DoNotCall(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     added_at = models.DateTimeField(_("added at"), default=timezone.now)
+    phone_hash = models.CharField(
+        _("number hash"), max_length=64, blank=True, db_index=True, editable=False
+    )
 
     class Meta:
         db_table = "leads_donotcall"  # where it was created, when leads kept the list
@@ -249,6 +270,14 @@ class DoNotCall(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+    @property
+    def is_hashed(self) -> bool:
+        return bool(self.phone_hash) and self.phone.startswith(HASHED_PHONE_PREFIX)
+
+
+#: How `DoNotCall.phone` starts once the number is kept only as its hash.
+HASHED_PHONE_PREFIX = "#"
 
 
 class RetentionPolicy(models.Model):

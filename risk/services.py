@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from crm import retention
@@ -23,6 +24,7 @@ from crm.phones import InvalidPhone, mask, normalize_fast
 from risk import access as risk_access
 
 from .models import (
+    HASHED_PHONE_PREFIX,
     DoNotCall,
     ExportRecord,
     PhoneReveal,
@@ -30,6 +32,7 @@ from .models import (
     RetentionRun,
     RiskEvent,
     RiskPolicy,
+    phone_hash,
 )
 from .signals import number_blocked
 
@@ -188,22 +191,31 @@ def do_not_call_add_many(
 
 @transaction.atomic
 def do_not_call_remove(*, phone: str, by=None) -> bool:
-    """Take a number off the list; True if it was on it. Leads it closed stay closed."""
+    """Take a number off the list (also when it is kept only as its hash); True if it was on
+    it. Leads it closed stay closed."""
     try:
         e164 = normalize_fast(phone).e164
     except InvalidPhone:
         e164 = _text(phone)
-    deleted, _rows = DoNotCall.objects.filter(phone=e164).delete()
+    deleted, _rows = DoNotCall.objects.filter(
+        Q(phone=e164) | Q(phone_hash=phone_hash(e164))
+    ).delete()
     return bool(deleted)
 
 
 def is_do_not_call(phone_e164: str) -> bool:
-    return DoNotCall.objects.filter(phone=phone_e164).exists()
+    return DoNotCall.objects.filter(
+        Q(phone=phone_e164) | Q(phone_hash=phone_hash(phone_e164))
+    ).exists()
 
 
 def do_not_call_reason(phone_e164: str) -> str | None:
-    """Why the number is on the list, or None when it is not."""
-    return DoNotCall.objects.filter(phone=phone_e164).values_list("reason", flat=True).first()
+    """Why the number is on the list (as itself or as its hash), or None when it is not."""
+    return (
+        DoNotCall.objects.filter(Q(phone=phone_e164) | Q(phone_hash=phone_hash(phone_e164)))
+        .values_list("reason", flat=True)
+        .first()
+    )
 
 
 # --- retention (PIPL): how long personal data is kept -------------------------------------
@@ -286,3 +298,43 @@ def apply_retention(*, now: dt.datetime | None = None, dry_run: bool = False) ->
             description=f"Retention run {run.pk}",
         )
     return run
+
+
+def hashed_do_not_call_reasons(phones: Iterable[str]) -> dict[str, str]:
+    """The numbers among `phones` (E.164) listed only as their hash (their person's data
+    was erased) → why. One indexed query; the capture pipeline asks it after the plain
+    numbers."""
+    hashes = {phone_hash(e164): e164 for e164 in phones}
+    if not hashes:
+        return {}
+    return {
+        hashes[digest]: reason
+        for digest, reason in DoNotCall.objects.filter(phone_hash__in=list(hashes)).values_list(
+            "phone_hash", "reason"
+        )
+    }
+
+
+@transaction.atomic
+def do_not_call_keep_hashed(*, phone_e164: str, reason: str, by=None) -> DoNotCall:
+    """Keep `phone_e164` on the list only as its salted hash (an erasure): the entry of the
+    number (or a new one) loses the number and keeps the hash; checks still refuse it.
+    Idempotent. Sends no `number_blocked` (the erased person's leads are closed already)."""
+    digest = phone_hash(phone_e164)
+    hashed_phone = (HASHED_PHONE_PREFIX + digest)[: DoNotCall._meta.get_field("phone").max_length]
+    entry = DoNotCall.objects.filter(phone_hash=digest).first()
+    if entry is not None:
+        DoNotCall.objects.filter(phone=phone_e164).exclude(pk=entry.pk).delete()
+        return entry
+    entry = DoNotCall.objects.filter(phone=phone_e164).first()
+    if entry is None:
+        return DoNotCall.objects.create(
+            phone=hashed_phone,
+            phone_hash=digest,
+            reason=_text(reason)[:REASON_LIMIT],
+            source=DoNotCall.Source.CUSTOMER,
+            added_by=_user_or_none(by),
+        )
+    DoNotCall.objects.filter(pk=entry.pk).update(phone=hashed_phone, phone_hash=digest)
+    entry.refresh_from_db()
+    return entry

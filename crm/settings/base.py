@@ -24,6 +24,9 @@ environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwr
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-demo-key-change-me-" + "x" * 32)
+# The salt of the hashes erased people's numbers stay on the do-not-call list as
+# (`risk.models.phone_hash`); empty: SECRET_KEY. Never change it once set.
+DO_NOT_CALL_HASH_KEY = env.str("DO_NOT_CALL_HASH_KEY", default="")
 # The demo's made-up center says so on every page (crm.settings.local turns it on).
 DEMO_MODE = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
     "performance",
     "training",
     "risk",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +298,9 @@ SPECTACULAR_SETTINGS = {
         "IncentiveKindEnum": "performance.models.Incentive.Kind",
         "EvaluationRatingKindEnum": "performance.models.EvaluationRating.Kind",
         "CoachingSessionKindEnum": "performance.models.CoachingSession.Kind",
+        "SubjectRequestKindEnum": "privacy.models.RequestKind",
+        "SubjectRequestStatusEnum": "privacy.models.RequestStatus",
+        "RequestEventKindEnum": "privacy.models.RequestEvent.Kind",
     },
 }
 
@@ -342,7 +349,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Each app declares its periodic tasks in `<app>/periodic.py`; beat runs them all.
 CELERY_BEAT_SCHEDULE = periodic.collect(
-    ["crm", "leads", "orders", "aftersales", "performance", "training", "risk"]
+    ["crm", "leads", "orders", "aftersales", "performance", "training", "risk", "privacy"]
 )
 
 # --- Cache: shared (Redis) when there is one, so API rate limits hold across web

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from risk.audit import current_actor
 from risk.models import DoNotCall
-from risk.services import risk_event_record
+from risk.services import hashed_do_not_call_reasons, risk_event_record
 
 from ...db.importing import filter_by_phones
 from ...models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
@@ -24,7 +24,10 @@ def listed_numbers(phones: set[str]) -> dict[str, str]:
     """The numbers among `phones` (E.164) that are on the do-not-call list → why."""
     if not phones:
         return {}
-    return dict(filter_by_phones(DoNotCall.objects, phones).values_list("phone", "reason"))
+    listed = dict(filter_by_phones(DoNotCall.objects, phones).values_list("phone", "reason"))
+    # Numbers kept only as their hash (their person's data was erased) are listed too.
+    listed.update(hashed_do_not_call_reasons(phones - listed.keys()))
+    return listed
 
 
 class DoNotCallRefused(ValidationError):
