@@ -86,7 +86,7 @@ class LeadFilter(FilterSet):
         return queryset.filter(next_followup_at__isnull=True)
 
     def filter_q(self, queryset, name, value):
-        return search_leads(queryset, value)
+        return search_leads(queryset, value, user=self.request.user)
 
 
 class FollowUpFilter(FilterSet):

@@ -15,7 +15,12 @@ from __future__ import annotations
 import json
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -283,6 +288,18 @@ class DoNotCallPermission(IsActiveStaff):
 
 
 @extend_schema(tags=["do-not-call"])
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search",
+                str,
+                description="Reason contains, or the number: whole, or (masked callers) only "
+                "the parts the mask shows.",
+            )
+        ]
+    )
+)
 class DoNotCallViewSet(
     ScopedQuerysetMixin,
     mixins.CreateModelMixin,
@@ -300,10 +317,15 @@ class DoNotCallViewSet(
     filterset_fields = ["source"]
     ordering_fields = ["added_at", "phone"]
     ordering = ["-added_at"]
-    search_fields = ["phone", "reason"]
+    # `search` is read by the selector: a number only as the caller may search numbers.
+    search_fields: list[str] = []
 
     def refine_queryset(self, queryset):
-        return queryset.select_related("added_by")
+        queryset = queryset.select_related("added_by")
+        if self.action == "list":
+            search = self.request.query_params.get("search", "")
+            queryset = selectors.do_not_call_search(queryset, self.request.user, search)
+        return queryset
 
     def perform_create(self, serializer):
         data = serializer.validated_data

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Right
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -161,6 +162,9 @@ class Lead(models.Model):
                 fields=["owner", "status", "grade", "created_at"], name="lead_owner_grade"
             ),
             models.Index(fields=["team", "status"], name="lead_team_status"),
+            # Searching by the last four digits a masked number shows (`5635`): an
+            # equality probe instead of a scan of the caller's whole scope.
+            models.Index(Right("phone", 4), name="lead_phone_last_four"),
             # The public pool (leads.selectors.pool): one team's pool in page order, and
             # everyone's in page order for a pool that mixes the center's with a team's.
             # Both hold only what the pool shows, so counting a pool reads the index alone.

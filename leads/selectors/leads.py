@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from crm.phones import normalize_or_none
 from leads import access as leads_access
 from leads.models import Lead
+from risk import access as risk_access
 
 # What a lead list shows (the API list, the worklist): nothing else is read.
 LIST_FIELDS = (
@@ -147,13 +148,15 @@ def lead_for_page(user) -> QuerySet[Lead]:
     )
 
 
-def search_leads(queryset: QuerySet[Lead], text: str) -> QuerySet[Lead]:
-    """Name contains `text`, or the phone is `text` in any written form.
+def search_leads(queryset: QuerySet[Lead], text: str, *, user) -> QuerySet[Lead]:
+    """Name contains `text`, or the phone matches it as `user` may search phones.
 
     A text that reads as a phone number is looked up by its E.164 form only: one probe
     of the unique index on `Lead.phone`, whatever the size of the table. Anything else
-    searches names (and, for a run of digits, the phone numbers containing them), which
-    the caller keeps fast by searching a narrow queryset (one agent's leads).
+    searches names, and phones only as `risk.access.phone_search` allows: any run of 4+
+    digits for those who see full numbers, only the parts the mask shows (`136`, `5635`,
+    `136****5635`) for everyone else. The caller keeps a name search fast by searching a
+    narrow queryset (one agent's leads).
     """
     text = (text or "").strip()
     if not text:
@@ -162,7 +165,6 @@ def search_leads(queryset: QuerySet[Lead], text: str) -> QuerySet[Lead]:
     if e164:
         return queryset.filter(phone=e164)
     condition = Q(name__icontains=text)
-    digits = text.replace(" ", "").replace("-", "")
-    if digits.isdigit() and len(digits) >= 4:
-        condition |= Q(phone__contains=digits)
+    if phone := risk_access.phone_search(user, text):
+        condition |= phone
     return queryset.filter(condition)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from crm import access, phones
 from crm.models import Member, MemberStatus, Role
 from leads import access as leads_access
+from risk import access as risk_access
 
 from ..models import OPEN_STATUSES, Assignment, Lead
 from ..services.distribution import CAPACITY_KINDS, day_start
@@ -20,7 +21,7 @@ def team_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:
     `filters` holds cleaned values: agent (a user), status, grade, channel, region (part
     of), overdue (follow-up time passed), pool (True: unowned only) and q — a phone
     number is normalized and looked up exactly (the unique index on phone), anything
-    else searches names and companies.
+    else searches names, companies and the phone as `risk.access.phone_search` allows.
     """
     filters = filters or {}
     rows = leads_access.visible_leads(user).select_related("owner", "team")
@@ -40,7 +41,10 @@ def team_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:
         if phone:
             rows = rows.filter(phone=phone)
         else:
-            rows = rows.filter(Q(name__icontains=q) | Q(company__icontains=q))
+            condition = Q(name__icontains=q) | Q(company__icontains=q)
+            if by_phone := risk_access.phone_search(user, q):
+                condition |= by_phone  # what the mask shows (`5635`), or digits in full
+            rows = rows.filter(condition)
     return rows.order_by("-created_at", "-pk")
 
 
