@@ -72,6 +72,7 @@ from .import_columns import columns_resolve, mapping_clean
 from .import_files import (
     READ_BLOCK,
     FileRefused,
+    count_rows,
     estimate_rows,
     is_blank,
     open_table,
@@ -162,8 +163,7 @@ def import_job_create(
                 raise FileRefused(_("The first row must name the columns; it is empty."))
         estimate = estimate_rows(file, file_kind)
         if estimate is not None and estimate > policy.import_max_rows:
-            with open_table(file, name) as table:
-                rows = table.count_rows()
+            rows = count_rows(file, name)
             if rows > policy.import_max_rows:
                 raise FileRefused(_too_many_rows(rows, policy.import_max_rows))
     except FileRefused as error:
@@ -299,8 +299,8 @@ def import_job_run(*, job_id: int) -> dict:
             chunks = _chunks(run, table.rows, skip=job.processed_rows)
             with read_ahead(chunks) as prepared:
                 if not job.total_rows:  # counted while the first chunks are read
-                    with _stored(job) as counting, open_table(counting, job.original_name) as t:
-                        total = t.count_rows()
+                    with _stored(job) as counting:
+                        total = count_rows(counting, job.original_name)
                     policy_limit = LeadPolicy.current().import_max_rows
                     if total > policy_limit:
                         raise FileRefused(_too_many_rows(total, policy_limit))
