@@ -183,8 +183,10 @@ def _check_xml_part(stream) -> None:
             if fed - parser.CurrentByteIndex > XLSX_MAX_XML_RUN:
                 raise _refused_xml()
         parser.Parse(b"", True)
-    except expat.ExpatError as error:
-        raise FileRefused(_("This Excel file is damaged and cannot be read.")) from error
+    except expat.ExpatError:
+        # Broken XML: the workbook reader stops at the same place (it is expat too), having
+        # read only what was checked, and says after which row (`_open_xlsx`).
+        return
 
 
 def _read_shared_strings(stream) -> list[str]:
