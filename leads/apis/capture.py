@@ -41,6 +41,7 @@ from ..inbound_auth import HasInboundKey, InboundKeyAuthentication, InboundKeyTh
 from ..models import Campaign, Channel, ImportJob, ImportRow, Intent
 from ..selectors import capture as selectors
 from ..services import capture, importing
+from .basis import DataBasisFields, stated_basis_pop
 
 INLINE_ROWS = 100
 
@@ -104,7 +105,7 @@ class ImportJobDetailSerializer(ImportJobSerializer):
         return ImportRowSerializer(selectors.import_rows(job)[:INLINE_ROWS], many=True).data
 
 
-class ImportCreateSerializer(serializers.Serializer):
+class ImportCreateSerializer(DataBasisFields):
     file = serializers.FileField(help_text="A .csv (UTF-8 or GBK) or .xlsx file.")
     kind = serializers.ChoiceField(choices=importing.KINDS, default="leads")
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.IMPORT)
@@ -163,8 +164,9 @@ class PhoneCheckResultSerializer(serializers.Serializer):
     do_not_call = serializers.BooleanField()
 
 
-class InboundLeadSerializer(serializers.Serializer):
-    """What a web form or an ad platform may send; only `phone` is required."""
+class InboundLeadSerializer(DataBasisFields):
+    """What a web form or an ad platform may send; only `phone` is required. The data
+    basis fields say which notice the person saw on the form, and when."""
 
     phone = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -246,6 +248,7 @@ class ImportJobViewSet(
             channel=data["channel"],
             campaign=data.get("campaign"),
             mapping=data.get("mapping") or None,
+            stated_basis=stated_basis_pop(dict(data)),
         )
         job = self.get_queryset().get(pk=job.pk)
         return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
@@ -384,8 +387,9 @@ class InboundLeadView(ScopedQuerysetMixin, GenericAPIView):
         serializer.is_valid(raise_exception=True)
         key = request.auth
         data = dict(serializer.validated_data)
+        stated = stated_basis_pop(data)
         result = capture.lead_capture(
-            data=data, channel=key.channel, campaign=key.campaign, by=None
+            data=data, channel=key.channel, campaign=key.campaign, by=None, stated_basis=stated
         )
         return Response(
             {

@@ -51,6 +51,14 @@ class Intent(models.TextChoices):
     HIGH = "high", _("High")
 
 
+class LawfulBasis(models.TextChoices):
+    """The PIPL art. 13 bases a telesales center relies on."""
+
+    CONSENT = "consent", _("consent of the person")
+    CONTRACT = "contract", _("needed for a contract with the person")
+    PUBLIC = "public", _("information the person made public")
+
+
 class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
@@ -307,6 +315,24 @@ class LeadSource(models.Model):
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The data basis (leads.models.basis): empty on captures recorded before it was kept.
+    basis = models.CharField(
+        _("lawful basis"), max_length=20, choices=LawfulBasis.choices, blank=True
+    )
+    notice = models.ForeignKey(
+        "ConsentNotice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sources",
+        verbose_name=_("notice"),
+    )
+    consented_at = models.DateTimeField(
+        _("consent given at"),
+        null=True,
+        blank=True,
+        help_text=_("When the person agreed or was shown the notice, if the sender says so."),
     )
 
     class Meta:

@@ -12,11 +12,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from crm.phones import normalize_or_none
 from leads import access as leads_access
-from leads.models import Lead
+from leads.models import Lead, LeadSource
 from risk import access as risk_access
 
 # What a lead list shows (the API list, the worklist): nothing else is read.
@@ -145,6 +145,33 @@ def lead_for_page(user) -> QuerySet[Lead]:
     """The leads `user` may open, with what the lead page and the API detail show."""
     return leads_access.visible_leads(user).select_related(
         "owner", "team", "campaign", "created_by"
+    )
+
+
+def lead_data_basis(lead: Lead) -> LeadSource | None:
+    """How the lead's data came (PIPL): its first capture, with its campaign and notice
+    (one query). Later captures of the same number are on the timeline."""
+    return (
+        lead.sources.select_related("campaign", "notice")
+        .order_by("is_duplicate", "received_at", "id")
+        .first()
+    )
+
+
+def with_data_basis(queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+    """`queryset` annotated with its first capture's data basis (as `lead_data_basis`
+    reads it), for exports: `basis_campaign`, `basis_code`, `basis_notice_version`,
+    `basis_consented_at`, `basis_received_at` (correlated subqueries on the lead's
+    capture records, an indexed probe each)."""
+    first = LeadSource.objects.filter(lead_id=OuterRef("pk")).order_by(
+        "is_duplicate", "received_at", "id"
+    )
+    return queryset.annotate(
+        basis_campaign=Subquery(first.values("campaign__name")[:1]),
+        basis_code=Subquery(first.values("basis")[:1]),
+        basis_notice_version=Subquery(first.values("notice__version")[:1]),
+        basis_consented_at=Subquery(first.values("consented_at")[:1]),
+        basis_received_at=Subquery(first.values("received_at")[:1]),
     )
 
 
