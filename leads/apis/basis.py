@@ -48,10 +48,20 @@ def stated_basis_pop(data: dict) -> dict | None:
 class DataBasisSerializer(serializers.ModelSerializer):
     """How a lead's data came: its first capture."""
 
+    basis = serializers.CharField(
+        read_only=True,
+        help_text="consent, contract or public; empty when it was not recorded.",
+    )
     basis_label = serializers.CharField(source="get_basis_display", read_only=True)
-    campaign = serializers.CharField(source="campaign.name", default=None, read_only=True)
-    notice_version = serializers.CharField(source="notice.version", default=None)
-    notice_text = serializers.CharField(source="notice.text", default=None)
+    campaign = serializers.CharField(
+        source="campaign.name", default=None, allow_null=True, read_only=True
+    )
+    notice_version = serializers.CharField(
+        source="notice.version", default=None, allow_null=True, read_only=True
+    )
+    notice_text = serializers.CharField(
+        source="notice.text", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = LeadSource
