@@ -318,8 +318,17 @@ class DoNotCallViewSet(
     permission_classes = [DoNotCallPermission]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     filterset_fields = ["source"]
-    ordering_fields = ["added_at", "phone"]
     ordering = ["-added_at"]
+
+    @property
+    def ordering_fields(self) -> list[str]:
+        # Sorting masked numbers would tell their hidden digits apart, as a search would.
+        request = getattr(self, "request", None)
+        user = getattr(request, "user", None)
+        if user is not None and risk_access.sees_full_numbers(user):
+            return ["added_at", "phone"]
+        return ["added_at"]
+
     # `search` is read by the selector: a number only as the caller may search numbers.
     search_fields: list[str] = []
 

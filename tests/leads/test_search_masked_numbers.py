@@ -191,3 +191,18 @@ def test_a_search_page_keeps_a_constant_number_of_queries(api_as, org, target):
     with CaptureQueriesContext(connection) as more:
         _api_finds(client, "5635")
     assert len(more) == len(few)
+
+
+def test_masked_numbers_are_not_sorted_by_their_hidden_digits(api_as, org):
+    """Sorting `136****5635` against `136****9635` would tell their middles apart."""
+    older = DoNotCall.objects.create(phone="+8613699995635", reason="a")
+    newer = DoNotCall.objects.create(phone="+8613600005635", reason="b")
+
+    def order(member) -> list[int]:
+        response = api_as(member).get("/api/leads/do-not-call/", {"ordering": "phone"})
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    assert order(org.admin) == [newer.pk, older.pk]  # by number: 0000 before 9999
+    DoNotCall.objects.filter(pk=older.pk).update(added_at=newer.added_at.replace(year=2099))
+    assert order(org.head) == [older.pk, newer.pk]  # newest first, whatever the numbers
