@@ -64,6 +64,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
     progress = serializers.IntegerField(source="progress_percent", read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     campaign = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    basis = serializers.CharField(
+        read_only=True, help_text="The lawful basis its rows record (empty: none)."
+    )
+    notice_version = serializers.CharField(
+        source="notice.version", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = ImportJob
@@ -73,6 +79,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "kind",
             "channel",
             "campaign",
+            "basis",
+            "notice_version",
             "status",
             "progress",
             "total_rows",
@@ -217,7 +225,7 @@ class ImportJobViewSet(
     search_fields = ["original_name"]
 
     def refine_queryset(self, queryset):
-        return queryset.select_related("created_by")
+        return queryset.select_related("created_by", "notice")
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -194,6 +194,10 @@ class TestEveryDoorRecordsIt:
             format="multipart",
         )
         assert response.status_code == 201, response.json()
+        assert (response.json()["basis"], response.json()["notice_version"]) == (
+            "public",
+            "展会-2026",
+        )
         job = ImportJob.objects.get()
         assert (job.basis, job.notice.version) == ("public", "展会-2026")
         importing.import_job_run(job_id=job.pk)
