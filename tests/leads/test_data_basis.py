@@ -236,3 +236,19 @@ class TestShown:
         assert got["Notice version"] == "web-3"
         assert got["Lawful basis"] == "consent of the person"
         assert got["Consent given at"] and got["Received at"]
+
+
+def test_the_import_page_may_name_the_notice_people_saw(org, client_as, notices):
+    _center, old, _form = notices
+    response = client_as(org.manager_a).post(
+        "/leads/imports/new/",
+        {
+            "file": SimpleUploadedFile("a.csv", "手机\n13800138000\n".encode()),
+            "kind": "leads",
+            "channel": "import",
+            "notice": old.pk,
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    job = ImportJob.objects.get()
+    assert (job.notice, job.basis) == (old, "consent")
