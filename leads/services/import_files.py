@@ -125,8 +125,11 @@ def _check_xlsx(fileobj) -> None:
         )
     try:
         with zipfile.ZipFile(fileobj) as archive:
+            # Every member, whatever its name: the workbook's relationships may point the
+            # reader at a part with any name. A binary part (an image) stops at its first
+            # bytes, which are not XML.
             for member in members:
-                if member.filename.endswith((".xml", ".rels")) and member.file_size:
+                if member.file_size:
                     with archive.open(member) as stream:
                         _check_xml_part(stream)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
@@ -169,6 +172,10 @@ def _check_xml_part(stream) -> None:
     run = fed = 0
     try:
         while block := stream.read(READ_BLOCK):
+            parser.Parse(block, False)
+            fed += len(block)
+            if fed - parser.CurrentByteIndex > XLSX_MAX_XML_RUN:
+                raise _refused_xml()
             first = block.find(b"<")
             if first < 0:
                 run += len(block)
@@ -177,10 +184,6 @@ def _check_xml_part(stream) -> None:
                     raise _refused_xml()
                 run = len(block) - block.rfind(b"<") - 1
             if run > XLSX_MAX_XML_RUN:
-                raise _refused_xml()
-            parser.Parse(block, False)
-            fed += len(block)
-            if fed - parser.CurrentByteIndex > XLSX_MAX_XML_RUN:
                 raise _refused_xml()
         parser.Parse(b"", True)
     except expat.ExpatError:

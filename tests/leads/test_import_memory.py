@@ -247,3 +247,41 @@ class TestOneGiganticCsvLine:
                 file=SimpleUploadedFile("leads.csv", content), by=org.manager_a.user
             )
         assert "Row 1 of this CSV file is longer than" in error.value.message_dict["file"][0]
+
+
+def test_a_sheet_under_another_name_is_checked_too():
+    """The workbook's relationships may name the sheet `sheet1.dat`: the reader follows
+    them, so the check does not go by the name."""
+    content = padded_workbook(after=b"</row>", padding=b" ", size=8 * MB)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            name = item.filename
+            if name == SHEET:
+                name = "xl/worksheets/sheet1.dat"
+            elif name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = data.replace(b"sheet1.xml", b"sheet1.dat")
+            target.writestr(name, data)
+    with (
+        pytest.raises(import_files.FileRefused, match="cannot be imported"),
+        import_files.open_table(io.BytesIO(out.getvalue()), "leads.xlsx"),
+    ):
+        pass
+
+
+def test_an_image_in_the_workbook_is_no_reason_to_refuse_it(org):
+    content = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(plain_workbook())) as source,
+        zipfile.ZipFile(content, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        # A flat picture: a megabyte without a "<" in it.
+        target.writestr("xl/media/image1.bmp", b"BM" + b"\xff" * MB)
+    with import_files.open_table(io.BytesIO(content.getvalue()), "leads.xlsx") as table:
+        assert table.header == ["姓名", "手机"]
