@@ -157,7 +157,7 @@ def _check_xml_part(stream) -> None:
     - no document type, comment, CDATA section or processing instruction: Excel, WPS and
       LibreOffice write none, and each would let text pile up across it unseen.
     The runs are found with `bytes.find` and expat reports only the rare constructs, so
-    the sheet of a 100,000-row workbook is checked in well under a second.
+    the 40 MB sheet of a 100,000-row workbook is checked in about a second.
     """
     parser = expat.ParserCreate()
 
