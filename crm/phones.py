@@ -180,6 +180,13 @@ class ShownParts:
     last_four: str = ""
 
 
+def looks_like_number(text: str) -> bool:
+    """Is `text` only digits (and the stars, spaces, dashes and brackets numbers are written
+    with)? Such a search is about a phone number, never a name."""
+    text = _NOISE.sub("", unicodedata.normalize("NFKC", str(text or "")))
+    return bool(re.fullmatch(r"\+?[\d*]+", text))
+
+
 def shown_parts(text: str) -> ShownParts | None:
     """What `text` says about the visible parts of a masked number, or None when it is not
     made of them only.

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from crm.phones import normalize_or_none
+from crm.phones import looks_like_number, normalize_or_none
 from leads import access as leads_access
 from leads.models import Lead, LeadSource
 from risk import access as risk_access
@@ -191,7 +191,12 @@ def search_leads(queryset: QuerySet[Lead], text: str, *, user) -> QuerySet[Lead]
     e164 = normalize_or_none(text)
     if e164:
         return queryset.filter(phone=e164)
+    phone = risk_access.phone_search(user, text)
+    if looks_like_number(text):
+        # Only about the phone: no name scan beside it, so the last four are an index
+        # probe, and digits the user may not search find nothing at all.
+        return queryset.filter(phone) if phone else queryset.none()
     condition = Q(name__icontains=text)
-    if phone := risk_access.phone_search(user, text):
+    if phone:
         condition |= phone
     return queryset.filter(condition)

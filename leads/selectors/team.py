@@ -38,12 +38,16 @@ def team_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:
         rows = rows.filter(status__in=OPEN_STATUSES, next_followup_at__lt=timezone.now())
     if q := (filters.get("q") or "").strip():
         phone = phones.normalize_or_none(q) if any(ch.isdigit() for ch in q) else None
+        by_phone = None if phone else risk_access.phone_search(user, q)
         if phone:
             rows = rows.filter(phone=phone)
+        elif phones.looks_like_number(q):
+            # What the mask shows (`5635`), or any digits for who sees numbers in full.
+            rows = rows.filter(by_phone) if by_phone else rows.none()
         else:
             condition = Q(name__icontains=q) | Q(company__icontains=q)
-            if by_phone := risk_access.phone_search(user, q):
-                condition |= by_phone  # what the mask shows (`5635`), or digits in full
+            if by_phone:
+                condition |= by_phone
             rows = rows.filter(condition)
     return rows.order_by("-created_at", "-pk")
 
