@@ -57,7 +57,10 @@ class LeadFilter(FilterSet):
             ("none", _("none scheduled")),
         ],
     )
-    q = django_filters.CharFilter(method="filter_q", label=_("name contains, or exact phone"))
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("name contains, or the phone: whole, or the parts its mask shows (136, 5635)"),
+    )
 
     class Meta:
         model = Lead
