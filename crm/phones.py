@@ -162,3 +162,42 @@ def display(e164: str) -> str:
     if number.country_code == 86:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# --- searching what a mask shows ------------------------------------------------------------
+
+# A typed search that repeats the visible parts of a masked number: `136****5635`,
+# `136*5635`, `1365635`, `136`, `5635`, `****5635`, `136****` (stars in any number).
+_SHOWN_PARTS = re.compile(r"(?P<prefix>\d{3})?(?P<stars>\*+)?(?P<last>\d{4})?")
+
+
+@dataclass(frozen=True)
+class ShownParts:
+    """The parts of a number that `mask()` shows, as a search typed them: the first
+    three digits of the national number and its last four (either may be empty)."""
+
+    prefix: str = ""
+    last_four: str = ""
+
+
+def looks_like_number(text: str) -> bool:
+    """Is `text` only digits (and the stars, spaces, dashes and brackets numbers are written
+    with)? Such a search is about a phone number, never a name."""
+    text = _NOISE.sub("", unicodedata.normalize("NFKC", str(text or "")))
+    return bool(re.fullmatch(r"\+?[\d*]+", text))
+
+
+def shown_parts(text: str) -> ShownParts | None:
+    """What `text` says about the visible parts of a masked number, or None when it is not
+    made of them only.
+
+    Exactly 3 digits are the shown prefix, exactly 4 the shown last four, exactly 7 both
+    (`1365635` is `136****5635` typed without stars); with stars, digits before them are
+    the prefix (3) and after them the last four (4). Any other run of digits is None: a
+    search must never tell a user more about a number than the mask does.
+    """
+    text = _NOISE.sub("", unicodedata.normalize("NFKC", str(text or "")))
+    match = _SHOWN_PARTS.fullmatch(text)
+    if not match or not (match["prefix"] or match["last"]):
+        return None
+    return ShownParts(prefix=match["prefix"] or "", last_four=match["last"] or "")

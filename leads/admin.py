@@ -11,6 +11,7 @@ from .models import (
     Call,
     CallingWindow,
     Campaign,
+    ConsentNotice,
     DispositionRule,
     FollowUp,
     ImportJob,
@@ -42,6 +43,30 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "channel", "starts_on", "ends_on", "is_active"]
     list_filter = ["channel", "is_active"]
     search_fields = ["name"]
+
+
+@admin.register(ConsentNotice)
+class ConsentNoticeAdmin(admin.ModelAdmin):
+    """The notices captures record (PIPL). The newest active one of a channel (else of
+    every channel) applies by default. Once a capture cites a notice its wording is kept
+    as it was: change it by adding a new version, and untick "applied by default" on the
+    old one."""
+
+    list_display = ["version", "basis", "channel", "is_active", "created_at"]
+    list_filter = ["basis", "channel", "is_active"]
+    search_fields = ["version", "text"]
+
+    @staticmethod
+    def _cited(obj) -> bool:
+        return obj is not None and obj.pk is not None and obj.sources.exists()
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._cited(obj):
+            return ["version", "basis", "text", "created_at"]
+        return ["created_at"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._cited(obj)
 
 
 @admin.register(ScoringRule)
@@ -122,6 +147,9 @@ class LeadSourceInline(admin.TabularInline):
         "is_duplicate",
         "received_at",
         "created_by",
+        "basis",
+        "notice",
+        "consented_at",
     ]
     exclude = ["payload"]
 

@@ -57,7 +57,10 @@ class LeadFilter(FilterSet):
             ("none", _("none scheduled")),
         ],
     )
-    q = django_filters.CharFilter(method="filter_q", label=_("name contains, or exact phone"))
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("name contains, or the phone: whole, or the parts its mask shows (136, 5635)"),
+    )
 
     class Meta:
         model = Lead
@@ -86,7 +89,7 @@ class LeadFilter(FilterSet):
         return queryset.filter(next_followup_at__isnull=True)
 
     def filter_q(self, queryset, name, value):
-        return search_leads(queryset, value)
+        return search_leads(queryset, value, user=self.request.user)
 
 
 class FollowUpFilter(FilterSet):

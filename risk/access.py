@@ -5,11 +5,13 @@ The settings live in `risk.models.RiskPolicy` (admin-editable, cached: no query 
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Length, Right
+from django.db.models.lookups import Exact, GreaterThan
 
 from crm.access import restrict, scope_of
 from crm.models import Role
-from crm.phones import mask
+from crm.phones import ShownParts, mask, normalize_or_none, shown_parts
 
 from .models import AuditEntry, DoNotCall, ExportRecord, PhoneReveal, RiskEvent, RiskPolicy
 
@@ -43,6 +45,47 @@ def phone_for(user, e164: str | None) -> str:
     if not e164:
         return ""
     return e164 if sees_full_numbers(user) else mask(e164)
+
+
+def phone_search(user, text: str, *, field: str = "phone") -> Q | None:
+    """The condition a search for `text` may put on the E.164 column `field`, or None
+    when the text says nothing about a number that `user` may use.
+
+    Everyone finds a number by the whole of it, in any written form (one probe of the
+    unique index). Users who see full numbers also find any run of 4 or more digits
+    anywhere in it. Users who see masked numbers (`139****0945`) find only what the mask
+    already shows them: the first three digits, the last four, or both
+    (`crm.phones.shown_parts`). Any other run of digits finds nothing, or adding one
+    digit at a time to the known last four would recover the number without a logged
+    reveal. The last four are read through the `lead_phone_last_four` index.
+    """
+    text = (text or "").strip()
+    e164 = normalize_or_none(text) if text else None
+    if e164:
+        return Q(**{field: e164})
+    if sees_full_numbers(user):
+        digits = text.replace(" ", "").replace("-", "")
+        if digits.isdigit() and len(digits) >= 4:
+            return Q(**{f"{field}__contains": digits})
+    parts = shown_parts(text)
+    return None if parts is None else _shown_parts_condition(field, parts)
+
+
+def _shown_parts_condition(field: str, parts: ShownParts) -> Q:
+    """Numbers whose mask shows `parts` (see `crm.phones.mask`): the national number's
+    first three digits and last four, for numbers of more than 7 national digits (a
+    shorter one shows two and two, so three or four of its digits would say more)."""
+    chinese = Q(**{f"{field}__startswith": "+86"})
+    condition = (chinese & Q(GreaterThan(Length(field), 10))) | (
+        ~chinese & Q(GreaterThan(Length(field), 8))
+    )
+    if parts.prefix:
+        condition &= Q(**{f"{field}__startswith": "+86" + parts.prefix}) | (
+            ~chinese & Q(**{f"{field}__startswith": "+" + parts.prefix})
+        )
+    if parts.last_four:
+        condition &= Q(Exact(Right(field, 4), parts.last_four))
+    return condition
 
 
 def can_export(user, kind: str = "") -> bool:

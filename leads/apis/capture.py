@@ -15,7 +15,12 @@ from __future__ import annotations
 import json
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -36,6 +41,7 @@ from ..inbound_auth import HasInboundKey, InboundKeyAuthentication, InboundKeyTh
 from ..models import Campaign, Channel, ImportJob, ImportRow, Intent
 from ..selectors import capture as selectors
 from ..services import capture, importing
+from .basis import DataBasisFields, stated_basis_pop
 
 INLINE_ROWS = 100
 
@@ -58,6 +64,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
     progress = serializers.IntegerField(source="progress_percent", read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     campaign = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    basis = serializers.CharField(
+        read_only=True, help_text="The lawful basis its rows record (empty: none)."
+    )
+    notice_version = serializers.CharField(
+        source="notice.version", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = ImportJob
@@ -67,6 +79,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "kind",
             "channel",
             "campaign",
+            "basis",
+            "notice_version",
             "status",
             "progress",
             "total_rows",
@@ -99,7 +113,7 @@ class ImportJobDetailSerializer(ImportJobSerializer):
         return ImportRowSerializer(selectors.import_rows(job)[:INLINE_ROWS], many=True).data
 
 
-class ImportCreateSerializer(serializers.Serializer):
+class ImportCreateSerializer(DataBasisFields):
     file = serializers.FileField(help_text="A .csv (UTF-8 or GBK) or .xlsx file.")
     kind = serializers.ChoiceField(choices=importing.KINDS, default="leads")
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.IMPORT)
@@ -158,8 +172,9 @@ class PhoneCheckResultSerializer(serializers.Serializer):
     do_not_call = serializers.BooleanField()
 
 
-class InboundLeadSerializer(serializers.Serializer):
-    """What a web form or an ad platform may send; only `phone` is required."""
+class InboundLeadSerializer(DataBasisFields):
+    """What a web form or an ad platform may send; only `phone` is required. The data
+    basis fields say which notice the person saw on the form, and when."""
 
     phone = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -210,7 +225,7 @@ class ImportJobViewSet(
     search_fields = ["original_name"]
 
     def refine_queryset(self, queryset):
-        return queryset.select_related("created_by")
+        return queryset.select_related("created_by", "notice")
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -241,6 +256,7 @@ class ImportJobViewSet(
             channel=data["channel"],
             campaign=data.get("campaign"),
             mapping=data.get("mapping") or None,
+            stated_basis=stated_basis_pop(dict(data)),
         )
         job = self.get_queryset().get(pk=job.pk)
         return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
@@ -283,6 +299,18 @@ class DoNotCallPermission(IsActiveStaff):
 
 
 @extend_schema(tags=["do-not-call"])
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search",
+                str,
+                description="Reason contains, or the number: whole, or (masked callers) only "
+                "the parts the mask shows.",
+            )
+        ]
+    )
+)
 class DoNotCallViewSet(
     ScopedQuerysetMixin,
     mixins.CreateModelMixin,
@@ -298,12 +326,26 @@ class DoNotCallViewSet(
     permission_classes = [DoNotCallPermission]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     filterset_fields = ["source"]
-    ordering_fields = ["added_at", "phone"]
     ordering = ["-added_at"]
-    search_fields = ["phone", "reason"]
+
+    @property
+    def ordering_fields(self) -> list[str]:
+        # Sorting masked numbers would tell their hidden digits apart, as a search would.
+        request = getattr(self, "request", None)
+        user = getattr(request, "user", None)
+        if user is not None and risk_access.sees_full_numbers(user):
+            return ["added_at", "phone"]
+        return ["added_at"]
+
+    # `search` is read by the selector: a number only as the caller may search numbers.
+    search_fields: list[str] = []
 
     def refine_queryset(self, queryset):
-        return queryset.select_related("added_by")
+        queryset = queryset.select_related("added_by")
+        if self.action == "list":
+            search = self.request.query_params.get("search", "")
+            queryset = selectors.do_not_call_search(queryset, self.request.user, search)
+        return queryset
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -362,8 +404,9 @@ class InboundLeadView(ScopedQuerysetMixin, GenericAPIView):
         serializer.is_valid(raise_exception=True)
         key = request.auth
         data = dict(serializer.validated_data)
+        stated = stated_basis_pop(data)
         result = capture.lead_capture(
-            data=data, channel=key.channel, campaign=key.campaign, by=None
+            data=data, channel=key.channel, campaign=key.campaign, by=None, stated_basis=stated
         )
         return Response(
             {

@@ -12,7 +12,7 @@ see a million leads, and `COUNT(*)` over those would cost more than the page its
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -22,9 +22,10 @@ from crm.api import ScopedViewSet, user_name
 from crm.api_defaults import IsActiveStaff
 from crm.pagination import UncountedPagination
 from leads import access as leads_access
+from leads.apis.basis import DataBasisFields, DataBasisSerializer, stated_basis_pop
 from leads.filters import LeadFilter
 from leads.models import Campaign, Channel, Intent, Lead
-from leads.selectors.leads import LIST_FIELDS, lead_timeline
+from leads.selectors.leads import LIST_FIELDS, lead_data_basis, lead_timeline
 from leads.services import capture
 from risk import services as risk
 from risk.models import PhoneReveal
@@ -97,6 +98,10 @@ class LeadSerializer(LeadListSerializer):
     campaign_name = serializers.CharField(
         source="campaign.name", read_only=True, default=None, allow_null=True
     )
+    data_basis = serializers.SerializerMethodField(
+        help_text="How the lead's data came: its first capture's channel, campaign, lawful "
+        "basis, notice and times (null for leads captured before it was recorded)."
+    )
 
     class Meta(LeadListSerializer.Meta):
         fields = [
@@ -117,11 +122,17 @@ class LeadSerializer(LeadListSerializer):
             "missed_calls",
             "cooloff_until",
             "updated_at",
+            "data_basis",
         ]
         read_only_fields = fields
 
+    @extend_schema_field(DataBasisSerializer(allow_null=True))
+    def get_data_basis(self, lead) -> dict | None:
+        source = lead_data_basis(lead)
+        return DataBasisSerializer(source).data if source else None
 
-class LeadWriteSerializer(serializers.Serializer):
+
+class LeadWriteSerializer(DataBasisFields):
     """Customer fields as received; `capture` cleans them like every other channel does
     (phone in any written form, budgets like `5万`)."""
 
@@ -143,6 +154,8 @@ class LeadWriteSerializer(serializers.Serializer):
 
 class LeadUpdateSerializer(LeadWriteSerializer):
     phone = serializers.CharField(max_length=40, required=False)
+    # The data basis belongs to a capture, not to an edit.
+    basis = notice_version = notice_text = consented_at = None
 
 
 class DuplicateSerializer(serializers.Serializer):
@@ -303,8 +316,13 @@ class LeadViewSet(ScopedViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         campaign = data.pop("campaign", None)
+        stated = stated_basis_pop(data)
         result = capture.lead_capture(
-            data=data, channel=Channel.MANUAL, campaign=campaign, by=request.user
+            data=data,
+            channel=Channel.MANUAL,
+            campaign=campaign,
+            by=request.user,
+            stated_basis=stated,
         )
         context = self.get_serializer_context()
         if result.created:

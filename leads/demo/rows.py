@@ -12,9 +12,11 @@ from ..models import (
     Assignment,
     Call,
     Channel,
+    ConsentNotice,
     Disposition,
     FollowUp,
     FollowUpChannel,
+    LawfulBasis,
     Lead,
     LeadEvent,
     LeadPolicy,
@@ -43,8 +45,18 @@ def score_leads(leads: list[Lead]) -> None:
         )
 
 
+DEMO_NOTICE_TEXT = (
+    "【演示】您提交的姓名和电话仅用于产品咨询与回访，您可随时要求查询、更正或删除。"
+    "（演示数据，非真实告知。）"
+)
+
+
 def write_sources(rng: random.Random, plans: list[LeadPlan]) -> int:
-    """Each lead's first capture; a few were captured again later (duplicates)."""
+    """Each lead's first capture; a few were captured again later (duplicates). All
+    record the demo's consent notice, the center's default (leads.models.basis)."""
+    notice, _created = ConsentNotice.objects.get_or_create(
+        version="demo-1", defaults={"text": DEMO_NOTICE_TEXT, "basis": LawfulBasis.CONSENT}
+    )
     rows = []
     for plan in plans:
         lead = plan.lead
@@ -55,6 +67,8 @@ def write_sources(rng: random.Random, plans: list[LeadPlan]) -> int:
                 campaign=lead.campaign,
                 payload={"name": lead.name, "phone": lead.phone[3:], "region": lead.region},
                 received_at=lead.created_at,
+                basis=notice.basis,
+                notice=notice,
             )
         )
         if rng.random() < 0.04:
@@ -65,6 +79,8 @@ def write_sources(rng: random.Random, plans: list[LeadPlan]) -> int:
                     is_duplicate=True,
                     payload={"name": lead.name, "phone": f"+86 {lead.phone[3:]}"},
                     received_at=lead.created_at + dt.timedelta(days=rng.randint(1, 3)),
+                    basis=notice.basis,
+                    notice=notice,
                 )
             )
     LeadSource.objects.bulk_create(rows, batch_size=1000)

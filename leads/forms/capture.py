@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.forms import StyledForm
 
-from ..models import Campaign, Channel, Intent
+from ..models import Campaign, Channel, ConsentNotice, Intent
 from ..services import capture
 from ..services.import_columns import column_fields
 
@@ -92,6 +92,13 @@ class ImportUploadForm(StyledForm, forms.Form):
     campaign = forms.ModelChoiceField(
         label=_("campaign"), queryset=Campaign.objects.none(), required=False
     )
+    notice = forms.ModelChoiceField(
+        label=_("notice these people saw"),
+        queryset=ConsentNotice.objects.none(),
+        required=False,
+        empty_label=_("the channel's current notice"),
+        help_text=_("What they were told when their data was collected (PIPL)."),
+    )
     check_columns = forms.BooleanField(
         label=_("Let me check the columns before the import starts"), required=False
     )
@@ -99,8 +106,16 @@ class ImportUploadForm(StyledForm, forms.Form):
     def __init__(self, *args, allow_dnc: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = _campaigns()
+        self.fields["notice"].queryset = ConsentNotice.objects.order_by("-created_at", "-id")
         if not allow_dnc:
             self.fields["kind"].choices = [("leads", _("Leads"))]
+
+    def stated_basis(self) -> dict | None:
+        """The data basis the uploader chose (None: the channel's current notice)."""
+        notice = self.cleaned_data.get("notice")
+        if notice is None:
+            return None
+        return {"notice_version": notice.version, "notice_text": notice.text}
 
 
 class ImportColumnsForm(StyledForm, forms.Form):

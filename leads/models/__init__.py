@@ -5,10 +5,11 @@ a second capture of the same phone is recorded as another `LeadSource` on the sa
 never as a second lead. Ownership moves only through `leads.services` and every move is an
 append-only `Assignment` row, so "why did she get it" always has an answer.
 
-The models live in modules by concept (`leads`, `rules`, `work`, `imports`); all of them
+The models live in modules by concept (`leads`, `basis`, `rules`, `work`, `imports`); all of them
 are importable from `leads.models` as before.
 """
 
+from .basis import ConsentNotice
 from .imports import (
     ImportJob,
     ImportRow,
@@ -21,6 +22,7 @@ from .leads import (
     Channel,
     Grade,
     Intent,
+    LawfulBasis,
     Lead,
     LeadEvent,
     LeadSource,
@@ -50,6 +52,7 @@ __all__ = [
     "CallingWindow",
     "Campaign",
     "Channel",
+    "ConsentNotice",
     "Disposition",
     "DispositionRule",
     "FollowUp",
@@ -59,6 +62,7 @@ __all__ = [
     "ImportRow",
     "InboundKey",
     "Intent",
+    "LawfulBasis",
     "Lead",
     "LeadEvent",
     "LeadPolicy",

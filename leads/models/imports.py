@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .leads import Campaign, Channel, Lead
+from .leads import Campaign, Channel, LawfulBasis, Lead
 
 User = settings.AUTH_USER_MODEL
 
@@ -41,6 +41,18 @@ class ImportJob(models.Model):
     )
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The data basis its rows record, settled at upload (leads.models.basis).
+    basis = models.CharField(
+        _("lawful basis"), max_length=20, choices=LawfulBasis.choices, blank=True
+    )
+    notice = models.ForeignKey(
+        "ConsentNotice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("notice"),
     )
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     status = models.CharField(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Right
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,14 @@ class Intent(models.TextChoices):
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
     HIGH = "high", _("High")
+
+
+class LawfulBasis(models.TextChoices):
+    """The PIPL art. 13 bases a telesales center relies on."""
+
+    CONSENT = "consent", _("consent of the person")
+    CONTRACT = "contract", _("needed for a contract with the person")
+    PUBLIC = "public", _("information the person made public")
 
 
 class Campaign(models.Model):
@@ -161,6 +170,9 @@ class Lead(models.Model):
                 fields=["owner", "status", "grade", "created_at"], name="lead_owner_grade"
             ),
             models.Index(fields=["team", "status"], name="lead_team_status"),
+            # Searching by the last four digits a masked number shows (`5635`): an
+            # equality probe instead of a scan of the caller's whole scope.
+            models.Index(Right("phone", 4), name="lead_phone_last_four"),
             # The public pool (leads.selectors.pool): one team's pool in page order, and
             # everyone's in page order for a pool that mixes the center's with a team's.
             # Both hold only what the pool shows, so counting a pool reads the index alone.
@@ -303,6 +315,24 @@ class LeadSource(models.Model):
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The data basis (leads.models.basis): empty on captures recorded before it was kept.
+    basis = models.CharField(
+        _("lawful basis"), max_length=20, choices=LawfulBasis.choices, blank=True
+    )
+    notice = models.ForeignKey(
+        "ConsentNotice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sources",
+        verbose_name=_("notice"),
+    )
+    consented_at = models.DateTimeField(
+        _("consent given at"),
+        null=True,
+        blank=True,
+        help_text=_("When the person agreed or was shown the notice, if the sender says so."),
     )
 
     class Meta:

@@ -12,11 +12,12 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from crm.phones import normalize_or_none
+from crm.phones import looks_like_number, normalize_or_none
 from leads import access as leads_access
-from leads.models import Lead
+from leads.models import Lead, LeadSource
+from risk import access as risk_access
 
 # What a lead list shows (the API list, the worklist): nothing else is read.
 LIST_FIELDS = (
@@ -147,13 +148,42 @@ def lead_for_page(user) -> QuerySet[Lead]:
     )
 
 
-def search_leads(queryset: QuerySet[Lead], text: str) -> QuerySet[Lead]:
-    """Name contains `text`, or the phone is `text` in any written form.
+def lead_data_basis(lead: Lead) -> LeadSource | None:
+    """How the lead's data came (PIPL): its first capture, with its campaign and notice
+    (one query). Later captures of the same number are on the timeline."""
+    return (
+        lead.sources.select_related("campaign", "notice")
+        .order_by("is_duplicate", "received_at", "id")
+        .first()
+    )
+
+
+def with_data_basis(queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+    """`queryset` annotated with its first capture's data basis (as `lead_data_basis`
+    reads it), for exports: `basis_campaign`, `basis_code`, `basis_notice_version`,
+    `basis_consented_at`, `basis_received_at` (correlated subqueries on the lead's
+    capture records, an indexed probe each)."""
+    first = LeadSource.objects.filter(lead_id=OuterRef("pk")).order_by(
+        "is_duplicate", "received_at", "id"
+    )
+    return queryset.annotate(
+        basis_campaign=Subquery(first.values("campaign__name")[:1]),
+        basis_code=Subquery(first.values("basis")[:1]),
+        basis_notice_version=Subquery(first.values("notice__version")[:1]),
+        basis_consented_at=Subquery(first.values("consented_at")[:1]),
+        basis_received_at=Subquery(first.values("received_at")[:1]),
+    )
+
+
+def search_leads(queryset: QuerySet[Lead], text: str, *, user) -> QuerySet[Lead]:
+    """Name contains `text`, or the phone matches it as `user` may search phones.
 
     A text that reads as a phone number is looked up by its E.164 form only: one probe
     of the unique index on `Lead.phone`, whatever the size of the table. Anything else
-    searches names (and, for a run of digits, the phone numbers containing them), which
-    the caller keeps fast by searching a narrow queryset (one agent's leads).
+    searches names, and phones only as `risk.access.phone_search` allows: any run of 4+
+    digits for those who see full numbers, only the parts the mask shows (`136`, `5635`,
+    `136****5635`) for everyone else. The caller keeps a name search fast by searching a
+    narrow queryset (one agent's leads).
     """
     text = (text or "").strip()
     if not text:
@@ -161,8 +191,12 @@ def search_leads(queryset: QuerySet[Lead], text: str) -> QuerySet[Lead]:
     e164 = normalize_or_none(text)
     if e164:
         return queryset.filter(phone=e164)
+    phone = risk_access.phone_search(user, text)
+    if looks_like_number(text):
+        # Only about the phone: no name scan beside it, so the last four are an index
+        # probe, and digits the user may not search find nothing at all.
+        return queryset.filter(phone) if phone else queryset.none()
     condition = Q(name__icontains=text)
-    digits = text.replace(" ", "").replace("-", "")
-    if digits.isdigit() and len(digits) >= 4:
-        condition |= Q(phone__contains=digits)
+    if phone:
+        condition |= phone
     return queryset.filter(condition)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from crm import access, phones
 from crm.models import Member, MemberStatus, Role
 from leads import access as leads_access
+from risk import access as risk_access
 
 from ..models import OPEN_STATUSES, Assignment, Lead
 from ..services.distribution import CAPACITY_KINDS, day_start
@@ -20,7 +21,7 @@ def team_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:
     `filters` holds cleaned values: agent (a user), status, grade, channel, region (part
     of), overdue (follow-up time passed), pool (True: unowned only) and q — a phone
     number is normalized and looked up exactly (the unique index on phone), anything
-    else searches names and companies.
+    else searches names, companies and the phone as `risk.access.phone_search` allows.
     """
     filters = filters or {}
     rows = leads_access.visible_leads(user).select_related("owner", "team")
@@ -37,10 +38,17 @@ def team_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:
         rows = rows.filter(status__in=OPEN_STATUSES, next_followup_at__lt=timezone.now())
     if q := (filters.get("q") or "").strip():
         phone = phones.normalize_or_none(q) if any(ch.isdigit() for ch in q) else None
+        by_phone = None if phone else risk_access.phone_search(user, q)
         if phone:
             rows = rows.filter(phone=phone)
+        elif phones.looks_like_number(q):
+            # What the mask shows (`5635`), or any digits for who sees numbers in full.
+            rows = rows.filter(by_phone) if by_phone else rows.none()
         else:
-            rows = rows.filter(Q(name__icontains=q) | Q(company__icontains=q))
+            condition = Q(name__icontains=q) | Q(company__icontains=q)
+            if by_phone:
+                condition |= by_phone
+            rows = rows.filter(condition)
     return rows.order_by("-created_at", "-pk")
 
 

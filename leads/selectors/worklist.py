@@ -118,7 +118,7 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
         in_scope = leads_access.visible_leads(user).select_related("owner", "team")
         if normalize_or_none(query) is None:
             in_scope = in_scope.filter(owner_id=user.pk)
-        rows = _refine(search_leads(in_scope, query), filters)
+        rows = _refine(search_leads(in_scope, query, user=user), filters)
         rows = rows.only(*LIST_FIELDS).order_by("-created_at", "-id")
         worklist.results = _page(rows, filters.get("page"), now=now, rules=rules)
         return worklist

@@ -12,11 +12,13 @@ import csv
 import io
 import os
 import queue
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from xml.parsers import expat
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -30,6 +32,19 @@ XLSX_REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
 # file that expands to gigabytes). Python's zipfile never inflates a member past the size
 # its directory states, so checking the stated sizes before openpyxl reads is enough.
 XLSX_MAX_MEMBERS = 2000
+# What the parts of a workbook may hold, so that reading one keeps a process's memory
+# bounded whatever the file (a 300 KB file whose sheet is 300 MB of blanks made the
+# XML reader build a 300 MB string). A cell holds at most 32,767 characters (Excel's
+# limit), about 200 KB of XML at the very worst; no text between two tags, and no tag,
+# may be longer than XLSX_MAX_XML_RUN bytes. The shared strings (every distinct text of
+# the workbook, held in memory while it is read) may take XLSX_MAX_SHARED_STRINGS_BYTES
+# (about 300,000 short texts: a 100,000-row lead list with three columns of distinct
+# texts); more is refused with a hint to save the sheet as CSV.
+XLSX_MAX_XML_RUN = 512 * 1024
+XLSX_MAX_SHARED_STRINGS_BYTES = 40 * 1024 * 1024
+# A CSV record (one line, or a quoted cell's lines) may hold this many characters; the
+# csv module already refuses one cell over 131,072.
+CSV_MAX_RECORD_CHARS = 256 * 1024
 # Content that is not a CSV, whatever the name says: HTML/XML pages and programs.
 _NOT_CSV_PREFIXES = (b"<!doctyp", b"<html", b"<?xml", b"<head", b"<body")
 READ_BLOCK = 1 << 16
@@ -108,6 +123,128 @@ def _check_xlsx(fileobj) -> None:
                 "of archive)."
             )
         )
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            # Every member, whatever its name: the workbook's relationships may point the
+            # reader at a part with any name. A binary part (an image) stops at its first
+            # bytes, which are not XML.
+            for member in members:
+                if member.file_size:
+                    with archive.open(member) as stream:
+                        _check_xml_part(stream)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise FileRefused(_("This Excel file is damaged and cannot be read.")) from error
+
+
+def _refused_xml() -> FileRefused:
+    return FileRefused(
+        _(
+            "This Excel file holds a text or a tag longer than any cell can be, or XML that "
+            "Excel does not write (comments, CDATA, a document type); it cannot be "
+            "imported. Open it in Excel or WPS and save it again, or save it as CSV."
+        )
+    )
+
+
+def _check_xml_part(stream) -> None:
+    """Read one XML part of a workbook in blocks and refuse what would make the workbook
+    reader hold more than a block or two in memory, before that reader sees it.
+
+    Bounded by construction: expat keeps no more than an unfinished token, and the part
+    is dropped as soon as one grows past `XLSX_MAX_XML_RUN`. What is checked:
+    - no run of bytes between two `<` longer than `XLSX_MAX_XML_RUN` (text, blanks);
+    - no tag, comment or other token longer than that (what expat holds unfinished);
+    - no document type, comment, CDATA section or processing instruction: Excel, WPS and
+      LibreOffice write none, and each would let text pile up across it unseen.
+    The runs are found with `bytes.find` and expat reports only the rare constructs, so
+    the 40 MB sheet of a 100,000-row workbook is checked in about a second.
+    """
+    parser = expat.ParserCreate()
+
+    def refuse(*_args) -> None:
+        raise _refused_xml()
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.CommentHandler = refuse
+    parser.StartCdataSectionHandler = refuse
+    parser.ProcessingInstructionHandler = refuse
+    parser.EntityDeclHandler = refuse
+    run = fed = 0
+    try:
+        while block := stream.read(READ_BLOCK):
+            parser.Parse(block, False)
+            fed += len(block)
+            if fed - parser.CurrentByteIndex > XLSX_MAX_XML_RUN:
+                raise _refused_xml()
+            first = block.find(b"<")
+            if first < 0:
+                run += len(block)
+            else:
+                if run + first > XLSX_MAX_XML_RUN:
+                    raise _refused_xml()
+                run = len(block) - block.rfind(b"<") - 1
+            if run > XLSX_MAX_XML_RUN:
+                raise _refused_xml()
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        # Broken XML: the workbook reader stops at the same place (it is expat too), having
+        # read only what was checked, and says after which row (`_open_xlsx`).
+        return
+
+
+def _read_shared_strings(stream) -> list[str]:
+    """The workbook's shared strings, as openpyxl's `read_string_table` reads them (the
+    text of each `si`, rich-text runs joined, phonetic guides left out), with two
+    differences: nothing but the strings is kept (openpyxl also keeps an element per
+    string), and reading stops with FileRefused once they take more than
+    `XLSX_MAX_SHARED_STRINGS_BYTES`."""
+    strings: list[str] = []
+    parts: list[str] = []
+    state = {"in_text": False, "phonetic": 0, "used": 0}
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+
+    def local(name: str) -> str:
+        return name.rpartition(":")[2]
+
+    def start(name, _attributes) -> None:
+        tag = local(name)
+        if tag == "si":
+            parts.clear()
+        elif tag == "rPh":
+            state["phonetic"] += 1
+        elif tag == "t" and not state["phonetic"]:
+            state["in_text"] = True
+
+    def end(name) -> None:
+        tag = local(name)
+        if tag == "t":
+            state["in_text"] = False
+        elif tag == "rPh":
+            state["phonetic"] -= 1
+        elif tag == "si":
+            text = "".join(parts).replace("x005F_", "")
+            strings.append(text)
+            state["used"] += sys.getsizeof(text) + 8
+            if state["used"] > XLSX_MAX_SHARED_STRINGS_BYTES:
+                raise FileRefused(
+                    _(
+                        "This Excel file holds too many different texts to be read at "
+                        "once (more than %(limit)d MB); save it as CSV or split it into "
+                        "smaller files."
+                    )
+                    % {"limit": XLSX_MAX_SHARED_STRINGS_BYTES // (1024 * 1024)}
+                )
+
+    def text(data: str) -> None:
+        if state["in_text"]:
+            parts.append(data)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    parser.ParseFile(stream)
+    return strings
 
 
 def _csv_encoding(fileobj) -> str:
@@ -159,13 +296,17 @@ def is_blank(cells: list[str]) -> bool:
 
 
 @contextlib.contextmanager
-def open_table(fileobj, name: str) -> Iterator[Table]:
-    """Open a stored CSV or XLSX for streaming; raise FileRefused if it cannot be read."""
+def open_table(fileobj, name: str, *, texts: bool = True) -> Iterator[Table]:
+    """Open a stored CSV or XLSX for streaming; raise FileRefused if it cannot be read.
+
+    With `texts=False` a workbook's shared strings are not read (every text cell reads
+    as "·"): enough to count rows, for a fraction of the memory and time.
+    """
     fileobj.seek(0)
     kind = sniff_kind(name, fileobj.read(8))
     fileobj.seek(0)
     if kind == "xlsx":
-        with _open_xlsx(fileobj) as table:
+        with _open_xlsx(fileobj, texts=texts) as table:
             yield table
     else:
         with _open_csv(fileobj) as table:
@@ -185,17 +326,38 @@ def _open_csv(fileobj) -> Iterator[Table]:
             delimiter = ","
         # Only the delimiter is taken from the header line: its quoting says nothing about
         # the rows' (Excel doubles quotes inside a quoted cell: "=HYPERLINK(""x"")").
-        reader = csv.reader(text, csv.excel, delimiter=delimiter)
+        record = {"left": CSV_MAX_RECORD_CHARS}
+
+        def lines() -> Iterator[str]:
+            # Never more than one record's worth of text at once: one gigantic line (or
+            # a quoted cell running over many) is refused, not read whole.
+            while line := text.readline(CSV_MAX_RECORD_CHARS + 1):
+                record["left"] -= len(line)
+                if record["left"] < 0:
+                    raise FileRefused(
+                        _(
+                            "Row %(row)d of this CSV file is longer than %(limit)d "
+                            "characters; a row holds one customer. Check that the file "
+                            "is a list with one customer per line."
+                        )
+                        % {"row": reader.line_num + 1, "limit": CSV_MAX_RECORD_CHARS}
+                    )
+                yield line
+
+        reader = csv.reader(lines(), csv.excel, delimiter=delimiter)
         try:
             header = next(reader, [])
         except csv.Error as error:
             raise FileRefused(
                 _("This CSV file cannot be read: %(error)s") % {"error": error}
             ) from error
+        record["left"] = CSV_MAX_RECORD_CHARS
 
         def rows() -> Iterator[tuple[int, list[str]]]:
             try:
-                yield from enumerate(reader, start=2)
+                for number, cells in enumerate(reader, start=2):
+                    record["left"] = CSV_MAX_RECORD_CHARS
+                    yield number, cells
             except csv.Error as error:
                 raise FileRefused(
                     _("This CSV file cannot be read: %(error)s") % {"error": error}
@@ -206,14 +368,20 @@ def _open_csv(fileobj) -> Iterator[Table]:
         text.detach()
 
 
-@contextlib.contextmanager
-def _open_xlsx(fileobj) -> Iterator[Table]:
-    from openpyxl import load_workbook
+def count_rows(fileobj, name: str) -> int:
+    """The data rows of a stored file (blank rows are not data)."""
+    with open_table(fileobj, name, texts=False) as table:
+        return table.count_rows()
 
+
+@contextlib.contextmanager
+def _open_xlsx(fileobj, *, texts: bool = True) -> Iterator[Table]:
     _check_xlsx(fileobj)
     fileobj.seek(0)
     try:
-        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+        workbook = _load_workbook(fileobj, texts=texts)
+    except FileRefused:
+        raise
     except Exception as error:  # openpyxl raises many kinds for a broken workbook
         raise FileRefused(_("This Excel file is damaged and cannot be read.")) from error
     try:
@@ -243,6 +411,35 @@ def _open_xlsx(fileobj) -> Iterator[Table]:
         yield Table(header=header, rows=rows())
     finally:
         workbook.close()
+
+
+class _AnyText:
+    """Shared strings that are not read: every index is a text that is not blank."""
+
+    def __getitem__(self, index) -> str:
+        return "·"
+
+
+def _load_workbook(fileobj, *, texts: bool = True):
+    """openpyxl's `load_workbook(fileobj, read_only=True, data_only=True)`, with the shared
+    strings read by `_read_shared_strings`: bounded, without openpyxl's element per
+    string (openpyxl is imported when an Excel file is first read); not at all without
+    `texts`."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    class Reader(ExcelReader):
+        def read_strings(self):
+            content_type = self.package.find(SHARED_STRINGS)
+            if not texts:
+                self.shared_strings = _AnyText()
+            elif content_type is not None:
+                with self.archive.open(content_type.PartName[1:]) as source:
+                    self.shared_strings = _read_shared_strings(source)
+
+    reader = Reader(fileobj, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
 
 
 def estimate_rows(fileobj, kind: str) -> int | None:

@@ -57,6 +57,7 @@ from ..access import importing_agent
 from ..db.importing import insert_rows
 from ..models import Assignment, Channel, ImportJob, ImportRow, LeadPolicy
 from .capture import Scorer, batch, phone_normalize
+from .capture.basis import data_basis_for
 from .capture.batch import (
     IMPORT_ROW_COLUMNS,
     Counts,
@@ -72,6 +73,7 @@ from .import_columns import columns_resolve, mapping_clean
 from .import_files import (
     READ_BLOCK,
     FileRefused,
+    count_rows,
     estimate_rows,
     is_blank,
     open_table,
@@ -123,9 +125,14 @@ def import_job_create(
     campaign=None,
     mapping: dict | None = None,
     start: bool = True,
+    stated_basis: dict | None = None,
 ) -> ImportJob:
     """Check and store an uploaded file, then queue its import (unless `start` is False,
     when the user still has to confirm the columns; see `import_job_start`).
+
+    The data basis its rows record is settled here: as the uploader stated it
+    (`stated_basis`, see `capture.basis.data_basis_for`), else the channel's current
+    notice at upload.
 
     Raises ValidationError on "file" (too big, wrong type, unreadable, too many rows),
     "kind", "channel" or "mapping".
@@ -162,8 +169,7 @@ def import_job_create(
                 raise FileRefused(_("The first row must name the columns; it is empty."))
         estimate = estimate_rows(file, file_kind)
         if estimate is not None and estimate > policy.import_max_rows:
-            with open_table(file, name) as table:
-                rows = table.count_rows()
+            rows = count_rows(file, name)
             if rows > policy.import_max_rows:
                 raise FileRefused(_too_many_rows(rows, policy.import_max_rows))
     except FileRefused as error:
@@ -173,6 +179,11 @@ def import_job_create(
     for block in iter(lambda: file.read(READ_BLOCK), b""):
         digest.update(block)
     file.seek(0)
+    basis = (
+        data_basis_for(channel=channel, **(stated_basis or {}))
+        if kind == ImportJob.Kind.LEADS
+        else None
+    )
     job = ImportJob(
         original_name=name,
         sha256=digest.hexdigest(),
@@ -181,6 +192,8 @@ def import_job_create(
         campaign=campaign,
         mapping=mapping,
         created_by=by,
+        basis=basis.basis if basis else "",
+        notice=basis.notice if basis else None,
     )
     job.file.save(name, file, save=False)
     job.save(force_insert=True)
@@ -295,12 +308,14 @@ def import_job_run(*, job_id: int) -> dict:
                 resuming=resuming,
                 owner=_import_owner(job),
                 created_by=job.created_by,
+                basis=job.basis,
+                notice_id=job.notice_id,
             )
             chunks = _chunks(run, table.rows, skip=job.processed_rows)
             with read_ahead(chunks) as prepared:
                 if not job.total_rows:  # counted while the first chunks are read
-                    with _stored(job) as counting, open_table(counting, job.original_name) as t:
-                        total = t.count_rows()
+                    with _stored(job) as counting:
+                        total = count_rows(counting, job.original_name)
                     policy_limit = LeadPolicy.current().import_max_rows
                     if total > policy_limit:
                         raise FileRefused(_too_many_rows(total, policy_limit))

@@ -126,6 +126,7 @@ def import_create(request):
                 channel=form.cleaned_data["channel"],
                 campaign=form.cleaned_data["campaign"],
                 start=False,
+                stated_basis=form.stated_basis(),
             )
         except ValidationError as error:
             apply_service_errors(form, error)

@@ -28,7 +28,15 @@ from ..forms.team import (
     ReleaseForm,
     TeamLeadFilterForm,
 )
-from ..models import Channel, LeadPolicy, LeadStatus, RoutingRule, TeamLeadSettings
+from ..models import (
+    Channel,
+    LawfulBasis,
+    LeadPolicy,
+    LeadStatus,
+    RoutingRule,
+    TeamLeadSettings,
+)
+from ..selectors.leads import with_data_basis
 from ..selectors.pool import pool_leads
 from ..selectors.team import agent_loads, team_leads
 from ..selectors.worklist import member_status
@@ -117,12 +125,18 @@ def _export_header() -> list[str]:
         _("Last contact"),
         _("Next follow-up"),
         _("Created at"),
+        # The data basis (PIPL): how the lead's data came, from its first capture.
+        _("Campaign"),
+        _("Lawful basis"),
+        _("Notice version"),
+        _("Consent given at"),
+        _("Received at"),
     ]
 
 
 def _export_rows(rows, *, reveal_phones: bool):
     """Plain values, read in chunks so a 50,000-row export never sits in memory whole."""
-    values = rows.values_list(
+    values = with_data_basis(rows).values_list(
         "pk",
         "name",
         "phone",
@@ -140,6 +154,11 @@ def _export_rows(rows, *, reveal_phones: bool):
         "last_contact_at",
         "next_followup_at",
         "created_at",
+        "basis_campaign",
+        "basis_code",
+        "basis_notice_version",
+        "basis_consented_at",
+        "basis_received_at",
     )
 
     def when(value):
@@ -149,11 +168,13 @@ def _export_rows(rows, *, reveal_phones: bool):
     # written while the response streams).
     channels = {value: str(label) for value, label in Channel.choices}
     statuses = {value: str(label) for value, label in LeadStatus.choices}
+    bases = {value: str(label) for value, label in LawfulBasis.choices}
 
     def lines():
         for row in values.iterator(chunk_size=2000):
             (pk, name, phone, company, region, product, channel, grade, score, status) = row[:10]
-            owner_name, owner_username, team_name, assigned, contact, follow, created = row[10:]
+            owner_name, owner_username, team_name, assigned, contact, follow, created = row[10:17]
+            campaign, basis, notice_version, consented, received = row[17:]
             yield [
                 pk,
                 name,
@@ -171,6 +192,11 @@ def _export_rows(rows, *, reveal_phones: bool):
                 when(contact),
                 when(follow),
                 when(created),
+                campaign or "",
+                bases.get(basis, basis or ""),
+                notice_version or "",
+                when(consented),
+                when(received),
             ]
 
     return lines()

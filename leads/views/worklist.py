@@ -22,7 +22,7 @@ from crm.views import apply_service_errors, staff_required
 from leads import access as leads_access
 from leads.forms.worklist import FollowUpForm, LeadEditForm, WorklistFilterForm
 from leads.models import Lead
-from leads.selectors.leads import TIMELINE_PAGE, lead_for_page, lead_timeline
+from leads.selectors.leads import TIMELINE_PAGE, lead_data_basis, lead_for_page, lead_timeline
 from leads.selectors.worklist import member_status, worklist_for
 from leads.services import capture, followups
 from risk import access as risk_access
@@ -77,7 +77,9 @@ def _lead_context(request, lead: Lead, form: FollowUpForm | None = None) -> dict
 @require_GET
 def detail(request, pk: int):
     lead = _lead_or_404(request, pk)
-    return render(request, "leads/lead/detail.html", _lead_context(request, lead))
+    context = _lead_context(request, lead)
+    context["data_basis"] = lead_data_basis(lead)
+    return render(request, "leads/lead/detail.html", context)
 
 
 @staff_required

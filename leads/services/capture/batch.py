@@ -88,6 +88,9 @@ class ImportRun:
     # Who imports (a user): what they may see and edit of the leads their rows repeat.
     created_by: Any = None
     texts: ReportTexts = field(default_factory=ReportTexts)
+    # The data basis every row records, settled when the file was uploaded.
+    basis: str = ""
+    notice_id: int | None = None
 
 
 @dataclass
@@ -372,4 +375,6 @@ def _source(run: ImportRun, lead_id: int, row: PreparedRow, is_duplicate: bool, 
         row.payload,
         now,
         run.created_by_id,
+        run.basis,
+        run.notice_id,
     )

@@ -5,7 +5,9 @@ route. Also `lead_update`, which cleans, screens and scores an edit the same way
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,6 +17,7 @@ from crm.phones import Phone
 
 from ...models import Campaign, Channel, Lead, LeadSource
 from ..routing import queue_routing
+from .basis import data_basis_for
 from .cleaning import LEAD_FIELDS, lead_fields_clean, lead_fill_empty, payload_of
 from .dedup import capturer_rights, known_leads
 from .scoring import Scorer
@@ -57,9 +60,15 @@ def lead_capture(
     by=None,
     import_job=None,
     assign: bool = True,
+    stated_basis: Mapping[str, Any] | None = None,
 ) -> CaptureResult:
     """Record a lead from any channel (see `_lead_capture`); a do-not-call number is
-    refused and the refusal counted for the risk dashboard."""
+    refused and the refusal counted for the risk dashboard.
+
+    `stated_basis` is what the sender said of the data basis (`basis`, `notice_version`,
+    `notice_text`, `consented_at`: see `basis.data_basis_for`); without it the channel's
+    current notice is recorded.
+    """
     try:
         return _lead_capture(
             data=data,
@@ -68,6 +77,7 @@ def lead_capture(
             by=by,
             import_job=import_job,
             assign=assign,
+            stated_basis=stated_basis,
         )
     except DoNotCallRefused as refusal:
         note_refused(
@@ -88,6 +98,7 @@ def _lead_capture(
     by=None,
     import_job=None,
     assign: bool = True,
+    stated_basis: Mapping[str, Any] | None = None,
 ) -> CaptureResult:
     """Record a lead from any channel; a known phone is merged, never created twice.
 
@@ -103,12 +114,16 @@ def _lead_capture(
     # screen
     refuse_do_not_call(phone.e164)
     user = _user_or_none(by)
+    basis = data_basis_for(channel=channel, **(stated_basis or {}))
     source = LeadSource(
         channel=channel,
         campaign=campaign,
         import_job=import_job,
         payload=payload_of(data),
         created_by=user,
+        basis=basis.basis,
+        notice=basis.notice,
+        consented_at=basis.consented_at,
     )
     # dedup
     existing = known_leads({phone.e164}, lock=True).get(phone.e164)

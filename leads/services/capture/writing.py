@@ -43,6 +43,8 @@ SOURCE_COLUMNS = (
     "payload",
     "received_at",
     "created_by_id",
+    "basis",
+    "notice_id",
 )
 
 
