@@ -433,7 +433,7 @@ def aggregate_all(
         metric = METRICS[source]
         groups.setdefault(metric.records_key, []).append(metric)
     result: dict[str, list] = {source: [] for source in dict.fromkeys(sources)}
-    if agent_ids is not None and not agent_ids:
+    if not groups or (agent_ids is not None and not agent_ids):
         return result
     kinds = list(groups.values())
     if agent_ids is not None and _one_trip_applies():

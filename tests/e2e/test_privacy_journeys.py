@@ -9,16 +9,14 @@ from playwright.sync_api import Page, expect
 
 from orders.models import Order, OrderStatus
 from privacy.models import RequestStatus, SubjectRequest
-from tests.e2e.conftest import browser, page  # noqa: F401 - the real-browser fixtures
 from tests.leads.factories import LeadFactory
 from tests.orders.factories import take_order
+from tests.privacy.conftest import MARKED_EMAIL, MARKED_NAME, MARKED_PHONE
 
-from .conftest import MARKED_EMAIL, MARKED_NAME, MARKED_PHONE
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
 
 
-def signed_in(page: Page, member, live_server) -> None:  # noqa: F811
+def signed_in(page: Page, member, live_server) -> None:
     """As tests/e2e/test_journeys.py signs in (not imported: its module marks)."""
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(member.user.username)
@@ -27,7 +25,7 @@ def signed_in(page: Page, member, live_server) -> None:  # noqa: F811
     expect(page).to_have_url(f"{live_server.url}/")
 
 
-def test_an_admin_logs_a_deletion_and_erases_the_person(page: Page, live_server, org):  # noqa: F811
+def test_an_admin_logs_a_deletion_and_erases_the_person(page: Page, live_server, org):
     lead = LeadFactory(
         name=MARKED_NAME,
         phone=MARKED_PHONE,
