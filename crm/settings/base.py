@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 from crm import periodic
 from crm.db_router import postgres_options
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "django_prometheus",
+    "csp",
     "crm",
     "leads",
     "orders",
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every page Django answers (static files need none).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -199,6 +203,28 @@ CONFIG_CACHE_SECONDS = env.int("CONFIG_CACHE_SECONDS", default=10)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------------
+# Everything the pages use is served by the app itself: no inline script, no <style> block,
+# no style="" or on*="" attribute, no eval (htmx is told not to inject its indicator style
+# nor to eval, by the htmx-config meta tag in base.html). Scripts read their data from
+# json_script blocks and data- attributes; dynamic widths are classes (crm.css, `pct_class`).
+# A view that cannot live with it widens its own policy with csp.decorators (the API docs:
+# crm.apis.api_docs). tests/crm/test_csp*.py hold every page to it in a real browser.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
 }
 
 # --- REST API -----------------------------------------------------------------------------
