@@ -210,8 +210,9 @@ STORAGES = {
 # no style="" or on*="" attribute, no eval (htmx is told not to inject its indicator style
 # nor to eval, by the htmx-config meta tag in base.html). Scripts read their data from
 # json_script blocks and data- attributes; dynamic widths are classes (crm.css, `pct_class`).
-# A view that cannot live with it widens its own policy with csp.decorators (the API docs:
-# crm.apis.api_docs). tests/crm/test_csp*.py hold every page to it in a real browser.
+# The API docs run under it unchanged (crm.apis.api_docs); DRF's browsable API adds only
+# the hashes of its templates' fixed style attributes (crm.renderers). tests/crm/test_csp*.py
+# hold every page to it, as every role, in a real browser.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -239,6 +240,11 @@ REST_FRAMEWORK = {
         "crm.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
+    ],
+    # DRF's own two, the HTML one allowed its fixed style attributes by hash (CSP).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "crm.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "crm.pagination.StandardPagination",
     "PAGE_SIZE": 50,

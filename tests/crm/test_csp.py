@@ -4,6 +4,8 @@ no javascript: link. The real check is the browser sweep (test_csp_browser.py); 
 the quick ones that name the file and line of a new hole.
 """
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 
@@ -198,3 +200,24 @@ def test_base_page_tells_htmx_to_keep_within_the_policy(client, org):
     )
     assert "js/crm.js" in html
     assert 'name="language"' in html and "data-autosubmit" in html
+
+
+def test_the_browsable_api_is_allowed_only_drf_s_own_style_attributes(client, org):
+    """DRF's HTML pages write a few fixed style attributes (float a menu right…): those,
+    by hash, and nothing else; no script exception, and JSON answers get the plain policy."""
+    client.force_login(org.agent_a1.user)
+    page = client.get("/api/leads/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    policy = page[HEADER]
+    assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
+    found = directives(page)
+    assert found["script-src"] == ["'self'"] and found["style-src"] == ["'self'"]
+    allowed = found["style-src-attr"]
+    assert allowed[0] == "'unsafe-hashes'" and len(allowed) > 1
+    assert all(word.startswith("'sha256-") for word in allowed[1:])
+    # Each style attribute the page carries is one of them.
+    html = page.content.decode()
+    for value in set(re.findall(r'\sstyle="([^"]*)"', html)):
+        digest = base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in allowed, value
+    assert_strict(client.get("/api/leads/", HTTP_ACCEPT="application/json"))
