@@ -38,7 +38,15 @@ BROWSABLE_API_STYLE_ATTRIBUTES = ["'unsafe-hashes'", *_drf_style_attribute_hashe
 class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
     """DRF's HTML view of the API, allowed exactly the style attributes its own templates
     write (by hash, `style-src-attr`): no 'unsafe-inline', no script exception. The rest of
-    the site's policy (crm/settings/base.py) applies unchanged."""
+    the site's policy (crm/settings/base.py) applies unchanged.
+
+    Without the style element DRF adds where Pygments is installed (the colours of code
+    blocks in a view's Markdown description; ours have none): the policy refuses it."""
+
+    def get_context(self, data, accepted_media_type, renderer_context):
+        context = super().get_context(data, accepted_media_type, renderer_context)
+        context["code_style"] = None
+        return context
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         response = (renderer_context or {}).get("response")

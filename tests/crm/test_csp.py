@@ -215,8 +215,9 @@ def test_the_browsable_api_is_allowed_only_drf_s_own_style_attributes(client, or
     allowed = found["style-src-attr"]
     assert allowed[0] == "'unsafe-hashes'" and len(allowed) > 1
     assert all(word.startswith("'sha256-") for word in allowed[1:])
-    # Each style attribute the page carries is one of them.
+    # Each style attribute the page carries is one of them, and there is no style element.
     html = page.content.decode()
+    assert not STYLE_BLOCK.search(html) and not INLINE_SCRIPT.search(html)
     for value in set(re.findall(r'\sstyle="([^"]*)"', html)):
         digest = base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in allowed, value
