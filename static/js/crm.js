@@ -34,8 +34,10 @@
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[data-history-back]");
     if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
-    // A page opened straight (a new tab, a bookmark) has nothing to go back to.
-    if (window.history.length > 1 && document.referrer) {
+    // A page opened straight (a new tab, a bookmark, a typed address) or from another site
+    // has nothing of ours to go back to: the link's own address then.
+    var fromHere = document.referrer.indexOf(window.location.origin + "/") === 0;
+    if (window.history.length > 1 && fromHere) {
       event.preventDefault();
       window.history.back();
     }
