@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 from crm import periodic
 from crm.db_router import postgres_options
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_prometheus",
+    "csp",
     "crm",
     "leads",
     "orders",
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every page Django answers (static files need none).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -223,6 +227,29 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- Content-Security-Policy (django-csp) -------------------------------------------------
+# Everything the pages use is served by the app itself: no inline script, no <style> block,
+# no style="" or on*="" attribute, no eval (htmx is told not to inject its indicator style
+# nor to eval, by the htmx-config meta tag in base.html). Scripts read their data from
+# json_script blocks and data- attributes; dynamic widths are classes (crm.css, `pct_class`).
+# The API docs run under it unchanged (crm.apis.api_docs); DRF's browsable API adds only
+# the hashes of its templates' fixed style attributes (crm.renderers). tests/crm/test_csp*.py
+# hold every page to it, as every role, in a real browser.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -235,6 +262,11 @@ REST_FRAMEWORK = {
         "crm.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
+    ],
+    # DRF's own two, the HTML one allowed its fixed style attributes by hash (CSP).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "crm.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "crm.pagination.StandardPagination",
     "PAGE_SIZE": 50,
@@ -260,6 +292,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["crm.api_defaults.SchemaAccess"],
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No "valid" badge fetched from validator.swagger.io: it would send the schema's address
+    # out, and the CSP (img-src 'self') refuses it anyway.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,

@@ -22,3 +22,23 @@ def member_status(code: str) -> str:
         return MemberStatus(code).label
     except ValueError:
         return code
+
+
+# Widths in this step: the classes `.pct-0` … `.pct-100` of crm.css (a bar drawn to 5 %,
+# its number written beside it).
+PCT_STEP = 5
+
+
+@register.filter
+def pct_class(value) -> str:
+    """A percentage as the class that draws a bar that wide (`pct-35`): the CSP allows no
+    style attribute, so widths are classes, rounded to the nearest 5 % and kept within
+    0–100 (an achievement past the end fills the bar). Anything not a number is 0."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "pct-0"
+    if number != number:  # NaN
+        return "pct-0"
+    clamped = min(100.0, max(0.0, number))
+    return f"pct-{int(clamped / PCT_STEP + 0.5) * PCT_STEP}"
