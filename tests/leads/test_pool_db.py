@@ -16,11 +16,16 @@ from leads.db import pool as pool_db
 from leads.models import Assignment, Lead, LeadStatus
 from leads.services.pool import owned_open_leads
 from tests.leads.factories import LeadFactory
+from tests.support import unavailable
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL fast paths"),
-]
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        unavailable("the pool's fast paths run on PostgreSQL")
+
 
 NOW = timezone.now()
 
