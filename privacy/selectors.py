@@ -5,6 +5,7 @@ holds an erasure back. Admin-only: every read goes through `privacy.access`."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -269,6 +270,15 @@ def _rows(queryset, *fields) -> list[dict]:
     return list(queryset.values(*fields))
 
 
+def _by(queryset, key: str, *fields) -> dict[int, list[dict]]:
+    """{key: rows} in the queryset's order, `key` left out of the rows: one query for
+    every record of a kind, whatever the number of leads, orders or tickets."""
+    grouped: dict[int, list[dict]] = defaultdict(list)
+    for row in queryset.values(key, *fields):
+        grouped[row.pop(key)].append(row)
+    return grouped
+
+
 def subject_data(request: SubjectRequest, *, now: dt.datetime | None = None) -> dict:
     """Everything the center holds about the person of `request`, as one JSON-ready
     document (the access file): their customer records with sources, status changes,
@@ -277,118 +287,142 @@ def subject_data(request: SubjectRequest, *, now: dt.datetime | None = None) -> 
     report rows; audit entries about their records. Staff appear by username only."""
     person = person_of(request)
     records = records_of(person)
+    lead_ids = person.lead_ids
+    orders = _by(
+        Order.objects.filter(lead_id__in=lead_ids).order_by("pk"),
+        "lead_id",
+        "id",
+        "number",
+        "status",
+        "total",
+        "list_total",
+        "discount_total",
+        "payment_terms",
+        "is_paid",
+        "delivery_address",
+        "expected_delivery_on",
+        "notes",
+        "tracking_number",
+        "confirmed_at",
+        "delivered_at",
+        "created_at",
+    )
+    order_ids = [order["id"] for rows in orders.values() for order in rows]
+    order_lines = _by(
+        OrderLine.objects.filter(order_id__in=order_ids).order_by("pk"),
+        "order_id",
+        "product__sku",
+        "product__name",
+        "quantity",
+        "unit_price",
+        "discount",
+    )
+    order_events = _by(
+        OrderEvent.objects.filter(order_id__in=order_ids).order_by("at"),
+        "order_id",
+        "kind",
+        "from_status",
+        "to_status",
+        "reason",
+        "at",
+    )
+    for rows in orders.values():
+        for order in rows:
+            order["lines"] = order_lines.get(order["id"], [])
+            order["events"] = order_events.get(order["id"], [])
+    tickets = _by(
+        ServiceTicket.objects.filter(lead_id__in=lead_ids).order_by("pk"),
+        "lead_id",
+        "id",
+        "type",
+        "priority",
+        "subject",
+        "description",
+        "status",
+        "resolution",
+        "opened_at",
+        "due_at",
+        "resolved_at",
+        "closed_at",
+    )
+    ticket_events = _by(
+        TicketEvent.objects.filter(
+            ticket_id__in=[ticket["id"] for rows in tickets.values() for ticket in rows]
+        ).order_by("at"),
+        "ticket_id",
+        "kind",
+        "from_status",
+        "to_status",
+        "note",
+        "at",
+    )
+    for rows in tickets.values():
+        for ticket in rows:
+            ticket["events"] = ticket_events.get(ticket["id"], [])
+    sources = _by(
+        LeadSource.objects.filter(lead_id__in=lead_ids).order_by("received_at"),
+        "lead_id",
+        "channel",
+        "campaign__name",
+        "is_duplicate",
+        "payload",
+        "received_at",
+    )
+    status_changes = _by(
+        LeadEvent.objects.filter(lead_id__in=lead_ids).order_by("at"),
+        "lead_id",
+        "from_status",
+        "to_status",
+        "why",
+        "at",
+    )
+    followups = _by(
+        FollowUp.objects.filter(lead_id__in=lead_ids).order_by("created_at"),
+        "lead_id",
+        "id",
+        "channel",
+        "disposition",
+        "notes",
+        "product",
+        "budget",
+        "timeline",
+        "next_followup_at",
+        "created_at",
+        "agent__username",
+    )
+    revisits = _by(
+        Revisit.objects.filter(lead_id__in=lead_ids).order_by("due_at"),
+        "lead_id",
+        "id",
+        "order__number",
+        "status",
+        "due_at",
+        "reached",
+        "satisfaction",
+        "complaint",
+        "feedback",
+        "follow_up_actions",
+        "done_at",
+    )
+    improvement_items = _by(
+        ImprovementItem.objects.filter(lead_id__in=lead_ids).order_by("pk"),
+        "lead_id",
+        "title",
+        "description",
+        "status",
+        "created_at",
+    )
     leads = []
-    for lead in Lead.objects.filter(pk__in=person.lead_ids).order_by("pk").values(*LEAD_FIELDS):
+    for lead in Lead.objects.filter(pk__in=lead_ids).order_by("pk").values(*LEAD_FIELDS):
         pk = lead["id"]
-        orders = _rows(
-            Order.objects.filter(lead_id=pk).order_by("pk"),
-            "id",
-            "number",
-            "status",
-            "total",
-            "list_total",
-            "discount_total",
-            "payment_terms",
-            "is_paid",
-            "delivery_address",
-            "expected_delivery_on",
-            "notes",
-            "tracking_number",
-            "confirmed_at",
-            "delivered_at",
-            "created_at",
-        )
-        for order in orders:
-            order["lines"] = _rows(
-                OrderLine.objects.filter(order_id=order["id"]).order_by("pk"),
-                "product__sku",
-                "product__name",
-                "quantity",
-                "unit_price",
-                "discount",
-            )
-            order["events"] = _rows(
-                OrderEvent.objects.filter(order_id=order["id"]).order_by("at"),
-                "kind",
-                "from_status",
-                "to_status",
-                "reason",
-                "at",
-            )
-        tickets = _rows(
-            ServiceTicket.objects.filter(lead_id=pk).order_by("pk"),
-            "id",
-            "type",
-            "priority",
-            "subject",
-            "description",
-            "status",
-            "resolution",
-            "opened_at",
-            "due_at",
-            "resolved_at",
-            "closed_at",
-        )
-        for ticket in tickets:
-            ticket["events"] = _rows(
-                TicketEvent.objects.filter(ticket_id=ticket["id"]).order_by("at"),
-                "kind",
-                "from_status",
-                "to_status",
-                "note",
-                "at",
-            )
         lead.update(
-            sources=_rows(
-                LeadSource.objects.filter(lead_id=pk).order_by("received_at"),
-                "channel",
-                "campaign__name",
-                "is_duplicate",
-                "payload",
-                "received_at",
-            ),
-            status_changes=_rows(
-                LeadEvent.objects.filter(lead_id=pk).order_by("at"),
-                "from_status",
-                "to_status",
-                "why",
-                "at",
-            ),
-            followups=_rows(
-                FollowUp.objects.filter(lead_id=pk).order_by("created_at"),
-                "id",
-                "channel",
-                "disposition",
-                "notes",
-                "product",
-                "budget",
-                "timeline",
-                "next_followup_at",
-                "created_at",
-                "agent__username",
-            ),
-            orders=orders,
-            revisits=_rows(
-                Revisit.objects.filter(lead_id=pk).order_by("due_at"),
-                "id",
-                "order__number",
-                "status",
-                "due_at",
-                "reached",
-                "satisfaction",
-                "complaint",
-                "feedback",
-                "follow_up_actions",
-                "done_at",
-            ),
-            tickets=tickets,
-            improvement_items=_rows(
-                ImprovementItem.objects.filter(lead_id=pk).order_by("pk"),
-                "title",
-                "description",
-                "status",
-                "created_at",
-            ),
+            sources=sources.get(pk, []),
+            status_changes=status_changes.get(pk, []),
+            followups=followups.get(pk, []),
+            orders=orders.get(pk, []),
+            revisits=revisits.get(pk, []),
+            tickets=tickets.get(pk, []),
+            improvement_items=improvement_items.get(pk, []),
         )
         leads.append(lead)
     return {
