@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "leads",
     "orders",
     "aftersales",
+    "calling",
     "performance",
     "training",
     "risk",
