@@ -7,7 +7,16 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import services
-from .models import Department, HeadcountSnapshot, Member, MemberEvent, Skill, Team, TeamMembership
+from .models import (
+    Department,
+    HeadcountSnapshot,
+    Member,
+    MemberEvent,
+    ReplicaPolicy,
+    Skill,
+    Team,
+    TeamMembership,
+)
 
 
 @admin.register(Department)
@@ -72,6 +81,17 @@ class MemberAdmin(admin.ModelAdmin):
             services.member_update(member=obj, by=request.user, **fields)
         except ValidationError as error:
             self.message_user(request, "; ".join(error.messages), level="error")
+
+
+@admin.register(ReplicaPolicy)
+class ReplicaPolicyAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "max_lag_seconds", "updated_at")
+
+    def has_add_permission(self, request):
+        return not ReplicaPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Skill)

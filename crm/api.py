@@ -28,7 +28,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.relations import MANY_RELATION_KWARGS
 
-from . import access
+from . import access, db_router
 from .filters import MAX_ID
 
 # An id as text (MAX_ID, the largest a bigint holds, bounds its value): anything else is
@@ -192,3 +192,21 @@ class ScopedManyRelatedFieldSchema(OpenApiSerializerFieldExtension):
         if self.target.max_length is not None:
             schema["maxItems"] = self.target.max_length
         return schema
+
+
+class ReplicaReadsMixin:
+    """For API views that only read figures (dashboards, reports): after authentication and
+    permissions (the token and the user come from the primary), a GET's reads go to the
+    read replica when one is configured and fresh enough (`crm.db_router`)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            self._replica_token = db_router.enter_replica_reads()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        token = getattr(self, "_replica_token", None)
+        if token is not None:
+            self._replica_token = None
+            db_router.leave_replica_reads(token)
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -4,6 +4,8 @@ Everything that is measured per team over time (KPIs, turnover) reads `TeamMembe
 never the member's current team, so moving an agent does not rewrite history.
 """
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -325,3 +327,34 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ReplicaPolicy(models.Model):
+    """How stale the read replica may be before dashboards and reports read the primary.
+
+    One row (pk 1), admin-edited; read through `crm.config` like the other center-wide
+    settings. Without a replica configured (`DATABASE_REPLICA_URL`) it has no effect.
+    """
+
+    max_lag_seconds = models.PositiveIntegerField(
+        _("maximum replica lag (seconds)"),
+        default=30,
+        help_text=_(
+            "Dashboards and reports read the replica while it is at most this far behind "
+            "the primary; beyond it, or when it is down, they read the primary."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("read replica policy")
+        verbose_name_plural = _("read replica policy")
+
+    def __str__(self) -> str:
+        return str(_("Read replica policy"))
+
+    @classmethod
+    def current(cls) -> ReplicaPolicy:
+        # Always the primary: the router asks for this row while deciding where reads go.
+        policy, _created = cls.objects.db_manager("default").get_or_create(pk=1)
+        return policy

@@ -163,6 +163,7 @@ DEFAULT_TRACKED = {
     "leads.DispositionRule": {},
     "crm.Member": {"exclude": ("updated_at",)},
     "crm.TeamMembership": {},
+    "crm.ReplicaPolicy": {"exclude": ("updated_at",)},
     "orders.Order": {
         "exclude": ("updated_at",),
         "children": {"lines": ("product_id", "quantity", "unit_price", "discount")},

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from crm.db_router import reads_replica
 from crm.exports import describe_filters
 from crm.views import allowed_if, query_without_page
 from risk import access as risk_access
@@ -65,7 +66,7 @@ def audit_search(request):
 
 
 urlpatterns = [
-    path("", dashboard, name="dashboard"),
+    path("", reads_replica(dashboard), name="dashboard"),
     path("exports/", exports, name="exports"),
     path("audit/", audit_search, name="audit"),
 ]

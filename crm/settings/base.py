@@ -142,10 +142,14 @@ if env.str("DATABASE_REPLICA_URL", default=""):
             **env.db_url("DATABASE_REPLICA_URL"),
             "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
             "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": {"connect_timeout": env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)},
             "TEST": {"MIRROR": "default"},
         },
         statement_timeout_ms=DATABASE_STATEMENT_TIMEOUT_MS,
     )
+# How often each process asks the replica how far behind it is (crm.db_router): a lagging
+# or unreachable replica is left for the primary until the next check.
+DATABASE_REPLICA_CHECK_SECONDS = env.int("DATABASE_REPLICA_CHECK_SECONDS", default=5)
 DATABASE_ROUTERS = ["crm.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) are a PostgreSQL read optimization; on the SQLite demo they are

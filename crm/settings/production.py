@@ -37,6 +37,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
             **env.db_url("DATABASE_REPLICA_URL"),
             "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
             "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": {"connect_timeout": env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)},
         },
         statement_timeout_ms=DATABASE_STATEMENT_TIMEOUT_MS,
     )

@@ -28,6 +28,12 @@ _pg_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm
 if _reachable(_pg_url, 5432):
     DATABASES = {"default": env.db_url_config(_pg_url)}
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_crm")}
+    if os.environ.get("DATABASE_REPLICA_URL"):  # tests/ops/test_replica.py's probe
+        DATABASES["replica"] = {
+            **env.db_url_config(os.environ["DATABASE_REPLICA_URL"]),
+            "OPTIONS": {"connect_timeout": 2},
+            "TEST": {"MIRROR": "default"},
+        }
 elif CI:
     raise RuntimeError(f"CI requires PostgreSQL at {_pg_url}, which is not reachable")
 else:

@@ -21,7 +21,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from crm import access
-from crm.api import ScopedQuerysetMixin
+from crm.api import ReplicaReadsMixin, ScopedQuerysetMixin
 from performance import access as performance_access
 
 from ..models import PeriodKind
@@ -189,7 +189,7 @@ def _period_data(period: Period) -> dict:
 # --- views --------------------------------------------------------------------------------
 
 
-class _DashboardView(ScopedQuerysetMixin, generics.GenericAPIView):
+class _DashboardView(ReplicaReadsMixin, ScopedQuerysetMixin, generics.GenericAPIView):
     filter_backends: list = []
     pagination_class = None
 

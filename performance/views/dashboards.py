@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from crm import access, exports
+from crm.db_router import reads_replica
 from crm.models import Role
 from crm.views import allowed_if, staff_required
 from performance import access as performance_access
@@ -524,11 +525,11 @@ def agent_page(request):
 
 
 urlpatterns = [
-    path("", home, name="home"),
-    path("team/", team_page, name="team_dashboard"),
-    path("team/export/", team_export, name="team_export"),
-    path("departments/", departments_page, name="department_comparison"),
-    path("departments/export/", departments_export, name="department_export"),
-    path("me/", agent_page, name="my_dashboard"),
-    path("figures/<slug:source>/", figure_records, name="figure_records"),
+    path("", reads_replica(home), name="home"),
+    path("team/", reads_replica(team_page), name="team_dashboard"),
+    path("team/export/", reads_replica(team_export), name="team_export"),
+    path("departments/", reads_replica(departments_page), name="department_comparison"),
+    path("departments/export/", reads_replica(departments_export), name="department_export"),
+    path("me/", reads_replica(agent_page), name="my_dashboard"),
+    path("figures/<slug:source>/", reads_replica(figure_records), name="figure_records"),
 ]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import access
+from crm.db_router import reads_replica
 from crm.models import Role
 from crm.views import (
     allowed_if,
@@ -240,10 +241,14 @@ def quality_score(request):
 
 
 urlpatterns = [
-    path("scorecards/", scorecard_list, name="scorecards"),
+    path("scorecards/", reads_replica(scorecard_list), name="scorecards"),
     path("scorecards/recompute/", recompute, name="scorecards_recompute"),
-    path("scorecards/<int:pk>/", scorecard_detail, name="scorecard_detail"),
-    path("scorecards/<int:pk>/drilldown/<slug:code>/", drilldown, name="scorecard_drilldown"),
+    path("scorecards/<int:pk>/", reads_replica(scorecard_detail), name="scorecard_detail"),
+    path(
+        "scorecards/<int:pk>/drilldown/<slug:code>/",
+        reads_replica(drilldown),
+        name="scorecard_drilldown",
+    ),
     path("targets/", targets, name="targets"),
     path("quality/", quality_list, name="quality_list"),
     path("quality/score/", quality_score, name="quality_score"),

@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from crm.db_router import reads_replica
 from crm.exports import FORMATS, export_response
 from crm.views import allowed_if
 from performance import access as performance_access
@@ -98,6 +99,6 @@ def turnover_export(request):
 
 
 urlpatterns = [
-    path("turnover/", turnover, name="turnover"),
-    path("turnover/export/", turnover_export, name="turnover_export"),
+    path("turnover/", reads_replica(turnover), name="turnover"),
+    path("turnover/export/", reads_replica(turnover_export), name="turnover_export"),
 ]

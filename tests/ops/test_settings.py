@@ -175,13 +175,45 @@ def test_reading_uses_the_primary_without_a_replica():
     assert db_router.reading(Team.objects.all()).db == "default"
 
 
+@pytest.mark.django_db
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
-def test_reading_uses_the_replica_when_configured(settings):
-    from crm.models import Team
+def test_reading_uses_the_replica_when_configured_and_fresh(settings, monkeypatch):
+    from crm.models import ReplicaPolicy, Team
 
     settings.DATABASES = {**settings.DATABASES, "replica": dict(settings.DATABASES["default"])}
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 0
+    ReplicaPolicy.objects.create(pk=1, max_lag_seconds=10)
+    lag = {"seconds": 3.0}
+    monkeypatch.setattr(db_router, "replica_lag_seconds", lambda: lag["seconds"])
     assert db_router.replica_alias() == "replica"
     assert db_router.reading(Team.objects.all()).db == "replica"
+    router = db_router.PrimaryReplicaRouter()
+    assert router.db_for_read(Team) is None  # only within replica_reads()
+    with db_router.replica_reads():
+        assert router.db_for_read(Team) == "replica"
+        lag["seconds"] = 11.0  # past the admin-set maximum: the primary
+        assert router.db_for_read(Team) is None
+        assert db_router.replica_alias() == "default"
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_an_unreachable_replica_is_left_until_the_next_check(settings, monkeypatch):
+    settings.DATABASES = {**settings.DATABASES, "replica": dict(settings.DATABASES["default"])}
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 60
+    db_router.forget_replica_health()
+    asked = []
+
+    def down():
+        asked.append(1)
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(db_router, "replica_lag_seconds", down)
+    try:
+        assert db_router.replica_alias() == "default"
+        assert db_router.replica_alias() == "default"
+        assert len(asked) == 1  # one check per interval, not one per read
+    finally:
+        db_router.forget_replica_health()
 
 
 def test_the_router_never_writes_or_migrates_on_the_replica():
