@@ -39,7 +39,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 bench: setup
-	@bin/bench
+	@bin/bench $(ARGS)
 
 # The production stack under Locust (PostgreSQL and Redis on this machine; see bin/load).
 load: setup

@@ -26,6 +26,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--regenerate", action="store_true", help="generate the data again even if present"
     )
     parser.add_argument("--output", type=Path, default=None, help="JSON results file")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="measure the pages through gunicorn and a real socket (production settings)",
+    )
     return parser.parse_args(argv)
 
 
@@ -59,10 +64,16 @@ def main(argv: list[str] | None = None) -> int:
     ]
     measure.vacuum()  # start from clean tables whatever earlier runs left behind
     started = time.perf_counter()
-    results = [measure.run(m, runs=args.runs, warmup=args.warmup) for m in selected]
+    if args.http:
+        from . import http
+
+        results = http.measure_all(selected, runs=args.runs, warmup=args.warmup)
+    else:
+        results = [measure.run(m, runs=args.runs, warmup=args.warmup) for m in selected]
     measure.judge_by_floor(results, quiet_floor_ms=QUIET_FLOOR_MS)
-    report.print_table(results)
-    output = args.output or settings.VAR_DIR / "bench-results.json"
+    report.print_table(results, http=args.http)
+    default_name = "bench-http-results.json" if args.http else "bench-results.json"
+    output = args.output or settings.VAR_DIR / default_name
     report.write_json(output, size=size, counts=counts, results=results)
     print(f"Measured in {time.perf_counter() - started:.1f} s; results in {output}")
 

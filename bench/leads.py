@@ -43,6 +43,7 @@ from leads.models import (
     Disposition,
     FollowUp,
     Intent,
+    LawfulBasis,
     Lead,
     LeadPolicy,
     LeadSource,
@@ -190,9 +191,17 @@ def generate_leads(size: Size) -> None:
     copy_rows(Lead, LEAD_FIELDS, leads)
     copy_rows(
         LeadSource,
-        ("lead", "channel", "campaign", "is_duplicate", "payload", "received_at"),
+        ("lead", "channel", "campaign", "is_duplicate", "payload", "received_at", "basis"),
         (
-            (i + 1, plan.channel[i], campaign_of.get(plan.channel[i]), False, {}, plan.created(i))
+            (
+                i + 1,
+                plan.channel[i],
+                campaign_of.get(plan.channel[i]),
+                False,
+                {},
+                plan.created(i),
+                LawfulBasis.CONSENT,
+            )
             for i in range(size.leads)
         ),
     )

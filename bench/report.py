@@ -32,7 +32,7 @@ def print_counts(counts: dict[str, int]) -> None:
         print(f"  {labels[key].replace('_', ' '):<{width}}  {n:>12,}")
 
 
-def print_table(results: list[Result]) -> None:
+def print_table(results: list[Result], *, http: bool = False) -> None:
     floor = next((r.median_ms for r in results if r.name == FLOOR_REQUEST), math.nan)
     rows = [
         (
@@ -62,8 +62,14 @@ def print_table(results: list[Result]) -> None:
     for row in rows:
         print(line(row))
     runs = {r.runs for r in results if r.ok and r.path != "job" and r.verdict != "SKIP"}
+    how = (
+        "Time over HTTP (gunicorn, 2 sync workers, production settings; a new connection"
+        " per request, first byte sent to last byte read)"
+        if http
+        else "Server time in-process (django.test.Client)"
+    )
     print(
-        f"\nServer time in-process (django.test.Client), {'/'.join(map(str, sorted(runs)))}"
+        f"\n{how}, {'/'.join(map(str, sorted(runs)))}"
         " runs after 3 warm-ups; SQL ms is the time spent in queries. Jobs run once, in a"
         " transaction rolled back afterwards. × floor: the median as a multiple of the"
         f" signed-in floor request's; buffers: the most any one query read (budget"
