@@ -300,21 +300,6 @@ def apply_retention(*, now: dt.datetime | None = None, dry_run: bool = False) ->
     return run
 
 
-def hashed_do_not_call_reasons(phones: Iterable[str]) -> dict[str, str]:
-    """The numbers among `phones` (E.164) listed only as their hash (their person's data
-    was erased) → why. One indexed query; the capture pipeline asks it after the plain
-    numbers."""
-    hashes = {phone_hash(e164): e164 for e164 in phones}
-    if not hashes:
-        return {}
-    return {
-        hashes[digest]: reason
-        for digest, reason in DoNotCall.objects.filter(phone_hash__in=list(hashes)).values_list(
-            "phone_hash", "reason"
-        )
-    }
-
-
 @transaction.atomic
 def do_not_call_keep_hashed(*, phone_e164: str, reason: str, by=None) -> DoNotCall:
     """Keep `phone_e164` on the list only as its salted hash (an erasure): the entry of the

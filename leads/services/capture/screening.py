@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from risk.audit import current_actor
-from risk.models import DoNotCall
-from risk.services import hashed_do_not_call_reasons, risk_event_record
+from risk.models import DoNotCall, phone_hash
+from risk.services import risk_event_record
 
 from ...db.importing import filter_by_phones
 from ...models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
@@ -24,10 +24,21 @@ def listed_numbers(phones: set[str]) -> dict[str, str]:
     """The numbers among `phones` (E.164) that are on the do-not-call list → why."""
     if not phones:
         return {}
-    listed = dict(filter_by_phones(DoNotCall.objects, phones).values_list("phone", "reason"))
-    # Numbers kept only as their hash (their person's data was erased) are listed too.
-    listed.update(hashed_do_not_call_reasons(phones - listed.keys()))
-    return listed
+    # Numbers kept only as their hash (their person's data was erased) are listed too: one
+    # statement asks for both (each side walks its own index).
+    hashes = {phone_hash(e164): e164 for e164 in phones}
+    rows = (
+        filter_by_phones(DoNotCall.objects, phones)
+        | DoNotCall.objects.filter(phone_hash__in=list(hashes))
+    ).values_list("phone", "phone_hash", "reason")
+    listed: dict[str, str] = {}
+    by_hash: dict[str, str] = {}
+    for phone, digest, reason in rows:
+        if phone in phones:
+            listed[phone] = reason
+        elif digest in hashes:
+            by_hash[hashes[digest]] = reason
+    return {**by_hash, **listed}
 
 
 class DoNotCallRefused(ValidationError):
