@@ -84,7 +84,7 @@ MEASUREMENTS: list[Measurement | Job] = [
         MANAGER,
         50,
     ),
-    Measurement("kpi api drill-down / manager (team calls)", _api_drilldown("calls"), MANAGER, 50),
+    Measurement("kpi api drill-down / manager (team calls)", _api_drilldown("calls"), MANAGER, 15),
     Measurement(
         "kpi scorecard list / manager",
         lambda: reverse("performance:scorecards"),
@@ -124,12 +124,12 @@ MEASUREMENTS += [
         "kpi drill-down page / division head (division calls)",
         department_drilldown("calls", top=False),
         _head(False),
-        50,
+        80,
     ),
     Measurement(
         "kpi drill-down page / center head (center calls)",
         department_drilldown("calls", top=True),
         _head(True),
-        50,
+        80,
     ),
 ]

@@ -181,18 +181,18 @@ def _reclaim(reclaim) -> str:
 AGENT, MANAGER = lead_agent, lead_manager
 MEASUREMENTS: list[Measurement | Job] = [
     Measurement("leads worklist / agent", "/leads/", AGENT, target_ms=30),
-    Measurement("api leads / agent", "/api/leads/", AGENT, target_ms=30),
-    Measurement("api leads / team manager", "/api/leads/", MANAGER, target_ms=30),
+    Measurement("api leads / agent", "/api/leads/", AGENT, target_ms=15),
+    Measurement("api leads / team manager", "/api/leads/", MANAGER, target_ms=15),
     Measurement("api leads phone search / agent", phone_search_path, AGENT, target_ms=10),
     Measurement(
         "api leads phone search / center head", phone_search_path, CENTER_HEAD, target_ms=10
     ),
-    Job("job: assign 100,000 new leads", _fresh_leads, _assign, target_s=15),
+    Job("job: assign 100,000 new leads", _fresh_leads, _assign, target_s=10),
     Job(
         "job: import 100,000-row CSV",
         _import_file,
         _import,
-        target_s=10,
+        target_s=8,
         max_peak_mb=300,
     ),
     Job(
