@@ -11,6 +11,10 @@ SCHEDULE = {
         "task": "leads.tasks.reclaim_sweep",
         "schedule": seconds("RECLAIM_SWEEP_SECONDS", 15 * 60),
     },
+    "open-lead-counts": {
+        "task": "leads.tasks.fold_open_lead_counts",
+        "schedule": seconds("OPEN_LEAD_FOLD_SECONDS", 60),
+    },
     "followup-reminders": {
         "task": "leads.tasks.followup_reminders_sweep",
         "schedule": seconds("REMINDER_SWEEP_SECONDS", 60),

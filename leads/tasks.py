@@ -33,3 +33,11 @@ def reclaim_sweep() -> dict:
 def followup_reminders_sweep() -> int:
     """Notify agents of follow-ups coming due."""
     return followups.remind_due_followups()
+
+
+@shared_task(name="leads.tasks.fold_open_lead_counts")
+def fold_open_lead_counts() -> int:
+    """Fold the kept open-lead counts' deltas into their base rows (idempotent)."""
+    from .db import loads
+
+    return loads.fold()

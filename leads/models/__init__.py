@@ -5,8 +5,8 @@ a second capture of the same phone is recorded as another `LeadSource` on the sa
 never as a second lead. Ownership moves only through `leads.services` and every move is an
 append-only `Assignment` row, so "why did she get it" always has an answer.
 
-The models live in modules by concept (`leads`, `basis`, `rules`, `work`, `imports`); all of them
-are importable from `leads.models` as before.
+The models live in modules by concept (`leads`, `basis`, `rules`, `work`, `imports`,
+`loads`); all of them are importable from `leads.models` as before.
 """
 
 from .basis import ConsentNotice
@@ -28,6 +28,7 @@ from .leads import (
     LeadSource,
     LeadStatus,
 )
+from .loads import AgentOpenLeads, AgentOpenLeadsDelta
 from .rules import (
     Assignment,
     CallingWindow,
@@ -47,6 +48,8 @@ from .work import (
 __all__ = [
     "OPEN_STATUSES",
     "TIMELINE_HIDDEN_FIELDS",
+    "AgentOpenLeads",
+    "AgentOpenLeadsDelta",
     "Assignment",
     "Call",
     "CallingWindow",

@@ -29,6 +29,7 @@ from crm.models import Member, MemberStatus, Notification, Role
 from crm.services import notify
 from leads import access as leads_access
 
+from ..db import loads
 from ..db import pool as pool_db
 from ..models import OPEN_STATUSES, Assignment, Lead, LeadPolicy, TeamLeadSettings
 from .distribution import day_start
@@ -42,9 +43,9 @@ RECLAIM_NOTICE = dt.timedelta(days=1)
 
 def claim_allowance(user, *, policy: LeadPolicy | None = None) -> dict:
     """What an agent may still claim: open leads against the cap, claims today against the
-    daily limit (two small indexed counts)."""
+    daily limit (the kept open-lead count and a small indexed count)."""
     policy = policy or LeadPolicy.cached()
-    open_now = Lead.objects.filter(owner_id=user.pk, status__in=OPEN_STATUSES).count()
+    open_now = loads.open_leads_of(user.pk)
     claimed_today = Assignment.objects.filter(
         to_user_id=user.pk, kind=Assignment.Kind.CLAIM, at__gte=day_start()
     ).count()
