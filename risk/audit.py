@@ -335,3 +335,30 @@ def record_security(*, event: str, user, actor=None, detail: dict | None = None)
         before={},
         after=_json({"event": event, **(detail or {})}),
     )
+
+
+def record_updates(*, model_label: str, changes: Iterable[tuple[object, str, dict, dict]]) -> int:
+    """One "update" entry per record a set-based write changed (an UPDATE of many rows
+    sends no signal), as the signals would have written it: `(id, name, before, after)`
+    each, made by the current actor, in one INSERT. Returns how many were written."""
+    from .models import AuditEntry
+
+    actor = current_actor()
+    request_id, ip = _request_meta()
+    rows = [
+        AuditEntry(
+            actor=actor,
+            actor_label=actor.get_username() if actor else "",
+            request_id=request_id,
+            ip=ip,
+            action=AuditEntry.Action.UPDATE,
+            model_label=model_label,
+            object_id=str(object_id)[:64],
+            object_repr=mask_text(str(name))[:200],
+            before=_json(before),
+            after=_json(after),
+        )
+        for object_id, name, before, after in changes
+    ]
+    AuditEntry.objects.bulk_create(rows)
+    return len(rows)

@@ -52,6 +52,22 @@ def team_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:
     return rows.order_by("-created_at", "-pk")
 
 
+def matching_count(user, *, filters: dict | None = None, cap: int = 5000) -> int:
+    """How many leads the filters match, counted up to `cap` + 1 (unordered, as the
+    page's capped paginator counts)."""
+    return team_leads(user, filters=filters).order_by()[: cap + 1].count()
+
+
+def selected_leads(user, *, lead_ids: list[int]) -> QuerySet[Lead]:
+    """The ticked leads `user` may see (for exporting a selection), in the list's order."""
+    return (
+        leads_access.visible_leads(user)
+        .filter(pk__in=lead_ids)
+        .select_related("owner", "team")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def agent_loads(user) -> QuerySet[Member]:
     """The agents `user` may see with their open leads and today's assignments (one query).
 

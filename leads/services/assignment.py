@@ -41,10 +41,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from crm import access
 from crm.models import Member, MemberStatus, Notification, Team
 from crm.services import notify
-from leads import access as leads_access
 
 from ..models import OPEN_STATUSES, Assignment, Lead, LeadStatus, RoutingRule
 from .distribution import ROW_FIELDS, Roster, Row, distribute
@@ -154,7 +152,8 @@ def _notify_received(received: Counter, *, key: str) -> None:
 # --- by hand ------------------------------------------------------------------------------
 
 
-def _agent_member(agent) -> Member:
+def agent_taking_leads(agent) -> Member:
+    """The agent's member profile, or a refusal on `agent` when they do not take leads."""
     member = Member.objects.select_related("user").filter(user_id=agent.pk).first()
     if member is None or not member.takes_leads or not member.user.is_active:
         raise ValidationError(
@@ -205,7 +204,7 @@ def lead_assign(
     rule: RoutingRule | None = None,
 ) -> Assignment:
     """Give one lead to an agent (a manager's decision); recorded with from and to."""
-    member = _agent_member(agent)
+    member = agent_taking_leads(agent)
     locked = Lead.objects.select_for_update(no_key=True).get(pk=lead.pk)
     if not locked.is_open:
         raise ValidationError(_("A closed lead cannot be assigned."))
@@ -228,65 +227,24 @@ def lead_assign(
     return assignment
 
 
-@transaction.atomic
 def leads_reassign(*, lead_ids: list[int], agent, by, reason: str) -> int:
     """A manager moves many leads to one agent, all or nothing, within what they may see.
 
     Leads outside `by`'s scope, closed leads and agents outside their scope are refused
     with a message (the same refusal for missing and forbidden). Leads that already
-    belong to the agent are left as they are. Returns how many changed hands.
+    belong to the agent are left as they are. Returns how many changed hands. Set-based:
+    see `leads.services.bulk`, which the team page's bulk actions use too.
     """
-    if not leads_access.can_manage_leads(by):
-        raise ValidationError(_("Only managers, heads and administrators reassign leads."))
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the leads are reassigned.")})
-    wanted = sorted(set(lead_ids))
-    if not wanted:
-        raise ValidationError({"lead_ids": _("Choose at least one lead.")})
-    if not access.visible_members(by).filter(user_id=agent.pk).exists():
-        raise ValidationError({"agent": _("Unknown agent.")})
-    member = _agent_member(agent)
-    leads = list(
-        leads_access.visible_leads(by)
-        .filter(pk__in=wanted)
-        .select_for_update(no_key=True, of=("self",))
-        .order_by("pk")
+    from .bulk import Selection, leads_bulk_reassign
+
+    result = leads_bulk_reassign(
+        by=by,
+        selection=Selection(lead_ids=tuple(lead_ids)),
+        agent=agent,
+        reason=reason,
+        refuse_closed=True,
     )
-    if len(leads) != len(wanted):
-        raise ValidationError(
-            {
-                "lead_ids": _("%(n)d of the chosen leads are not yours to reassign.")
-                % {"n": len(wanted) - len(leads)}
-            }
-        )
-    closed = [lead for lead in leads if not lead.is_open]
-    if closed:
-        raise ValidationError(
-            {"lead_ids": _("%(n)d of the chosen leads are closed.") % {"n": len(closed)}}
-        )
-    now = timezone.now()
-    moved = 0
-    for lead in leads:
-        if lead.owner_id == member.user_id:
-            continue
-        _record_manual(
-            lead, member, by=by, kind=Assignment.Kind.MANUAL, reason=reason, rule=None, now=now
-        )
-        moved += 1
-    if moved:
-        notify(
-            user_id=member.user_id,
-            key=f"leads-reassigned:{uuid.uuid4().hex}",
-            kind="lead_assigned",
-            url=reverse("leads:worklist"),
-            text=ngettext(
-                "%(by)s reassigned %(n)d lead to you.",
-                "%(by)s reassigned %(n)d leads to you.",
-                moved,
-            )
-            % {"by": by.get_full_name() or by.get_username(), "n": moved},
-        )
-    return moved
+    return result.changed
 
 
 # --- hand-over when an agent goes on leave or leaves --------------------------------------
