@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
+
+from django.contrib.auth import get_user_model
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm import access, phones
-from crm.models import Member, MemberStatus, Role
+from crm.models import Member, MemberStatus, Role, Team
+from crm.services import HandoverItem
 from leads import access as leads_access
 from risk import access as risk_access
 
 from ..models import OPEN_STATUSES, Assignment, Lead
+from ..services.assignment import handover_preview
 from ..services.distribution import CAPACITY_KINDS, day_start
 
 
@@ -102,3 +109,47 @@ def agent_loads(user) -> QuerySet[Member]:
         )
         .order_by("team__name", "employee_no")
     )
+
+
+def handover_items(member: Member, status: str) -> list[HandoverItem]:
+    """The leads `member` would hand over on going to `status`: open leads and the
+    follow-ups among them due by the end of today, with who receives how many by the
+    hand-over rule (`leads.services.assignment.handover_preview`: the plan the hand-over
+    job then carries out), agents by name and pools by team."""
+    plan = handover_preview(member=member, status=status)
+    end_of_day = day_start() + dt.timedelta(days=1)
+    due = set(
+        Lead.objects.filter(
+            owner_id=member.user_id,
+            status__in=OPEN_STATUSES,
+            next_followup_at__lt=end_of_day,
+        ).values_list("pk", flat=True)
+    )
+    receivers = {move[0]: (move[2], move[3]) for move in plan.moves}
+    users = {
+        pk: f"{first} {last}".strip() or username
+        for pk, first, last, username in get_user_model()
+        .objects.filter(pk__in={to for to, _team in receivers.values() if to})
+        .values_list("pk", "first_name", "last_name", "username")
+    }
+    teams = dict(
+        Team.objects.filter(
+            pk__in={team for to, team in receivers.values() if not to and team}
+        ).values_list("pk", "name")
+    )
+
+    def who(to: int | None, team: int | None) -> str:
+        if to:
+            return users.get(to, str(to))
+        if team:
+            return _("the pool of team %(team)s") % {"team": teams.get(team, team)}
+        return _("the center pool")
+
+    def tally(lead_ids) -> list[tuple[str, int]]:
+        counts = Counter(who(*receivers[pk]) for pk in lead_ids if pk in receivers)
+        return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+
+    return [
+        HandoverItem(_("Open leads"), len(receivers), tally(receivers)),
+        HandoverItem(_("Follow-ups due by tonight"), len(due), tally(due)),
+    ]
