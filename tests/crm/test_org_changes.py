@@ -227,3 +227,29 @@ class TestHandoverPreview:
         body = response.content.decode()
         assert response.status_code == 200 and "<html" in body and "Hand-over of" in body
         assert 'name="leave_reason" value="resigned"' in body
+
+
+class TestThroughTheApi:
+    def test_a_self_move_is_refused_on_confirm_until_confirmed(self, org, api_as):
+        api = api_as(org.admin)
+        url = f"/api/members/{org.admin.pk}/move/"
+        response = api.post(url, {"team": org.team_b.pk}, format="json")
+        assert response.status_code == 400 and "confirm" in response.json()
+        response = api.post(url, {"team": org.team_b.pk, "confirm": True}, format="json")
+        assert response.status_code == 200
+        assert Member.objects.get(pk=org.admin.pk).team == org.team_b
+
+    def test_a_self_role_change_is_refused_on_confirm_until_confirmed(self, org, api_as):
+        api = api_as(org.admin)
+        url = f"/api/members/{org.admin.pk}/"
+        response = api.patch(url, {"role": Role.DEPARTMENT_HEAD}, format="json")
+        assert response.status_code == 400 and "confirm" in response.json()
+        response = api.patch(url, {"role": Role.DEPARTMENT_HEAD, "confirm": True}, format="json")
+        assert response.status_code == 200
+        assert Member.objects.get(pk=org.admin.pk).role == Role.DEPARTMENT_HEAD
+
+    def test_naming_an_agent_manager_is_a_400_on_manager(self, org, api_as):
+        response = api_as(org.admin).patch(
+            f"/api/teams/{org.team_b.pk}/", {"manager": org.agent_a1.user_id}, format="json"
+        )
+        assert response.status_code == 400 and "manager" in response.json()
