@@ -7,9 +7,12 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales")
 
     def ready(self):
+        from crm import services
         from orders.signals import order_moved
 
-        from . import receivers, selectors
+        from . import handover, receivers, selectors
+
+        services.handover_source(handover.handover_items)
 
         order_moved.connect(receivers.on_order_moved, dispatch_uid="aftersales.order_moved")
         selectors.register_timeline_sources()

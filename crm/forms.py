@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Department, LeaveReason, Member, MemberStatus, Role, Skill, Team
+from .services import team_manager_candidates
 
 User = get_user_model()
 
@@ -95,7 +96,19 @@ class DepartmentForm(StyledForm, forms.ModelForm):
 
 
 class TeamForm(StyledForm, forms.ModelForm):
-    manager = UserChoiceField(queryset=_staff_users(), required=False, label=_("manager"))
+    """A team. Its manager is chosen among those who can manage (team managers and
+    department heads, see `crm.services.team_manager_candidates`), plus whoever manages
+    it now, so an unrelated edit is not refused; the service checks the choice again."""
+
+    manager = UserChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label=_("manager"),
+        help_text=_(
+            "Team managers and department heads. To make an agent a manager, change their "
+            "role on their profile first."
+        ),
+    )
 
     class Meta:
         model = Team
@@ -103,7 +116,10 @@ class TeamForm(StyledForm, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = _staff_users()
+        candidates = team_manager_candidates()
+        if self.instance.manager_id:
+            candidates = candidates | User.objects.filter(pk=self.instance.manager_id)
+        self.fields["manager"].queryset = candidates.distinct().order_by("member__employee_no")
         self.fields["department"].queryset = Department.objects.order_by("path")
 
 
@@ -159,17 +175,27 @@ class MemberCreateForm(StyledForm, forms.Form):
         return employee_no
 
 
+def _confirm_field(help_text) -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("Yes, I mean to change this for myself"), required=False, help_text=help_text
+    )
+
+
 class MemberProfileForm(StyledForm, forms.ModelForm):
     full_name = forms.CharField(label=_("full name"), max_length=150)
     email = forms.EmailField(label=_("email"), required=False)
+    # On your own profile only: a change of your own role is refused without it.
+    confirm = _confirm_field(_("Changing your own role changes your access at once."))
 
     class Meta:
         model = Member
         fields = ["role", "employee_no", "extension", "hire_date", "daily_lead_capacity", "skills"]
         widgets = {"hire_date": DateInput()}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, is_self: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not is_self:
+            del self.fields["confirm"]
         self.fields["full_name"].initial = self.instance.user.first_name
         self.fields["email"].initial = self.instance.user.email
 
@@ -182,9 +208,13 @@ class MemberMoveForm(StyledForm, forms.Form):
         empty_label=_("(no team)"),
     )
     reason = forms.CharField(label=_("reason"), max_length=200, required=False)
+    # When moving yourself only: the move is refused without it.
+    confirm = _confirm_field(_("Moving yourself changes what you see and manage at once."))
 
-    def __init__(self, *args, member: Member, **kwargs):
+    def __init__(self, *args, member: Member, is_self: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not is_self:
+            del self.fields["confirm"]
         self.fields["team"].queryset = (
             Team.objects.filter(is_active=True)
             .exclude(pk=member.team_id)
@@ -201,6 +231,9 @@ class MemberStatusForm(StyledForm, forms.Form):
     note = forms.CharField(
         label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+    # Set by the hand-over preview's confirm button: a leave that hands work over is
+    # shown first (what goes to whom), then confirmed.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()

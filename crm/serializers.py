@@ -132,11 +132,17 @@ class MemberUpdateSerializer(serializers.Serializer):
     skills = serializers.PrimaryKeyRelatedField(
         queryset=Skill.objects.all(), many=True, required=False
     )
+    confirm = serializers.BooleanField(
+        required=False, help_text="Required (true) to change your own role."
+    )
 
 
 class MemberMoveSerializer(serializers.Serializer):
     team = ScopedRelatedField(visibility=access.visible_teams, allow_null=True)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    confirm = serializers.BooleanField(
+        required=False, help_text="Required (true) to move yourself."
+    )
 
 
 class MemberStatusSerializer(serializers.Serializer):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from importlib import import_module
-from typing import Any
+from typing import Any, NamedTuple
 
 from celery import current_app
 from django.conf import settings
@@ -109,12 +110,41 @@ def department_delete(*, department: Department) -> None:
 # --- teams --------------------------------------------------------------------------------
 
 
+#: Who may be named a team's manager: people whose role is to manage (an agent is given
+#: the role first, on their profile, so a slip in a list never promotes anyone).
+MANAGING_ROLES = (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD)
+
+
+def team_manager_candidates():
+    """Users who can manage a team: active team managers and department heads."""
+    return (
+        User.objects.filter(is_active=True, member__role__in=MANAGING_ROLES)
+        .exclude(member__status=MemberStatus.LEFT)
+        .order_by("member__employee_no")
+    )
+
+
 @transaction.atomic
 def team_save(*, team: Team, by=None) -> Team:
+    """Create or update a team. A new manager must be able to manage (see
+    `team_manager_candidates`), else a refusal on `manager`; they join the team."""
+    stored = Team.objects.filter(pk=team.pk).values_list("manager_id", flat=True).first()
+    if (
+        team.manager_id
+        and team.manager_id != stored
+        and not team_manager_candidates().filter(pk=team.manager_id).exists()
+    ):
+        raise ValidationError(
+            {
+                "manager": _(
+                    "Only an active team manager or department head can manage a team. "
+                    "Give the person that role on their profile first."
+                )
+            }
+        )
     team.full_clean()
     team.save()
     if team.manager_id:
-        _ensure_role_at_least(team.manager_id, Role.TEAM_MANAGER)
         manager = Member.objects.filter(user_id=team.manager_id).first()
         if manager and manager.team_id != team.pk and manager.status != MemberStatus.LEFT:
             member_move(member=manager, team=team, by=by, reason=_("Became the team's manager"))
@@ -191,15 +221,36 @@ def member_create(
     return member
 
 
+def _is_self(member: Member, by) -> bool:
+    return by is not None and getattr(by, "pk", None) == member.user_id
+
+
 @transaction.atomic
 def member_move(
-    *, member: Member, team: Team | None, by=None, reason: str = "", at: dt.datetime | None = None
+    *,
+    member: Member,
+    team: Team | None,
+    by=None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+    confirm: bool = False,
 ) -> TeamMembership | None:
     """Move a member to another team (or out of every team), keeping the history.
 
     The member row is locked so two admins moving the same agent at once cannot leave two
     open memberships; the database's one-open-membership constraint backs this up.
+    Moving yourself changes what you see and manage: refused on `confirm` unless
+    `confirm` is given.
     """
+    if _is_self(member, by) and not confirm:
+        raise ValidationError(
+            {
+                "confirm": _(
+                    "You are moving yourself: what you see and manage changes at once. "
+                    "Tick the box to confirm."
+                )
+            }
+        )
     locked = Member.objects.select_for_update().get(pk=member.pk)
     if locked.status == MemberStatus.LEFT:
         raise ValidationError({"member": _("A member who has left cannot be moved.")})
@@ -315,6 +366,47 @@ def member_set_status(
     return locked
 
 
+# --- what a member's leave hands over ------------------------------------------------------
+
+
+class HandoverItem(NamedTuple):
+    """One kind of work a member on leave or gone hands over, for the preview shown before
+    their status changes: what (`label`), how many, and who receives how many (`to`:
+    (who, how many) pairs; empty when nothing moves on its own, `note` says what then)."""
+
+    label: str
+    count: int
+    to: list[tuple[str, int]]
+    note: str = ""
+
+
+#: The apps that hand work over (the org does not know them: they register here).
+_handover_sources: list[Callable[[Member, str], list[HandoverItem]]] = []
+
+#: A status change that hands work over, and the roles whose work is handed over.
+HANDOVER_STATUSES = (MemberStatus.ON_LEAVE, MemberStatus.LEFT)
+HANDOVER_ROLES = (Role.AGENT, Role.TEAM_MANAGER)
+
+
+def handover_source(source: Callable[[Member, str], list[HandoverItem]]):
+    """Register `source(member, status)`: the items that app would hand over (a decorator)."""
+    if source not in _handover_sources:
+        _handover_sources.append(source)
+    return source
+
+
+def hands_over(member: Member, status: str) -> bool:
+    """Does moving `member` to `status` hand their work over (see `member_set_status`)?"""
+    return status in HANDOVER_STATUSES and status != member.status and member.role in HANDOVER_ROLES
+
+
+def handover_preview(*, member: Member, status: str) -> list[HandoverItem]:
+    """What each app would hand over, and to whom, if `member` went to `status` now."""
+    if not hands_over(member, status):
+        return []
+    return [item for source in _handover_sources for item in source(member, status)]
+
+
 PROFILE_FIELDS = ("role", "employee_no", "extension", "hire_date", "daily_lead_capacity")
 
 
@@ -326,9 +418,14 @@ def member_update(
     full_name: str | None = None,
     email: str | None = None,
     skills: list[Skill] | None = None,
+    confirm: bool = False,
     **fields: Any,
 ) -> Member:
-    """Edit a member's profile. Team and status have their own actions (history)."""
+    """Edit a member's profile. Team and status have their own actions (history).
+
+    Changing your own role changes your access at once (an administrator who makes
+    themselves an agent cannot undo it): refused on `confirm` unless `confirm` is given.
+    """
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationError(
@@ -340,6 +437,20 @@ def member_update(
         if old != value:
             changes[name] = [str(old), str(value)]
             setattr(member, name, value)
+    if "role" in changes and _is_self(member, by) and not confirm:
+        raise ValidationError(
+            {
+                "confirm": _(
+                    "You are changing your own role from %(old)s to %(new)s: your access "
+                    "changes at once and you may not be able to change it back. Tick the "
+                    "box to confirm."
+                )
+                % {
+                    "old": Role(changes["role"][0]).label,
+                    "new": Role(changes["role"][1]).label,
+                }
+            }
+        )
     user_fields = []
     if full_name is not None and full_name != member.user.first_name:
         changes["full_name"] = [member.user.first_name, full_name]

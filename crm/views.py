@@ -242,10 +242,12 @@ def member_create(request):
 @require_http_methods(["GET", "POST"])
 def member_edit(request, pk: int):
     member = get_object_or_404(selectors.members_for_list(request.user), pk=pk)
-    form = MemberProfileForm(request.POST or None, instance=member)
+    is_self = member.user_id == request.user.pk
+    form = MemberProfileForm(request.POST or None, instance=member, is_self=is_self)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         skills = list(data.pop("skills"))
+        data["confirm"] = bool(data.pop("confirm", False))
         try:
             # The form has already written the new values onto its instance; the service
             # compares against a fresh copy so the change record shows before and after.
@@ -266,7 +268,9 @@ def member_edit(request, pk: int):
 def _member_action(request, pk: int, form_class, perform, template: str):
     """A move or status change posted from the member page (htmx swaps just the form)."""
     member = get_object_or_404(selectors.members_for_list(request.user), pk=pk)
-    kwargs = {"member": member} if form_class is MemberMoveForm else {}
+    kwargs = {}
+    if form_class is MemberMoveForm:
+        kwargs = {"member": member, "is_self": member.user_id == request.user.pk}
     form = form_class(request.POST, **kwargs)
     if form.is_valid():
         try:
@@ -290,7 +294,11 @@ def _member_action(request, pk: int, form_class, perform, template: str):
 def member_move(request, pk: int):
     def perform(member, data):
         services.member_move(
-            member=member, team=data["team"], reason=data["reason"], by=request.user
+            member=member,
+            team=data["team"],
+            reason=data["reason"],
+            by=request.user,
+            confirm=bool(data.get("confirm")),
         )
 
     return _member_action(
@@ -301,6 +309,27 @@ def member_move(request, pk: int):
 @org_admin_required
 @require_http_methods(["POST"])
 def member_status(request, pk: int):
+    """A status change; one that hands work over (leave, departure) first shows what goes
+    to whom (`crm.services.handover_preview`), and is made when that is confirmed."""
+    member = get_object_or_404(selectors.members_for_list(request.user), pk=pk)
+    form = MemberStatusForm(request.POST)
+    if (
+        form.is_valid()
+        and services.hands_over(member, form.cleaned_data["status"])
+        and not form.cleaned_data.get("confirm")
+    ):
+        context = {
+            "form": form,
+            "member": member,
+            "items": services.handover_preview(member=member, status=form.cleaned_data["status"]),
+            "status_label": dict(MemberStatusForm.base_fields["status"].choices).get(
+                form.cleaned_data["status"]
+            ),
+        }
+        if request.headers.get("HX-Request"):
+            return render(request, "crm/partials/member_handover_preview.html", context)
+        return render(request, "crm/member_handover_preview.html", context)
+
     def perform(member, data):
         services.member_set_status(
             member=member,

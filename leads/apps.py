@@ -20,7 +20,11 @@ class LeadsConfig(AppConfig):
         forget_on_change(LeadPolicy, *keys)
         forget_on_change(CallingWindow, *keys)
 
-        from crm import exports
+        from crm import exports, services
+
+        from .selectors.team import handover_items
+
+        services.handover_source(handover_items)
 
         from .forms.team import TeamLeadFilterForm
 

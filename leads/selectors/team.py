@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
+
+from django.contrib.auth import get_user_model
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm import access, phones
-from crm.models import Member, MemberStatus, Role
+from crm.models import Member, MemberStatus, Role, Team
+from crm.services import HandoverItem
 from leads import access as leads_access
 from risk import access as risk_access
 
 from ..db import loads
 from ..models import OPEN_STATUSES, Assignment, Lead
+from ..services.assignment import handover_preview
 from ..services.distribution import CAPACITY_KINDS, day_start
 
 
@@ -53,6 +60,22 @@ def team_leads(user, *, filters: dict | None = None) -> QuerySet[Lead]:
     return rows.order_by("-created_at", "-pk")
 
 
+def matching_count(user, *, filters: dict | None = None, cap: int = 5000) -> int:
+    """How many leads the filters match, counted up to `cap` + 1 (unordered, as the
+    page's capped paginator counts)."""
+    return team_leads(user, filters=filters).order_by()[: cap + 1].count()
+
+
+def selected_leads(user, *, lead_ids: list[int]) -> QuerySet[Lead]:
+    """The ticked leads `user` may see (for exporting a selection), in the list's order."""
+    return (
+        leads_access.visible_leads(user)
+        .filter(pk__in=lead_ids)
+        .select_related("owner", "team")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def agent_loads(user) -> QuerySet[Member]:
     """The agents `user` may see with their open leads and today's assignments (one query).
 
@@ -80,3 +103,47 @@ def agent_loads(user) -> QuerySet[Member]:
         )
         .order_by("team__name", "employee_no")
     )
+
+
+def handover_items(member: Member, status: str) -> list[HandoverItem]:
+    """The leads `member` would hand over on going to `status`: open leads and the
+    follow-ups among them due by the end of today, with who receives how many by the
+    hand-over rule (`leads.services.assignment.handover_preview`: the plan the hand-over
+    job then carries out), agents by name and pools by team."""
+    plan = handover_preview(member=member, status=status)
+    end_of_day = day_start() + dt.timedelta(days=1)
+    due = set(
+        Lead.objects.filter(
+            owner_id=member.user_id,
+            status__in=OPEN_STATUSES,
+            next_followup_at__lt=end_of_day,
+        ).values_list("pk", flat=True)
+    )
+    receivers = {move[0]: (move[2], move[3]) for move in plan.moves}
+    users = {
+        pk: f"{first} {last}".strip() or username
+        for pk, first, last, username in get_user_model()
+        .objects.filter(pk__in={to for to, _team in receivers.values() if to})
+        .values_list("pk", "first_name", "last_name", "username")
+    }
+    teams = dict(
+        Team.objects.filter(
+            pk__in={team for to, team in receivers.values() if not to and team}
+        ).values_list("pk", "name")
+    )
+
+    def who(to: int | None, team: int | None) -> str:
+        if to:
+            return users.get(to, str(to))
+        if team:
+            return _("the pool of team %(team)s") % {"team": teams.get(team, team)}
+        return _("the center pool")
+
+    def tally(lead_ids) -> list[tuple[str, int]]:
+        counts = Counter(who(*receivers[pk]) for pk in lead_ids if pk in receivers)
+        return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+
+    return [
+        HandoverItem(_("Open leads"), len(receivers), tally(receivers)),
+        HandoverItem(_("Follow-ups due by tonight"), len(due), tally(due)),
+    ]

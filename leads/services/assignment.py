@@ -29,9 +29,11 @@ Design, and why:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from collections import Counter
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -41,11 +43,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from crm import access
 from crm.models import Member, MemberStatus, Notification, Team
 from crm.services import notify
-from leads import access as leads_access
 
+from ..db.assignment import Move
 from ..models import OPEN_STATUSES, Assignment, Lead, LeadStatus, RoutingRule
 from .distribution import ROW_FIELDS, Roster, Row, distribute
 from .routing import Router, Texts, active_rules, assignment_record, current_policy, write_moves
@@ -102,7 +103,7 @@ def assign_pending_leads(*, lead_ids: list[int] | None = None, batch_size: int =
                     kind=Assignment.Kind.AUTO,
                     texts=texts,
                     now=timezone.now(),
-                )
+                ).received
                 handled += len(routed)
                 _notify_received(received, key=run_key)
     return handled
@@ -154,7 +155,8 @@ def _notify_received(received: Counter, *, key: str) -> None:
 # --- by hand ------------------------------------------------------------------------------
 
 
-def _agent_member(agent) -> Member:
+def agent_taking_leads(agent) -> Member:
+    """The agent's member profile, or a refusal on `agent` when they do not take leads."""
     member = Member.objects.select_related("user").filter(user_id=agent.pk).first()
     if member is None or not member.takes_leads or not member.user.is_active:
         raise ValidationError(
@@ -205,7 +207,7 @@ def lead_assign(
     rule: RoutingRule | None = None,
 ) -> Assignment:
     """Give one lead to an agent (a manager's decision); recorded with from and to."""
-    member = _agent_member(agent)
+    member = agent_taking_leads(agent)
     locked = Lead.objects.select_for_update(no_key=True).get(pk=lead.pk)
     if not locked.is_open:
         raise ValidationError(_("A closed lead cannot be assigned."))
@@ -228,68 +230,96 @@ def lead_assign(
     return assignment
 
 
-@transaction.atomic
 def leads_reassign(*, lead_ids: list[int], agent, by, reason: str) -> int:
     """A manager moves many leads to one agent, all or nothing, within what they may see.
 
     Leads outside `by`'s scope, closed leads and agents outside their scope are refused
     with a message (the same refusal for missing and forbidden). Leads that already
-    belong to the agent are left as they are. Returns how many changed hands.
+    belong to the agent are left as they are. Returns how many changed hands. Set-based:
+    see `leads.services.bulk`, which the team page's bulk actions use too.
     """
-    if not leads_access.can_manage_leads(by):
-        raise ValidationError(_("Only managers, heads and administrators reassign leads."))
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the leads are reassigned.")})
-    wanted = sorted(set(lead_ids))
-    if not wanted:
-        raise ValidationError({"lead_ids": _("Choose at least one lead.")})
-    if not access.visible_members(by).filter(user_id=agent.pk).exists():
-        raise ValidationError({"agent": _("Unknown agent.")})
-    member = _agent_member(agent)
-    leads = list(
-        leads_access.visible_leads(by)
-        .filter(pk__in=wanted)
-        .select_for_update(no_key=True, of=("self",))
-        .order_by("pk")
+    from .bulk import Selection, leads_bulk_reassign
+
+    result = leads_bulk_reassign(
+        by=by,
+        selection=Selection(lead_ids=tuple(lead_ids)),
+        agent=agent,
+        reason=reason,
+        refuse_closed=True,
     )
-    if len(leads) != len(wanted):
-        raise ValidationError(
-            {
-                "lead_ids": _("%(n)d of the chosen leads are not yours to reassign.")
-                % {"n": len(wanted) - len(leads)}
-            }
-        )
-    closed = [lead for lead in leads if not lead.is_open]
-    if closed:
-        raise ValidationError(
-            {"lead_ids": _("%(n)d of the chosen leads are closed.") % {"n": len(closed)}}
-        )
-    now = timezone.now()
-    moved = 0
-    for lead in leads:
-        if lead.owner_id == member.user_id:
-            continue
-        _record_manual(
-            lead, member, by=by, kind=Assignment.Kind.MANUAL, reason=reason, rule=None, now=now
-        )
-        moved += 1
-    if moved:
-        notify(
-            user_id=member.user_id,
-            key=f"leads-reassigned:{uuid.uuid4().hex}",
-            kind="lead_assigned",
-            url=reverse("leads:worklist"),
-            text=ngettext(
-                "%(by)s reassigned %(n)d lead to you.",
-                "%(by)s reassigned %(n)d leads to you.",
-                moved,
-            )
-            % {"by": by.get_full_name() or by.get_username(), "n": moved},
-        )
-    return moved
+    return result.changed
 
 
 # --- hand-over when an agent goes on leave or leaves --------------------------------------
+
+
+class HandoverPlan(NamedTuple):
+    """What a hand-over does: each open lead's move (lead, from, to user or None for a
+    pool, team, rule, why) and how many each receiver gets."""
+
+    moves: list[Move]
+    received: Counter
+
+
+def _handover(member: Member, *, write: bool, now: dt.datetime) -> HandoverPlan:
+    """Plan (`write=False`: nothing locked or written) or carry out the hand-over of
+    `member`'s open leads, by the same code either way."""
+    rows = Lead.objects.filter(owner_id=member.user_id, status__in=OPEN_STATUSES).order_by("pk")
+    if write:
+        rows = rows.select_for_update(no_key=True)
+    leads = [Row(*values) for values in rows.values_list(*ROW_FIELDS)]
+    if not leads:
+        return HandoverPlan([], Counter())
+    policy = current_policy()
+    texts = Texts()
+    status = member.get_status_display()
+    because = _("%(name)s is %(status)s.") % {"name": member.display_name, "status": status}
+    teams = Team.objects.in_bulk({lead.team_id or member.team_id for lead in leads} - {None})
+    if policy.on_leave_handover == "pool":
+        why = f"{because} {_('Returned to the pool, as the lead policy says.')}"
+        moves = [
+            (lead.pk, member.user_id, None, lead.team_id or member.team_id, None, why)
+            for lead in leads
+        ]
+        if write:
+            write_moves(moves, kind=Assignment.Kind.HANDOVER, now=now)
+        return HandoverPlan(moves, Counter())
+    router_ = Router(active_rules(), policy, texts)
+    within = _("Handed over within team %(team)s.")
+    to_team, to_pool = [], []
+    for lead in leads:
+        team = teams.get(lead.team_id or member.team_id)
+        if team is not None and team.is_active:
+            to_team.append((lead, (team, None, f"{because} {within % {'team': team}}")))
+            continue
+        team, rule, why = router_.route(lead)
+        if team is None:
+            to_pool.append((lead, f"{because} {why} {_('Left in the center pool.')}"))
+        else:
+            to_team.append((lead, (team, rule, f"{because} {why}")))
+    received, moves = Counter(), []
+    if to_team:
+        received, moves = distribute(
+            [lead for lead, _r in to_team],
+            [r for _lead, r in to_team],
+            roster=Roster(leaving_user_id=member.user_id),
+            kind=Assignment.Kind.HANDOVER,
+            texts=texts,
+            now=now,
+            write=write,
+        )
+    pooled = [(lead.pk, member.user_id, None, None, None, why) for lead, why in to_pool]
+    if write:
+        write_moves(pooled, kind=Assignment.Kind.HANDOVER, now=now)
+    return HandoverPlan([*moves, *pooled], received)
+
+
+def handover_preview(*, member: Member, status: str) -> HandoverPlan:
+    """What handing over `member`'s open leads would do if their status became `status`
+    now (on leave or left), by the rule `handover_leads` then follows; nothing written."""
+    planned = copy.copy(member)
+    planned.status = status
+    return _handover(planned, write=False, now=timezone.now())
 
 
 @transaction.atomic
@@ -301,68 +331,17 @@ def handover_leads(*, member_id: int) -> int:
     is parked in the team pool, said so in its history), "pool" returns them all to their
     team's pool. Every lead gets a hand-over record, so nothing is lost silently.
     Idempotent: a second run finds nothing left to move, and a member who came back
-    before the job ran keeps their leads.
+    before the job ran keeps their leads. `handover_preview` plans the same without
+    writing (the org page shows it before the status changes).
     """
     member = Member.objects.select_related("user", "team").filter(pk=member_id).first()
     if member is None or member.status not in (MemberStatus.ON_LEAVE, MemberStatus.LEFT):
         return 0
-    leads = [
-        Row(*values)
-        for values in Lead.objects.select_for_update(no_key=True)
-        .filter(owner_id=member.user_id, status__in=OPEN_STATUSES)
-        .order_by("pk")
-        .values_list(*ROW_FIELDS)
-    ]
-    if not leads:
-        return 0
-    policy = current_policy()
-    texts = Texts()
     now = timezone.now()
-    because = _("%(name)s is %(status)s.") % {
-        "name": member.display_name,
-        "status": member.get_status_display(),
-    }
-    teams = Team.objects.in_bulk({lead.team_id or member.team_id for lead in leads} - {None})
-    received: Counter = Counter()
-    if policy.on_leave_handover == "pool":
-        why = f"{because} {_('Returned to the pool, as the lead policy says.')}"
-        write_moves(
-            [
-                (lead.pk, member.user_id, None, lead.team_id or member.team_id, None, why)
-                for lead in leads
-            ],
-            kind=Assignment.Kind.HANDOVER,
-            now=now,
-        )
-    else:
-        router_ = Router(active_rules(), policy, texts)
-        within = _("Handed over within team %(team)s.")
-        to_team, to_pool = [], []
-        for lead in leads:
-            team = teams.get(lead.team_id or member.team_id)
-            if team is not None and team.is_active:
-                to_team.append((lead, (team, None, f"{because} {within % {'team': team}}")))
-                continue
-            team, rule, why = router_.route(lead)
-            if team is None:
-                to_pool.append((lead, f"{because} {why} {_('Left in the center pool.')}"))
-            else:
-                to_team.append((lead, (team, rule, f"{because} {why}")))
-        if to_team:
-            received = distribute(
-                [lead for lead, _r in to_team],
-                [r for _lead, r in to_team],
-                roster=Roster(),
-                kind=Assignment.Kind.HANDOVER,
-                texts=texts,
-                now=now,
-            )
-        write_moves(
-            [(lead.pk, member.user_id, None, None, None, why) for lead, why in to_pool],
-            kind=Assignment.Kind.HANDOVER,
-            now=now,
-        )
-    _notify_received(received, key=f"handover:{member.pk}:{now:%Y%m%dT%H%M%S}")
+    plan = _handover(member, write=True, now=now)
+    if not plan.moves:
+        return 0
+    _notify_received(plan.received, key=f"handover:{member.pk}:{now:%Y%m%dT%H%M%S}")
     team = member.team
     if team is not None and team.manager_id:
         notify(
@@ -373,8 +352,8 @@ def handover_leads(*, member_id: int) -> int:
             text=ngettext(
                 "%(n)d open lead of %(name)s was handed over.",
                 "%(n)d open leads of %(name)s were handed over.",
-                len(leads),
+                len(plan.moves),
             )
-            % {"n": len(leads), "name": member.display_name},
+            % {"n": len(plan.moves), "name": member.display_name},
         )
-    return len(leads)
+    return len(plan.moves)

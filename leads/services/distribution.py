@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -67,7 +68,9 @@ class Roster:
     the next run.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, leaving_user_id: int | None = None) -> None:
+        # Someone whose hand-over is being previewed is still active: never a candidate.
+        self.leaving_user_id = leaving_user_id
         self.by_team: dict[int, list[_Agent]] = {}
         self.seen_up_to: dict[int, int] = {}
         self.day: dt.date | None = None
@@ -95,6 +98,7 @@ class Roster:
                 status=MemberStatus.ACTIVE,
                 user__is_active=True,
             )
+            .exclude(user_id=self.leaving_user_id)
             .order_by("user_id")
             .values_list(
                 "pk",
@@ -229,6 +233,13 @@ def _pick(
     return chosen, " ".join(parts)
 
 
+def _read_team_settings(team_ids: set[int]) -> dict[int, TeamLeadSettings]:
+    """The settings of these teams as they stand, unlocked (for a preview): a team without
+    its row gets the defaults, as `_lock_team_settings` would create them."""
+    found = {s.team_id: s for s in TeamLeadSettings.objects.filter(team_id__in=team_ids)}
+    return {pk: found.get(pk) or TeamLeadSettings(team_id=pk) for pk in team_ids}
+
+
 def _lock_team_settings(team_ids: set[int]) -> dict[int, TeamLeadSettings]:
     """Lock (creating if needed) the settings rows of these teams, in team id order."""
     if not team_ids:
@@ -264,6 +275,13 @@ class Row:
 ROW_FIELDS = ("pk", "region", "product", "channel", "grade", "owner_id", "team_id")
 
 
+class Distribution(NamedTuple):
+    """Who got how many leads, and each lead's move (lead, from, to, team, rule, why)."""
+
+    received: Counter
+    moves: list[tuple[int, int | None, int | None, int, int | None, str]]
+
+
 def distribute(
     leads: list[Row],
     routes: list[tuple[Team, RoutingRule | None, str]],
@@ -272,11 +290,14 @@ def distribute(
     kind: str,
     texts: Texts,
     now: dt.datetime,
-) -> Counter:
+    write: bool = True,
+) -> Distribution:
     """Give each (already locked) lead to an agent of its routed team, or park it in the
-    team pool; write leads and history in bulk. Returns how many each agent received."""
+    team pool; write leads and history in bulk. Returns how many each agent received and
+    the moves. With `write=False` nothing is locked or written: the same choices are only
+    planned (a hand-over's preview)."""
     team_ids = {team.pk for team, _rule, _why in routes}
-    settings_by_team = _lock_team_settings(team_ids)
+    settings_by_team = _lock_team_settings(team_ids) if write else _read_team_settings(team_ids)
     roster.load(team_ids, now=now)
     received: Counter = Counter()
     moves: list[tuple[int, int | None, int | None, int, int | None, str]] = []
@@ -310,8 +331,10 @@ def distribute(
                 f"{route_why} {pick_why}",
             )
         )
+    if not write:
+        return Distribution(received, moves)
     top = write_moves(moves, kind=kind, now=now)
     roster.written(team_ids, top)
     for team_id in pointer_moved:
         settings_by_team[team_id].save(update_fields=["last_assigned_to"])
-    return received
+    return Distribution(received, moves)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,8 +24,8 @@ from leads import access as leads_access
 from risk import access as risk_access
 
 from ..forms.team import (
+    BulkActionForm,
     PoolFilterForm,
-    ReassignForm,
     ReleaseForm,
     TeamLeadFilterForm,
 )
@@ -38,9 +39,9 @@ from ..models import (
 )
 from ..selectors.leads import with_data_basis
 from ..selectors.pool import pool_leads
-from ..selectors.team import agent_loads, team_leads
+from ..selectors.team import agent_loads, matching_count, selected_leads, team_leads
 from ..selectors.worklist import member_status
-from ..services import assignment, pool
+from ..services import bulk, pool
 
 PAGE_SIZE = 50
 
@@ -51,21 +52,27 @@ PAGE_SIZE = 50
 @allowed_if(access.can_see_team_pages)
 @require_GET
 def team(request):
-    """The leads of the manager's teams with filters, each agent's load, bulk reassign."""
+    """The leads of the manager's teams with filters, each agent's load, and the bulk bar
+    (tick rows or "all N matching", then reassign, release, follow-up, campaign, export)."""
     form = TeamLeadFilterForm(request.GET or None, user=request.user)
     rows = team_leads(request.user, filters=form.filters() if form.is_bound else {})
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     can_manage = leads_access.can_manage_leads(request.user)
+    query = query_without_page(request)
     return render(
         request,
         "leads/team/list.html",
         {
             "form": form,
             "page": page,
-            "query": query_without_page(request),
+            "query": query,
             "agents": list(agent_loads(request.user)),
             "can_manage": can_manage,
-            "reassign_form": ReassignForm(user=request.user) if can_manage else None,
+            "bulk_form": BulkActionForm(initial={"query": query}, user=request.user)
+            if can_manage
+            else None,
+            "bulk_texts": _bulk_texts() if can_manage else None,
+            "bulk_max": bulk.ALL_MATCHING_MAX,
             "export_formats": exports.FORMATS,
             "export_max_rows": exports.max_rows(),
             "may_export": risk_access.can_export(request.user, "leads"),
@@ -73,34 +80,81 @@ def team(request):
     )
 
 
+def _bulk_texts() -> dict[str, str]:
+    """The bulk bar's sentences for its script (`%(n)s` and `%(max)s` filled in there)."""
+    return {
+        "selected": _("%(n)s selected"),
+        "page_all": _("All %(n)s leads on this page are selected."),
+        "select_matching": _("Select all %(n)s matching leads"),
+        "matching_all": _("All %(n)s matching leads are selected."),
+        "over": _(
+            "More than %(max)s leads match; a bulk action takes at most %(max)s at a time. "
+            "Narrow the filters to act on all of them."
+        ),
+        "counting": _("Counting the matching leads…"),
+    }
+
+
+@allowed_if(leads_access.can_manage_leads)
+@require_GET
+def matching(request):
+    """How many leads the filters match, counted up to the bulk cap (asked by the page
+    only when a manager ticks a whole page of a list longer than its counted pages)."""
+    form = TeamLeadFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        return JsonResponse({"count": 0, "over": False, "max": bulk.ALL_MATCHING_MAX})
+    count = matching_count(
+        request.user, filters=form.filters() if form.is_bound else {}, cap=bulk.ALL_MATCHING_MAX
+    )
+    return JsonResponse(
+        {
+            "count": min(count, bulk.ALL_MATCHING_MAX),
+            "over": count > bulk.ALL_MATCHING_MAX,
+            "max": bulk.ALL_MATCHING_MAX,
+        }
+    )
+
+
+def _perform(action: str, *, by, selection, data) -> bulk.BulkResult:
+    if action == "reassign":
+        return bulk.leads_bulk_reassign(
+            by=by, selection=selection, agent=data["agent"], reason=data["reason"]
+        )
+    if action == "release":
+        return bulk.leads_bulk_release(by=by, selection=selection, reason=data["reason"])
+    if action == "followup":
+        return bulk.leads_bulk_set_followup(by=by, selection=selection, at=data["next_followup_at"])
+    return bulk.leads_bulk_set_campaign(by=by, selection=selection, campaign=data["campaign"])
+
+
 @allowed_if(leads_access.can_manage_leads)
 @require_POST
-def reassign(request):
-    form = ReassignForm(request.POST, user=request.user)
-    back = reverse("leads:team") + (
-        f"?{request.POST['query']}" if request.POST.get("query") else ""
-    )
+def bulk_action(request):
+    """One bulk action on the ticked leads or on all the filters match; back to the list
+    with what was done (or why not) said above it."""
+    data = request.POST
+    if "action" not in data:  # the former reassign form posts no action
+        data = data.copy()
+        data["action"] = "reassign"
+    form = BulkActionForm(data, user=request.user)
+    back = reverse("leads:team") + (f"?{data['query']}" if data.get("query") else "")
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return redirect(back)
     try:
-        moved = assignment.leads_reassign(
-            lead_ids=form.cleaned_data["lead_ids"],
-            agent=form.cleaned_data["agent"],
+        result = _perform(
+            form.cleaned_data["action"],
             by=request.user,
-            reason=form.cleaned_data["reason"],
+            selection=form.selection(),
+            data=form.cleaned_data,
         )
     except ValidationError as error:
         for message in error_messages(error):
             messages.error(request, message)
     else:
-        messages.success(
-            request,
-            _("%(n)d leads reassigned to %(agent)s.")
-            % {"n": moved, "agent": form.cleaned_data["agent"].get_full_name()},
-        )
+        messages.success(request, result.message)
     return redirect(back)
 
 
@@ -211,8 +265,19 @@ def export(request):
     export is the easiest way to walk off with the customer list. `export_response`
     checks the role, caps the rows and logs the export.
     """
-    form = TeamLeadFilterForm(request.GET or None, user=request.user)
-    rows = team_leads(request.user, filters=form.filters() if form.is_bound else {})
+    ids = request.GET.getlist("lead_ids")
+    if ids:  # the ticked rows of the page: only those the user may see
+        try:
+            wanted = {int(pk) for pk in ids}
+        except ValueError:
+            wanted = set()
+        rows = selected_leads(request.user, lead_ids=sorted(wanted))
+        if not wanted or rows.count() != len(wanted):
+            messages.error(request, _("Some of the chosen leads are not yours to export."))
+            return redirect("leads:team")
+    else:
+        form = TeamLeadFilterForm(request.GET or None, user=request.user)
+        rows = team_leads(request.user, filters=form.filters() if form.is_bound else {})
     fmt = exports.chosen_format(request.GET.get("format"))
     total = rows.count()
     limit = exports.max_rows()
@@ -331,7 +396,9 @@ def assignment_rules(request):
 
 urlpatterns = [
     path("team/", team, name="team"),
-    path("team/reassign/", reassign, name="reassign"),
+    path("team/reassign/", bulk_action, name="reassign"),
+    path("team/bulk/", bulk_action, name="bulk"),
+    path("team/matching/", matching, name="team_matching"),
     path("team/export/", export, name="export"),
     path("pool/", pool_page, name="pool"),
     path("pool/<int:pk>/claim/", claim, name="claim"),

@@ -228,6 +228,8 @@ class TestCreateAndUpdate:
 
 class TestTeams:
     def test_naming_a_manager_moves_them_into_the_team(self, org):
+        # An agent is made a team manager on their profile first (tests/crm/test_org_changes).
+        services.member_update(member=org.agent_b1, role=Role.TEAM_MANAGER)
         team = TeamFactory(name="新组", department=org.east)
         team.manager = org.agent_b1.user
         services.team_save(team=team)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from crm import services
 from crm.models import Member, MemberStatus, TeamMembership
 from tests.factories import make_member
 
@@ -255,6 +256,8 @@ class TestOrgPages:
 
         north = Department.objects.get(name="华北事业部")
         assert north.path == f"{org.center.path}{north.pk}/"
+        # The manager is someone who can manage: a team manager (tests/crm/test_org_changes).
+        services.member_update(member=org.agent_c1, role="team_manager")
         response = client.post(
             "/org/teams/new/",
             {

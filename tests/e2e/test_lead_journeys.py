@@ -133,10 +133,11 @@ def test_manager_reassigns_team_leads(page: Page, live_server, org, desk):
 
     for lead in (desk["fresh"], desk["to_release"]):
         table.locator(f"input[name='lead_ids'][value='{lead.pk}']").check()
-    form = page.locator("#reassign-form")
-    form.get_by_label("Give to").select_option(str(org.agent_a2.user_id))
-    form.get_by_label("Why").fill("李工休假, 交给同组")
-    page.locator("#reassign-button").click()
+    bar = page.locator("#bulk-bar")
+    expect(bar).to_contain_text("2 selected")
+    bar.get_by_label("Give to").select_option(str(org.agent_a2.user_id))
+    bar.get_by_label("Why").fill("李工休假, 交给同组")
+    page.locator("#bulk-apply").click()
     expect(page.get_by_role("alert").or_(page.locator(".alert-success")).first).to_be_visible()
 
     for lead in (desk["fresh"], desk["to_release"]):

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from crm import services as org_services
-from leads.models import Lead
+from leads.models import Assignment, Lead
 from leads.services import assignment, capture, importing, pool
 from risk import audit
 from risk.audit import acting_as
@@ -171,8 +171,12 @@ class TestBulkJobs:
                 lead_ids=[lead.pk for lead in leads], agent=org.agent_a2.user,
                 by=org.manager_a.user, reason="调整",
             )  # fmt: skip
-        assert entries("leads.assignment", action="create").count() == 3
+        # Set-based (leads.services.bulk): each lead's change of hands is its own update
+        # entry and its own `Assignment` row; the rows' insertion is one bulk entry.
         assert entries("leads.lead", action="update", actor=org.manager_a.user).count() == 3
+        assert Assignment.objects.filter(kind="manual").count() == 3
+        bulk = entries("leads.assignment", action="bulk").get()
+        assert bulk.after["leads"] == 3 and bulk.actor == org.manager_a.user
 
     def test_an_import_is_one_entry(self, org, settings, tmp_path):
         settings.MEDIA_ROOT = tmp_path
