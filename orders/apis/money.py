@@ -124,13 +124,13 @@ class OrderMoneyActions:
 
     @extend_schema(
         methods=["GET"],
-        responses={200: InstallmentSerializer(many=True)},
+        responses={200: PlanSerializer},
         description="分期: the order's installment plan, oldest due first.",
     )
     @extend_schema(
         methods=["POST"],
         request=PlanSerializer,
-        responses={200: InstallmentSerializer(many=True)},
+        responses={200: PlanSerializer},
         description="Replace the plan of a confirmed order; the amounts must add up to its "
         "total (else 400 on `installments`). What was paid is allocated again.",
     )
@@ -145,7 +145,7 @@ class OrderMoneyActions:
             ]
             payments.installment_plan_set(order=order, by=request.user, rows=rows)
         rows = selectors.installments_of(order)
-        return Response(InstallmentSerializer(rows, many=True).data)
+        return Response(PlanSerializer({"installments": rows}).data)
 
 
 # --- receivables --------------------------------------------------------------------------

@@ -57,6 +57,9 @@ class Payment(models.Model):
         default=PaymentMethod.BANK_TRANSFER,
     )
     paid_on = models.DateField(_("paid on"))
+    # The start of `paid_on` in the center's time zone: the time the KPIs read (a period's
+    # bounds and the team the agent was in are times, not days).
+    paid_at = models.DateTimeField(_("counted at"), editable=False)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     # The order's agent when the money came in: cash collected counts for them (and for
     # the team they were in on `paid_on`, see performance.metrics).
@@ -83,9 +86,7 @@ class Payment(models.Model):
         indexes = [
             models.Index(fields=["order", "paid_on"], name="payment_order"),
             # Cash collected per agent over a span (performance.metrics).
-            models.Index(
-                fields=["agent", "paid_on"], include=("amount",), name="payment_agent_day"
-            ),
+            models.Index(fields=["agent", "paid_at"], include=("amount",), name="payment_agent_at"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -100,6 +100,7 @@ def payment_apply(
         amount=amount,
         method=method,
         paid_on=paid_on,
+        paid_at=timezone.make_aware(dt.datetime.combine(paid_on, dt.time.min)),
         reference=reference,
         agent_id=locked.agent_id,
         recorded_by=by,

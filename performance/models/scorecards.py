@@ -62,6 +62,7 @@ class Source(models.TextChoices):
     QUALITY_COMMUNICATION = "quality_communication", _("Quality: communication")
     QUALITY_PROBLEM_SOLVING = "quality_problem_solving", _("Quality: problem solving")
     QUALITY_OVERALL = "quality_overall", _("Quality: overall score")
+    CASH_COLLECTED = "cash_collected", _("Cash collected (payments received, net of refunds)")
 
 
 class Indicator(models.Model):

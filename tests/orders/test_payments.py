@@ -244,3 +244,39 @@ def test_receivables_are_scoped_agent_own_manager_team_head_subtree_admin_all(or
     assert agents(org.south_head.user) == {c1}
     assert agents(org.head.user) == {a1, a2, b1, c1}
     assert agents(org.admin.user) == {a1, a2, b1, c1}
+
+
+# --- reminders --------------------------------------------------------------------------
+
+
+def test_overdue_installments_remind_the_agent_once_and_the_manager_once_at_n_days(org, settings):
+    from crm.models import Notification
+    from orders.services.receivable_reminders import receivable_reminders_sweep
+
+    settings.RECEIVABLES_ESCALATION_DAYS = 30
+    today = timezone.localdate()
+    order = confirmed(org.agent_a1, price="300.00", payment_terms=PaymentTerms.INSTALLMENTS)
+    _plan(
+        order,
+        org.agent_a1.user,
+        [
+            (today - dt.timedelta(days=31), "100"),  # late: agent and manager
+            (today - dt.timedelta(days=2), "100"),  # late: agent only
+            (today, "100"),  # due today: nobody yet
+        ],
+    )
+    assert receivable_reminders_sweep() == {"agents": 2, "managers": 1}
+    assert receivable_reminders_sweep() == {"agents": 0, "managers": 0}
+    agent_notes = Notification.objects.filter(user=org.agent_a1.user, kind="receivable")
+    manager_notes = Notification.objects.filter(user=org.manager_a.user, kind="receivable")
+    assert agent_notes.count() == 2 and manager_notes.count() == 1
+    assert order.number in manager_notes.get().text
+    # Markers lost (a crash between the two statements): the keys still hold.
+    order.installments.update(reminded_at=None, escalated_at=None)
+    receivable_reminders_sweep()
+    assert agent_notes.count() == 2 and manager_notes.count() == 1
+    # Paid installments and cancelled orders are not reminded.
+    other = confirmed(org.agent_a2, price="100.00", payment_terms=PaymentTerms.NET_30)
+    _plan(other, org.agent_a2.user, [(today - dt.timedelta(days=5), "100")])
+    record(other, org.agent_a2.user, "100")
+    assert receivable_reminders_sweep() == {"agents": 0, "managers": 0}

@@ -109,7 +109,7 @@ def test_the_api_records_and_lists_payments_and_replaces_the_plan(org, api_as):
     }
     response = api.post(f"/api/orders/{order.pk}/installments/", plan, format="json")
     assert response.status_code == 200, response.json()
-    assert [row["number"] for row in response.json()] == [1, 2]
+    assert [row["number"] for row in response.json()["installments"]] == [1, 2]
     payment = {"amount": "700", "method": "wechat", "paid_on": today.isoformat()}
     response = api.post(f"/api/orders/{order.pk}/payments/", payment, format="json")
     assert response.status_code == 201, response.json()
@@ -128,7 +128,11 @@ def test_the_api_records_and_lists_payments_and_replaces_the_plan(org, api_as):
         ("payments", {"amount": "0", "method": "cash"}, "amount"),
         ("payments", {"amount": "5000", "method": "cash"}, "amount"),
         ("payments", {"amount": "5", "method": "cheque"}, "method"),
-        ("installments", {"installments": [{"due_on": "2026-12-01", "amount": "1"}]}, "installments"),
+        (
+            "installments",
+            {"installments": [{"due_on": "2026-12-01", "amount": "1"}]},
+            "installments",
+        ),
     ],
 )
 def test_refusals_in_the_api_are_400_naming_the_field(org, api_as, path, data, field):
