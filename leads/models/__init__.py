@@ -10,6 +10,7 @@ are importable from `leads.models` as before.
 """
 
 from .basis import ConsentNotice
+from .costs import CampaignCost
 from .imports import (
     ImportJob,
     ImportRow,
@@ -51,6 +52,7 @@ __all__ = [
     "Call",
     "CallingWindow",
     "Campaign",
+    "CampaignCost",
     "Channel",
     "ConsentNotice",
     "Disposition",

@@ -36,7 +36,7 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("performance", "0004_cash_collected_source"),
+        ("performance", "0004_cash_collected_and_channel_days"),
         ("orders", "0004_payments_and_installments"),
     ]
 
