@@ -27,6 +27,7 @@ from .models import (
     Incentive,
     Indicator,
     KpiWeight,
+    ProductTarget,
     QualityScore,
     Scorecard,
     Target,
@@ -222,3 +223,16 @@ def sees_campaign_costs(user) -> bool:
     """Campaign costs are center-wide: shown (with cost per order and return) to those who
     see the whole center's leads, so costs are never set against part of the leads."""
     return scope_of(user).sees_all
+
+
+def visible_product_targets(user) -> QuerySet[ProductTarget]:
+    """Product targets of the teams the user sees (admins and inspectors: all)."""
+    scope = scope_of(user)
+    if scope.sees_all:
+        return ProductTarget.objects.all()
+    return ProductTarget.objects.filter(team__in=crm_access.visible_teams(user))
+
+
+def can_set_product_targets(user) -> bool:
+    """Admins for every team, heads for the teams of their subtree."""
+    return scope_of(user).role in (Role.DEPARTMENT_HEAD, Role.ADMIN)

@@ -127,3 +127,20 @@ class ChannelReportForm(forms.Form):
         if start > end:
             start = end.replace(day=1)
         return start, end, data.get("by") or "channel"
+
+
+class ProductTargetForm(forms.Form):
+    """One team's sales target for one product in one month (0 removes it)."""
+
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None)
+    month = forms.DateField(label=_("Month"), widget=DateInput())
+    amount = forms.DecimalField(label=_("Sales target"), max_digits=14, decimal_places=2)
+
+    def __init__(self, *args, teams=None, products=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["product"].queryset = products
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{css} form-select-sm form-control-sm"

@@ -4,6 +4,7 @@ so a report over a million leads sums a few thousand rows (README, "Channels")."
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -45,3 +46,39 @@ class ChannelDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.channel} {self.campaign_id} {self.product}"
+
+
+class ProductTarget(models.Model):
+    """A team's sales target for one product in one month (`month`: its first day), set by
+    admins and by heads for the teams of their subtree. Shown on the team's scorecards
+    against what the team sold of the product (order lines of orders confirmed in the
+    period and not cancelled or refunded)."""
+
+    team = models.ForeignKey(
+        "crm.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="+"
+    )
+    product = models.ForeignKey(
+        "orders.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    amount = models.DecimalField(_("sales target"), **MONEY)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("product sales target")
+        verbose_name_plural = _("product sales targets")
+        ordering = ["-month", "team", "product"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "product", "month"], name="product_target_once_a_month"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="product_target_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.product_id} {self.month:%Y-%m} {self.amount}"

@@ -165,3 +165,63 @@ def _name(rows: dict, by: str) -> None:
     else:
         for key, row in rows.items():
             row.name = key or _("(not given)")
+
+
+# --- product sales against the teams' targets -------------------------------------------
+
+
+@dataclass
+class ProductRow:
+    product_id: int
+    name: str
+    target: Decimal | None
+    sold: Decimal
+
+    @property
+    def achievement(self) -> Decimal | None:
+        if not self.target:
+            return None
+        return (self.sold * 100 / self.target).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def product_sales(*, team_id: int, start: dt.date, end: dt.date) -> list[ProductRow]:
+    """What the team sold of each product in [start, end) (order lines of orders confirmed
+    then and still sold), against the sum of its monthly product targets over the months
+    the span starts in. One grouped statement each."""
+    from django.db.models import DecimalField, ExpressionWrapper, F
+    from django.utils import timezone
+
+    from orders.models import SOLD_STATUSES, OrderLine, Product
+
+    from ..models import ProductTarget
+
+    low = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    high = timezone.make_aware(dt.datetime.combine(end, dt.time.min))
+    amount = ExpressionWrapper(
+        F("unit_price") * F("quantity") - F("discount"), output_field=DecimalField()
+    )
+    sold = dict(
+        OrderLine.objects.filter(
+            order__team_id=team_id,
+            order__status__in=SOLD_STATUSES,
+            order__confirmed_at__gte=low,
+            order__confirmed_at__lt=high,
+        )
+        .order_by()
+        .values("product_id")
+        .annotate(total=Sum(amount))
+        .values_list("product_id", "total")
+    )
+    targets = dict(
+        ProductTarget.objects.filter(team_id=team_id, month__gte=start, month__lt=end)
+        .order_by()
+        .values("product_id")
+        .annotate(total=Sum("amount"))
+        .values_list("product_id", "total")
+    )
+    names = dict(Product.objects.filter(pk__in={*sold, *targets}).values_list("pk", "name"))
+    rows = [
+        ProductRow(pk, names.get(pk, str(pk)), targets.get(pk), sold.get(pk) or ZERO)
+        for pk in {*sold, *targets}
+    ]
+    return sorted(rows, key=lambda row: (-(row.target or ZERO), -row.sold, row.name))

@@ -6,19 +6,26 @@ their subtree's, admins and inspectors everything (and the campaigns' costs)."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
-from django.urls import path
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from crm import access as crm_access
 from crm.exports import FORMATS, export_response
-from crm.views import allowed_if
+from crm.views import allowed_if, apply_service_errors
+from orders.models import Product
 from performance import access as performance_access
 from risk import access as risk_access
 
-from ..forms_scorecards import ChannelReportForm
+from ..forms_scorecards import ChannelReportForm, ProductTargetForm
 from ..selectors import channels as channel_selectors
+from ..services import product_targets as product_targets_services
 
 
 def _report(request):
@@ -62,6 +69,7 @@ def channel_report(request):
             "formats": FORMATS,
             "query": query.urlencode(),
             "can_export": risk_access.can_export(request.user, "channels"),
+            "may_set_product_targets": performance_access.can_set_product_targets(request.user),
         },
     )
 
@@ -113,7 +121,51 @@ def channel_report_export(request):
     )
 
 
+@allowed_if(performance_access.can_set_product_targets)
+@require_http_methods(["GET", "POST"])
+def product_targets(request):
+    """Product sales targets per team and month (admins: every team; heads: their
+    subtree's). A month's targets are listed under the form."""
+    teams = crm_access.visible_teams(request.user).order_by("name")
+    products = Product.objects.filter(is_active=True).order_by("category", "name")
+    initial = {"month": request.GET.get("month") or timezone.localdate().replace(day=1)}
+    if request.GET.get("team", "").isdigit():
+        initial["team"] = int(request.GET["team"])
+    form = ProductTargetForm(request.POST or None, initial=initial, teams=teams, products=products)
+    if request.method == "POST" and form.is_valid():
+        try:
+            product_targets_services.product_target_set(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Product target saved."))
+            month = form.cleaned_data["month"].replace(day=1)
+            return redirect(f"{reverse('performance:product_targets')}?month={month}")
+    month = form.cleaned_data.get("month") if form.is_bound and form.is_valid() else None
+    month = (month or _month_of(request.GET.get("month"))).replace(day=1)
+    rows = (
+        performance_access.visible_product_targets(request.user)
+        .filter(month=month)
+        .select_related("team", "product")
+        .order_by("team__name", "product__name")
+    )
+    return render(
+        request,
+        "performance/product_targets.html",
+        {"form": form, "rows": rows, "month": month},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _month_of(raw) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw or "")
+    except ValueError:
+        return timezone.localdate()
+
+
 urlpatterns = [
+    path("product-targets/", product_targets, name="product_targets"),
     path("channels/", channel_report, name="channels"),
     path("channels/export/", channel_report_export, name="channels_export"),
 ]

@@ -196,3 +196,35 @@ def test_the_api_gives_the_same_figures(org, june, api_as):
     bad = api_as(org.admin).get("/api/performance/channel-report/?start=2026-06-30&end=2026-06-01")
     assert bad.status_code == 400 and "end" in bad.json()
     assert api_as(org.agent_a1).get("/api/performance/channel-report/").status_code == 403
+
+
+# --- product sales targets ----------------------------------------------------------------
+
+
+def test_heads_set_product_targets_for_their_teams_and_the_scorecard_shows_them(org, client_as):
+    from orders.services import order_moves
+    from performance.models import Level, PeriodKind, ProductTarget, Scorecard
+    from tests.orders.factories import ProductFactory, take_order
+
+    product = ProductFactory(name="企业宽带 千兆", list_price="2000.00")
+    month = timezone.localdate().replace(day=1)
+    client = client_as(org.south_head)
+    url = reverse("performance:product_targets")
+    data = {"team": org.team_c.pk, "product": product.pk, "month": month, "amount": "5000"}
+    assert client.post(url, data).status_code == 302
+    assert ProductTarget.objects.get().amount == D("5000")
+    refused = client.post(url, {**data, "team": org.team_a.pk})  # not in their subtree
+    assert refused.status_code == 400
+    assert ProductTarget.objects.count() == 1
+    assert client_as(org.manager_c).get(url).status_code == 403
+
+    for _ in range(2):
+        order = take_order(org.agent_c1, product=product)
+        order_moves.order_confirm(order=order, by=org.agent_c1.user)
+    card = Scorecard.objects.create(
+        level=Level.TEAM, team=org.team_c, period_kind=PeriodKind.MONTH, period_start=month
+    )
+    page = client_as(org.manager_c).get(reverse("performance:scorecard_detail", args=[card.pk]))
+    html = page.content.decode()
+    assert 'id="product-targets"' in html
+    assert "4000.00" in html and "5000.00" in html and "80.0 %" in html
