@@ -3,7 +3,16 @@ shown read-only (they change only through the services)."""
 
 from django.contrib import admin
 
-from .models import ImprovementItem, Revisit, RevisitPlan, ServiceTicket, TicketEvent, TicketSLA
+from .models import (
+    ImprovementItem,
+    Revisit,
+    RevisitPlan,
+    SatisfactionDrop,
+    SatisfactionPolicy,
+    ServiceTicket,
+    TicketEvent,
+    TicketSLA,
+)
 
 
 @admin.register(RevisitPlan)
@@ -17,6 +26,19 @@ class RevisitPlanAdmin(admin.ModelAdmin):
 class TicketSLAAdmin(admin.ModelAdmin):
     list_display = ("priority", "resolve_within_hours")
     list_editable = ("resolve_within_hours",)
+
+
+@admin.register(SatisfactionPolicy)
+class SatisfactionPolicyAdmin(admin.ModelAdmin):
+    """One row: when a team's satisfaction counts as dropped."""
+
+    list_display = ("threshold", "window", "is_active", "updated_at")
+
+    def has_add_permission(self, request):
+        return not SatisfactionPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -63,3 +85,9 @@ class ImprovementItemAdmin(admin.ModelAdmin):
     list_filter = ("status", "source")
     list_select_related = ("owner", "team")
     raw_id_fields = ("revisit", "lead", "owner", "created_by", "team")
+
+
+@admin.register(SatisfactionDrop)
+class SatisfactionDropAdmin(ReadOnlyAdmin):
+    list_display = ("team", "average", "threshold", "fired_at", "recovered_at")
+    list_filter = ("recovered_at",)

@@ -16,3 +16,9 @@ class AftersalesConfig(AppConfig):
 
         order_moved.connect(receivers.on_order_moved, dispatch_uid="aftersales.order_moved")
         selectors.register_timeline_sources()
+
+        from risk import audit
+
+        from .models import SatisfactionPolicy
+
+        audit.track(SatisfactionPolicy, exclude=("updated_at",))

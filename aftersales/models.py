@@ -18,7 +18,10 @@ Reminders are rows with a due time swept by beat (`aftersales.tasks.service_remi
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -424,3 +427,74 @@ class ImprovementItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SatisfactionPolicy(models.Model):
+    """When a team's satisfaction counts as dropped (one row, edited by admins).
+
+    A team whose average over its last `window` recorded revisits (with a score) falls
+    below `threshold` has dropped: its manager and head hear it once, and again only after
+    it came back to the threshold or above and fell again."""
+
+    window = models.PositiveSmallIntegerField(
+        _("revisits averaged"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text=_("The team's most recent recorded revisits with a score."),
+    )
+    threshold = models.DecimalField(
+        _("alert below (1–5)"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("3.50"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("5"))],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("satisfaction alert policy")
+        verbose_name_plural = _("satisfaction alert policy")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gte=1) & Q(threshold__lte=5) & Q(window__gte=1),
+                name="satisfaction_policy_ranges",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"< {self.threshold} / {self.window}"
+
+    @classmethod
+    def current(cls) -> SatisfactionPolicy:
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+class SatisfactionDrop(models.Model):
+    """A team's satisfaction fell below the policy's threshold: the alert, the revisits
+    behind it, and when it recovered. At most one open (not recovered) drop per team."""
+
+    team = models.ForeignKey(
+        "crm.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="+"
+    )
+    average = models.DecimalField(_("average"), max_digits=4, decimal_places=2)
+    threshold = models.DecimalField(_("threshold"), max_digits=3, decimal_places=2)
+    revisit_ids = models.JSONField(_("revisits"), default=list)
+    fired_at = models.DateTimeField(_("alerted at"), default=timezone.now)
+    recovered_at = models.DateTimeField(_("recovered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("satisfaction drop")
+        verbose_name_plural = _("satisfaction drops")
+        ordering = ["-fired_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team"],
+                condition=Q(recovered_at__isnull=True),
+                name="satisfaction_drop_one_open_per_team",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.average} < {self.threshold}"

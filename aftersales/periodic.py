@@ -8,4 +8,8 @@ SCHEDULE = {
         "task": "aftersales.tasks.service_reminders_sweep",
         "schedule": seconds("SERVICE_REMINDER_SWEEP_SECONDS", 5 * 60),
     },
+    "satisfaction-sweep": {
+        "task": "aftersales.tasks.satisfaction_sweep",
+        "schedule": seconds("SATISFACTION_SWEEP_SECONDS", 30 * 60),
+    },
 }

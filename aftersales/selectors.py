@@ -14,6 +14,7 @@ from .models import (
     ImprovementItem,
     Revisit,
     RevisitStatus,
+    SatisfactionDrop,
     ServiceTicket,
     TicketEvent,
 )
@@ -51,11 +52,20 @@ def ticket_events(ticket: ServiceTicket) -> QuerySet[TicketEvent]:
 
 
 def revisits_for_list(
-    user, *, view: str = "mine", when: str = "due", overdue: bool = False
+    user,
+    *,
+    view: str = "mine",
+    when: str = "due",
+    overdue: bool = False,
+    drop_id: int | None = None,
 ) -> QuerySet[Revisit]:
     """`when`: "due" (scheduled, due by the end of today), "scheduled" (all to do),
-    "done" (recorded: done or not reached), "all"."""
+    "done" (recorded: done or not reached), "all". `drop_id`: only the revisits behind a
+    satisfaction drop's average (still within the user's scope)."""
     rows = aftersales_access.visible_revisits(user)
+    if drop_id is not None:
+        ids = SatisfactionDrop.objects.filter(pk=drop_id).values_list("revisit_ids", flat=True)
+        rows = rows.filter(pk__in=next(iter(ids), []))
     if view != "team":
         rows = rows.filter(assignee_id=user.pk)
     if when == "due":

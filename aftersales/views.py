@@ -205,7 +205,11 @@ def revisit_list(request):
     if when not in ("due", "scheduled", "done", "all"):
         when = "due"
     overdue = request.GET.get("overdue") == "1"
-    rows = selectors.revisits_for_list(request.user, view=view, when=when, overdue=overdue)
+    drop = request.GET.get("drop", "")
+    drop_id = int(drop) if drop.isdigit() and len(drop) < 10 else None
+    rows = selectors.revisits_for_list(
+        request.user, view=view, when=when, overdue=overdue, drop_id=drop_id
+    )
     page, query = _page(request, rows)
     return render(
         request,
@@ -216,6 +220,7 @@ def revisit_list(request):
             "view": view,
             "when": when,
             "overdue": overdue,
+            "drop_id": drop_id,
             "may_see_team": access.can_see_team_pages(request.user),
             "now": timezone.now(),
         },

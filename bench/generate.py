@@ -22,16 +22,23 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 
 from aftersales.models import Revisit, RevisitStatus, ServiceTicket
 from crm.models import Department, Member, MemberEvent, MemberStatus, Team, TeamMembership
 from leads.models import Assignment, Call, FollowUp, Lead
-from orders.models import UNDELIVERED_STATUSES, Order, OrderLine, SalesEntry
-from performance.models import QualityScore, Scorecard
+from orders.models import (
+    UNDELIVERED_STATUSES,
+    Installment,
+    Order,
+    OrderLine,
+    Payment,
+    SalesEntry,
+)
+from performance.models import ChannelDay, QualityScore, Scorecard
 
-from . import aftersales, kpi, leads, orders, org
+from . import aftersales, kpi, leads, money, orders, org
 from .bulk import analyze, exact_count, truncate
 from .config import Size
 
@@ -81,6 +88,12 @@ STEPS: list[Step] = [
         depends_on=("calls", "quality_scores", "seed"),
         models=kpi.MODELS,
     ),
+    Step(
+        "money",
+        money.generate_money,
+        depends_on=("orders", "seed"),
+        models=money.MODELS,
+    ),
 ]
 
 User = get_user_model()
@@ -118,6 +131,10 @@ COUNTS: list[tuple[str, QuerySet]] = [
     ),
     ("order_lines", OrderLine.objects.all()),
     ("sales_entries", SalesEntry.objects.all()),
+    ("payments", Payment.objects.all()),
+    ("installments", Installment.objects.all()),
+    ("installments.open", Installment.objects.filter(paid_amount__lt=F("amount"))),
+    ("channel_days", ChannelDay.objects.all()),
     ("revisits", Revisit.objects.all()),
     ("revisits.scheduled", Revisit.objects.filter(status=RevisitStatus.SCHEDULED)),
     ("service_tickets", ServiceTicket.objects.all()),

@@ -17,8 +17,23 @@ from crm.models import Team
 from leads.models import FollowUp, Lead
 
 from .leads_measure import lead_agent, lead_manager
-from .measure import CENTER_HEAD, DIVISION_HEAD, Measurement, NotAvailable
+from .measure import ADMIN, CENTER_HEAD, DIVISION_HEAD, Measurement, NotAvailable
 from .orders_measure import page
+
+# The channel report over the whole year of the bench's leads (1M at the large size),
+# read from the daily table the beat keeps (`performance.ChannelDay`).
+_YEAR = "?start={start}&end={end}&by={by}"
+
+
+def channel_report(by: str):
+    def path() -> str:
+        from django.utils import timezone
+
+        end = timezone.localdate()
+        start = end.replace(year=end.year - 1)
+        return reverse("performance:channels") + _YEAR.format(start=start, end=end, by=by)
+
+    return path
 
 
 @functools.cache
@@ -82,6 +97,21 @@ MEASUREMENTS: list[Measurement] = [
         "revisits / team manager", page("aftersales:revisit_list"), lead_manager, target_ms=50
     ),
     Measurement("service tickets / agent", page("aftersales:ticket_list"), lead_agent, 30),
+    # Receivables aging (账龄) from the partial index of open installments: ≤ 150 ms a head.
+    Measurement("receivables / center head", page("orders:receivables"), CENTER_HEAD, 150),
+    Measurement("receivables / division head", page("orders:receivables"), DIVISION_HEAD, 150),
+    Measurement(
+        "receivables per team / center head",
+        page("orders:receivables", "?by=team"),
+        CENTER_HEAD,
+        target_ms=150,
+    ),
+    Measurement("receivables / team manager", page("orders:receivables"), lead_manager, 50),
+    Measurement("api receivables / center head", "/api/receivables/", CENTER_HEAD, 150),
+    # The channel report over a year of leads: ≤ 300 ms.
+    Measurement("channel report, year / admin", channel_report("channel"), ADMIN, 300),
+    Measurement("campaign report, year / admin", channel_report("campaign"), ADMIN, 300),
+    Measurement("channel report, year / center head", channel_report("channel"), CENTER_HEAD, 300),
     Measurement(
         "service tickets / team manager",
         page("aftersales:ticket_list"),

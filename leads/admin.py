@@ -11,6 +11,7 @@ from .models import (
     Call,
     CallingWindow,
     Campaign,
+    CampaignCost,
     ConsentNotice,
     DispositionRule,
     FollowUp,
@@ -43,6 +44,21 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "channel", "starts_on", "ends_on", "is_active"]
     list_filter = ["channel", "is_active"]
     search_fields = ["name"]
+
+
+@admin.register(CampaignCost)
+class CampaignCostAdmin(admin.ModelAdmin):
+    """What each campaign cost per month (the channel report's cost side)."""
+
+    list_display = ["campaign", "month", "amount", "note"]
+    list_filter = ["campaign__channel", "month"]
+    autocomplete_fields = ["campaign"]
+    exclude = ["created_by", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = obj.created_by or request.user
+        obj.month = obj.month.replace(day=1)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ConsentNotice)

@@ -29,3 +29,10 @@ class LeadsConfig(AppConfig):
         from .forms.team import TeamLeadFilterForm
 
         exports.register_kind("leads", label=_("Leads"), fields=TeamLeadFilterForm.base_fields)
+
+        from risk import audit
+
+        from .models import CampaignCost
+
+        # Campaign costs are config admins enter: in the audit trail.
+        audit.track(CampaignCost, exclude=("updated_at",))

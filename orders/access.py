@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from crm.access import restrict, scope_of
 from crm.models import Role
 
-from .models import ZERO, DiscountLimit, Order, Product, SalesEntry
+from .models import ZERO, DiscountLimit, Installment, Order, Payment, Product, SalesEntry
 
 
 def visible_orders(user) -> QuerySet[Order]:
@@ -86,3 +86,16 @@ def can_approve_order(user, order: Order) -> bool:
         and visible_orders(user).filter(pk=order.pk).exists()
         and order.discount_percent <= discount_limit_for(role=role_of(user))
     )
+
+
+# --- money received ---------------------------------------------------------------------
+
+
+def visible_payments(user) -> QuerySet[Payment]:
+    """Payments of the orders the user sees (the order's agent and team, as for orders)."""
+    return restrict(Payment.objects.all(), user, owner="order__agent", owner_team="order__team")
+
+
+def visible_installments(user) -> QuerySet[Installment]:
+    """Installments of the orders the user sees: what receivables are read from."""
+    return restrict(Installment.objects.all(), user, owner="order__agent", owner_team="order__team")

@@ -11,7 +11,17 @@ class OrdersConfig(AppConfig):
 
         # A lead's orders appear on its timeline (page and API).
         from . import timeline  # noqa: F401
-        from .forms import OrderFilterForm
+        from .forms import OrderFilterForm, ReceivablesForm
 
         # The export log names this app's exports and their filters in words.
         exports.register_kind("orders", label=_("Orders"), fields=OrderFilterForm.base_fields)
+        exports.register_kind(
+            "receivables", label=_("Receivables"), fields=ReceivablesForm.base_fields
+        )
+
+        from risk import audit
+
+        from .models import Payment
+
+        # Money received is in the audit trail (plan changes are order events).
+        audit.track(Payment)

@@ -23,8 +23,16 @@ from crm import demo_steps
 from crm.models import Member, Role
 from leads.models import Lead, LeadStatus
 
-from .models import DiscountLimit, Order, PaymentTerms, Product
-from .services import order_moves, taking
+from .models import (
+    DiscountLimit,
+    Installment,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    PaymentTerms,
+    Product,
+)
+from .services import order_moves, payments, taking
 
 CATALOG = [
     # sku, name, kind, category, list price
@@ -180,7 +188,7 @@ def _backdate(order: Order, *, days: int) -> None:
     (the dashboards' daily charts) instead of all landing on the day it was seeded.
     agent01's orders stay today's: the guided demo walks through them. (The revisits
     scheduled on delivery follow in the after-sales demo step, which builds on orders.)"""
-    from .models import OrderEvent, SalesEntry
+    from .models import Installment, OrderEvent, Payment, SalesEntry
 
     shift = dt.timedelta(days=days)
     moved = {
@@ -197,6 +205,49 @@ def _backdate(order: Order, *, days: int) -> None:
     Order.objects.filter(pk=order.pk).update(**moved)
     OrderEvent.objects.filter(order=order).update(at=F("at") - shift)
     SalesEntry.objects.filter(order=order).update(at=F("at") - shift)
+    Payment.objects.filter(order=order).update(
+        paid_on=F("paid_on") - shift, paid_at=F("paid_at") - shift
+    )
+    Installment.objects.filter(order=order).update(due_on=F("due_on") - shift)
+
+
+def money_is_seeded() -> bool:
+    return Installment.objects.filter(number__gt=1).exists()
+
+
+@transaction.atomic
+def money_seed() -> dict[str, int]:
+    """Installment plans (分期) on a few confirmed orders, one installment paid, one long
+    overdue and one still to come, so the receivables aging and the reminders have work;
+    agent01's first confirmed order among them."""
+    today = timezone.localdate()
+    orders = list(
+        Order.objects.filter(status=OrderStatus.CONFIRMED, total__gt=0)
+        .select_related("agent")
+        .order_by("agent__username", "pk")[:4]
+    )
+    for index, order in enumerate(orders):
+        by = order.agent
+        third = (order.total / 3).quantize(Decimal("0.01"))
+        payments.installment_plan_set(
+            order=order,
+            by=by,
+            rows=[
+                (today - dt.timedelta(days=45 + 20 * index), third),
+                (today - dt.timedelta(days=10), third),
+                (today + dt.timedelta(days=20), order.total - 2 * third),
+            ],
+        )
+        payments.payment_record(
+            order=order,
+            by=by,
+            amount=third,
+            method=PaymentMethod.WECHAT,
+            paid_on=today - dt.timedelta(days=40),
+            reference=f"WX{order.pk:08d}",
+        )
+        Order.objects.filter(pk=order.pk).update(payment_terms=PaymentTerms.INSTALLMENTS)
+    return {"plans": len(orders)}
 
 
 demo_steps.register(
@@ -208,5 +259,16 @@ demo_steps.register(
         created="Demo orders created: {summary}",
         present="Demo orders already present.",
         when_present=catalog_seed,
+    ),
+)
+
+demo_steps.register(
+    "orders.money",
+    demo_steps.DemoStep(
+        order=25,
+        seed=money_seed,
+        is_seeded=money_is_seeded,
+        created="Demo installment plans and payments: {summary}",
+        present="Demo installment plans already present.",
     ),
 )

@@ -11,7 +11,7 @@ from crm import access
 from crm.forms import DateInput, StyledForm, UserChoiceField
 from crm.models import Role
 
-from .models import Approval, OrderStatus, PaymentTerms, Product
+from .models import Approval, OrderStatus, PaymentKind, PaymentMethod, PaymentTerms, Product
 
 User = get_user_model()
 
@@ -130,3 +130,49 @@ class ReasonForm(forms.Form):
 class MoveForm(ReasonForm):
     tracking_number = forms.CharField(required=False, max_length=100)
     paid = forms.BooleanField(required=False)
+
+
+# --- money received -----------------------------------------------------------------------
+
+
+class PaymentForm(StyledForm, forms.Form):
+    """Record money received (or, with `kind` refund, paid back) on an order."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=PaymentKind.choices, initial="payment")
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2)
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput())
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paid_on"].initial = timezone.localdate()
+
+
+class InstallmentRowForm(StyledForm, forms.Form):
+    due_on = forms.DateField(label=_("Due on"), required=False, widget=DateInput())
+    amount = forms.DecimalField(label=_("Amount"), required=False, max_digits=12, decimal_places=2)
+
+    def row(self):
+        data = self.cleaned_data
+        if not data or (data.get("due_on") is None and data.get("amount") is None):
+            return None
+        return (data.get("due_on"), data.get("amount"))
+
+
+class BaseInstallmentFormSet(forms.BaseFormSet):
+    def rows(self) -> list:
+        return [row for form in self.forms if (row := form.row()) is not None]
+
+
+InstallmentFormSet = forms.formset_factory(
+    InstallmentRowForm, formset=BaseInstallmentFormSet, extra=2, max_num=60, validate_max=True
+)
+
+
+class ReceivablesForm(StyledForm, forms.Form):
+    by = forms.ChoiceField(
+        label=_("Per"),
+        required=False,
+        choices=[("agent", _("Agent")), ("team", _("Team")), ("department", _("Department"))],
+    )

@@ -16,6 +16,14 @@ register_all(
             "orders:team",
             roles=frozenset({Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.INSPECTOR, Role.ADMIN}),
         ),
+        "orders.receivables": NavEntry(
+            52,
+            _("Receivables"),
+            "orders:receivables",
+            roles=frozenset(
+                {Role.AGENT, Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.INSPECTOR, Role.ADMIN}
+            ),
+        ),
         "orders.products": NavEntry(
             55, _("Products"), "admin:orders_product_changelist", roles=frozenset({Role.ADMIN})
         ),

@@ -11,14 +11,27 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from crm import access
 from orders import access as orders_access
 
 from . import db
-from .models import UNDELIVERED_STATUSES, Approval, Order, OrderStatus
+from .models import SOLD_STATUSES, UNDELIVERED_STATUSES, ZERO, Approval, Order, OrderStatus
 
 PAGE_SIZE = 50
 
@@ -171,3 +184,104 @@ def newest_first(queryset: QuerySet[Order], user, *, offset: int, limit: int) ->
     return db.newest_orders_by_branches(
         queryset, team_ids=scope.team_ids, user_id=scope.user_id, offset=offset, limit=limit
     )
+
+
+# --- money received and receivables (应收账款, 账龄) ---------------------------------------
+
+#: The aging buckets: (key, label, days overdue from, to) — `None` open-ended.
+AGING_BUCKETS = (
+    ("not_due", gettext_lazy("Not yet due"), None, 0),
+    ("d1_30", gettext_lazy("1–30 days overdue"), 1, 30),
+    ("d31_60", gettext_lazy("31–60 days overdue"), 31, 60),
+    ("d61_90", gettext_lazy("61–90 days overdue"), 61, 90),
+    ("d90_plus", gettext_lazy("Over 90 days overdue"), 91, None),
+)
+AGING_GROUPS = {
+    "agent": (
+        "order__agent",
+        "order__agent__username",
+        "order__agent__first_name",
+        "order__agent__last_name",
+    ),
+    "team": ("order__team", "order__team__name"),
+    "department": ("order__team__department", "order__team__department__name"),
+}
+
+
+def _bucket_q(today: dt.date, low: int | None, high: int | None) -> Q:
+    """Installments `low`..`high` days overdue (due_on = today - days)."""
+    q = Q()
+    if low is not None:  # at least `low` days late: due on or before today - low
+        q &= Q(due_on__lte=today - dt.timedelta(days=low))
+    if high is not None:
+        if high <= 0:
+            q &= Q(due_on__gte=today)
+        else:
+            q &= Q(due_on__gte=today - dt.timedelta(days=high))
+    return q
+
+
+def open_installments(user) -> QuerySet:
+    """What is still owed on sold orders the user sees (the partial index's rows)."""
+    return orders_access.visible_installments(user).filter(
+        paid_amount__lt=F("amount"), order__status__in=SOLD_STATUSES
+    )
+
+
+def receivables_aging(user, *, by: str = "agent", today: dt.date | None = None) -> list[dict]:
+    """账龄: what is owed per agent, team or department of the orders in the user's scope
+    (agent: their own; manager: their teams'; head: the subtree's; admin: all), in the
+    buckets of `AGING_BUCKETS` by days past the due date. One grouped SQL statement.
+
+    Each row: {"key": id, "name": …, <bucket>: Decimal, …, "total": Decimal}."""
+    today = today or timezone.localdate()
+    key, *names = AGING_GROUPS[by]
+    owed = ExpressionWrapper(F("amount") - F("paid_amount"), output_field=DecimalField())
+    sums = {
+        bucket: Coalesce(Sum(owed, filter=_bucket_q(today, low, high)), Value(ZERO))
+        for bucket, _label, low, high in AGING_BUCKETS
+    }
+    rows = (
+        open_installments(user)
+        .order_by()
+        .values(key, *names)
+        .annotate(**sums, total=Sum(owed))
+        .order_by(names[0])
+    )
+    result = []
+    for row in rows:
+        name = row[names[0]] or ""
+        if by == "agent":
+            full = f"{row[names[1]]} {row[names[2]]}".strip()
+            name = full or row[names[0]]
+        result.append(
+            {
+                "key": row[key],
+                "name": name,
+                **{bucket: row[bucket] for bucket, *_rest in AGING_BUCKETS},
+                "total": row["total"],
+            }
+        )
+    return result
+
+
+def aging_totals(rows: list[dict]) -> dict:
+    """The column sums of an aging table."""
+    totals = {bucket: ZERO for bucket, *_rest in AGING_BUCKETS}
+    totals["total"] = ZERO
+    for row in rows:
+        for name in totals:
+            totals[name] += row[name]
+    return totals
+
+
+def payments_of(order: Order) -> QuerySet:
+    return order.payments.select_related("recorded_by").order_by("paid_on", "id")
+
+
+def installments_of(order: Order) -> list:
+    today = timezone.localdate()
+    rows = list(order.installments.order_by("due_on", "number"))
+    for row in rows:
+        row.is_overdue = row.paid_amount < row.amount and row.due_on < today
+    return rows

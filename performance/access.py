@@ -19,6 +19,7 @@ from crm.access import Scope, restrict, scope_of, staff_or_none, visible_members
 from crm.models import Member, Role
 
 from .models import (
+    ChannelDay,
     DevelopmentPlan,
     Evaluation,
     EvaluationRating,
@@ -26,6 +27,7 @@ from .models import (
     Incentive,
     Indicator,
     KpiWeight,
+    ProductTarget,
     QualityScore,
     Scorecard,
     Target,
@@ -204,3 +206,33 @@ def can_close(user, evaluation: Evaluation) -> bool:
         evaluation.status == Evaluation.Status.OPEN
         and managed_member(user, evaluation.agent) is not None
     )
+
+
+def visible_channel_days(user) -> QuerySet[ChannelDay]:
+    """The channel report's rows: admins and inspectors all; managers and heads their
+    teams' (the leads' team, the sales' team); others none."""
+    scope = scope_of(user)
+    if scope.sees_all:
+        return ChannelDay.objects.all()
+    if not can_see_team_performance(user):
+        return ChannelDay.objects.none()
+    return ChannelDay.objects.filter(scope.team_q("team"))
+
+
+def sees_campaign_costs(user) -> bool:
+    """Campaign costs are center-wide: shown (with cost per order and return) to those who
+    see the whole center's leads, so costs are never set against part of the leads."""
+    return scope_of(user).sees_all
+
+
+def visible_product_targets(user) -> QuerySet[ProductTarget]:
+    """Product targets of the teams the user sees (admins and inspectors: all)."""
+    scope = scope_of(user)
+    if scope.sees_all:
+        return ProductTarget.objects.all()
+    return ProductTarget.objects.filter(team__in=crm_access.visible_teams(user))
+
+
+def can_set_product_targets(user) -> bool:
+    """Admins for every team, heads for the teams of their subtree."""
+    return scope_of(user).role in (Role.DEPARTMENT_HEAD, Role.ADMIN)

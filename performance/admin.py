@@ -4,7 +4,15 @@ weight recomputes the current periods' scorecards in the background."""
 
 from django.contrib import admin
 
-from .models import Indicator, KpiWeight, QualityScore, Scorecard, ScorecardValue, Target
+from .models import (
+    Indicator,
+    KpiWeight,
+    ProductTarget,
+    QualityScore,
+    Scorecard,
+    ScorecardValue,
+    Target,
+)
 from .services import scorecards
 
 
@@ -96,3 +104,17 @@ class ScorecardAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ProductTarget)
+class ProductTargetAdmin(admin.ModelAdmin):
+    """Product sales targets per team and month (heads set theirs on the page too)."""
+
+    list_display = ("team", "product", "month", "amount", "set_by")
+    list_filter = ("month", "team")
+    exclude = ("set_by",)
+
+    def save_model(self, request, obj, form, change):
+        obj.set_by = request.user
+        obj.month = obj.month.replace(day=1)
+        super().save_model(request, obj, form, change)

@@ -10,3 +10,10 @@ class PerformanceConfig(AppConfig):
         from .exports import register_export_kinds
 
         register_export_kinds()
+
+        from risk import audit
+
+        from .models import ProductTarget
+
+        # Product targets are scorecard inputs: in the audit trail.
+        audit.track(ProductTarget, exclude=("updated_at",))

@@ -122,9 +122,42 @@ def _quality_scores(rng: random.Random) -> int:
     return len(scores)
 
 
+def channels_seed() -> dict:
+    """Campaign costs for this month and the last two (where none are entered), then the
+    channel report's daily table over the last year: every run."""
+    from django.utils import timezone
+
+    from leads.models import Campaign, CampaignCost
+
+    from .services.channels import channel_days_refresh
+
+    today = timezone.localdate()
+    month, months = today.replace(day=1), []
+    for _ in range(3):
+        months.append(month)
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    made = 0
+    for index, campaign in enumerate(Campaign.objects.order_by("pk")):
+        for month in months:
+            _cost, created = CampaignCost.objects.get_or_create(
+                campaign=campaign,
+                month=month,
+                defaults={"amount": Decimal(2000 + 1500 * (index % 4)), "note": "演示"},
+            )
+            made += created
+    rows = channel_days_refresh(
+        start=today - dt.timedelta(days=400), end=today + dt.timedelta(days=1)
+    )
+    return {"campaign costs": made, "channel days": rows}
+
+
 # Targets and quality scores, then the scorecards recomputed: every run.
 demo_steps.register(
     "performance", demo_steps.DemoStep(order=60, seed=seed, created="Demo scorecards: {summary}")
+)
+demo_steps.register(
+    "performance.channels",
+    demo_steps.DemoStep(order=65, seed=channels_seed, created="Demo channel report: {summary}"),
 )
 demo_steps.register(
     "performance.people",

@@ -38,6 +38,11 @@ def register_export_kinds() -> None:
             **period,
         },
     )
+    from .forms_scorecards import ChannelReportForm
+
+    exports.register_kind(
+        "channels", label=gettext_lazy("Channels"), fields=ChannelReportForm.base_fields
+    )
     exports.register_kind(
         "incentives",
         label=gettext_lazy("Incentives"),

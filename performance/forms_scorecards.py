@@ -87,3 +87,60 @@ class QualityScoreForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
+
+
+class ChannelReportForm(forms.Form):
+    """The channel report's span (inclusive days) and grouping; the month to date when
+    nothing or something invalid is given."""
+
+    MAX_DAYS = 3 * 366
+
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    by = forms.ChoiceField(
+        label=_("Per"),
+        required=False,
+        choices=[("channel", _("Channel")), ("campaign", _("Campaign")), ("product", _("Product"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{css} form-select-sm form-control-sm"
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The end comes before the start."))
+            elif (end - start).days > self.MAX_DAYS:
+                self.add_error("end", _("At most three years at once."))
+        return data
+
+    def span(self, today):
+        """(start, end, by): the valid choice, else the month to date by channel."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        end = data.get("end") or today
+        start = data.get("start") or end.replace(day=1)
+        if start > end:
+            start = end.replace(day=1)
+        return start, end, data.get("by") or "channel"
+
+
+class ProductTargetForm(forms.Form):
+    """One team's sales target for one product in one month (0 removes it)."""
+
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None)
+    month = forms.DateField(label=_("Month"), widget=DateInput())
+    amount = forms.DecimalField(label=_("Sales target"), max_digits=14, decimal_places=2)
+
+    def __init__(self, *args, teams=None, products=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["product"].queryset = products
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{css} form-select-sm form-control-sm"

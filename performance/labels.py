@@ -39,6 +39,7 @@ BUILTIN_NAMES = {
         pgettext_lazy("indicator", "Quality: problem solving"),
     ),
     "quality_overall": ("Quality: overall", pgettext_lazy("indicator", "Quality: overall")),
+    "cash_collected": ("Cash collected", pgettext_lazy("indicator", "Cash collected")),
 }
 
 

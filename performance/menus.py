@@ -3,6 +3,17 @@ scorecard, team dashboard, team comparison)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from crm.models import Role
 from crm.navigation import NavEntry, register_all
 
-register_all({"performance.home": NavEntry(130, _("Performance"), "performance:home")})
+register_all(
+    {
+        "performance.home": NavEntry(130, _("Performance"), "performance:home"),
+        "performance.channels": NavEntry(
+            135,
+            _("Channels"),
+            "performance:channels",
+            roles=frozenset({Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.INSPECTOR, Role.ADMIN}),
+        ),
+    }
+)

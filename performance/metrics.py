@@ -38,6 +38,9 @@ Decisions (what each figure means):
   drill-down; one not due yet counts once it is.)
 * contacted_24h — leads assigned in the period whose first follow-up or call came within
   24 h of the assignment / leads assigned in the period; ×100.
+* cash_collected — money received (回款): sum of `orders.Payment.amount` by the day it came
+  in (`paid_at`, the start of `paid_on`), refunds negative, for the order's agent when it
+  was recorded. Beside sales_amount it tells what was sold from what was collected.
 * quality_* — mean rubric score of `QualityScore` by `scored_at` ×20 (0–100); the overall
   score is already on 0–100.
 
@@ -203,6 +206,12 @@ def _sales():
     return SalesEntry.objects.all()
 
 
+def _payments():
+    from orders.models import Payment
+
+    return Payment.objects.all()
+
+
 def _leads_assigned():
     from leads.models import Lead
 
@@ -268,6 +277,9 @@ def _count_if(condition: Q):
 
 METRICS: dict[str, Metric] = {
     Source.SALES_AMOUNT: Metric(Source.SALES_AMOUNT, "agent", "at", Sum("amount"), base=_sales),
+    Source.CASH_COLLECTED: Metric(
+        Source.CASH_COLLECTED, "agent", "paid_at", Sum("amount"), base=_payments
+    ),
     Source.ORDERS: Metric(
         Source.ORDERS,
         "agent",

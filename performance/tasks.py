@@ -7,7 +7,7 @@ recompute*`), so a long recompute never holds up reminders.
 from celery import shared_task
 
 from .periods import parse_period
-from .services import scorecards
+from .services import channels, scorecards
 
 
 @shared_task(name="performance.tasks.recompute_current_scorecards")
@@ -23,3 +23,9 @@ def recompute_current_scorecards() -> dict:
 def recompute_scorecards_task(kind: str, start: str) -> dict:
     """One period's scorecards on demand ("Recompute now", the API's recompute action)."""
     return scorecards.recompute_scorecards(period=parse_period(kind, start))
+
+
+@shared_task(name="performance.tasks.recompute_channel_days")
+def recompute_channel_days(days: int = channels.RECENT_DAYS) -> int:
+    """The channel report's daily table over the last `days` days (slow queue)."""
+    return channels.channel_days_refresh_recent(days=days)

@@ -1,5 +1,6 @@
 """Pages under /performance/: each part of the app keeps its own URL list."""
 
+from .views.channels import urlpatterns as channel_urls
 from .views.dashboards import urlpatterns as dashboard_urls
 from .views.improvement import urlpatterns as improvement_urls
 from .views.incentives import urlpatterns as incentive_urls
@@ -16,4 +17,5 @@ urlpatterns = [
     *incentive_urls,
     *improvement_urls,
     *turnover_urls,
+    *channel_urls,
 ]

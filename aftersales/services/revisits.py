@@ -34,6 +34,7 @@ from ..models import (
     TicketPriority,
     TicketType,
 )
+from . import satisfaction as satisfaction_alerts
 from . import tickets
 
 # Revisits are due at this local hour on their day: the start of a working day.
@@ -206,6 +207,9 @@ def revisit_record(
             revisit=locked,
             by=by,
         )
+    if reached:
+        # When satisfaction drops, the team's manager and head hear it (once).
+        satisfaction_alerts.satisfaction_check(team_id=locked.order.team_id, now=at)
     return locked
 
 

@@ -220,6 +220,8 @@ TRAINING_MATERIAL_MAX_BYTES = env.int("TRAINING_MATERIAL_MAX_BYTES", default=50 
 IMPORT_XLSX_MAX_UNPACKED_BYTES = env.int("IMPORT_XLSX_MAX_UNPACKED_BYTES", default=512 * 1024**2)
 # Managers hear of agents still onboarding this many days after they were hired.
 TRAINING_ONBOARDING_ALERT_DAYS = env.int("TRAINING_ONBOARDING_ALERT_DAYS", default=14)
+# Overdue installments reach the team manager once they are this many days late.
+RECEIVABLES_ESCALATION_DAYS = env.int("RECEIVABLES_ESCALATION_DAYS", default=30)
 # Performance: an agent whose scorecard total is below this is suggested an improvement plan.
 PERFORMANCE_IMPROVEMENT_BELOW = env.int("PERFORMANCE_IMPROVEMENT_BELOW", default=60)
 # Dashboards reuse a team's period-wide figures (funnel, satisfaction trend, live sums) this

@@ -10,6 +10,7 @@ The models live in modules by concept (`leads`, `basis`, `rules`, `work`, `impor
 """
 
 from .basis import ConsentNotice
+from .costs import CampaignCost
 from .imports import (
     ImportJob,
     ImportRow,
@@ -54,6 +55,7 @@ __all__ = [
     "Call",
     "CallingWindow",
     "Campaign",
+    "CampaignCost",
     "Channel",
     "ConsentNotice",
     "Disposition",

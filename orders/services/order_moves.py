@@ -12,8 +12,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import TRANSITIONS, Approval, Order, OrderEvent, OrderStatus, PaymentTerms, SalesEntry
+from ..models import (
+    TRANSITIONS,
+    Approval,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    PaymentMethod,
+    PaymentTerms,
+    SalesEntry,
+)
 from ..signals import order_moved
+from . import payments
 from .who_may_act import copy_back, order_lock_for_change
 
 
@@ -65,6 +75,7 @@ def _move(
         )
         if to == OrderStatus.CONFIRMED:
             _ledger(locked, kind=SalesEntry.Kind.CONFIRMED, amount=locked.total, at=now)
+            payments.installment_default_plan(locked=locked, day=timezone.localdate(now))
         elif to in (OrderStatus.CANCELLED, OrderStatus.REFUNDED) and locked.confirmed_at:
             kind = (
                 SalesEntry.Kind.CANCELLED
@@ -74,6 +85,22 @@ def _move(
             _ledger(locked, kind=kind, amount=-locked.total, at=now)
         order_moved.send(sender=Order, order=locked, from_status=from_status, to_status=to, by=by)
     return copy_back(locked=locked, order=order)
+
+
+def _paid_in_full(locked: Order, *, by: User, paid: bool, now) -> None:
+    """The move's "payment received" tick: a payment of what is still owed, recorded like
+    any other (`orders.services.payments`), so `is_paid` follows the payments."""
+    if not paid or locked.is_paid:
+        return
+    balance = locked.total - payments.paid_total(locked)
+    if balance > 0:
+        payments.payment_apply(
+            locked=locked,
+            by=by,
+            amount=balance,
+            method=PaymentMethod.OTHER,
+            paid_on=timezone.localdate(now),
+        )
 
 
 def order_confirm(*, order: Order, by: User, reason: str = "") -> Order:
@@ -102,16 +129,12 @@ def order_start_processing(
     starts only once the payment is in (`paid` records it with the move)."""
 
     def check(locked: Order, now) -> list[str]:
-        fields = []
-        if paid and not locked.is_paid:
-            locked.is_paid = True
-            fields.append("is_paid")
-            OrderEvent.objects.create(order=locked, kind=OrderEvent.Kind.PAID, by=by, at=now)
+        _paid_in_full(locked, by=by, paid=paid, now=now)
         if locked.payment_terms == PaymentTerms.PREPAID and not locked.is_paid:
             raise ValidationError(
                 {"paid": _("A prepaid order is processed once the payment is in.")}
             )
-        return fields
+        return []
 
     return _move(order=order, by=by, to=OrderStatus.PROCESSING, reason=reason, check=check)
 
@@ -136,12 +159,8 @@ def order_deliver(*, order: Order, by: User, reason: str = "", paid: bool = Fals
 
     def check(locked: Order, now) -> list[str]:
         locked.delivered_at = now
-        fields = ["delivered_at"]
-        if paid and not locked.is_paid:
-            locked.is_paid = True
-            fields.append("is_paid")
-            OrderEvent.objects.create(order=locked, kind=OrderEvent.Kind.PAID, by=by, at=now)
-        return fields
+        _paid_in_full(locked, by=by, paid=paid, now=now)
+        return ["delivered_at"]
 
     return _move(order=order, by=by, to=OrderStatus.DELIVERED, reason=reason, check=check)
 

@@ -88,6 +88,9 @@ class TodaySerializer(serializers.Serializer):
     followups = serializers.IntegerField()
     orders = serializers.IntegerField()
     sales_amount = serializers.DecimalField(source="sales", **MONEY)
+    cash_collected = serializers.DecimalField(
+        source="cash", **MONEY, help_text="Payments received today, net of refunds (回款)."
+    )
     complaints = serializers.IntegerField()
     computed_at = serializers.DateTimeField()
 

@@ -18,6 +18,7 @@ The models live by concept in `scorecards` (the figures) and `people` (reviews, 
 incentives); everything is importable from `performance.models`.
 """
 
+from .channels import ChannelDay, ProductTarget
 from .people import (
     CoachingSession,
     DevelopmentPlan,
@@ -46,6 +47,7 @@ from .scorecards import (
 __all__ = [
     "FIGURE",
     "MONEY",
+    "ChannelDay",
     "CoachingSession",
     "DevelopmentPlan",
     "Evaluation",
@@ -57,6 +59,7 @@ __all__ = [
     "KpiWeight",
     "Level",
     "PeriodKind",
+    "ProductTarget",
     "QualityScore",
     "Scorecard",
     "ScorecardValue",

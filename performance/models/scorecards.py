@@ -49,6 +49,7 @@ class Source(models.TextChoices):
     """The computations `performance.metrics` knows; one per built-in indicator."""
 
     SALES_AMOUNT = "sales_amount", _("Sales amount confirmed (net of reversals)")
+    CASH_COLLECTED = "cash_collected", _("Cash collected (payments received, net of refunds)")
     ORDERS = "orders", _("Orders confirmed (net of cancellations and refunds)")
     CONVERSION = "conversion", _("Conversion: leads won / leads assigned")
     REVISIT_SCORE = "revisit_score", _("Average revisit satisfaction")

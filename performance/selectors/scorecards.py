@@ -151,6 +151,7 @@ _RELATED = {
     "leads.Call": ("agent", "lead"),
     "leads.Lead": ("owner",),
     "orders.SalesEntry": ("agent", "order", "order__lead"),
+    "orders.Payment": ("agent", "order", "order__lead"),
     "aftersales.Revisit": ("assignee", "lead", "order"),
     "aftersales.ServiceTicket": ("lead", "lead__owner"),
     "performance.QualityScore": ("agent", "followup__lead", "call__lead"),
@@ -175,6 +176,10 @@ _ONLY = {
     "orders.SalesEntry": (
         "id", "agent_id", "order_id", "kind", "amount", "at", "order__number", "order__lead_id",
         *(f"agent__{f}" for f in _PERSON), *(f"order__lead__{f}" for f in _LEAD),
+    ),
+    "orders.Payment": (
+        "id", "agent_id", "order_id", "kind", "method", "amount", "paid_at", "order__number",
+        "order__lead_id", *(f"agent__{f}" for f in _PERSON), *(f"order__lead__{f}" for f in _LEAD),
     ),
     "aftersales.Revisit": (
         "id", "assignee_id", "lead_id", "order_id", "satisfaction", "done_at", "order__number",
@@ -250,7 +255,7 @@ def _time_of(record, metric: Metric):
 def _lead_of(record, label: str):
     if label == "leads.Lead":
         return record
-    if label == "orders.SalesEntry":
+    if label in ("orders.SalesEntry", "orders.Payment"):
         return record.order.lead
     if label == "performance.QualityScore":
         return (record.followup or record.call).lead
@@ -274,6 +279,9 @@ def _detail(record, label: str) -> str:
         return text
     if label == "orders.SalesEntry":
         return f"{record.order.number} · {record.get_kind_display()}"
+    if label == "orders.Payment":
+        kind = f"{record.get_kind_display()} · {record.get_method_display()}"
+        return f"{record.order.number} · {kind}"
     if label == "aftersales.Revisit":
         return _("Satisfaction %(n)s") % {"n": record.satisfaction}
     if label == "aftersales.ServiceTicket":
@@ -284,7 +292,7 @@ def _detail(record, label: str) -> str:
 
 
 def _amount(record, label: str, metric: Metric):
-    if label == "orders.SalesEntry":
+    if label in ("orders.SalesEntry", "orders.Payment"):
         return record.amount
     if label == "leads.Call":
         return record.duration_seconds

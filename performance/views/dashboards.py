@@ -109,6 +109,7 @@ TILE_IDS = {
     Source.FOLLOWUPS: "today-followups",
     Source.ORDERS: "today-orders",
     Source.SALES_AMOUNT: "today-sales",
+    Source.CASH_COLLECTED: "today-cash",
     Source.COMPLAINTS: "today-complaints",
 }
 
@@ -119,6 +120,7 @@ TILE_LABELS = {
     Source.FOLLOWUPS: gettext_lazy("Follow-ups done"),
     Source.ORDERS: gettext_lazy("Orders, net of cancellations"),
     Source.SALES_AMOUNT: gettext_lazy("Sales amount"),
+    Source.CASH_COLLECTED: gettext_lazy("Cash collected"),
     Source.COMPLAINTS: gettext_lazy("Complaints"),
 }
 

@@ -32,6 +32,7 @@ from performance import access as performance_access
 from ..forms_scorecards import PeriodForm, QualityScoreForm, TargetsForm
 from ..metrics import metric_for
 from ..models import Indicator, Level
+from ..selectors import channels as channel_selectors
 from ..selectors import scorecards as selectors
 from ..selectors.dashboards.records import with_order_links
 from ..services import quality as quality_services
@@ -79,6 +80,18 @@ def scorecard_list(request):
     )
 
 
+def _product_section(user, card) -> dict:
+    """A team's product sales against its product targets over the card's period."""
+    if card.level != Level.TEAM or card.team_id is None:
+        return {"product_rows": None}
+    period = selectors.period_of(card)
+    rows = channel_selectors.product_sales(team_id=card.team_id, start=period.start, end=period.end)
+    return {
+        "product_rows": rows,
+        "may_set_product_targets": performance_access.can_set_product_targets(user),
+    }
+
+
 @staff_required
 def scorecard_detail(request, pk: int):
     card = selectors.scorecard_of(request.user, pk)
@@ -93,6 +106,7 @@ def scorecard_detail(request, pk: int):
             "name": selectors.subject_name(card),
             "values": list(card.values.all()),
             "may_recompute": performance_access.can_manage_performance(request.user),
+            **_product_section(request.user, card),
         },
     )
 

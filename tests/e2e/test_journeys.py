@@ -57,6 +57,7 @@ def test_agent_signs_in_and_sees_their_work(page: Page, live_server, org):
         "/leads/",
         "/leads/pool/",
         "/orders/",
+        "/orders/receivables/",
         "/leads/imports/",
         "/org/",
         "/service/revisits/",

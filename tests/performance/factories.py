@@ -11,3 +11,4 @@ def default_indicators() -> None:
     """The built-in indicators and weights of migration 0002 (a transactional test's flush
     empties them; this puts them back, idempotently)."""
     import_module("performance.migrations.0002_default_indicators").create(apps, None)
+    import_module("performance.migrations.0005_cash_collected_indicator").create(apps, None)

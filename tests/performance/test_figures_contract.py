@@ -25,7 +25,7 @@ import pytest
 from django.db import connection
 
 from aftersales.services.revisits import revisit_record
-from orders.models import Order, SalesEntry
+from orders.models import Order, Payment, SalesEntry
 from performance.metrics import METRICS, metric_for
 from performance.models import Indicator, Level, PeriodKind, Scorecard, Source
 from performance.periods import Period, Span, period_containing, to_date, today_so_far
@@ -72,6 +72,23 @@ def march(org):
             day=when.date(),
             amount=Decimal(amount),
             at=when,
+        )
+    # Money received (cash collected): a2 in team A (10 March) and in team B (20 March),
+    # a refund of a1's, and c1 before March (not counted).
+    for order_key, agent, amount, kind, when in (
+        ("O3", org.agent_a2, "300", "payment", at(3, 10, 0)),
+        ("O3", org.agent_a2, "200", "payment", at(3, 20, 0)),
+        ("O1", org.agent_a1, "1000", "payment", at(3, 5, 0)),
+        ("O1", org.agent_a1, "-250", "refund", at(3, 25, 0)),
+        ("O4", org.agent_b1, "200", "payment", at(2, 27, 0)),
+    ):
+        Payment.objects.create(
+            order=data[order_key],
+            kind=kind,
+            amount=Decimal(amount),
+            paid_on=when.date(),
+            paid_at=when,
+            agent=agent.user,
         )
     # b1's scheduled revisit is recorded with a complaint: it opens a complaint ticket.
     revisit_record(

@@ -2,11 +2,13 @@
 a constant number of queries, targets in one form, quality scoring from the timeline."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from leads.models import Call
+from orders.models import Payment
 from performance.models import Indicator, QualityScore, Scorecard, Target
 from performance.services.scorecards import recompute_scorecards
 from tests.performance.factories import default_indicators
@@ -27,6 +29,14 @@ PERIOD = {"period_kind": "month", "period_start": "2026-03-01"}
 @pytest.fixture
 def march(org):
     data = build_march(org)
+    # Cash collected: a payment of a1's on 5 March (team A, department east).
+    Payment.objects.create(
+        order=data["O1"],
+        amount=Decimal("1000"),
+        paid_on=at(3, 5).date(),
+        paid_at=at(3, 5),
+        agent=org.agent_a1.user,
+    )
     recompute_scorecards(period=MARCH)
     return data
 

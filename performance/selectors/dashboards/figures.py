@@ -41,10 +41,12 @@ TODAY_SOURCES = (
     Source.FOLLOWUPS,
     Source.ORDERS,
     Source.SALES_AMOUNT,
+    Source.CASH_COLLECTED,
     Source.COMPLAINTS,
 )
 _UNITS = {
     Source.SALES_AMOUNT: Unit.MONEY,
+    Source.CASH_COLLECTED: Unit.MONEY,
     Source.CONVERSION: Unit.PERCENT,
     Source.ONTIME_FOLLOWUP: Unit.PERCENT,
     Source.CONTACTED_24H: Unit.PERCENT,
@@ -116,6 +118,10 @@ class FigureSet:
     @property
     def sales(self) -> Decimal:
         return self.number(Source.SALES_AMOUNT)
+
+    @property
+    def cash(self) -> Decimal:
+        return self.number(Source.CASH_COLLECTED)
 
     @property
     def complaints(self) -> int:

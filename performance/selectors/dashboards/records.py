@@ -120,7 +120,11 @@ def records_page(user, source: str, subject: Subject, span: Span, *, page: int, 
 def with_order_links(rows, records) -> list:
     """Give each row of a sale or a revisit its order's number and page."""
     for row, record in zip(rows, records, strict=True):
-        with_order = record._meta.label in ("orders.SalesEntry", "aftersales.Revisit")
+        with_order = record._meta.label in (
+            "orders.SalesEntry",
+            "orders.Payment",
+            "aftersales.Revisit",
+        )
         order_id = record.order_id if with_order else None
         row.order_number = record.order.number if order_id else ""
         row.order_url = reverse_ids("orders:detail", order_id) if order_id else ""

@@ -19,8 +19,8 @@ from crm.pagination import UncountedPagination
 from leads import access as leads_access
 from orders import access as orders_access
 
-from .filters import OrderFilter, ProductFilter
-from .models import (
+from ..filters import OrderFilter, ProductFilter
+from ..models import (
     Order,
     OrderEvent,
     OrderLine,
@@ -28,8 +28,9 @@ from .models import (
     PaymentTerms,
     Product,
 )
-from .selectors import for_list, newest_first, with_overdue
-from .services import discounts, line_items, order_moves, product_catalog, taking
+from ..selectors import for_list, newest_first, with_overdue
+from ..services import discounts, line_items, order_moves, product_catalog, taking
+from .money import OrderMoneyActions
 
 # --- pagination ---------------------------------------------------------------------------
 
@@ -297,7 +298,7 @@ def _move_action(name: str, to: str, serializer_class, doc: str):
     return action(detail=True, methods=["post"])(move)
 
 
-class OrderViewSet(ScopedViewSet):
+class OrderViewSet(OrderMoneyActions, ScopedViewSet):
     """Orders the caller may see; taking one from a lead, editing a draft, and moving it
     along the state machine (each move its own action)."""
 

@@ -30,10 +30,18 @@ from leads.access import can_work_lead
 from leads.selectors.leads import lead_for_page
 from orders import access as orders_access
 
-from . import selectors
-from .forms import MoveForm, OrderDetailsForm, OrderFilterForm, OrderLineFormSet, ReasonForm
-from .models import TRANSITIONS, Order, OrderStatus
-from .services import discounts, order_moves, taking
+from .. import selectors
+from ..forms import (
+    InstallmentFormSet,
+    MoveForm,
+    OrderDetailsForm,
+    OrderFilterForm,
+    OrderLineFormSet,
+    PaymentForm,
+    ReasonForm,
+)
+from ..models import SOLD_STATUSES, TRANSITIONS, ZERO, Order, OrderStatus
+from ..services import discounts, order_moves, taking
 
 #: The buttons of the moves, in the order they are offered.
 MOVE_LABELS = {
@@ -207,16 +215,24 @@ def _order_or_404(request, pk: int) -> Order:
     return get_object_or_404(selectors.order_for_page(request.user), pk=pk)
 
 
-@staff_required
-@require_GET
-def detail(request, pk: int):
-    order = _for_display([_order_or_404(request, pk)])[0]
+def render_detail(request, order: Order, *, payment_form=None, plan_formset=None, status=200):
+    """The order's page; the money forms come back bound when they were refused."""
+    order = _for_display([order])[0]
     may_work = orders_access.can_work_order(request.user, order)
     moves = (
         [(to, MOVE_LABELS[to], to in REASON_REQUIRED) for to in TRANSITIONS[order.status]]
         if may_work
         else []
     )
+    installments = selectors.installments_of(order)
+    payments = list(selectors.payments_of(order))
+    paid = sum((payment.amount for payment in payments), ZERO)
+    takes_money = may_work and order.status in SOLD_STATUSES
+    if takes_money and plan_formset is None:
+        plan_formset = InstallmentFormSet(
+            prefix="plan",
+            initial=[{"due_on": row.due_on, "amount": row.amount} for row in installments],
+        )
     return render(
         request,
         "orders/detail.html",
@@ -229,8 +245,22 @@ def detail(request, pk: int):
             "may_approve": order.approval == "pending"
             and order.status == OrderStatus.DRAFT
             and orders_access.can_approve_order(request.user, order),
+            "installments": installments,
+            "payments": payments,
+            "paid_total": paid,
+            "balance": order.total - paid,
+            "takes_money": takes_money,
+            "payment_form": payment_form or (PaymentForm() if takes_money else None),
+            "plan_formset": plan_formset if takes_money else None,
         },
+        status=status,
     )
+
+
+@staff_required
+@require_GET
+def detail(request, pk: int):
+    return render_detail(request, _order_or_404(request, pk))
 
 
 @staff_required
@@ -371,7 +401,13 @@ def edit(request, pk: int):
     )
 
 
+from . import money  # noqa: E402  (its views use render_detail above)
+
 urlpatterns = [
+    path("receivables/", money.receivables, name="receivables"),
+    path("receivables/export/", money.receivables_export, name="receivables_export"),
+    path("<int:pk>/payments/", money.payment_create, name="payment_create"),
+    path("<int:pk>/plan/", money.plan_save, name="plan_save"),
     path("", my_orders, name="mine"),
     path("team/", team_orders, name="team"),
     path("team/export/", export, name="export"),

@@ -389,3 +389,28 @@ class SalesEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.agent_id} {self.amount}"
+
+
+# Money received (回款) and installment plans live beside the orders they belong to.
+from .money import Installment, Payment, PaymentKind, PaymentMethod  # noqa: E402
+
+__all__ = [
+    "MONEY",
+    "SOLD_STATUSES",
+    "TRANSITIONS",
+    "UNDELIVERED_STATUSES",
+    "ZERO",
+    "Approval",
+    "DiscountLimit",
+    "Installment",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "Payment",
+    "PaymentKind",
+    "PaymentMethod",
+    "PaymentTerms",
+    "Product",
+    "SalesEntry",
+]
