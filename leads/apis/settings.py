@@ -16,7 +16,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -182,7 +182,22 @@ class TeamLeadSettingsSerializer(CleanModelSerializer):
 _WEEKDAYS = re.compile(r"[1-7]{1,7}")
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+        "example": "09:00:00",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the window's own time zone ("09:00"): no UTC offset, so not
+    OpenAPI's `format: time` (RFC 3339 times carry one)."""
+
+
 class CallingWindowSerializer(CleanModelSerializer):
+    start = LocalTimeField(label=_("from"))
+    end = LocalTimeField(label=_("until"))
+
     class Meta:
         model = CallingWindow
         fields = ["id", "name", "weekdays", "start", "end", "region", "timezone", "is_active"]
