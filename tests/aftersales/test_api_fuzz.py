@@ -30,7 +30,7 @@ from tests.api_fuzz import (
 )
 
 SERVICE_API = r"^/api/service/"
-# Ticket SLAs are fuzzed with the other settings (tests/crm/test_settings_api_fuzz.py).
+# Ticket SLAs are fuzzed with the other settings (tests/crm/test_api_fuzz_settings.py).
 SLAS = r"^/api/service/slas/"
 schema = load_schema(SERVICE_API).exclude(path_regex=SLAS)
 schema_without_coverage = load_schema(SERVICE_API, coverage=False).exclude(path_regex=SLAS)

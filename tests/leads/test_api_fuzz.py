@@ -90,7 +90,7 @@ KEY_PATHS = {
 }
 
 # The lead settings (rules, policy, campaigns, keys) have their own run with rows of their
-# own: tests/crm/test_settings_api_fuzz.py.
+# own: tests/crm/test_api_fuzz_settings.py.
 LEAD_SETTINGS = (
     r"^/api/leads/(scoring-rules|routing-rules|disposition-rules|team-settings|"
     r"calling-windows|campaigns|inbound-keys|policy)/"
