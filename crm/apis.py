@@ -259,7 +259,9 @@ class TokenAccountThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         data = request.data
         raw = data.get("username", "") if hasattr(data, "get") else ""
-        username = str(raw)[:150].strip().lower()
+        if not isinstance(raw, str):
+            return None  # a JSON list or number is no username: the serializer refuses it
+        username = raw[:150].strip().lower()
         if not username:
             return None
         return self.cache_format % {"scope": self.scope, "ident": username}
