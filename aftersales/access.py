@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from crm.access import scope_of
+from crm.access import scope_of, staff_or_none
 from crm.models import Role
 
-from .models import ImprovementItem, Revisit, RevisitPlan, ServiceTicket
+from .models import ImprovementItem, Revisit, RevisitPlan, ServiceTicket, TicketSLA
 
 
 def visible_tickets(user) -> QuerySet[ServiceTicket]:
@@ -53,6 +53,11 @@ def visible_revisit_plans(user) -> QuerySet[RevisitPlan]:
     if scope_of(user).user_id is None:
         return RevisitPlan.objects.none()
     return RevisitPlan.objects.all()
+
+
+def visible_ticket_slas(user) -> QuerySet[TicketSLA]:
+    """The SLAs are the center's configuration: every member may read them."""
+    return staff_or_none(user, TicketSLA.objects.all())
 
 
 # --- what a user may do ---------------------------------------------------------------------

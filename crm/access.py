@@ -232,3 +232,8 @@ def can_see_team_pages(user) -> bool:
 def staff_or_none(user, queryset: QuerySet) -> QuerySet:
     """`queryset` for any member of staff (the center's catalogs and rules), else nothing."""
     return queryset if scope_of(user).user_id is not None else queryset.none()
+
+
+def admin_or_none(user, queryset: QuerySet) -> QuerySet:
+    """`queryset` for an administrator (keys, policies, routing), else nothing."""
+    return queryset if scope_of(user).is_admin else queryset.none()

@@ -22,13 +22,16 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.relations import MANY_RELATION_KWARGS
 
 from . import access, db_router
+from .api_defaults import api_validation_error
 from .filters import MAX_ID
 
 # An id as text (MAX_ID, the largest a bigint holds, bounds its value): anything else is
@@ -94,6 +97,59 @@ class ScopedCreateReadViewSet(
     ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     pass
+
+
+class ScopedSingletonViewSet(
+    ScopedQuerysetMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """One settings row (the lead policy, the risk policy) at one address, without an id:
+    GET reads it, PUT and PATCH change it. `visibility` gives the row (or none: 404).
+
+        urlpatterns = [LeadPolicyViewSet.path("leads/policy/", name="lead-policy")]
+    """
+
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_object(self):
+        row = get_object_or_404(self.get_queryset())
+        self.check_object_permissions(self.request, row)
+        return row
+
+    @classmethod
+    def path(cls, route: str, *, name: str):
+        from django.urls import path
+
+        actions = {"get": "retrieve", "put": "update", "patch": "partial_update"}
+        return path(route, cls.as_view(actions), name=name)
+
+
+# --- settings rows checked by their models' own rules -------------------------------------------
+
+
+class CleanModelSerializer(serializers.ModelSerializer):
+    """A model serializer that also runs the model's own checks (`full_clean()`: `clean()`,
+    field validators, check constraints) on the row as it would be saved, so a bad setting
+    is a 400 naming the field rather than a database error. Fields the serializer does not
+    take are left out of the checks (they are set by the server)."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        row = model()
+        if self.instance is not None:
+            for field in model._meta.concrete_fields:
+                setattr(row, field.attname, getattr(self.instance, field.attname))
+        for name, value in attrs.items():
+            setattr(row, name, value)
+        taken = set(attrs) | {field.source for field in self.fields.values() if not field.read_only}
+        excluded = [field.name for field in model._meta.fields if field.name not in taken]
+        try:
+            # Uniqueness is the serializer's (its validators answer it naming the field).
+            row.full_clean(exclude=excluded, validate_unique=False)
+        except DjangoValidationError as error:
+            raise api_validation_error(error) from error
+        return attrs
 
 
 # --- related rows in the caller's scope ---------------------------------------------------------

@@ -31,6 +31,24 @@ class OrgAdminOrReadOnly(IsActiveStaff):
         return request.method in permissions.SAFE_METHODS or access.can_manage_org(request.user)
 
 
+class AdminWritesOrReadOnly(IsActiveStaff):
+    """The center's settings: staff read them (rows as the view's `visibility` gives),
+    only administrators change them (anyone else: 403)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or access.scope_of(request.user).is_admin
+
+
+class AdminOnly(AdminWritesOrReadOnly):
+    """Settings only administrators read and change (keys, policies, rules): 403 for anyone
+    else, reading included."""
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and access.scope_of(request.user).is_admin
+
+
 class SchemaAccess(IsActiveStaff):
     """The API schema and its documentation page: signed-in staff, unless the deployment
     opens them (`API_SCHEMA_PUBLIC`, read per request)."""

@@ -5,12 +5,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
@@ -18,7 +19,13 @@ from rest_framework.views import APIView
 from . import access, services
 from .api import ScopedReadOnlyViewSet, ScopedViewSet
 from .api_defaults import IsActiveStaff, OrgAdminOrReadOnly
-from .filters import DepartmentFilter, MemberFilter, TeamFilter, TeamMembershipFilter
+from .filters import (
+    DepartmentFilter,
+    MemberFilter,
+    NotificationFilter,
+    TeamFilter,
+    TeamMembershipFilter,
+)
 from .models import Department, MemberStatus, Team
 from .serializers import (
     DepartmentSerializer,
@@ -28,6 +35,8 @@ from .serializers import (
     MemberStatusSerializer,
     MemberUpdateSerializer,
     MeSerializer,
+    NotificationSerializer,
+    NotificationsReadSerializer,
     TeamMembershipSerializer,
     TeamSerializer,
 )
@@ -181,6 +190,39 @@ class TeamMembershipViewSet(ScopedReadOnlyViewSet):
         return queryset.select_related("team", "member__user")
 
 
+class NotificationViewSet(ScopedReadOnlyViewSet):
+    """The caller's own notifications (everyone's, admins' included, are personal), newest
+    first; `unread=true` for those not read yet."""
+
+    visibility = access.own_notifications
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        """Mark this notification read."""
+        notification = self.get_object()
+        services.notifications_mark_read(user=request.user, ids=[notification.pk])
+        notification.refresh_from_db(fields=["read_at"])
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(request=None, responses={200: NotificationsReadSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="read-all",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def read_all(self, request):
+        """Mark all of the caller's notifications read; answers how many were unread."""
+        marked = services.notifications_mark_read(user=request.user)
+        return Response(NotificationsReadSerializer({"marked": marked}).data)
+
+
 class MeView(APIView):
     """The caller: who they are, their role and profile."""
 
@@ -217,12 +259,17 @@ class TokenAccountThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         data = request.data
         raw = data.get("username", "") if hasattr(data, "get") else ""
-        username = str(raw)[:150].strip().lower()
+        if not isinstance(raw, str):
+            return None  # a JSON list or number is no username: the serializer refuses it
+        username = raw[:150].strip().lower()
         if not username:
             return None
         return self.cache_format % {"scope": self.scope, "ident": username}
 
 
+# Named "Token": the schema's request split makes it `TokenRequest` (username, password,
+# otp) and the answer `Token` (the token), not `TokenRequestRequest`.
+@extend_schema_serializer(component_name="Token")
 class TokenRequestSerializer(AuthTokenSerializer):
     """Bounded fields: an over-long username is a 400 here, not a failed insert into the
     lockout table (django-axes stores what was tried, up to 255 characters).
@@ -270,6 +317,7 @@ class ObtainTokenView(ObtainAuthToken):
     """Trade a username and password for an API token (throttled; lockout by django-axes)."""
 
     serializer_class = TokenRequestSerializer
+    parser_classes = [JSONParser]  # DRF's view also takes forms; the API's bodies are JSON
     throttle_classes = [TokenThrottle, TokenAccountThrottle]
     permission_classes = []
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
-from .models import Department, Member, MemberStatus, Role, Team, TeamMembership
+from .models import Department, Member, MemberStatus, Notification, Role, Team, TeamMembership
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -151,3 +151,13 @@ class TeamMembershipFilter(FilterSet):
         return queryset.filter(started_at__lte=value).filter(
             Q(ended_at__isnull=True) | Q(ended_at__gt=value)
         )
+
+
+class NotificationFilter(FilterSet):
+    unread = django_filters.BooleanFilter(
+        field_name="read_at", lookup_expr="isnull", label=_("not read yet")
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "kind"]

@@ -5,7 +5,17 @@ from rest_framework import serializers
 
 from . import access
 from .api import ScopedRelatedField
-from .models import Department, LeaveReason, Member, MemberStatus, Role, Skill, Team, TeamMembership
+from .models import (
+    Department,
+    LeaveReason,
+    Member,
+    MemberStatus,
+    Notification,
+    Role,
+    Skill,
+    Team,
+    TeamMembership,
+)
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -189,3 +199,19 @@ class MeSerializer(serializers.Serializer):
     full_name = serializers.CharField()
     role = serializers.CharField(allow_null=True)
     member = MemberSerializer(allow_null=True)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "text", "url", "created_at", "read_at", "is_read"]
+        read_only_fields = fields
+
+    def get_is_read(self, notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationsReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many were unread and are read now.")

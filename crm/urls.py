@@ -12,6 +12,7 @@ router.register("departments", apis.DepartmentViewSet, basename="department")
 router.register("teams", apis.TeamViewSet, basename="team")
 router.register("members", apis.MemberViewSet, basename="member")
 router.register("memberships", apis.TeamMembershipViewSet, basename="membership")
+router.register("notifications", apis.NotificationViewSet, basename="notification")
 
 api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -24,6 +25,7 @@ api_urlpatterns = [
     path("", include("training.api_urls")),
     path("", include("performance.api_urls")),
     path("", include("privacy.api_urls")),
+    path("", include("risk.api_urls")),
     path("", include(router.urls)),
 ]
 

@@ -9,10 +9,25 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from crm.access import restrict, scope_of
+from crm.access import admin_or_none, restrict, scope_of, staff_or_none
 from crm.models import Member, Role
 
-from .models import OPEN_STATUSES, Assignment, Call, FollowUp, ImportJob, Lead
+from .models import (
+    OPEN_STATUSES,
+    Assignment,
+    Call,
+    CallingWindow,
+    Campaign,
+    DispositionRule,
+    FollowUp,
+    ImportJob,
+    InboundKey,
+    Lead,
+    LeadPolicy,
+    RoutingRule,
+    ScoringRule,
+    TeamLeadSettings,
+)
 
 
 def visible_leads(user) -> QuerySet[Lead]:
@@ -55,6 +70,47 @@ def visible_imports(user) -> QuerySet[ImportJob]:
     they made themselves (agents import their own lists); a manager their team's, their
     agents' included; a head their subtree's; admins and inspectors all of them."""
     return restrict(ImportJob.objects.all(), user, owner="created_by")
+
+
+# --- the center's lead settings ------------------------------------------------------------
+# What every member of staff works by (campaigns to pick, what a disposition does, when
+# customers may be called) is read by all; the rules behind scoring and routing, the lead
+# policy, the teams' pool settings and inbound keys by administrators only.
+
+
+def visible_campaigns(user) -> QuerySet[Campaign]:
+    return staff_or_none(user, Campaign.objects.all())
+
+
+def visible_disposition_rules(user) -> QuerySet[DispositionRule]:
+    return staff_or_none(user, DispositionRule.objects.all())
+
+
+def visible_calling_windows(user) -> QuerySet[CallingWindow]:
+    return staff_or_none(user, CallingWindow.objects.all())
+
+
+def visible_scoring_rules(user) -> QuerySet[ScoringRule]:
+    return admin_or_none(user, ScoringRule.objects.all())
+
+
+def visible_routing_rules(user) -> QuerySet[RoutingRule]:
+    return admin_or_none(user, RoutingRule.objects.all())
+
+
+def visible_team_lead_settings(user) -> QuerySet[TeamLeadSettings]:
+    return admin_or_none(user, TeamLeadSettings.objects.all())
+
+
+def visible_inbound_keys(user) -> QuerySet[InboundKey]:
+    return admin_or_none(user, InboundKey.objects.all())
+
+
+def visible_lead_policy(user) -> QuerySet[LeadPolicy]:
+    """The one policy row (made on first read), for administrators."""
+    if not scope_of(user).is_admin:
+        return LeadPolicy.objects.none()
+    return LeadPolicy.objects.filter(pk=LeadPolicy.current().pk)
 
 
 # --- what a user may do ---------------------------------------------------------------------

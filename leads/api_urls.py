@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from .apis import capture, followups, leads, pool
+from .apis import capture, followups, leads, pool, settings
 
 # Path converters (not regexes) so ids are `<int:pk>`: the schema documents them as
 # integers, and `leads/assign/` can never be taken for a lead id.
@@ -11,6 +11,13 @@ router.include_format_suffixes = False  # JSON only; no `.json` twins of every r
 capture.register(router)
 pool.register(router)
 followups.register(router)
+settings.register(router)
 leads.register(router)
 
-urlpatterns = [*capture.urlpatterns, *pool.urlpatterns, *leads.urlpatterns, *router.urls]
+urlpatterns = [
+    *settings.urlpatterns,
+    *capture.urlpatterns,
+    *pool.urlpatterns,
+    *leads.urlpatterns,
+    *router.urls,
+]

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from crm.access import restrict, scope_of
+from crm.access import restrict, scope_of, staff_or_none
 from crm.models import Role
 
 from .models import ZERO, DiscountLimit, Installment, Order, Payment, Product, SalesEntry
@@ -32,6 +32,11 @@ def visible_products(user) -> QuerySet[Product]:
     if scope_of(user).user_id is None:
         return Product.objects.none()
     return Product.objects.all()
+
+
+def visible_discount_limits(user) -> QuerySet[DiscountLimit]:
+    """Every member of staff may read the limits (what they may give alone)."""
+    return staff_or_none(user, DiscountLimit.objects.all())
 
 
 # --- what a user may do ---------------------------------------------------------------------

@@ -3,12 +3,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .apis import OrderViewSet, ProductViewSet
+from .apis import DiscountLimitViewSet, OrderViewSet, ProductViewSet
 from .apis.money import ReceivablesView
 
 # Path converters, so ids are documented as integers (as in leads.api_urls).
 router = SimpleRouter(use_regex_path=False)
 router.register("products", ProductViewSet, basename="product")
+router.register("discount-limits", DiscountLimitViewSet, basename="discount-limit")
 router.register("orders", OrderViewSet, basename="order")
 
 urlpatterns = [

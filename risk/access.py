@@ -134,6 +134,13 @@ def visible_audit_entries(user) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.all()
 
 
+def visible_risk_policy(user) -> QuerySet[RiskPolicy]:
+    """The one policy row (made on first read), for administrators."""
+    if not scope_of(user).is_admin:
+        return RiskPolicy.objects.none()
+    return RiskPolicy.objects.filter(pk=RiskPolicy.current().pk)
+
+
 def visible_do_not_call(user) -> QuerySet[DoNotCall]:
     """The do-not-call list itself is for admins, heads and inspectors; agents only get
     told that a number is on it."""

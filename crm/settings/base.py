@@ -275,6 +275,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "crm.renderers.BrowsableAPIRenderer",
     ],
+    # Request bodies are JSON; only the upload endpoints (imports, course materials) take
+    # multipart, each naming its parser. One body format per operation keeps generated
+    # clients simple (tests/crm/test_api_client.py).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "crm.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -305,6 +310,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # drf-spectacular's enum hook, then ours (crm.schema): a schema a generated client and
+    # openapi-spec-validator accept.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.schema.postprocess_schema",
+    ],
     # Member status is served both whole and as the subset a new hire may start with;
     # naming the whole set keeps the two enums from colliding in the schema.
     # Several models share field names ("kind", "status", "channel") with different choice
@@ -315,6 +326,7 @@ SPECTACULAR_SETTINGS = {
         "ImprovementStatusEnum": "aftersales.models.ImprovementItem.Status",
         "TicketEventKindEnum": "aftersales.models.TicketEvent.Kind",
         "MemberStatusEnum": "crm.models.MemberStatus",
+        "RoleEnum": "crm.models.Role",
         "DepartmentKindEnum": "crm.models.Department.Kind",
         "SkillKindEnum": "crm.models.Skill.Kind",
         "MemberEventKindEnum": "crm.models.MemberEvent.Kind",

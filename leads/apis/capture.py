@@ -25,7 +25,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
@@ -218,7 +218,7 @@ class ImportJobViewSet(
 
     visibility = leads_access.visible_imports
     serializer_class = ImportJobSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # an upload; every other body is JSON
     filterset_fields = ["status", "kind"]
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
@@ -324,7 +324,6 @@ class DoNotCallViewSet(
     visibility = risk_access.visible_do_not_call
     serializer_class = DoNotCallSerializer
     permission_classes = [DoNotCallPermission]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
     filterset_fields = ["source"]
     ordering = ["-added_at"]
 
@@ -387,7 +386,6 @@ class InboundLeadView(ScopedQuerysetMixin, GenericAPIView):
     authentication_classes = [InboundKeyAuthentication]
     permission_classes = [HasInboundKey]
     throttle_classes = [InboundKeyThrottle]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
     serializer_class = InboundLeadSerializer
     pagination_class = None
     filter_backends: list = []

@@ -8,19 +8,22 @@ a refused move is a 400 naming the field (`status` for an illegal move, `approva
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm.api import ScopedRelatedField, ScopedViewSet, user_name
-from crm.api_defaults import IsActiveStaff
+from crm.api import CleanModelSerializer, ScopedRelatedField, ScopedViewSet, user_name
+from crm.api_defaults import AdminWritesOrReadOnly, IsActiveStaff
+from crm.models import Role
 from crm.pagination import UncountedPagination
 from leads import access as leads_access
 from orders import access as orders_access
 
 from ..filters import OrderFilter, ProductFilter
 from ..models import (
+    DiscountLimit,
     Order,
     OrderEvent,
     OrderLine,
@@ -280,6 +283,35 @@ class ProductViewSet(ScopedViewSet):
         for name, value in serializer.validated_data.items():
             setattr(product, name, value)
         return self._save(product, status.HTTP_200_OK)
+
+
+class DiscountLimitSerializer(CleanModelSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    class Meta:
+        model = DiscountLimit
+        fields = ["id", "role", "max_percent"]
+        validators = []  # the role's uniqueness is checked in `validate_role`, naming it
+
+    def validate_role(self, role: str) -> str:
+        others = DiscountLimit.objects.filter(role=role)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError(_("This role has a limit already."))
+        return role
+
+
+@extend_schema(tags=["orders"])
+class DiscountLimitViewSet(ScopedViewSet):
+    """The largest discount (percent off the list total) each role may give without an
+    approval; a role without a row gives none. Staff read; administrators write."""
+
+    visibility = orders_access.visible_discount_limits
+    permission_classes = [AdminWritesOrReadOnly]
+    serializer_class = DiscountLimitSerializer
+    pagination_class = None
+    ordering = ["role"]
 
 
 def _move_action(name: str, to: str, serializer_class, doc: str):

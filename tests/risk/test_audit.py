@@ -204,8 +204,13 @@ class TestEntriesCannotBeChanged:
         assert not model_admin.has_delete_permission(request)
 
     def test_there_is_no_api_for_writing_them(self, org, api_as):
+        # The API reads the trail (tests/risk/test_risk_api.py) and writes nothing.
         client = api_as(org.admin)
-        assert client.post("/api/risk/audit/", {}, format="json").status_code == 404
+        assert client.post("/api/risk/audit/", {}, format="json").status_code == 405
+        entry = AuditEntry.objects.create(action="create", model_label="x.y", object_id="1")
+        for method in (client.put, client.patch, client.delete):
+            assert method(f"/api/risk/audit/{entry.pk}/", {}).status_code == 405
+        assert AuditEntry.objects.get(pk=entry.pk).model_label == "x.y"
 
 
 class TestOnTheTimelineAndSearched:

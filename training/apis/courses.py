@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from crm.api import ScopedRelatedField, ScopedViewSet
@@ -132,7 +132,7 @@ class MaterialViewSet(ScopedViewSet):
     permission_classes = [ReadOrRule]
     write_rule = staticmethod(training_access.can_configure_training)
     serializer_class = MaterialSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # an upload; every other body is JSON
     http_method_names = ["get", "post", "delete", "head", "options"]
     filterset_fields = ["course"]
     ordering = ["course", "original_name", "id"]
