@@ -204,3 +204,15 @@ def can_close(user, evaluation: Evaluation) -> bool:
         evaluation.status == Evaluation.Status.OPEN
         and managed_member(user, evaluation.agent) is not None
     )
+
+
+def can_see_wallboard(user) -> bool:
+    """The live wallboard: team managers (their team), heads (their subtree), admins."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def wallboard_teams(user):
+    """The active teams whose wallboard `user` may watch (none for other roles)."""
+    if not can_see_wallboard(user):
+        return crm_access.visible_teams(user).none()
+    return crm_access.visible_teams(user).filter(is_active=True)

@@ -39,6 +39,13 @@ BUILTIN_NAMES = {
         pgettext_lazy("indicator", "Quality: problem solving"),
     ),
     "quality_overall": ("Quality: overall", pgettext_lazy("indicator", "Quality: overall")),
+    "occupancy": ("Occupancy", pgettext_lazy("indicator", "Occupancy")),
+    "pause_minutes": ("Pause minutes", pgettext_lazy("indicator", "Pause minutes")),
+    "calls_per_hour": (
+        "Calls per productive hour",
+        pgettext_lazy("indicator", "Calls per productive hour"),
+    ),
+    "handle_time": ("Average handle time", pgettext_lazy("indicator", "Average handle time")),
 }
 
 
