@@ -63,9 +63,7 @@ class PauseCodeViewSet(ScopedViewSet):
 
 class StateSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=AgentState.choices)
-    pause_code = serializers.PrimaryKeyRelatedField(
-        queryset=PauseCode.objects.all(), required=False, allow_null=True, default=None
-    )
+    pause_code = serializers.IntegerField(allow_null=True, help_text="The pause code's id.")
     pause_label = serializers.CharField(read_only=True, allow_null=True)
     source = serializers.ChoiceField(choices=StateSource.choices, read_only=True)
     started_at = serializers.DateTimeField(read_only=True, allow_null=True)
