@@ -26,12 +26,13 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from aftersales.models import Revisit, RevisitStatus, ServiceTicket
+from calling.models import StateChange
 from crm.models import Department, Member, MemberEvent, MemberStatus, Team, TeamMembership
 from leads.models import Assignment, Call, FollowUp, Lead
 from orders.models import UNDELIVERED_STATUSES, Order, OrderLine, SalesEntry
 from performance.models import QualityScore, Scorecard
 
-from . import aftersales, kpi, leads, orders, org
+from . import aftersales, floor, kpi, leads, orders, org
 from .bulk import analyze, exact_count, truncate
 from .config import Size
 
@@ -81,6 +82,12 @@ STEPS: list[Step] = [
         depends_on=("calls", "quality_scores", "seed"),
         models=kpi.MODELS,
     ),
+    Step(
+        "floor",
+        floor.generate_floor,
+        depends_on=("state_days", "seed"),
+        models=floor.MODELS,
+    ),
 ]
 
 User = get_user_model()
@@ -124,6 +131,7 @@ COUNTS: list[tuple[str, QuerySet]] = [
     ("calls", Call.objects.all()),
     ("quality_scores", QualityScore.objects.all()),
     ("scorecards", Scorecard.objects.all()),
+    ("agent_states", StateChange.objects.all()),
 ]
 
 

@@ -5,23 +5,16 @@ each change within 5 seconds.
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
-from django.apps import apps
 from playwright.sync_api import Page, expect
 
 from calling.models import AgentState, StateChange
+from tests.calling.factories import default_pause_codes
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_journeys import signed_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 WITHIN = 5_000  # ms: the wallboard's promise
-
-
-def default_pause_codes() -> None:
-    """Migration 0003's pause codes (a transactional test's flush empties them)."""
-    import_module("calling.migrations.0003_default_pause_codes").create(apps, None)
 
 
 def test_state_changes_reach_the_managers_wallboard(page: Page, browser, live_server, org):

@@ -19,8 +19,17 @@ from performance.metrics import (
 from performance.models import Indicator
 from performance.models import Source as Indicators
 from performance.periods import Span
+from tests.calling.factories import default_pause_codes, state_indicators
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _floor_defaults(db):
+    default_pause_codes()
+    state_indicators()
+
+
 T0 = dt.datetime(2026, 11, 30, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai, in the past
 SPAN = Span(T0, T0 + dt.timedelta(hours=3))
 

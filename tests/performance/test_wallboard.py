@@ -11,8 +11,17 @@ from calling.models import AgentState, PauseCode
 from calling.models import StateSource as Source
 from calling.services.states import change_state
 from performance.selectors.wallboard import compute_snapshots, snapshots
+from tests.calling.factories import default_pause_codes, state_indicators
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _floor_defaults(db):
+    default_pause_codes()
+    state_indicators()
+
+
 API = "/api/performance/wallboard/"
 
 
