@@ -221,6 +221,9 @@ PERFORMANCE_IMPROVEMENT_BELOW = env.int("PERFORMANCE_IMPROVEMENT_BELOW", default
 # Dashboards reuse a team's period-wide figures (funnel, satisfaction trend, live sums) this
 # long; today's figures and overdue work are always live. 0 computes them on every view.
 PERFORMANCE_DASHBOARD_CACHE_SECONDS = env.int("PERFORMANCE_DASHBOARD_CACHE_SECONDS", default=60)
+# The wallboard's shared snapshot of a team is recomputed at most this often (seconds); the
+# page polls every 2.5 s, so a change shows within 5 s.
+WALLBOARD_SNAPSHOT_SECONDS = env.float("WALLBOARD_SNAPSHOT_SECONDS", default=2.0)
 # The lead policy and calling hours, kept this long per process (crm/config.py); 0: off.
 CONFIG_CACHE_SECONDS = env.int("CONFIG_CACHE_SECONDS", default=10)
 STORAGES = {

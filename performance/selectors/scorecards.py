@@ -123,10 +123,16 @@ def drilldown_page(
     the rows are the same; tests hold both to it.
     """
     offset = (max(page, 1) - 1) * size
-    if scorecard.level == Level.AGENT or connection.vendor != "postgresql":
+    metric = metric_for(indicator.source)
+    # State rows count by overlap with the period (clipped), not by a time inside it: the
+    # per-membership index merge does not apply to them (a day's rows per agent are few).
+    if (
+        scorecard.level == Level.AGENT
+        or connection.vendor != "postgresql"
+        or metric.within is not None
+    ):
         rows = list(drilldown_records(scorecard, indicator)[offset : offset + size + 1])
         return rows[:size], len(rows) > size
-    metric = metric_for(indicator.source)
     period = period_of(scorecard)
     start, end = period.bounds
     stays = (
