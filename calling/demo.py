@@ -41,12 +41,12 @@ def seed() -> dict[str, int]:
         user = member.user
         at = start + dt.timedelta(minutes=n % 20)
         change_state(user, AgentState.READY, at=at)
-        for call in range(4 + n % 3):
-            at += dt.timedelta(minutes=8 + (n + call) % 9)
+        for call in range(8 + n % 4):
+            at += dt.timedelta(minutes=2 + (n + call) % 5)
             change_state(user, AgentState.ON_CALL, source=PHONE, at=at)
-            at += dt.timedelta(minutes=3 + (n * call) % 6)
+            at += dt.timedelta(minutes=4 + (n + 2 * call) % 7)
             change_state(user, AgentState.WRAP_UP, source=PHONE, at=at)
-            at += dt.timedelta(seconds=30)
+            at += dt.timedelta(seconds=30 + 15 * (call % 3))
             change_state(user, AgentState.READY, source=StateSource.TIMEOUT, at=at)
         if "restroom" in codes:
             at += dt.timedelta(minutes=10)
