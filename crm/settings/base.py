@@ -388,7 +388,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Each app declares its periodic tasks in `<app>/periodic.py`; beat runs them all.
 CELERY_BEAT_SCHEDULE = periodic.collect(
-    ["crm", "leads", "orders", "aftersales", "performance", "training", "risk", "privacy"]
+    [
+        "crm",
+        "leads",
+        "orders",
+        "aftersales",
+        "calling",
+        "performance",
+        "training",
+        "risk",
+        "privacy",
+    ]
 )
 
 # --- Cache: shared (Redis) when there is one, so API rate limits hold across web

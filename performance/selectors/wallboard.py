@@ -1,12 +1,12 @@
 """The live wallboard: each agent's state and today's work, one shared snapshot per team.
 
 A team's snapshot is computed by a handful of grouped statements, whatever the number of
-agents or teams (`compute_snapshots`): the team's current agents (1), their open state rows
-(1), today's calls/talk/follow-ups/orders/sales/occupancy from `performance.metrics` (one
-`UNION ALL` on PostgreSQL), today's first time on the floor and last call (1), leads due
-and waiting (1) and the pause codes (1). It is kept in Django's cache (Redis in
-production) and recomputed at most once every `WALLBOARD_SNAPSHOT_SECONDS` (2 s) per
-team, however many people watch: a viewer who finds it older than that takes a short lock
+agents or teams (`compute_snapshots`): the teams and their current agents (2), their open
+state rows (1), today's calls/talk/follow-ups/orders/sales/occupancy from
+`performance.metrics` (one `UNION ALL` on PostgreSQL), today's first time on the floor and
+last call (1), leads due and new leads waiting (2) and the pause codes (1). It is kept in
+Django's cache (Redis in production) and recomputed at most once every
+`WALLBOARD_SNAPSHOT_SECONDS` (2 s) per team, however many people watch: a viewer who finds it older than that takes a short lock
 and recomputes it; the others meanwhile get the one they have (`snapshots`). The page polls
 every 2.5 s, so a change shows within 5 s.
 
@@ -186,17 +186,29 @@ def _floor_today(agent_ids, start: dt.datetime) -> dict[int, tuple]:
 
 
 def _work(agent_ids, now: dt.datetime) -> dict[int, tuple[int, int]]:
-    """{agent: (open leads whose follow-up is due, new leads not yet worked)}: one query."""
-    rows = (
-        Lead.objects.filter(owner_id__in=agent_ids, status__in=OPEN_STATUSES)
-        .order_by()
-        .values("owner_id")
-        .annotate(
-            due=Count("pk", filter=Q(next_followup_at__lte=now)),
-            waiting=Count("pk", filter=Q(status=LeadStatus.NEW)),
+    """{agent: (open leads whose follow-up is due, new leads not yet worked)}: two grouped
+    counts, each a range of the (owner, status, next follow-up) index, not every open
+    lead of the agents."""
+    due = (
+        Lead.objects.filter(
+            owner_id__in=agent_ids, status__in=OPEN_STATUSES, next_followup_at__lte=now
         )
+        .order_by()
+        .values_list("owner_id")
+        .annotate(n=Count("*"))
     )
-    return {r["owner_id"]: (r["due"], r["waiting"]) for r in rows}
+    waiting = (
+        Lead.objects.filter(owner_id__in=agent_ids, status=LeadStatus.NEW)
+        .order_by()
+        .values_list("owner_id")
+        .annotate(n=Count("*"))
+    )
+    result: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for owner, n in due:
+        result[owner][0] = n
+    for owner, n in waiting:
+        result[owner][1] = n
+    return {owner: (pair[0], pair[1]) for owner, pair in result.items()}
 
 
 def _no_figures() -> dict:
