@@ -308,6 +308,8 @@ SPECTACULAR_SETTINGS = {
     # sets; each gets a stable, meaningful enum name instead of a hash suffix.
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "aftersales.models.TicketStatus",
+        "AgentStateEnum": "calling.models.AgentState",
+        "StateSourceEnum": "calling.models.StateSource",
         "RevisitStatusEnum": "aftersales.models.RevisitStatus",
         "ImprovementStatusEnum": "aftersales.models.ImprovementItem.Status",
         "TicketEventKindEnum": "aftersales.models.TicketEvent.Kind",
