@@ -6,9 +6,9 @@ state rows (1), today's calls/talk/follow-ups/orders/sales/occupancy from
 `performance.metrics` (one `UNION ALL` on PostgreSQL), today's first time on the floor and
 last call (1), leads due and new leads waiting (2) and the pause codes (1). It is kept in
 Django's cache (Redis in production) and recomputed at most once every
-`WALLBOARD_SNAPSHOT_SECONDS` (2 s) per team, however many people watch: a viewer who finds it older than that takes a short lock
-and recomputes it; the others meanwhile get the one they have (`snapshots`). The page polls
-every 2.5 s, so a change shows within 5 s.
+`WALLBOARD_SNAPSHOT_SECONDS` (2 s) per team, however many people watch: a viewer who finds
+it older than that takes a short lock and recomputes it; the others meanwhile get the one
+they have (`snapshots`). The page polls every 2.5 s, so a change shows within 5 s.
 
 A snapshot holds times, not durations: the page counts "time in state" forward itself.
 Alerts: a pause over its code's limit; a ready agent with no call for the floor policy's
