@@ -39,6 +39,9 @@ class Size:
     # `BENCH_ORDERS=1000000 BENCH_REVISITS=2000000`.
     calls: int = 7_000_000
     quality_scores: int = 100_000
+    # Agent state rows (bench/floor.py): this many past days of every active agent's
+    # working day, plus today's.
+    state_days: int = 30
     # Same seed, same data: results of two runs (or two branches) are comparable.
     seed: int = 2026
 

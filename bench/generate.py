@@ -26,6 +26,7 @@ from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 
 from aftersales.models import Revisit, RevisitStatus, ServiceTicket
+from calling.models import StateChange
 from crm.models import Department, Member, MemberEvent, MemberStatus, Team, TeamMembership
 from leads.models import Assignment, Call, FollowUp, Lead
 from orders.models import (
@@ -38,7 +39,7 @@ from orders.models import (
 )
 from performance.models import ChannelDay, QualityScore, Scorecard
 
-from . import aftersales, kpi, leads, money, orders, org
+from . import aftersales, floor, kpi, leads, money, orders, org
 from .bulk import analyze, exact_count, truncate
 from .config import Size
 
@@ -94,6 +95,12 @@ STEPS: list[Step] = [
         depends_on=("orders", "seed"),
         models=money.MODELS,
     ),
+    Step(
+        "floor",
+        floor.generate_floor,
+        depends_on=("state_days", "seed"),
+        models=floor.MODELS,
+    ),
 ]
 
 User = get_user_model()
@@ -141,6 +148,7 @@ COUNTS: list[tuple[str, QuerySet]] = [
     ("calls", Call.objects.all()),
     ("quality_scores", QualityScore.objects.all()),
     ("scorecards", Scorecard.objects.all()),
+    ("agent_states", StateChange.objects.all()),
 ]
 
 

@@ -9,8 +9,13 @@ class CallingConfig(AppConfig):
     verbose_name = _("Calling floor")
 
     def ready(self) -> None:
+        from crm.config import forget_on_change
         from risk import audit
 
-        from .models import PauseCode
+        from . import receivers
+        from .models import POLICY_CACHE_KEY, FloorPolicy, PauseCode
 
         audit.track(PauseCode)
+        audit.track(FloorPolicy)
+        forget_on_change(FloorPolicy, POLICY_CACHE_KEY)
+        receivers.connect()

@@ -236,3 +236,15 @@ def visible_product_targets(user) -> QuerySet[ProductTarget]:
 def can_set_product_targets(user) -> bool:
     """Admins for every team, heads for the teams of their subtree."""
     return scope_of(user).role in (Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def can_see_wallboard(user) -> bool:
+    """The live wallboard: team managers (their team), heads (their subtree), admins."""
+    return scope_of(user).role in (Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def wallboard_teams(user):
+    """The active teams whose wallboard `user` may watch (none for other roles)."""
+    if not can_see_wallboard(user):
+        return crm_access.visible_teams(user).none()
+    return crm_access.visible_teams(user).filter(is_active=True)

@@ -40,6 +40,13 @@ BUILTIN_NAMES = {
     ),
     "quality_overall": ("Quality: overall", pgettext_lazy("indicator", "Quality: overall")),
     "cash_collected": ("Cash collected", pgettext_lazy("indicator", "Cash collected")),
+    "occupancy": ("Occupancy", pgettext_lazy("indicator", "Occupancy")),
+    "pause_minutes": ("Pause minutes", pgettext_lazy("indicator", "Pause minutes")),
+    "calls_per_hour": (
+        "Calls per productive hour",
+        pgettext_lazy("indicator", "Calls per productive hour"),
+    ),
+    "handle_time": ("Average handle time", pgettext_lazy("indicator", "Average handle time")),
 }
 
 

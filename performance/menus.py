@@ -1,5 +1,6 @@
 """Performance in the main menu (`crm.navigation`): each role's own landing (own
-scorecard, team dashboard, team comparison)."""
+scorecard, team dashboard, team comparison), and the live wallboard for managers, heads
+and admins."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,12 @@ register_all(
             _("Channels"),
             "performance:channels",
             roles=frozenset({Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.INSPECTOR, Role.ADMIN}),
+        ),
+        "performance.wallboard": NavEntry(
+            134,
+            _("Wallboard"),
+            "performance:wallboard",
+            roles=frozenset({Role.TEAM_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN}),
         ),
     }
 )

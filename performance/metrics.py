@@ -41,6 +41,15 @@ Decisions (what each figure means):
 * cash_collected — money received (回款): sum of `orders.Payment.amount` by the day it came
   in (`paid_at`, the start of `paid_on`), refunds negative, for the order's agent when it
   was recorded. Beside sales_amount it tells what was sold from what was collected.
+* occupancy — (seconds on a call + in wrap-up) / (ready + on a call + wrap-up) of the
+  agent's state rows, each clipped to the period (`calling.selectors.states.within_span`:
+  a row still open counts to now); ×100. Paused and offline time is outside both.
+* pause_minutes — seconds paused (any code) in the period ÷ 60; lower is better. By code:
+  `state_seconds()`.
+* calls_per_hour — on-a-call rows that began in the period / productive hours (ready + on
+  a call + wrap-up, clipped); the phone system opens one such row per answered call.
+* handle_time — (on a call + wrap-up seconds, clipped) / on-a-call rows begun in the
+  period, in minutes; lower is better.
 * quality_* — mean rubric score of `QualityScore` by `scored_at` ×20 (0–100); the overall
   score is already on 0–100.
 
@@ -65,6 +74,7 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -99,6 +109,9 @@ class Metric:
     additive: bool = True  # a team's target may default to the sum of its agents'
     base: object = None  # callable () -> queryset of the records
     prepare: object = None  # callable (queryset) -> queryset (annotations for drill-down)
+    # callable (queryset, start, end) -> queryset: the records of a span when they are not
+    # simply those whose `time` falls in it (state rows overlapping it, clipped).
+    within: object = None
     # The value is the number of records behind it (a count's drill-down lists that many).
     counts_records: bool = False
 
@@ -106,7 +119,10 @@ class Metric:
 
     def records(self, period: Period) -> QuerySet:
         start, end = period.bounds
-        rows = self.base().filter(**{f"{self.time}__gte": start, f"{self.time}__lt": end})
+        if self.within is not None:
+            rows = self.within(self.base(), start, end)
+        else:
+            rows = self.base().filter(**{f"{self.time}__gte": start, f"{self.time}__lt": end})
         if self.prepare is not None:
             rows = self.prepare(rows)
         return rows
@@ -133,7 +149,7 @@ class Metric:
     @property
     def records_key(self) -> tuple:
         """Metrics with the same key read the same records: one statement serves them all."""
-        return (self.base, self.prepare, self.agent, self.time)
+        return (self.base, self.prepare, self.within, self.agent, self.time)
 
     def aggregate(self, period: Period) -> list[tuple[int, int | None, Decimal, Decimal | None]]:
         """(agent id, team id at the time, numerator, denominator) for every agent and team."""
@@ -234,6 +250,35 @@ def _quality():
     from .models import QualityScore
 
     return QualityScore.objects.all()
+
+
+def _states():
+    from calling.models import StateChange
+
+    return StateChange.objects.all()
+
+
+def _states_within(rows: QuerySet, start, end) -> QuerySet:
+    from calling.selectors.states import within_span
+
+    return within_span(rows, start, end)
+
+
+# The agent states an efficiency figure reads (`calling.models.AgentState` values).
+_TALK = ("on_call", "wrap_up")
+_PRODUCTIVE = ("ready", "on_call", "wrap_up")
+_STATE_SECONDS = "seconds_in_span"  # calling.selectors.states.SECONDS
+_STATE_STARTED = "started_in_span"  # calling.selectors.states.STARTED_IN_SPAN
+
+
+def _state_seconds(*states: str):
+    return Coalesce(
+        Sum(_STATE_SECONDS, filter=Q(state__in=states)), Value(0.0), output_field=FloatField()
+    )
+
+
+def _calls_begun():
+    return Coalesce(Sum(_STATE_STARTED, filter=Q(state="on_call")), Value(0))
 
 
 def _scheduled_followups():
@@ -354,6 +399,48 @@ METRICS: dict[str, Metric] = {
         additive=False,
         base=_leads_assigned,
         prepare=_with_contacted,
+    ),
+    Source.OCCUPANCY: Metric(
+        Source.OCCUPANCY,
+        "user",
+        "started_at",
+        _state_seconds(*_TALK),
+        _state_seconds(*_PRODUCTIVE),
+        scale=Decimal("100"),
+        additive=False,
+        base=_states,
+        within=_states_within,
+    ),
+    Source.PAUSE_MINUTES: Metric(
+        Source.PAUSE_MINUTES,
+        "user",
+        "started_at",
+        _state_seconds("paused"),
+        scale=Decimal("1") / Decimal("60"),
+        base=_states,
+        within=_states_within,
+    ),
+    Source.CALLS_PER_HOUR: Metric(
+        Source.CALLS_PER_HOUR,
+        "user",
+        "started_at",
+        _calls_begun(),
+        _state_seconds(*_PRODUCTIVE),
+        scale=Decimal("3600"),
+        additive=False,
+        base=_states,
+        within=_states_within,
+    ),
+    Source.HANDLE_TIME: Metric(
+        Source.HANDLE_TIME,
+        "user",
+        "started_at",
+        _state_seconds(*_TALK),
+        _calls_begun(),
+        scale=Decimal("1") / Decimal("60"),
+        additive=False,
+        base=_states,
+        within=_states_within,
     ),
     **{
         source: Metric(
@@ -601,6 +688,31 @@ def achievement_of(value, target, *, higher_is_better: bool) -> Decimal | None:
 
 def metric_for(source: str) -> Metric:
     return METRICS[source]
+
+
+STATE_SOURCES = (
+    Source.OCCUPANCY,
+    Source.PAUSE_MINUTES,
+    Source.CALLS_PER_HOUR,
+    Source.HANDLE_TIME,
+)
+
+
+def state_seconds(span, *, agent_ids) -> dict[int, dict[tuple[str, int | None], float]]:
+    """{agent id: {(state, pause code id): seconds}} over `span`: the records of the state
+    indicators above (the same clipping), by state and pause code. One query."""
+    rows = (
+        METRICS[Source.OCCUPANCY]
+        .records(span)
+        .filter(user_id__in=sorted(set(agent_ids)))
+        .order_by()
+        .values("user_id", "state", "pause_code_id")
+        .annotate(total=Sum(_STATE_SECONDS))
+    )
+    result: dict[int, dict] = defaultdict(dict)
+    for row in rows:
+        result[row["user_id"]][(row["state"], row["pause_code_id"])] = float(row["total"] or 0)
+    return result
 
 
 @dataclass

@@ -7,6 +7,7 @@ from .views.incentives import urlpatterns as incentive_urls
 from .views.reviews import urlpatterns as review_urls
 from .views.scorecards import urlpatterns as scorecard_urls
 from .views.turnover import urlpatterns as turnover_urls
+from .views.wallboard import urlpatterns as wallboard_urls
 
 app_name = "performance"
 
@@ -18,4 +19,5 @@ urlpatterns = [
     *improvement_urls,
     *turnover_urls,
     *channel_urls,
+    *wallboard_urls,
 ]

@@ -1,3 +1,19 @@
-from .states import AgentState, PauseCode, StateChange, StateSource
+from .states import (
+    POLICY_CACHE_KEY,
+    AgentState,
+    FloorPolicy,
+    FloorPresence,
+    PauseCode,
+    StateChange,
+    StateSource,
+)
 
-__all__ = ["AgentState", "PauseCode", "StateChange", "StateSource"]
+__all__ = [
+    "POLICY_CACHE_KEY",
+    "AgentState",
+    "FloorPolicy",
+    "FloorPresence",
+    "PauseCode",
+    "StateChange",
+    "StateSource",
+]

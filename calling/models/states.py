@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AgentState(models.TextChoices):
@@ -55,7 +56,25 @@ class PauseCode(models.Model):
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name to show: translated while it is the built-in one, else as named."""
+        builtin = BUILTIN_PAUSE_NAMES.get(self.code)
+        if builtin is not None and self.name == builtin[0]:
+            return str(builtin[1])
         return self.name
+
+
+# code: (the name the data migration writes, the same name translated)
+BUILTIN_PAUSE_NAMES = {
+    "lunch": ("Lunch", pgettext_lazy("pause", "Lunch")),
+    "training": ("Training", pgettext_lazy("pause", "Training")),
+    "meeting": ("Meeting", pgettext_lazy("pause", "Meeting")),
+    "restroom": ("Restroom", pgettext_lazy("pause", "Restroom")),
+    "break": ("Break", pgettext_lazy("pause", "Break")),
+}
 
 
 class StateChange(models.Model):
@@ -82,6 +101,8 @@ class StateChange(models.Model):
         ordering = ["-started_at", "-id"]
         indexes = [
             models.Index(fields=["user", "started_at"], name="state_user_started"),
+            # Rows overlapping a day: those still open or ended after its start.
+            models.Index(fields=["user", "ended_at"], name="state_user_ended"),
         ]
         constraints = [
             # One current state per agent.
@@ -96,3 +117,74 @@ class StateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.state} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class FloorPolicy(models.Model):
+    """The floor's timing rules (one row), editable by administrators."""
+
+    wrap_up_seconds = models.PositiveIntegerField(
+        _("wrap-up seconds"),
+        default=30,
+        help_text=_("Wrap-up ends by itself after this long (the agent is ready again)."),
+    )
+    idle_timeout_minutes = models.PositiveIntegerField(
+        _("idle timeout (minutes)"),
+        default=30,
+        help_text=_("An agent with no activity this long goes offline; 0: never."),
+    )
+    idle_alert_minutes = models.PositiveIntegerField(
+        _("idle alert (minutes)"),
+        default=60,
+        help_text=_("The wallboard flags a ready agent with no call for this long."),
+    )
+
+    class Meta:
+        verbose_name = _("floor policy")
+        verbose_name_plural = _("floor policy")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="floorpolicy_singleton"),
+            models.CheckConstraint(
+                condition=Q(idle_alert_minutes__gte=1), name="floorpolicy_alert_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Floor policy"))
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> FloorPolicy:
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy
+
+    @classmethod
+    def cached(cls) -> FloorPolicy:
+        """The policy for reading only, kept a few seconds per process (crm.config)."""
+        from crm.config import cached
+
+        return cached(POLICY_CACHE_KEY, cls.current)
+
+
+POLICY_CACHE_KEY = "calling.floor_policy"
+
+
+class FloorPresence(models.Model):
+    """When the agent was last active in the CRM (the idle timeout reads it).
+
+    One row per user, moved forward at most once a minute by the header control's heartbeat
+    (a key or click in the page), never by polling."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    seen_at = models.DateTimeField(_("last active"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("floor presence")
+        verbose_name_plural = _("floor presence")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.seen_at:%Y-%m-%d %H:%M}"

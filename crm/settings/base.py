@@ -227,6 +227,9 @@ PERFORMANCE_IMPROVEMENT_BELOW = env.int("PERFORMANCE_IMPROVEMENT_BELOW", default
 # Dashboards reuse a team's period-wide figures (funnel, satisfaction trend, live sums) this
 # long; today's figures and overdue work are always live. 0 computes them on every view.
 PERFORMANCE_DASHBOARD_CACHE_SECONDS = env.int("PERFORMANCE_DASHBOARD_CACHE_SECONDS", default=60)
+# The wallboard's shared snapshot of a team is recomputed at most this often (seconds); the
+# page polls every 2.5 s, so a change shows within 5 s.
+WALLBOARD_SNAPSHOT_SECONDS = env.float("WALLBOARD_SNAPSHOT_SECONDS", default=2.0)
 # The lead policy and calling hours, kept this long per process (crm/config.py); 0: off.
 CONFIG_CACHE_SECONDS = env.int("CONFIG_CACHE_SECONDS", default=10)
 STORAGES = {
@@ -322,6 +325,8 @@ SPECTACULAR_SETTINGS = {
     # sets; each gets a stable, meaningful enum name instead of a hash suffix.
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "aftersales.models.TicketStatus",
+        "AgentStateEnum": "calling.models.AgentState",
+        "StateSourceEnum": "calling.models.StateSource",
         "RevisitStatusEnum": "aftersales.models.RevisitStatus",
         "ImprovementStatusEnum": "aftersales.models.ImprovementItem.Status",
         "TicketEventKindEnum": "aftersales.models.TicketEvent.Kind",
@@ -403,7 +408,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Each app declares its periodic tasks in `<app>/periodic.py`; beat runs them all.
 CELERY_BEAT_SCHEDULE = periodic.collect(
-    ["crm", "leads", "orders", "aftersales", "performance", "training", "risk", "privacy"]
+    [
+        "crm",
+        "leads",
+        "orders",
+        "aftersales",
+        "calling",
+        "performance",
+        "training",
+        "risk",
+        "privacy",
+    ]
 )
 
 # --- Cache: shared (Redis) when there is one, so API rate limits hold across web

@@ -278,7 +278,119 @@ class MyDashboardView(_DashboardView):
         return Response(MyDashboardSerializer(data).data)
 
 
+class WallboardQuerySerializer(serializers.Serializer):
+    team = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Team id: that team's agents; without it, one row per team the caller sees.",
+    )
+
+
+class WallboardAgentSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+    state = serializers.CharField(help_text="ready, on_call, wrap_up, paused or offline")
+    state_label = serializers.CharField()
+    pause_code = serializers.CharField(allow_null=True)
+    pause_label = serializers.CharField(allow_null=True)
+    max_minutes = serializers.IntegerField(allow_null=True, help_text="The pause code's limit.")
+    since = serializers.FloatField(allow_null=True, help_text="State start (Unix seconds).")
+    seconds_in_state = serializers.IntegerField(allow_null=True)
+    last_call = serializers.FloatField(allow_null=True, help_text="Last call begun today.")
+    level = serializers.CharField(help_text="'' , near (a pause near its limit) or over")
+    alerts = serializers.ListField(
+        child=serializers.CharField(), help_text="pause_over, no_call (ready, no call for 1 h)"
+    )
+    calls = serializers.IntegerField()
+    talk_minutes = serializers.FloatField()
+    followups = serializers.IntegerField()
+    orders = serializers.IntegerField()
+    sales = serializers.DecimalField(**MONEY)
+    occupancy = serializers.FloatField(allow_null=True, help_text="% today")
+    leads_due = serializers.IntegerField()
+    leads_waiting = serializers.IntegerField()
+
+
+class WallboardTotalsSerializer(serializers.Serializer):
+    agents = serializers.IntegerField()
+    alerts = serializers.IntegerField()
+    by_state = serializers.DictField(child=serializers.IntegerField())
+    calls = serializers.IntegerField()
+    talk_minutes = serializers.FloatField()
+    followups = serializers.IntegerField()
+    orders = serializers.IntegerField()
+    sales = serializers.DecimalField(**MONEY)
+    occupancy = serializers.FloatField(allow_null=True)
+    leads_due = serializers.IntegerField()
+    leads_waiting = serializers.IntegerField()
+
+
+class WallboardTeamSerializer(serializers.Serializer):
+    team_id = serializers.IntegerField()
+    team_name = serializers.CharField()
+    computed_at = serializers.FloatField(help_text="When the shared snapshot was computed.")
+    totals = WallboardTotalsSerializer()
+    agents = WallboardAgentSerializer(many=True, required=False)
+
+
+class WallboardSerializer(serializers.Serializer):
+    teams = WallboardTeamSerializer(many=True)
+
+
+class WallboardView(_DashboardView):
+    """The live wallboard as JSON: a team's agents (state, time in it, today's work,
+    alerts), or one row per team (managers their team, heads their subtree, admins all).
+    Shared snapshots, at most `WALLBOARD_SNAPSHOT_SECONDS` old."""
+
+    visibility = access.visible_teams
+    serializer_class = WallboardSerializer
+
+    @extend_schema(
+        tags=["performance"],
+        parameters=[WallboardQuerySerializer],
+        responses={200: WallboardSerializer},
+    )
+    def get(self, request):
+        from django.utils import timezone
+
+        from ..selectors.wallboard import snapshots
+
+        if not performance_access.can_see_wallboard(request.user):
+            raise PermissionDenied("The wallboard is for managers, heads and admins.")
+        query = self.query(WallboardQuerySerializer)
+        teams = performance_access.wallboard_teams(request.user)
+        team_id = query.validated_data.get("team")
+        if team_id is not None:
+            teams = teams.filter(pk=team_id)
+            if not teams.exists():
+                raise NotFound("No such team in your scope.")
+        ids = list(teams.order_by("department__path", "name").values_list("pk", flat=True))
+        now = timezone.now()
+        snaps = snapshots(ids, now=now)
+        rows = []
+        for pk in ids:
+            snap = dict(snaps[pk])
+            if team_id is None:
+                snap.pop("agents")
+            else:
+                snap["agents"] = [
+                    {
+                        **agent,
+                        "seconds_in_state": (
+                            max(0, int(now.timestamp() - agent["since"]))
+                            if agent["since"]
+                            else None
+                        ),
+                    }
+                    for agent in snap["agents"]
+                ]
+            rows.append(snap)
+        return Response(WallboardSerializer({"teams": rows}).data)
+
+
 urlpatterns = [
+    path("wallboard/", WallboardView.as_view(), name="performance-wallboard"),
     path("dashboard/team/", TeamDashboardView.as_view(), name="performance-dashboard-team"),
     path("dashboard/me/", MyDashboardView.as_view(), name="performance-dashboard-me"),
 ]

@@ -63,6 +63,10 @@ class Source(models.TextChoices):
     QUALITY_COMMUNICATION = "quality_communication", _("Quality: communication")
     QUALITY_PROBLEM_SOLVING = "quality_problem_solving", _("Quality: problem solving")
     QUALITY_OVERALL = "quality_overall", _("Quality: overall score")
+    OCCUPANCY = "occupancy", _("Occupancy: (talk + wrap-up) / (ready + talk + wrap-up)")
+    PAUSE_MINUTES = "pause_minutes", _("Pause (minutes)")
+    CALLS_PER_HOUR = "calls_per_hour", _("Calls per productive hour")
+    HANDLE_TIME = "handle_time", _("Average handle time (minutes)")
 
 
 class Indicator(models.Model):

@@ -123,10 +123,16 @@ def drilldown_page(
     the rows are the same; tests hold both to it.
     """
     offset = (max(page, 1) - 1) * size
-    if scorecard.level == Level.AGENT or connection.vendor != "postgresql":
+    metric = metric_for(indicator.source)
+    # State rows count by overlap with the period (clipped), not by a time inside it: the
+    # per-membership index merge does not apply to them (a day's rows per agent are few).
+    if (
+        scorecard.level == Level.AGENT
+        or connection.vendor != "postgresql"
+        or metric.within is not None
+    ):
         rows = list(drilldown_records(scorecard, indicator)[offset : offset + size + 1])
         return rows[:size], len(rows) > size
-    metric = metric_for(indicator.source)
     period = period_of(scorecard)
     start, end = period.bounds
     stays = (
@@ -155,6 +161,7 @@ _RELATED = {
     "aftersales.Revisit": ("assignee", "lead", "order"),
     "aftersales.ServiceTicket": ("lead", "lead__owner"),
     "performance.QualityScore": ("agent", "followup__lead", "call__lead"),
+    "calling.StateChange": ("user", "pause_code"),
 }
 _PERSON = ("username", "first_name", "last_name")
 _LEAD = ("name", "phone")
@@ -194,6 +201,10 @@ _ONLY = {
         "problem_solving", "overall", "scored_at", "followup__lead_id", "call__lead_id",
         *(f"agent__{f}" for f in _PERSON),
         *(f"followup__lead__{f}" for f in _LEAD), *(f"call__lead__{f}" for f in _LEAD),
+    ),
+    "calling.StateChange": (
+        "id", "user_id", "state", "pause_code_id", "started_at", "ended_at", "source",
+        "pause_code__code", "pause_code__name", *(f"user__{f}" for f in _PERSON),
     ),
 }  # fmt: skip
 
@@ -255,6 +266,8 @@ def _time_of(record, metric: Metric):
 def _lead_of(record, label: str):
     if label == "leads.Lead":
         return record
+    if label == "calling.StateChange":
+        return None
     if label in ("orders.SalesEntry", "orders.Payment"):
         return record.order.lead
     if label == "performance.QualityScore":
@@ -288,6 +301,11 @@ def _detail(record, label: str) -> str:
         return f"{record.subject} · {record.get_status_display()}"
     if label == "performance.QualityScore":
         return f"{record.professionalism}/{record.communication}/{record.problem_solving}"
+    if label == "calling.StateChange":
+        text = record.get_state_display()
+        if record.pause_code_id:
+            text += f" · {record.pause_code.label}"
+        return f"{text} · {record.get_source_display()}"
     return ""
 
 
@@ -300,6 +318,9 @@ def _amount(record, label: str, metric: Metric):
         return record.satisfaction
     if label == "performance.QualityScore":
         return record.overall
+    if label == "calling.StateChange":
+        # Seconds of the row inside the span (the clipped part the figure sums).
+        return round(getattr(record, "seconds_in_span", 0) or 0)
     return None
 
 

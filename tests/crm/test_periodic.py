@@ -9,7 +9,16 @@ from crm.celery import app
 
 def test_beat_runs_what_every_app_declares():
     declared = {}
-    for name in ("crm", "leads", "aftersales", "performance", "training", "risk", "privacy"):
+    for name in (
+        "crm",
+        "leads",
+        "aftersales",
+        "calling",
+        "performance",
+        "training",
+        "risk",
+        "privacy",
+    ):
         module = __import__(f"{name}.periodic", fromlist=["SCHEDULE"])
         declared.update(module.SCHEDULE)
     assert declared == settings.CELERY_BEAT_SCHEDULE == app.conf.beat_schedule

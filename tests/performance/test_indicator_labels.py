@@ -30,8 +30,11 @@ def _indicators(db):
 def test_every_built_in_has_a_translation_and_matches_the_migration():
     from importlib import import_module
 
-    created = import_module("performance.migrations.0002_default_indicators").DEFAULTS
-    created = [*created, ("cash_collected", "Cash collected")]  # migration 0005
+    created = [
+        *import_module("performance.migrations.0002_default_indicators").DEFAULTS,
+        ("cash_collected", "Cash collected"),  # migration 0005 (money)
+        *import_module("performance.migrations.0005_state_indicators").DEFAULTS,
+    ]
     assert {code: name for code, name, *_rest in created} == {
         code: english for code, (english, _label) in BUILTIN_NAMES.items()
     }

@@ -1,0 +1,18 @@
+"""What the calling floor does when something happens elsewhere: signing out ends in
+offline."""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_out
+
+
+def _signed_out(sender, request, user, **kwargs) -> None:
+    if user is None or not user.is_authenticated:
+        return
+    from .services.states import sign_out
+
+    sign_out(user)
+
+
+def connect() -> None:
+    user_logged_out.connect(_signed_out, dispatch_uid="calling.sign_out")
