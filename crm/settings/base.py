@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "orders",
     "aftersales",
     "calling",
+    "customers",
     "performance",
     "training",
     "risk",
