@@ -375,6 +375,7 @@ CELERY_SLOW_TASKS = [
     "performance.tasks.recompute*",
     "*.tasks.export*",
     "crm.tasks.headcount_snapshot_take",
+    "customers.tasks.tiers_recompute",
 ]
 CELERY_TASK_ROUTES = ("crm.celery.route_task",)
 # Django's LOGGING (below) formats the worker's logs too.
@@ -386,7 +387,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Each app declares its periodic tasks in `<app>/periodic.py`; beat runs them all.
 CELERY_BEAT_SCHEDULE = periodic.collect(
-    ["crm", "leads", "orders", "aftersales", "performance", "training", "risk", "privacy"]
+    [
+        "crm",
+        "leads",
+        "orders",
+        "aftersales",
+        "customers",
+        "performance",
+        "training",
+        "risk",
+        "privacy",
+    ]
 )
 
 # --- Cache: shared (Redis) when there is one, so API rate limits hold across web

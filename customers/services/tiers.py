@@ -28,3 +28,11 @@ def tiers_recompute(
     if connection.vendor == "postgresql":
         return db.recompute_sql(now=now, customer_ids=customer_ids)
     return db.recompute_reference(now=now, customer_ids=customer_ids)
+
+
+def tier_saved() -> None:
+    """A tier or its thresholds changed: every customer's tier is recomputed (a task,
+    queued once the change is committed)."""
+    from ..tasks import tiers_recompute as task
+
+    transaction.on_commit(task.delay)
