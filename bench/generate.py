@@ -27,11 +27,12 @@ from django.utils import timezone
 
 from aftersales.models import Revisit, RevisitStatus, ServiceTicket
 from crm.models import Department, Member, MemberEvent, MemberStatus, Team, TeamMembership
+from customers.models import Contact, Customer
 from leads.models import Assignment, Call, FollowUp, Lead
 from orders.models import UNDELIVERED_STATUSES, Order, OrderLine, SalesEntry
 from performance.models import QualityScore, Scorecard
 
-from . import aftersales, kpi, leads, orders, org
+from . import aftersales, customers, kpi, leads, orders, org
 from .bulk import analyze, exact_count, truncate
 from .config import Size
 
@@ -81,6 +82,12 @@ STEPS: list[Step] = [
         depends_on=("calls", "quality_scores", "seed"),
         models=kpi.MODELS,
     ),
+    Step(
+        "customers",
+        customers.generate_customers,
+        depends_on=("seed",),
+        models=customers.MODELS,
+    ),
 ]
 
 User = get_user_model()
@@ -124,6 +131,9 @@ COUNTS: list[tuple[str, QuerySet]] = [
     ("calls", Call.objects.all()),
     ("quality_scores", QualityScore.objects.all()),
     ("scorecards", Scorecard.objects.all()),
+    ("customers", Customer.objects.all()),
+    ("customers.with a tier", Customer.objects.filter(tier__isnull=False)),
+    ("contacts", Contact.objects.all()),
 ]
 
 

@@ -35,8 +35,8 @@ def tiers(apps, schema_editor):
     Tier = apps.get_model("customers", "Tier")
     for name, priority, days, orders, money in (
         ("VIP", 10, 365, 3, Decimal("10000.00")),
-        ("Regular", 20, 365, 2, Decimal("0.00")),
-        ("New", 30, 180, 1, Decimal("0.00")),
+        ("老客户", 20, 365, 2, Decimal("0.00")),
+        ("新客户", 30, 180, 1, Decimal("0.00")),
     ):
         Tier.objects.get_or_create(
             name=name,
