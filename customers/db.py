@@ -18,9 +18,9 @@ from orders.models import SOLD_STATUSES, Order
 
 from .models import ZERO, Customer, Tier
 
-# One statement: each customer's sold orders (through their leads) summed, the first
-# active tier whose thresholds hold picked from the small tier table, and only the rows
-# whose figures or tier changed written (a second run writes nothing).
+# One statement: each customer's sold orders (through their leads) summed, the first active
+# tier whose thresholds hold picked by a CASE written from the (few) tiers, and only the
+# rows whose figures or tier changed written (a second run writes nothing).
 _RECOMPUTE_SQL = """
 WITH sold AS (
     SELECT l.customer_id AS id,
@@ -37,16 +37,7 @@ WITH sold AS (
     LEFT JOIN sold s ON s.id = c.id
     {customer_filter}
 ), tiered AS (
-    SELECT f.*,
-           (SELECT t.id FROM customers_tier t
-            WHERE t.is_active
-              AND (t.within_days IS NULL
-                   OR f.last_at >= %(now)s - t.within_days * interval '1 day')
-              AND f.n >= t.min_orders
-              AND f.money >= t.min_money
-            ORDER BY t.priority, t.id
-            LIMIT 1) AS tier_id
-    FROM figures f
+    SELECT f.*, {tier_case} AS tier_id FROM figures f
 )
 UPDATE customers_customer c
 SET last_order_at = t.last_at, order_count = t.n, money_total = t.money, tier_id = t.tier_id
@@ -57,15 +48,33 @@ WHERE c.id = t.id
 """
 
 
+def _tier_case(*, now: dt.datetime, params: dict) -> str:
+    """`CASE WHEN <tier 1 holds> THEN 1 WHEN … END` over the active tiers by priority (a
+    handful of rows, read once): no subquery per customer."""
+    whens = []
+    for index, tier in enumerate(Tier.objects.filter(is_active=True).order_by("priority", "id")):
+        conditions = [f"f.n >= %(t{index}_orders)s", f"f.money >= %(t{index}_money)s"]
+        params[f"t{index}_orders"] = tier.min_orders
+        params[f"t{index}_money"] = tier.min_money
+        if tier.within_days is not None:
+            conditions.insert(0, f"f.last_at >= %(t{index}_since)s")
+            params[f"t{index}_since"] = now - dt.timedelta(days=tier.within_days)
+        whens.append(f"WHEN {' AND '.join(conditions)} THEN {int(tier.pk)}")
+    return f"CASE {' '.join(whens)} END" if whens else "NULL::bigint"
+
+
 def recompute_sql(*, now: dt.datetime, customer_ids: Iterable[int] | None = None) -> int:
     """The fast path (PostgreSQL): one set-based UPDATE; the number of rows changed."""
-    params: dict = {"sold": list(SOLD_STATUSES), "now": now}
+    params: dict = {"sold": list(SOLD_STATUSES)}
     lead_filter = customer_filter = ""
     if customer_ids is not None:
         params["ids"] = list(customer_ids)
         lead_filter = "AND l.customer_id = ANY(%(ids)s)"
         customer_filter = "WHERE c.id = ANY(%(ids)s)"
-    sql = _RECOMPUTE_SQL.format(lead_filter=lead_filter, customer_filter=customer_filter)
+    tier_case = _tier_case(now=now, params=params)
+    sql = _RECOMPUTE_SQL.format(
+        lead_filter=lead_filter, customer_filter=customer_filter, tier_case=tier_case
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

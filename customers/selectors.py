@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection
-from django.db.models import Avg, Count, FloatField, Func, Q, QuerySet, Value
-from django.db.models.functions import Concat, Lower
+from django.db import connection, transaction
+from django.db.models import Avg, BooleanField, Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from aftersales.models import Revisit, ServiceTicket
 from crm import phones
@@ -222,11 +222,8 @@ def merges_of(customer: Customer) -> QuerySet[Merge]:
 # --- duplicates -----------------------------------------------------------------------------
 
 
-class Similarity(Func):
-    """pg_trgm's `similarity(a, b)`: 0 (nothing shared) to 1 (the same trigrams)."""
-
-    function = "similarity"
-    output_field = FloatField()
+#: The expression the trigram index (migration 0002, `customer_name_trgm`) is built on.
+_NAME_KEY_SQL = "lower(customers_customer.name || ' ' || customers_customer.company)"
 
 
 @lru_cache(maxsize=1)
@@ -260,18 +257,27 @@ def duplicates_for(user, customer: Customer) -> list[tuple[Customer, str]]:
         )[:CANDIDATES_LIMIT]:
             found.setdefault(customer_id, str(ContactKind(kind).label))
     key = name_key(customer.name, customer.company)
+    key_text = f"{customer.name} {customer.company}".lower()
     if key:
         if trigram_available():
-            similar = visible.annotate(
-                similarity=Similarity(
-                    Lower(Concat("name", Value(" "), "company")),
-                    Value(f"{customer.name} {customer.company}".lower()),
+            # `%` (similarity at least pg_trgm.similarity_threshold, set to SIMILARITY
+            # for this transaction) reads the customer_name_trgm index (its expression).
+            similar = visible.filter(
+                RawSQL(  # noqa: S611 - a fixed expression; the name is a parameter
+                    f"{_NAME_KEY_SQL} %% %s", [key_text], output_field=BooleanField()
                 )
-            ).filter(similarity__gte=SIMILARITY)
+            )
         else:
             similar = visible.filter(name__iexact=customer.name, company__iexact=customer.company)
-        for customer_id in similar.values_list("pk", flat=True)[:CANDIDATES_LIMIT]:
-            found.setdefault(customer_id, "name")
+        with transaction.atomic():
+            if trigram_available():
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+                        [str(SIMILARITY)],
+                    )
+            for customer_id in similar.values_list("pk", flat=True)[:CANDIDATES_LIMIT]:
+                found.setdefault(customer_id, "name")
     rows = visible.filter(pk__in=list(found)).select_related("owner", "tier")
     return [(row, found[row.pk]) for row in rows]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("duplicates/", views.duplicate_list, name="duplicates"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/contacts/", views.contact_add, name="contact_add"),
+    path("<int:pk>/duplicates/", views.duplicates_panel, name="duplicates_panel"),
     path("<int:pk>/new-order/", views.new_order, name="new_order"),
     path("<int:pk>/merge/<int:other>/", views.merge, name="merge"),
     path("merges/<int:pk>/undo/", views.merge_undo, name="merge_undo"),

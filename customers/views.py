@@ -57,7 +57,6 @@ def _page_context(request, customer, contact_form=None) -> dict:
         "contacts": list(customer.contacts.all()),
         "history": selectors.customer_history(customer),
         "lead_for_order": selectors.lead_for_new_order(customer),
-        "duplicates": selectors.duplicates_for(request.user, customer),
         "merges": list(selectors.merges_of(customer)[:20]),
         "may_edit": may_edit,
         "may_merge": access.can_merge_customers(request.user),
@@ -70,6 +69,23 @@ def _page_context(request, customer, contact_form=None) -> dict:
 def customer_detail(request, pk: int):
     customer = get_object_or_404(selectors.customer_for_page(request.user), pk=pk)
     return render(request, "customers/customer_detail.html", _page_context(request, customer))
+
+
+@staff_required
+@require_GET
+def duplicates_panel(request, pk: int):
+    """The customer page's "possible duplicates" (htmx, loaded after the page: a name
+    similarity search may take longer than the page itself)."""
+    customer = get_object_or_404(selectors.customer_for_page(request.user), pk=pk)
+    return render(
+        request,
+        "customers/partials/duplicates.html",
+        {
+            "customer": customer,
+            "duplicates": selectors.duplicates_for(request.user, customer),
+            "may_merge": access.can_merge_customers(request.user),
+        },
+    )
 
 
 @staff_required

@@ -122,7 +122,7 @@ def test_merge_screen_and_undo(org, customers, client_as):
     ContactFactory(customer=other, kind="email", value="dup@example.com")
     ContactFactory(customer=kept, kind="email", value="dup@example.com")
     client = client_as(org.manager_a)
-    page = client.get(reverse("customers:detail", args=[kept.pk]))
+    page = client.get(reverse("customers:duplicates_panel", args=[kept.pk]))
     assert f'data-duplicate="{other.pk}"' in page.content.decode()
     assert other.pk in [c.pk for c, _why in page.context["duplicates"]]
     dupes = client.get(reverse("customers:duplicates"))
