@@ -5,8 +5,8 @@ leads, and the tiers computed."""
 import pytest
 from django.db import connection
 
-from bench.customers import BIG_CUSTOMER_LEADS, generate_customers
 from bench.config import Size
+from bench.customers import BIG_CUSTOMER_LEADS, generate_customers
 from customers.models import Customer
 from leads.models import Lead
 from tests.customers.factories import TierFactory
