@@ -119,13 +119,24 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
     satisfaction = Revisit.objects.filter(
         lead_id__in=lead_ids, satisfaction__isnull=False
     ).aggregate(mean=Avg("satisfaction"), count=Count("pk"))
+    # Each coded value's label translated once, not once a row (200 rows, 6 kinds).
+    lead_status = _labels(Lead, "status")
+    order_status = _labels(Order, "status")
+    for lead in leads:
+        lead.status_label = lead_status.get(lead.status, lead.status)
+    for order in orders:
+        order.status_label = order_status.get(order.status, order.status)
+    disposition = _labels(FollowUp, "disposition")
+    direction = _labels(Call, "direction")
+    ticket_status = _labels(ServiceTicket, "status")
+    revisit_status = _labels(Revisit, "status")
     events: list[Event] = []
     for lead in leads:
         events.append(
             Event(
                 lead.created_at,
                 "lead",
-                lead.get_status_display(),
+                lead.status_label,
                 names[lead.pk],
                 lead.pk,
                 "leads:detail",
@@ -137,7 +148,7 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
             Event(
                 item.created_at,
                 "followup",
-                item.get_disposition_display(),
+                disposition.get(item.disposition, item.disposition),
                 item.notes[:120],
                 item.lead_id,
                 "leads:detail",
@@ -149,7 +160,7 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
             Event(
                 call.started_at,
                 "call",
-                call.get_direction_display(),
+                direction.get(call.direction, call.direction),
                 f"{call.duration_seconds}s",
                 call.lead_id,
                 "leads:detail",
@@ -162,7 +173,7 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
                 order.created_at,
                 "order",
                 order.number,
-                f"{order.get_status_display()} · {order.total}",
+                f"{order.status_label} · {order.total}",
                 order.lead_id,
                 "orders:detail",
                 order.pk,
@@ -174,14 +185,14 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
                 ticket.opened_at,
                 "ticket",
                 ticket.subject,
-                ticket.get_status_display(),
+                ticket_status.get(ticket.status, ticket.status),
                 ticket.lead_id,
                 "aftersales:ticket_detail",
                 ticket.pk,
             )
         )
     for revisit in revisits:
-        detail = revisit.get_status_display()
+        detail = revisit_status.get(revisit.status, revisit.status)
         if revisit.satisfaction:
             detail = f"{detail} · {revisit.satisfaction}/5"
         events.append(
@@ -197,6 +208,10 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
         )
     events.sort(key=lambda event: event.at, reverse=True)
     return History(leads, orders, tickets, revisits, events[:limit], satisfaction)
+
+
+def _labels(model, field: str) -> dict[str, str]:
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
 
 
 def lead_for_new_order(customer: Customer) -> Lead | None:
