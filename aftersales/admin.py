@@ -17,7 +17,7 @@ from .models import (
 
 @admin.register(RevisitPlan)
 class RevisitPlanAdmin(admin.ModelAdmin):
-    list_display = ("name", "days_after_delivery", "product_category", "is_active")
+    list_display = ("name", "days_after_delivery", "product_category", "tier", "is_active")
     list_editable = ("days_after_delivery", "is_active")
     list_filter = ("is_active",)
 

@@ -228,7 +228,9 @@ class TicketEvent(models.Model):
 class RevisitPlan(models.Model):
     """ "Call the customer N days after delivery" (admin-editable).
 
-    A plan with a product category applies only to orders with a line of that category.
+    A plan with a product category applies only to orders with a line of that category;
+    a plan with a tier only to orders of customers in that tier (the `customers` app, above
+    this one, keeps the tiers: named by string).
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -238,6 +240,15 @@ class RevisitPlan(models.Model):
         max_length=100,
         blank=True,
         help_text=_("Only orders with a product of this category; empty for every order."),
+    )
+    tier = models.ForeignKey(
+        "customers.Tier",
+        verbose_name=_("customer tier"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revisit_plans",
+        help_text=_("Only orders of customers in this tier; empty for every customer."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 from aftersales.models import Revisit, RevisitStatus, ServiceTicket
 from calling.models import StateChange
 from crm.models import Department, Member, MemberEvent, MemberStatus, Team, TeamMembership
+from customers.models import Contact, Customer
 from leads.models import Assignment, Call, FollowUp, Lead
 from orders.models import (
     UNDELIVERED_STATUSES,
@@ -39,7 +40,7 @@ from orders.models import (
 )
 from performance.models import ChannelDay, QualityScore, Scorecard
 
-from . import aftersales, floor, kpi, leads, money, orders, org
+from . import aftersales, customers, floor, kpi, leads, money, orders, org
 from .bulk import analyze, exact_count, truncate
 from .config import Size
 
@@ -101,6 +102,12 @@ STEPS: list[Step] = [
         depends_on=("state_days", "seed"),
         models=floor.MODELS,
     ),
+    Step(
+        "customers",
+        customers.generate_customers,
+        depends_on=("seed",),
+        models=customers.MODELS,
+    ),
 ]
 
 User = get_user_model()
@@ -149,6 +156,9 @@ COUNTS: list[tuple[str, QuerySet]] = [
     ("quality_scores", QualityScore.objects.all()),
     ("scorecards", Scorecard.objects.all()),
     ("agent_states", StateChange.objects.all()),
+    ("customers", Customer.objects.all()),
+    ("customers.with a tier", Customer.objects.filter(tier__isnull=False)),
+    ("contacts", Contact.objects.all()),
 ]
 
 

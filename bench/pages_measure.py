@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import functools
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.urls import reverse
 
 from crm.models import Team
+from customers.models import Contact, Customer
+from customers.services.merging import customers_merge
+from customers.services.tiers import tiers_recompute
 from leads.models import FollowUp, Lead
 
 from .leads_measure import lead_agent, lead_manager
@@ -154,4 +158,97 @@ MEASUREMENTS: list[Measurement | Job] = [
         _snapshots_cold,
         target_s=0.15,
     ),
+]
+
+
+# --- customers (the customers issue): page ≤ 50 ms, search by phone ≤ 10 ms, merge of
+# 1,000 leads and orders ≤ 2 s, the nightly tier recompute ≤ 60 s -----------------------
+
+
+@functools.cache
+def _biggest_customer() -> tuple[int, int]:
+    """The customer with the most leads (the generator gives one 40 leads with the most
+    follow-ups of their owner: its history has 200 events and more), and its owner."""
+    row = (
+        Lead.objects.filter(customer__isnull=False)
+        .values("customer")
+        .annotate(n=Count("*"))
+        .order_by("-n", "customer")
+        .first()
+    )
+    if row is None:
+        raise NotAvailable("no customers: generate the customers step first")
+    owner_id = Customer.objects.filter(pk=row["customer"]).values_list("owner", flat=True).get()
+    if owner_id is None:
+        raise NotAvailable("the biggest customer has no owner")
+    return row["customer"], owner_id
+
+
+def customer_page_path() -> str:
+    return reverse("customers:detail", args=[_biggest_customer()[0]])
+
+
+def biggest_customer_owner():
+    return get_user_model().objects.get(pk=_biggest_customer()[1])
+
+
+biggest_customer_owner.__name__ = "owner of the customer with the most leads"
+
+
+def customer_phone_search_path() -> str:
+    """A customer's phone, typed as a person would (`138 0013 8000`)."""
+    value = (
+        Contact.objects.filter(kind="phone", value__startswith="+861")
+        .order_by("-pk")
+        .values_list("value", flat=True)
+        .first()
+    )
+    if value is None:
+        raise NotAvailable("no customer has a mobile number")
+    national = value[3:]
+    return f"{reverse('customers:list')}?q={national[:3]}+{national[3:7]}+{national[7:]}"
+
+
+def _merge_prepare():
+    """Two customers holding 1,000 leads between them (moved onto them, rolled back after)
+    with their orders."""
+    pair = list(Customer.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    if len(pair) < 2:
+        raise NotAvailable("fewer than two customers")
+    ids = list(
+        Lead.objects.filter(orders__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()[:1000]
+    )
+    Lead.objects.filter(pk__in=ids[:500]).update(customer_id=pair[0])
+    Lead.objects.filter(pk__in=ids[500:]).update(customer_id=pair[1])
+    return Customer.objects.get(pk=pair[0]), Customer.objects.get(pk=pair[1]), ADMIN()
+
+
+def _merge(prepared) -> str:
+    winner, loser, by = prepared
+    merge = customers_merge(winner=winner, loser=loser, by=by)
+    return ", ".join(f"{kind} {len(ids):,}" for kind, ids in merge.moved.items())
+
+
+def _tiers_prepare():
+    if not Customer.objects.exists():
+        raise NotAvailable("no customers")
+    # Forget the figures so the recompute writes every customer (the worst night).
+    Customer.objects.update(tier=None, order_count=0, money_total=0, last_order_at=None)
+    return tiers_recompute
+
+
+def _tiers(recompute) -> str:
+    return f"{recompute():,} customers changed"
+
+
+MEASUREMENTS += [
+    Measurement(
+        "customer page, most leads / owner", customer_page_path, biggest_customer_owner, 50
+    ),
+    Measurement("customer search by phone / admin", customer_phone_search_path, ADMIN, 10),
+    Job("job: merge two customers holding 1,000 leads", _merge_prepare, _merge, target_s=2),
+    Job("job: nightly tier recompute", _tiers_prepare, _tiers, target_s=60),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -21,6 +21,7 @@ from aftersales.models import (
     TicketStatus,
     TicketType,
 )
+from customers.models import Contact, ContactKind
 from leads import access as leads_access
 from leads.models import Assignment, Call, FollowUp, ImportRow, Lead, LeadEvent, LeadSource
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
@@ -123,6 +124,10 @@ class Records:
     do_not_call_ids: list[int]
     assignment_ids: list[int]
     quality_score_ids: list[int]
+    # Customers made of the person's leads alone, and contacts holding their numbers or
+    # emails (on any customer).
+    customer_ids: list[int] = field(default_factory=list)
+    contact_ids: list[int] = field(default_factory=list)
 
     def audit_labels(self) -> dict[str, list[int]]:
         """The audit trail's record types → ids of the person's records."""
@@ -135,6 +140,8 @@ class Records:
             "risk.donotcall": self.do_not_call_ids,
             "leads.assignment": self.assignment_ids,
             "performance.qualityscore": self.quality_score_ids,
+            "customers.customer": self.customer_ids,
+            "customers.contact": self.contact_ids,
         }
 
 
@@ -164,6 +171,45 @@ def records_of(person: Person) -> Records:
                 Q(followup_id__in=followups) | Q(call_id__in=calls)
             ).values_list("pk", flat=True)
         ),
+        customer_ids=customers_of(person),
+        contact_ids=list(contacts_of(person).values_list("pk", flat=True)),
+    )
+
+
+def customers_of(person: Person) -> list[int]:
+    """Customers whose every lead is the person's (a customer also holding other people's
+    leads, a company, keeps its name)."""
+    leads = list(person.lead_ids)
+    if not leads:
+        return []
+    candidates = set(
+        Lead.objects.filter(pk__in=leads, customer__isnull=False).values_list(
+            "customer_id", flat=True
+        )
+    )
+    shared = set(
+        Lead.objects.filter(customer_id__in=candidates)
+        .exclude(pk__in=leads)
+        .values_list("customer_id", flat=True)
+    )
+    return sorted(candidates - shared)
+
+
+def contacts_of(person: Person) -> QuerySet[Contact]:
+    """Contacts with the person's numbers, emails or their leads' WeChat ids, and every
+    contact of the customers made of their leads alone."""
+    wechats = sorted(
+        set(
+            Lead.objects.filter(pk__in=list(person.lead_ids))
+            .exclude(wechat="")
+            .values_list("wechat", flat=True)
+        )
+    )
+    return Contact.objects.filter(
+        Q(kind=ContactKind.PHONE, value__in=sorted(person.phones))
+        | Q(kind=ContactKind.EMAIL, value__in=sorted(person.emails))
+        | Q(kind=ContactKind.WECHAT, value__in=wechats)
+        | Q(customer_id__in=customers_of(person))
     )
 
 

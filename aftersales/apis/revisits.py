@@ -79,7 +79,7 @@ class RevisitRecordSerializer(serializers.Serializer):
 class RevisitPlanSerializer(serializers.ModelSerializer):
     class Meta:
         model = RevisitPlan
-        fields = ["id", "name", "days_after_delivery", "product_category", "is_active"]
+        fields = ["id", "name", "days_after_delivery", "product_category", "tier", "is_active"]
         extra_kwargs = {"days_after_delivery": {"min_value": 0, "max_value": 3650}}
 
 

@@ -79,12 +79,27 @@ def revisit_assignee_for(*, order: Order) -> User | None:
 
 
 def _plans_for(order) -> list[RevisitPlan]:
+    """The active plans that apply to `order`: by product category, and by the tier of the
+    order's customer (read over the lead's customer, named by string: after-sales imports
+    nothing from the customers app above it)."""
     plans = list(RevisitPlan.objects.filter(is_active=True))
     if any(plan.product_category for plan in plans):
         categories = set(order.lines.values_list("product__category", flat=True))
     else:
         categories = set()
-    return [p for p in plans if not p.product_category or p.product_category in categories]
+    tier_id = None
+    if any(plan.tier_id for plan in plans):
+        tier_id = (
+            Lead.objects.filter(pk=order.lead_id)
+            .values_list("customer__tier_id", flat=True)
+            .first()
+        )
+    return [
+        p
+        for p in plans
+        if (not p.product_category or p.product_category in categories)
+        and (p.tier_id is None or p.tier_id == tier_id)
+    ]
 
 
 @transaction.atomic

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "orders",
     "aftersales",
     "calling",
+    "customers",
     "performance",
     "training",
     "risk",
@@ -397,6 +398,7 @@ CELERY_SLOW_TASKS = [
     "performance.tasks.recompute*",
     "*.tasks.export*",
     "crm.tasks.headcount_snapshot_take",
+    "customers.tasks.tiers_recompute",
 ]
 CELERY_TASK_ROUTES = ("crm.celery.route_task",)
 # Django's LOGGING (below) formats the worker's logs too.
@@ -414,6 +416,7 @@ CELERY_BEAT_SCHEDULE = periodic.collect(
         "orders",
         "aftersales",
         "calling",
+        "customers",
         "performance",
         "training",
         "risk",

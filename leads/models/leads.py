@@ -151,6 +151,17 @@ class Lead(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The customer (person or company) this lead is one of: the `customers` app, above
+    # this one, sets it when the lead is won or captured with a customer's number or email.
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        db_index=False,  # lead_customer: only the leads that have one
+    )
 
     class Meta:
         verbose_name = _("lead")
@@ -187,6 +198,10 @@ class Lead(models.Model):
                 condition=Q(owner__isnull=True, status__in=OPEN_STATUSES),
             ),
             models.Index(fields=["status", "last_contact_at"], name="lead_reclaim"),
+            # A customer's leads (the customer page, merges, the tier recompute).
+            models.Index(
+                fields=["customer"], name="lead_customer", condition=Q(customer__isnull=False)
+            ),
             # The reminder sweep: follow-ups coming due across all owners, by time.
             models.Index(
                 fields=["next_followup_at"],
@@ -249,6 +264,7 @@ TIMELINE_HIDDEN_FIELDS = frozenset(
         "created_by",
         "created_at",
         "updated_at",
+        "customer",
     }
 )
 

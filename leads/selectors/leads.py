@@ -144,7 +144,7 @@ def leads_for_list(user) -> QuerySet[Lead]:
 def lead_for_page(user) -> QuerySet[Lead]:
     """The leads `user` may open, with what the lead page and the API detail show."""
     return leads_access.visible_leads(user).select_related(
-        "owner", "team", "campaign", "created_by"
+        "owner", "team", "campaign", "created_by", "customer__tier"
     )
 
 

@@ -43,6 +43,10 @@ _ROW_FIELDS = (
     "missed_calls",
     "intent",
 )
+# The customer's tier after the sale (the customers app, above this one, keeps it; the
+# lead names it by string): one LEFT JOIN of the page's rows, no query of its own.
+_TIER_PATH = "customer__tier"
+_TIER_FIELDS = ("customer__tier__name",)
 
 
 @dataclass
@@ -119,7 +123,11 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
         if normalize_or_none(query) is None:
             in_scope = in_scope.filter(owner_id=user.pk)
         rows = _refine(search_leads(in_scope, query, user=user), filters)
-        rows = rows.only(*LIST_FIELDS).order_by("-created_at", "-id")
+        rows = (
+            rows.select_related(_TIER_PATH)
+            .only(*LIST_FIELDS, *_TIER_FIELDS)
+            .order_by("-created_at", "-id")
+        )
         worklist.results = _page(rows, filters.get("page"), now=now, rules=rules)
         return worklist
 
@@ -133,12 +141,20 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
         scheduled = scheduled.filter(next_followup_at__gte=end_of_today)
     else:
         scheduled = scheduled.filter(next_followup_at__lt=end_of_today)
-    scheduled = scheduled.only(*_ROW_FIELDS).order_by("next_followup_at", "grade", "id")
+    scheduled = (
+        scheduled.select_related(_TIER_PATH)
+        .only(*_ROW_FIELDS, *_TIER_FIELDS)
+        .order_by("next_followup_at", "grade", "id")
+    )
     worklist.due = _page(scheduled, filters.get("page"), now=now, rules=rules)
 
     if not due and filters.get("status") in (None, "", LeadStatus.NEW):
         fresh = _refine(mine.filter(status=LeadStatus.NEW, next_followup_at__isnull=True), filters)
-        fresh = fresh.only(*_ROW_FIELDS).order_by("grade", "created_at", "id")
+        fresh = (
+            fresh.select_related(_TIER_PATH)
+            .only(*_ROW_FIELDS, *_TIER_FIELDS)
+            .order_by("grade", "created_at", "id")
+        )
         worklist.new = _page(fresh, filters.get("new_page"), now=now, rules=rules)
     return worklist
 

@@ -14,6 +14,7 @@ def test_beat_runs_what_every_app_declares():
         "leads",
         "aftersales",
         "calling",
+        "customers",
         "performance",
         "training",
         "risk",

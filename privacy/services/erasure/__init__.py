@@ -61,7 +61,13 @@ from .mentions import (
     erase_requests,
     keep_do_not_call_hashed,
 )
-from .own_records import erase_leads, erase_orders_and_service, erase_recordings, erase_work
+from .own_records import (
+    erase_customers,
+    erase_leads,
+    erase_orders_and_service,
+    erase_recordings,
+    erase_work,
+)
 
 __all__ = ["ERASED_LABELS", "ErasureHeldBack", "erase_person", "erased_in_words"]
 
@@ -83,6 +89,9 @@ ERASED_LABELS = {
     "tickets": gettext_lazy("Service tickets"),
     "ticket_event_notes": gettext_lazy("Ticket history notes"),
     "revisits": gettext_lazy("Revisits"),
+    "customers": gettext_lazy("Customers"),
+    "customer_contacts": gettext_lazy("Contacts"),
+    "customer_merges": gettext_lazy("Merges"),
     "improvement_items": gettext_lazy("Improvement items"),
     "library_cases": gettext_lazy("Case-library cases"),
     "library_comments": gettext_lazy("Case-library comments"),
@@ -184,6 +193,7 @@ def _erase(*, request: SubjectRequest, person: Person, by) -> Erased:
     erase_leads(person, records, by, erased)
     erase_work(person, records, erased)
     erase_orders_and_service(person, records, erased)
+    erase_customers(person, records, erased)
     erase_elsewhere(person, records, erased)
     keep_do_not_call_hashed(request, person, records, by, erased)
     request_ids = erase_requests(request, person, erased)

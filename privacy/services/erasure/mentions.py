@@ -188,8 +188,11 @@ def erase_audit_trail(person: Person, records, request_ids: list[int], erased: E
         entry.before = _without_personal(person.scrub_json(entry.before, with_names=True))
         entry.after = _without_personal(person.scrub_json(entry.after, with_names=True))
         entry.object_repr = person.scrub(entry.object_repr, with_names=True)
-        if entry.model_label == "leads.lead" or entry.model_label.startswith("privacy."):
+        if entry.model_label in PERSONAL_RECORDS or entry.model_label.startswith("privacy."):
             entry.object_repr = ERASED
+        if entry.model_label == "customers.contact":
+            entry.before = _without_value(entry.before)
+            entry.after = _without_value(entry.after)
         changed.append(entry)
     AuditEntry.objects.bulk_update(changed, ["object_repr", "before", "after"], batch_size=BATCH)
     erased.add("audit_entries", len(changed))
@@ -206,6 +209,17 @@ def erase_audit_trail(person: Person, records, request_ids: list[int], erased: E
             json_fields=("before", "after"),
         ),
     )
+
+
+#: Record types whose audit entries are named by personal data (a name, a contact).
+PERSONAL_RECORDS = ("leads.lead", "customers.customer", "customers.contact")
+
+
+def _without_value(values):
+    """A contact's entry keeps its kind, not the number, email or WeChat id."""
+    if not isinstance(values, dict):
+        return values
+    return {key: value for key, value in values.items() if key != "value"}
 
 
 def _without_personal(values):

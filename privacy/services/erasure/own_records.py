@@ -10,6 +10,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from aftersales.models import ImprovementItem, Revisit, ServiceTicket, TicketEvent
+from customers.models import Contact, Customer, Merge
 from leads.models import (
     OPEN_STATUSES,
     Assignment,
@@ -168,5 +169,31 @@ def erase_orders_and_service(person: Person, records, erased: Erased) -> None:
         "library_comments",
         rewrite(
             CaseComment.objects.filter(case_id__in=case_ids), ["body"], person, with_names=True
+        ),
+    )
+
+
+def erase_customers(person: Person, records, erased: Erased) -> None:
+    """Customers made of the person's leads alone lose their name, company and notes; the
+    person's numbers and emails leave every customer's contacts; merge records forget the
+    values they kept."""
+    erased.add(
+        "customers",
+        Customer.objects.filter(pk__in=records.customer_ids).update(
+            name=ERASED, company="", notes="", updated_at=timezone.now()
+        ),
+    )
+    deleted, _by_model = Contact.objects.filter(pk__in=records.contact_ids).delete()
+    erased.add("customer_contacts", deleted)
+    erased.add(
+        "customer_merges",
+        rewrite(
+            Merge.objects.filter(
+                Q(winner_id__in=records.customer_ids) | Q(loser_id__in=records.customer_ids)
+            ),
+            ["fields"],
+            person,
+            with_names=True,
+            json_fields=("fields",),
         ),
     )
