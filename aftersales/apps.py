@@ -13,3 +13,12 @@ class AftersalesConfig(AppConfig):
 
         order_moved.connect(receivers.on_order_moved, dispatch_uid="aftersales.order_moved")
         selectors.register_timeline_sources()
+
+        from risk import audit
+
+        from .models import ImprovementItem, RevisitPlan, TicketSLA
+
+        # Settings (revisit plans, SLAs) and improvement items: before and after.
+        audit.track(RevisitPlan)
+        audit.track(TicketSLA)
+        audit.track(ImprovementItem)

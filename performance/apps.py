@@ -10,3 +10,13 @@ class PerformanceConfig(AppConfig):
         from .exports import register_export_kinds
 
         register_export_kinds()
+
+        from risk import audit
+
+        from .models import DevelopmentPlan, Evaluation, ImprovementPlan
+
+        # Reviews and plans, beside the scorecard inputs risk registers (targets, weights,
+        # indicators, quality scores, incentives): before and after.
+        audit.track(Evaluation)
+        audit.track(ImprovementPlan)
+        audit.track(DevelopmentPlan)

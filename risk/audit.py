@@ -161,7 +161,14 @@ DEFAULT_TRACKED = {
     "leads.LeadPolicy": {},
     "leads.CallingWindow": {},
     "leads.DispositionRule": {},
+    # The org and the accounts (the kernel and django.contrib.auth cannot import risk).
+    "crm.Department": {},
+    "crm.Team": {},
+    "crm.Skill": {},
     "crm.Member": {"exclude": ("updated_at",)},
+    "crm.HeadcountSnapshot": {},
+    "auth.User": {"exclude": ("password", "last_login")},
+    "auth.Group": {},
     "crm.TeamMembership": {},
     "orders.Order": {
         "exclude": ("updated_at",),
@@ -177,6 +184,7 @@ DEFAULT_TRACKED = {
     "performance.Indicator": {},
     "performance.Incentive": {},
     "risk.RiskPolicy": {},
+    "risk.RetentionPolicy": {},
 }
 
 
