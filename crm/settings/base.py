@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "training",
     "risk",
     "privacy",
+    "configuration",
 ]
 
 MIDDLEWARE = [
