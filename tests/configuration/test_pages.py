@@ -332,3 +332,24 @@ def test_the_home_lists_each_section_with_a_sentence_and_the_menu_leads_there(or
         assert escape(str(item.sentence)) in html
     home = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("configuration:home")}"' in home
+
+
+def test_the_admin_names_the_lockouts_in_chinese_and_hides_them_from_other_staff(org, client):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(org.admin.user)
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert "Axes" not in html and "Access attempts" not in html
+    staff = get_user_model().objects.create_user("staff_only", is_staff=True)
+    client.force_login(staff)
+    assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
+
+
+def test_the_disposition_rule_says_what_an_empty_status_means(org, client):
+    client.force_login(org.admin.user)
+    rule = DispositionRule.objects.first() or DispositionRule.objects.create(disposition="busy")
+    html = client.get(reverse("admin:leads_dispositionrule_change", args=[rule.pk])).content
+    assert "status unchanged" in html.decode()
+    page = client.get(reverse("configuration:edit", args=["dispositions", rule.pk])).content
+    assert "leave unchanged" in page.decode()
