@@ -139,7 +139,7 @@ def test_the_sql_grades_equal_the_scorer_lead_by_lead(scored_leads):
     policy = LeadPolicy(grade_a_from=60, grade_b_from=30, grade_c_from=10)
     since = timezone.now() - dt.timedelta(days=30)
     scorer = Scorer(_rules(), policy)
-    expected = {grade: 0 for grade in "ABCD"}
+    expected = dict.fromkeys("ABCD", 0)
     for lead in scored_leads:
         expected[scorer.score(lead)[1]] += 1
 
