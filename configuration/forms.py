@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import RevisitPlan, TicketSLA
 from calling.models import PauseCode
-from crm.forms import DateInput
+from crm.forms import DateInput, StyledForm
 from crm.models import Role
 from leads.models import (
     CallingWindow,
@@ -31,7 +31,17 @@ from training.models import PromotionLevel
 LEAVE_UNCHANGED = _("— leave unchanged —")
 
 
-class RoutingRuleForm(forms.ModelForm):
+class Styled(StyledForm):
+    """Bootstrap's classes on every widget (ticked lists are drawn by the template)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxSelectMultiple):
+                field.widget.attrs.pop("class", None)
+
+
+class RoutingRuleForm(Styled, forms.ModelForm):
     class Meta:
         model = RoutingRule
         fields = [
@@ -64,7 +74,7 @@ class RoutingRuleForm(forms.ModelForm):
         return "".join(dict.fromkeys(grades))
 
 
-class TryLeadForm(forms.Form):
+class TryLeadForm(Styled, forms.Form):
     """A lead that is not captured, to see where the routing rules would send it."""
 
     region = forms.CharField(label=_("region"), max_length=100, required=False)
@@ -73,7 +83,7 @@ class TryLeadForm(forms.Form):
     grade = forms.ChoiceField(label=_("grade"), choices=Grade.choices)
 
 
-class ScoringRuleForm(forms.ModelForm):
+class ScoringRuleForm(Styled, forms.ModelForm):
     class Meta:
         model = ScoringRule
         fields = ["name", "kind", "value", "points", "is_active"]
@@ -82,7 +92,7 @@ class ScoringRuleForm(forms.ModelForm):
         }
 
 
-class DispositionRuleForm(forms.ModelForm):
+class DispositionRuleForm(Styled, forms.ModelForm):
     """What a follow-up's outcome does to the lead. An empty choice leaves that part alone."""
 
     class Meta:
@@ -102,7 +112,7 @@ class DispositionRuleForm(forms.ModelForm):
         status.choices = [("", LEAVE_UNCHANGED), *[c for c in status.choices if c[0]]]
 
 
-class LeadPolicyForm(forms.ModelForm):
+class LeadPolicyForm(Styled, forms.ModelForm):
     class Meta:
         model = LeadPolicy
         fields = [
@@ -143,7 +153,7 @@ class LeadPolicyForm(forms.ModelForm):
         return data
 
 
-class TeamLeadSettingsForm(forms.ModelForm):
+class TeamLeadSettingsForm(Styled, forms.ModelForm):
     class Meta:
         model = TeamLeadSettings
         fields = ["strategy", "reclaim_after_days"]
@@ -155,7 +165,7 @@ class TeamLeadSettingsForm(forms.ModelForm):
         }
 
 
-class CallingWindowForm(forms.ModelForm):
+class CallingWindowForm(Styled, forms.ModelForm):
     class Meta:
         model = CallingWindow
         fields = ["name", "weekdays", "start", "end", "region", "timezone", "is_active"]
@@ -175,7 +185,7 @@ class CallingWindowForm(forms.ModelForm):
         return data
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(Styled, forms.ModelForm):
     class Meta:
         model = Campaign
         fields = ["name", "channel", "starts_on", "ends_on", "is_active"]
@@ -189,7 +199,7 @@ class CampaignForm(forms.ModelForm):
         return data
 
 
-class ConsentNoticeForm(forms.ModelForm):
+class ConsentNoticeForm(Styled, forms.ModelForm):
     """A notice already cited by captures keeps its wording: only whether it applies and
     to which channel change; a new wording is a new version."""
 
@@ -207,13 +217,13 @@ class ConsentNoticeForm(forms.ModelForm):
                 )
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(Styled, forms.ModelForm):
     class Meta:
         model = Product
         fields = ["sku", "name", "kind", "category", "list_price", "is_active", "description"]
 
 
-class DiscountLimitForm(forms.ModelForm):
+class DiscountLimitForm(Styled, forms.ModelForm):
     role = forms.ChoiceField(label=_("role"), choices=Role.choices)
 
     class Meta:
@@ -221,19 +231,19 @@ class DiscountLimitForm(forms.ModelForm):
         fields = ["role", "max_percent"]
 
 
-class TicketSLAForm(forms.ModelForm):
+class TicketSLAForm(Styled, forms.ModelForm):
     class Meta:
         model = TicketSLA
         fields = ["priority", "resolve_within_hours"]
 
 
-class RevisitPlanForm(forms.ModelForm):
+class RevisitPlanForm(Styled, forms.ModelForm):
     class Meta:
         model = RevisitPlan
         fields = ["name", "days_after_delivery", "product_category", "is_active"]
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(Styled, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = [
@@ -249,19 +259,19 @@ class IndicatorForm(forms.ModelForm):
         ]
 
 
-class KpiWeightForm(forms.ModelForm):
+class KpiWeightForm(Styled, forms.ModelForm):
     class Meta:
         model = KpiWeight
         fields = ["indicator", "level", "weight"]
 
 
-class PauseCodeForm(forms.ModelForm):
+class PauseCodeForm(Styled, forms.ModelForm):
     class Meta:
         model = PauseCode
         fields = ["code", "name", "max_minutes", "sort_order", "active"]
 
 
-class PromotionLevelForm(forms.ModelForm):
+class PromotionLevelForm(Styled, forms.ModelForm):
     class Meta:
         model = PromotionLevel
         fields = [
@@ -280,7 +290,7 @@ class PromotionLevelForm(forms.ModelForm):
         }
 
 
-class RiskPolicyForm(forms.ModelForm):
+class RiskPolicyForm(Styled, forms.ModelForm):
     full_number_roles = forms.MultipleChoiceField(
         label=_("roles that see full phone numbers"),
         choices=Role.choices,

@@ -108,6 +108,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.navigation",
                 "crm.demo_banner.demo_mode",
+                # The settings nav beside the apps' own settings pages (do-not-call, keys).
+                "configuration.context_processors.settings_nav",
             ],
             # {% url %} that remembers each URL's shape (a list page links every row).
             "builtins": ["crm.templatetags.fast_urls"],

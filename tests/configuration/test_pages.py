@@ -353,3 +353,21 @@ def test_the_disposition_rule_says_what_an_empty_status_means(org, client):
     assert "status unchanged" in html.decode()
     page = client.get(reverse("configuration:edit", args=["dispositions", rule.pk])).content
     assert "leave unchanged" in page.decode()
+
+
+def test_the_apps_own_settings_pages_show_the_same_section_nav(org, client_as):
+    admin = client_as(org.admin)
+    for name in ("leads:dnc_list", "leads:inbound_keys", "performance:targets"):
+        html = admin.get(reverse(name)).content.decode()
+        assert 'id="settings-nav"' in html, name
+        assert html.count('id="settings-nav"') == 1
+    assert (
+        client_as(org.admin)
+        .get(reverse("configuration:lead_policy"))
+        .content.decode()
+        .count('id="settings-nav"')
+        == 1
+    )
+    # A manager sets targets too, but has no settings: no settings nav for them.
+    html = client_as(org.manager_a).get(reverse("performance:targets")).content.decode()
+    assert 'id="settings-nav"' not in html
