@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_admin_previews_a_lead_changes_a_rule_and_a_window_and_finds_them_audited(
     page: Page, live_server, org
 ):
-    rule = RoutingRule.objects.create(name="Shanghai leads", order=1, region="上海", team=org.team_a)
+    rule = RoutingRule.objects.create(
+        name="Shanghai leads", order=1, region="上海", team=org.team_a
+    )
     window = CallingWindow.objects.create(
         name="Weekdays", weekdays="12345", start=dt.time(9), end=dt.time(18)
     )
