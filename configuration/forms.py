@@ -314,3 +314,14 @@ class RiskPolicyForm(Styled, forms.ModelForm):
             "anomaly_factor",
             "anomaly_floor",
         ]
+
+
+class RetentionForm(Styled, forms.Form):
+    """How long one kind of personal data is kept; saved by `risk.services.retention_policy_set`."""
+
+    days = forms.IntegerField(label=_("days kept"), min_value=1, max_value=36500)
+    enabled = forms.BooleanField(
+        label=_("purge when older"),
+        required=False,
+        help_text=_("Off: this kind is kept for good."),
+    )

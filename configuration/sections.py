@@ -304,6 +304,13 @@ _SECTIONS = (
         can_delete=False,
     ),
     Section(
+        "retention",
+        RISK,
+        _("Retention periods"),
+        _("How long each kind of personal data is kept before the nightly purge (PIPL)."),
+        url_name="configuration:retention",
+    ),
+    Section(
         "risk-policy",
         RISK,
         _("Masking and export policy"),

@@ -18,14 +18,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crm import retention
 from crm.views import allowed_if, apply_service_errors, staff_required
 from leads.models import Lead, LeadPolicy, ScoringRule, TeamLeadSettings
 from leads.services.capture.scoring import grade_distribution
 from leads.services.distribution import route_preview
+from risk import services as risk_services
+from risk.audit import acting_as
 from risk.models import RiskPolicy
 
 from . import access, services
-from .forms import LeadPolicyForm, RiskPolicyForm, TeamLeadSettingsForm, TryLeadForm
+from .forms import (
+    LeadPolicyForm,
+    RetentionForm,
+    RiskPolicyForm,
+    TeamLeadSettingsForm,
+    TryLeadForm,
+)
 from .sections import Section, grouped_for, section, sections_for
 
 app_name = "configuration"
@@ -235,11 +244,49 @@ def team_leads_edit(request, team_id: int):
     )
 
 
+# --- retention periods (risk) ---------------------------------------------------------------
+
+
+@allowed_if(access.is_settings_admin)
+def retention_list(request):
+    """Every kind of personal data with its period (its built-in one until set)."""
+    periods = risk_services.retention_periods()
+    rows = [(kind, *periods[code]) for code, kind in retention.kinds().items() if code in periods]
+    return _render(request, "configuration/retention.html", "retention", {"rows": rows})
+
+
+@allowed_if(access.is_settings_admin)
+@require_http_methods(["GET", "POST"])
+def retention_edit(request, kind: str):
+    found = retention.kinds().get(kind)
+    if found is None:
+        raise Http404
+    days, enabled = risk_services.retention_periods()[kind]
+    form = RetentionForm(request.POST or None, initial={"days": days, "enabled": enabled})
+    if request.method == "POST" and form.is_valid():
+        try:
+            with acting_as(request.user):
+                risk_services.retention_policy_set(kind=kind, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved. The change applies within seconds."))
+            return redirect("configuration:retention")
+    return _render(
+        request,
+        "configuration/policy.html",
+        "retention",
+        {"form": form, "title": found.label, "help": found.help_text},
+    )
+
+
 urlpatterns = [
     path("", home, name="home"),
     path("lead-policy/", lead_policy, name="lead_policy"),
     path("risk-policy/", risk_policy, name="risk_policy"),
     path("team-leads/", team_leads, name="team_leads"),
+    path("retention/", retention_list, name="retention"),
+    path("retention/<str:kind>/", retention_edit, name="retention_edit"),
     path("team-leads/<int:team_id>/", team_leads_edit, name="team_leads_edit"),
     path("<slug:key>/", section_list, name="list"),
     path("<slug:key>/new/", section_edit, name="create"),

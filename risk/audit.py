@@ -184,7 +184,7 @@ DEFAULT_TRACKED = {
     "performance.Indicator": {},
     "performance.Incentive": {},
     "risk.RiskPolicy": {},
-    "risk.RetentionPolicy": {},
+    "risk.RetentionPolicy": {"exclude": ("updated_at",)},
 }
 
 

@@ -229,21 +229,31 @@ def test_delete_where_allowed_and_not_where_not(org, client_as):
 def test_errors_are_in_the_users_language(org, client_as):
     client = client_as(org.admin)
     window = CallingWindow.objects.create(name="Day", start=dt.time(9), end=dt.time(18))
+    url = reverse("configuration:edit", args=["calling-windows", window.pk])
+    bad = {"name": "", "weekdays": "12345", "start": "18:00", "end": "09:00",
+           "timezone": "Asia/Shanghai"}  # fmt: skip
+    errors = client.post(url, bad, HTTP_ACCEPT_LANGUAGE="zh-hans").context["form"].errors
+    assert errors["end"] == ["结束时间须晚于开始时间。"]
+    assert errors["name"] == ["该字段是必填项。"]
+    errors = client.post(url, bad, HTTP_ACCEPT_LANGUAGE="en").context["form"].errors
+    assert errors["end"] == ["The end must be after the start."]
+
+
+def test_a_cited_consent_notice_keeps_its_wording(org, client_as):
+    from leads.models import LeadSource
+    from tests.leads.factories import LeadFactory
+
+    notice = ConsentNotice.objects.create(version="v9", basis="consent", text="原文")
+    lead = LeadFactory()
+    LeadSource.objects.create(lead=lead, channel="web_form", notice=notice, basis="consent")
+    client = client_as(org.admin)
+    url = reverse("configuration:edit", args=["consent-notices", notice.pk])
     response = client.post(
-        reverse("configuration:edit", args=["calling-windows", window.pk]),
-        {
-            "name": "Day",
-            "weekdays": "12345",
-            "start": "18:00",
-            "end": "09:00",
-            "timezone": "Asia/Shanghai",
-        },
-        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        url, {"version": "v9", "basis": "consent", "text": "改过的", "channel": "web_form"}
     )
-    assert (
-        "结束" in str(response.context["form"].errors["end"])
-        or response.context["form"].errors["end"]
-    )
+    assert response.status_code == 302
+    notice.refresh_from_db()
+    assert (notice.text, notice.channel) == ("原文", "web_form")
 
 
 def test_the_policies_save_and_name_the_field(org, client_as):
@@ -371,3 +381,23 @@ def test_the_apps_own_settings_pages_show_the_same_section_nav(org, client_as):
     # A manager sets targets too, but has no settings: no settings nav for them.
     html = client_as(org.manager_a).get(reverse("performance:targets")).content.decode()
     assert 'id="settings-nav"' not in html
+
+
+def test_retention_periods_are_set_through_the_risk_service(org, client_as):
+    from risk.models import RetentionPolicy
+
+    client = client_as(org.admin)
+    page = client.get(reverse("configuration:retention"))
+    assert page.status_code == 200 and not RetentionPolicy.objects.exists()  # read only
+    kind = page.context["rows"][0][0]
+    url = reverse("configuration:retention_edit", args=[kind.code])
+    assert client.get(url).status_code == 200
+    assert "days" in client.post(url, {"days": 0, "enabled": "on"}).context["form"].errors
+    assert client.post(url, {"days": 400, "enabled": "on"}).status_code == 302
+    row = RetentionPolicy.objects.get(kind=kind.code)
+    assert (row.days, row.enabled, row.updated_by) == (400, True, org.admin.user)
+    entry = AuditEntry.objects.get(model_label="risk.retentionpolicy")
+    assert entry.actor == org.admin.user and entry.after["days"] == 400
+    assert client.get(reverse("configuration:retention_edit", args=["nope"])).status_code == 404
+    for other in (org.head, org.manager_a, org.agent_a1, org.inspector):
+        assert client_as(other).get(url).status_code == 403
