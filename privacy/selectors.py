@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -26,6 +26,7 @@ from leads.models import Assignment, Call, FollowUp, ImportRow, Lead, LeadEvent,
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from performance.models import QualityScore
 from risk.models import AuditEntry, DoNotCall, phone_hash
+from training.models import Case
 
 from . import access
 from .models import REMIND_WITHIN_WORKING_DAYS, RequestStatus, SubjectRequest
@@ -123,6 +124,9 @@ class Records:
     do_not_call_ids: list[int]
     assignment_ids: list[int]
     quality_score_ids: list[int]
+    # Rows that mention the person and keep an audit trail of their own.
+    improvement_item_ids: list[int] = field(default_factory=list)
+    case_ids: list[int] = field(default_factory=list)
 
     def audit_labels(self) -> dict[str, list[int]]:
         """The audit trail's record types → ids of the person's records."""
@@ -135,6 +139,8 @@ class Records:
             "risk.donotcall": self.do_not_call_ids,
             "leads.assignment": self.assignment_ids,
             "performance.qualityscore": self.quality_score_ids,
+            "aftersales.improvementitem": self.improvement_item_ids,
+            "training.case": self.case_ids,
         }
 
 
@@ -163,6 +169,16 @@ def records_of(person: Person) -> Records:
             QualityScore.objects.filter(
                 Q(followup_id__in=followups) | Q(call_id__in=calls)
             ).values_list("pk", flat=True)
+        ),
+        improvement_item_ids=list(
+            ImprovementItem.objects.filter(
+                Q(lead_id__in=leads) | Q(revisit__lead_id__in=leads)
+            ).values_list("pk", flat=True)
+        ),
+        case_ids=list(
+            Case.objects.filter(Q(lead_id__in=leads) | Q(order_id__in=orders)).values_list(
+                "pk", flat=True
+            )
         ),
     )
 

@@ -401,3 +401,20 @@ def test_retention_periods_are_set_through_the_risk_service(org, client_as):
     assert client.get(reverse("configuration:retention_edit", args=["nope"])).status_code == 404
     for other in (org.head, org.manager_a, org.agent_a1, org.inspector):
         assert client_as(other).get(url).status_code == 403
+
+
+def test_a_list_reads_the_same_number_of_queries_for_more_rows(org, client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(org.admin)
+    url = reverse("configuration:list", args=["routing"])
+    RoutingRule.objects.create(name="one", team=org.team_a)
+    client.get(url)  # warm: sessions, scope
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for n, team in enumerate((org.team_b, org.team_c, org.team_a)):
+        RoutingRule.objects.create(name=f"more {n}", team=team)
+    with CaptureQueriesContext(connection) as four:
+        client.get(url)
+    assert len(four) == len(one)
