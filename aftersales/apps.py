@@ -22,3 +22,9 @@ class AftersalesConfig(AppConfig):
         from .models import SatisfactionPolicy
 
         audit.track(SatisfactionPolicy, exclude=("updated_at",))
+        from .models import ImprovementItem, RevisitPlan, TicketSLA
+
+        # Settings (revisit plans, SLAs) and improvement items: before and after.
+        audit.track(RevisitPlan)
+        audit.track(TicketSLA)
+        audit.track(ImprovementItem)

@@ -130,3 +130,44 @@ class HeadcountSnapshotAdmin(admin.ModelAdmin):
 for _device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_device_model):
         admin.site.unregister(_device_model)
+
+
+# django-axes (sign-in lockouts) ships no Chinese and its rows are no one's but a
+# superuser's: its section and tables are named in our catalog, and shown to superusers
+# only (a staff account that is not one sees neither the section nor the rows).
+def _superusers_only(admin_class):
+    def allowed(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    return type(
+        f"SuperuserOnly{admin_class.__name__}",
+        (admin_class,),
+        {
+            "has_module_permission": lambda self, request: allowed(self, request),
+            "has_view_permission": allowed,
+            "has_change_permission": allowed,
+            "has_delete_permission": allowed,
+            "has_add_permission": lambda self, request, obj=None: False,
+        },
+    )
+
+
+def _axes_in_our_words() -> None:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.apps import apps
+
+    apps.get_app_config("axes").verbose_name = _("Sign-in lockouts")
+    names = {
+        AccessAttempt: (_("locked-out sign-in"), _("locked-out sign-ins")),
+        AccessLog: (_("sign-in record"), _("sign-in records")),
+        AccessFailureLog: (_("failed sign-in"), _("failed sign-ins")),
+    }
+    for model, (one, many) in names.items():
+        model._meta.verbose_name, model._meta.verbose_name_plural = one, many
+        if admin.site.is_registered(model):
+            admin_class = type(admin.site._registry[model])
+            admin.site.unregister(model)
+            admin.site.register(model, _superusers_only(admin_class))
+
+
+_axes_in_our_words()

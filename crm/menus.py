@@ -17,7 +17,6 @@ register_all(
             80, _("Team members"), "org:members", roles=frozenset({Role.TEAM_MANAGER})
         ),
         "crm.staff": NavEntry(80, _("Staff"), "org:members", roles=OVERSEERS),
-        "crm.settings": NavEntry(90, _("Settings"), "admin:index", roles=frozenset({Role.ADMIN})),
         "crm.api": NavEntry(200, _("API"), "api-docs"),
     }
 )

@@ -46,6 +46,7 @@ urlpatterns = [
     path("performance/", include("performance.urls")),
     path("risk/", include("risk.urls")),
     path("privacy/", include("privacy.urls")),
+    path("settings/", include("configuration.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path(

@@ -15,6 +15,27 @@ class LeadsConfig(AppConfig):
 
         receivers.connect()
 
+        from risk import audit
+
+        from .models import (
+            Campaign,
+            ConsentNotice,
+            InboundKey,
+            RoutingRule,
+            ScoringRule,
+            TeamLeadSettings,
+        )
+
+        # Configuration admins change (settings pages, admin, API): before and after.
+        audit.track(ScoringRule)
+        audit.track(RoutingRule)
+        # The round-robin pointer moves on every assignment run: not a setting.
+        audit.track(TeamLeadSettings, exclude=("last_assigned_to",))
+        audit.track(Campaign)
+        audit.track(ConsentNotice)
+        # The key's hash stays out of the trail; its use is not a change of setting.
+        audit.track(InboundKey, exclude=("key_hash", "last_used_at"))
+
         # Read through crm.config on hot paths (the worklist, the pool, every follow-up).
         keys = ("leads.policy", "leads.calling_rules")
         forget_on_change(LeadPolicy, *keys)

@@ -8,6 +8,13 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from crm import exports
+        from risk import audit
+
+        from .models import DiscountLimit, Product
+
+        # The catalog and the discount limits: every change before and after.
+        audit.track(Product)
+        audit.track(DiscountLimit)
 
         # A lead's orders appear on its timeline (page and API).
         from . import timeline  # noqa: F401

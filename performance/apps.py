@@ -17,3 +17,10 @@ class PerformanceConfig(AppConfig):
 
         # Product targets are scorecard inputs: in the audit trail.
         audit.track(ProductTarget, exclude=("updated_at",))
+        from .models import DevelopmentPlan, Evaluation, ImprovementPlan
+
+        # Reviews and plans, beside the scorecard inputs risk registers (targets, weights,
+        # indicators, quality scores, incentives): before and after.
+        audit.track(Evaluation)
+        audit.track(ImprovementPlan)
+        audit.track(DevelopmentPlan)

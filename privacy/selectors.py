@@ -27,6 +27,7 @@ from leads.models import Assignment, Call, FollowUp, ImportRow, Lead, LeadEvent,
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from performance.models import QualityScore
 from risk.models import AuditEntry, DoNotCall, phone_hash
+from training.models import Case
 
 from . import access
 from .models import REMIND_WITHIN_WORKING_DAYS, RequestStatus, SubjectRequest
@@ -128,6 +129,9 @@ class Records:
     # emails (on any customer).
     customer_ids: list[int] = field(default_factory=list)
     contact_ids: list[int] = field(default_factory=list)
+    # Rows that mention the person and keep an audit trail of their own.
+    improvement_item_ids: list[int] = field(default_factory=list)
+    case_ids: list[int] = field(default_factory=list)
 
     def audit_labels(self) -> dict[str, list[int]]:
         """The audit trail's record types → ids of the person's records."""
@@ -142,6 +146,8 @@ class Records:
             "performance.qualityscore": self.quality_score_ids,
             "customers.customer": self.customer_ids,
             "customers.contact": self.contact_ids,
+            "aftersales.improvementitem": self.improvement_item_ids,
+            "training.case": self.case_ids,
         }
 
 
@@ -173,6 +179,16 @@ def records_of(person: Person) -> Records:
         ),
         customer_ids=customers_of(person),
         contact_ids=list(contacts_of(person).values_list("pk", flat=True)),
+        improvement_item_ids=list(
+            ImprovementItem.objects.filter(
+                Q(lead_id__in=leads) | Q(revisit__lead_id__in=leads)
+            ).values_list("pk", flat=True)
+        ),
+        case_ids=list(
+            Case.objects.filter(Q(lead_id__in=leads) | Q(order_id__in=orders)).values_list(
+                "pk", flat=True
+            )
+        ),
     )
 
 

@@ -162,7 +162,14 @@ DEFAULT_TRACKED = {
     "leads.LeadPolicy": {},
     "leads.CallingWindow": {},
     "leads.DispositionRule": {},
+    # The org and the accounts (the kernel and django.contrib.auth cannot import risk).
+    "crm.Department": {},
+    "crm.Team": {},
+    "crm.Skill": {},
     "crm.Member": {"exclude": ("updated_at",)},
+    "crm.HeadcountSnapshot": {},
+    "auth.User": {"exclude": ("password", "last_login")},
+    "auth.Group": {},
     "crm.TeamMembership": {},
     "crm.ReplicaPolicy": {"exclude": ("updated_at",)},
     "orders.Order": {
@@ -179,6 +186,7 @@ DEFAULT_TRACKED = {
     "performance.Indicator": {},
     "performance.Incentive": {},
     "risk.RiskPolicy": {},
+    "risk.RetentionPolicy": {"exclude": ("updated_at",)},
 }
 
 

@@ -85,8 +85,16 @@ class RiskPolicy(models.Model):
         policy = cache.get(POLICY_CACHE_KEY)
         if policy is None:
             policy, _created = cls.objects.get_or_create(pk=1)
-            cache.set(POLICY_CACHE_KEY, policy, 300)
+            cache.set(POLICY_CACHE_KEY, policy, cls.cache_seconds())
         return policy
+
+    @staticmethod
+    def cache_seconds() -> int:
+        """A save deletes the shared copy (Redis: every process reads again at once). With a
+        per-process cache (no Redis) the other processes' copies expire within
+        `CONFIG_CACHE_SECONDS`, like the lead policy's (crm.config); 0 there keeps five
+        minutes here, the saving process's copy being deleted all the same."""
+        return getattr(settings, "CONFIG_CACHE_SECONDS", 10) or 300
 
 
 class PhoneReveal(models.Model):

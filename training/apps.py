@@ -13,3 +13,22 @@ class TrainingConfig(AppConfig):
 
         # Development plans (performance) recommend the courses this rule lets a user see.
         performance_access.register_course_rule(access.visible_courses)
+
+        from risk import audit
+
+        from . import models
+
+        # Courses, promotion levels and proposals, scripts, the case library: before/after.
+        for model in (
+            models.Course,
+            models.Session,
+            models.Material,
+            models.Enrollment,
+            models.PromotionLevel,
+            models.PromotionProposal,
+            models.MemberLevel,
+            models.CallScript,
+            models.CaseTag,
+            models.Case,
+        ):
+            audit.track(model)

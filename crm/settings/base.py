@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "training",
     "risk",
     "privacy",
+    "configuration",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +109,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.navigation",
                 "crm.demo_banner.demo_mode",
+                # The settings nav beside the apps' own settings pages (do-not-call, keys).
+                "configuration.context_processors.settings_nav",
             ],
             # {% url %} that remembers each URL's shape (a list page links every row).
             "builtins": ["crm.templatetags.fast_urls"],

@@ -41,18 +41,35 @@ class DispositionRule(models.Model):
         _("disposition"), max_length=20, choices=Disposition.choices, unique=True
     )
     set_status = models.CharField(
-        _("lead status becomes"), max_length=12, choices=LeadStatus.choices, blank=True
+        _("lead status becomes"),
+        max_length=12,
+        choices=LeadStatus.choices,
+        blank=True,
+        help_text=_("Empty (“---------”): leave the lead's status unchanged."),
     )
     retry_after_minutes = models.PositiveIntegerField(
-        _("schedule a retry after (minutes)"), null=True, blank=True
+        _("schedule a retry after (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no retry is scheduled; only a time the agent enters."),
     )
     return_to_pool_after = models.PositiveSmallIntegerField(
-        _("return to the pool after this many in a row"), null=True, blank=True
+        _("return to the pool after this many in a row"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the lead never goes back to the pool for this outcome."),
     )
     cooloff_days = models.PositiveSmallIntegerField(
-        _("cool-off before it may be worked again (days)"), null=True, blank=True
+        _("cool-off before it may be worked again (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no cool-off; the lead may be worked again at once."),
     )
-    requires_next_followup = models.BooleanField(_("next follow-up time required"), default=False)
+    requires_next_followup = models.BooleanField(
+        _("next follow-up time required"),
+        default=False,
+        help_text=_("The agent must set when to follow up next with this outcome."),
+    )
 
     class Meta:
         verbose_name = _("disposition rule")

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from crm.models import Member, MemberStatus, Role, Skill, Team
 
-from ..models import OPEN_STATUSES, Assignment, Lead, RoutingRule, TeamLeadSettings
-from .routing import Texts, write_moves
+from ..models import OPEN_STATUSES, Assignment, Lead, LeadPolicy, RoutingRule, TeamLeadSettings
+from .routing import Texts, route, write_moves
 
 # What counts against an agent's daily capacity: leads given to them, not leads they took.
 CAPACITY_KINDS = (Assignment.Kind.AUTO, Assignment.Kind.MANUAL, Assignment.Kind.HANDOVER)
@@ -338,3 +338,57 @@ def distribute(
     for team_id in pointer_moved:
         settings_by_team[team_id].save(update_fields=["last_assigned_to"])
     return Distribution(received, moves)
+
+
+# --- "try a lead": where a lead would go, read only -----------------------------------------
+
+
+@dataclass(frozen=True)
+class RoutePreview:
+    """Where a lead would go now, and why; nothing is written to find it out."""
+
+    team: Team | None
+    rule: RoutingRule | None
+    agent_id: int | None
+    agent_name: str
+    strategy: str
+    why: str
+
+
+def route_preview(lead, *, now: dt.datetime | None = None) -> RoutePreview:
+    """The team and agent the rules and the team's strategy would give `lead` (an unsaved
+    lead, or anything with its region, product, channel and grade) at this moment.
+
+    The same steps as the assignment job (`route`, then `_pick` over the team's roster)
+    without its locks and writes: the team settings row is read, not created; the
+    round-robin pointer and the agents' counts are not moved.
+    """
+
+    now = now or timezone.now()
+    texts = Texts()
+    policy = LeadPolicy.objects.select_related("default_team").filter(pk=1).first() or LeadPolicy()
+    team, rule, route_why = route(lead, policy=policy)
+    if team is None:
+        return RoutePreview(None, None, None, "", "", route_why)
+    team_settings = TeamLeadSettings.objects.filter(team=team).first() or TeamLeadSettings(
+        team=team
+    )
+    roster = Roster()
+    roster.load({team.pk}, now=now)
+    agent, pick_why = _pick(
+        lead,
+        team,
+        roster.by_team.get(team.pk, []),
+        strategy=team_settings.strategy,
+        prefer_skills=rule.match_agent_skills if rule is not None else False,
+        pointer=team_settings.last_assigned_to_id,
+        texts=texts,
+    )
+    return RoutePreview(
+        team,
+        rule,
+        agent.user_id if agent else None,
+        agent.name if agent else "",
+        team_settings.get_strategy_display(),
+        f"{route_why} {pick_why}",
+    )

@@ -379,7 +379,7 @@ def release(request, pk: int):
 @allowed_if(leads_access.can_configure_leads)
 @require_GET
 def assignment_rules(request):
-    """Routing rules and team strategies at a glance; editing is in the Django admin."""
+    """Routing rules and team strategies at a glance; editing is on the settings pages."""
     return render(
         request,
         "leads/team/rules.html",

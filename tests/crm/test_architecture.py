@@ -19,9 +19,11 @@ BUSINESS_APPS = (
     "training",
     "risk",
     "privacy",
+    "configuration",
 )
 # Layers, top to bottom: each app imports only the apps below it.
 LAYERS = (
+    "configuration",
     "privacy",
     "training",
     "performance",
