@@ -37,6 +37,8 @@ APPEND_ONLY = {
     "calling.statechange": "append-only agent state log",
     "training.trainingevent": "append-only training history",
     "privacy.requestevent": "append-only request history",
+    "customers.merge": "the record of a merge (who, when, what moved); merge and undo each "
+    "write their own audit entry",
     "performance.evaluationrating": "ratings of an evaluation, tracked with the evaluation",
     # Records a job or a computation writes, not anyone's setting.
     "leads.importjob": "an import's own record; the import writes one summary entry",
