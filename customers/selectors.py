@@ -4,18 +4,19 @@ the lead a repeat sale is taken from. Rows come scoped from `customers.access`."
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Avg, BooleanField, Count, Q, QuerySet
+from django.db.models import Avg, BooleanField, Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from aftersales.models import Revisit, ServiceTicket
 from crm import phones
 from leads.models import OPEN_STATUSES, Call, FollowUp, Lead, LeadStatus
-from orders.models import Order
+from orders.models import Installment, Order, Payment
 
 from . import access
 from .models import Contact, ContactKind, Customer, Merge
@@ -80,12 +81,15 @@ class History:
     revisits: list[Revisit]
     events: list[Event]
     satisfaction: dict[str, Any]
+    payments: list[Payment] = field(default_factory=list)
+    receivable: dict[str, Any] = field(default_factory=dict)
 
 
 def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> History:
     """Everything about `customer` over time: its leads, orders (with totals), tickets,
-    revisits, and one history of follow-ups, calls, orders, tickets and revisits, newest
-    first (`limit` events). Seven queries whatever the number of leads."""
+    revisits, payments with what is still due, and one history of follow-ups, calls,
+    orders, tickets and revisits, newest first (`limit` events). Nine queries whatever the
+    number of leads."""
     leads = list(
         Lead.objects.filter(customer_id=customer.pk)
         .select_related("owner")
@@ -115,6 +119,16 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
         Call.objects.filter(lead_id__in=lead_ids)
         .select_related("agent")
         .order_by("-started_at", "-id")[:limit]
+    )
+    payments = list(
+        Payment.objects.filter(order__lead_id__in=lead_ids)
+        .select_related("order")
+        .order_by("-paid_on", "-id")[:limit]
+    )
+    unpaid = F("amount") - F("paid_amount")
+    receivable = Installment.objects.filter(order__lead_id__in=lead_ids).aggregate(
+        due=Sum(unpaid),
+        overdue=Sum(unpaid, filter=Q(due_on__lt=timezone.localdate(), paid_amount__lt=F("amount"))),
     )
     satisfaction = Revisit.objects.filter(
         lead_id__in=lead_ids, satisfaction__isnull=False
@@ -207,7 +221,9 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
             )
         )
     events.sort(key=lambda event: event.at, reverse=True)
-    return History(leads, orders, tickets, revisits, events[:limit], satisfaction)
+    return History(
+        leads, orders, tickets, revisits, events[:limit], satisfaction, payments, receivable
+    )
 
 
 def _labels(model, field: str) -> dict[str, str]:

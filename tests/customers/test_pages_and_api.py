@@ -7,9 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from customers.models import Customer, Merge, Tier
 from customers.services.merging import customers_merge
+from orders.models import PaymentMethod
+from orders.services.payments import payment_record
 from tests.aftersales.factories import delivered_order
 from tests.customers.factories import ContactFactory, TierFactory, won_customer
 
@@ -84,7 +87,17 @@ def test_the_customer_page_shows_leads_orders_and_tier(org, customers, client_as
     page = client_as(org.agent_a1).get(reverse("customers:detail", args=[customer.pk]))
     html = page.content.decode()
     assert order.number in html and "钻石" in html and 'id="new-order"' in html
-    assert "payments-card" not in html  # the spot is a template comment until h/money lands
+    assert 'id="payments-card"' in html and "No payments." in html
+    payment_record(
+        order=order,
+        by=order.agent,
+        amount=order.total,
+        method=PaymentMethod.WECHAT,
+        paid_on=timezone.localdate(),
+        reference="WX-778",
+    )
+    html = client_as(org.agent_a1).get(reverse("customers:detail", args=[customer.pk])).content
+    assert b"WX-778" in html and str(order.total).encode() in html
     lead_page = client_as(org.agent_a1).get(reverse("leads:detail", args=[customer.origin_lead_id]))
     assert 'id="lead-tier"' in lead_page.content.decode()
     new_order = client_as(org.agent_a1).get(reverse("customers:new_order", args=[customer.pk]))
