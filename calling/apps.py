@@ -11,6 +11,8 @@ class CallingConfig(AppConfig):
     def ready(self) -> None:
         from risk import audit
 
-        from .models import PauseCode
+        from . import receivers  # noqa: F401
+        from .models import PauseCode, PhoneSettings
 
         audit.track(PauseCode)
+        audit.track(PhoneSettings, exclude=("webhook_secret", "auth_header_value", "updated_at"))
