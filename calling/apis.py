@@ -221,7 +221,8 @@ class SessionViewSet(ScopedQuerysetMixin, GenericViewSet):
     def skip(self, request):
         serializer = SkipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        dialer.lead_skip(agent=request.user, **serializer.validated_data)
+        data = serializer.validated_data
+        dialer.lead_skip(agent=request.user, lead_id=data["lead"], reason=data["reason"])
         return Response(_next_answer(request))
 
     @extend_schema(

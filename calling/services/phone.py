@@ -364,7 +364,7 @@ def _sync_call(phone_call: PhoneCall, *, recording: str) -> Call:
             extension=phone_call.extension,
             started_at=started,
             duration_seconds=phone_call.talk_seconds,
-            recording_url=recording if recording.startswith(("http://", "https://")) else "",
+            recording_url=recording,
             external_id=phone_call.external_id,
             source=phone_call.source,
             direction=Call.Direction.OUTBOUND if outbound else Call.Direction.INBOUND,
@@ -380,7 +380,8 @@ def _sync_call(phone_call: PhoneCall, *, recording: str) -> Call:
         phone_call.save(update_fields=["call"])
         return call
     values = {"started_at": started, "duration_seconds": phone_call.talk_seconds}
-    if recording.startswith(("http://", "https://")):
+    if recording:
+        # Where the audio is: pages play it through the CRM, never from this address.
         values["recording_url"] = recording[:500]
     Call.objects.filter(pk=phone_call.call_id).update(**values)
     return phone_call.call
