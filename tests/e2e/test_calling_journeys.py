@@ -47,7 +47,7 @@ def desk(org):
 
 
 def test_an_agent_calls_writes_up_and_moves_on_by_keyboard(page: Page, live_server, org, desk):
-    first, second = desk
+    first, _second = desk
     with FakePhoneSystem(
         secret=SECRET, events_url=live_server.url + "/api/calling/events/", talk_seconds=2.5
     ) as fake:
@@ -105,7 +105,6 @@ def test_an_agent_calls_writes_up_and_moves_on_by_keyboard(page: Page, live_serv
 
 
 def test_skipping_asks_why(page: Page, live_server, org, desk):
-    first, second = desk
     signed_in(page, org.agent_a1, live_server)
     page.goto("/calling/")
     page.keyboard.press("Enter")
