@@ -1,5 +1,6 @@
 """The pages issue 21 found unmeasured: team leads (a manager's, the biggest team's, a
-head's), the pool, a lead with a long history, and the service lists.
+head's), the pool, a lead with a long history, and the service lists; and the calling
+floor's next lead (issue 17: picking it ≤ 20 ms server time).
 
 Targets are that issue's: agent pages ≤ 30 ms, manager pages ≤ 50 ms, head pages ≤ 80 ms.
 The biggest team and the longest history are looked up once per run (one grouped count
@@ -17,7 +18,7 @@ from crm.models import Team
 from leads.models import FollowUp, Lead
 
 from .leads_measure import lead_agent, lead_manager
-from .measure import CENTER_HEAD, DIVISION_HEAD, Measurement, NotAvailable
+from .measure import CENTER_HEAD, DIVISION_HEAD, Job, Measurement, NotAvailable
 from .orders_measure import page
 
 
@@ -64,7 +65,34 @@ def long_history_path() -> str:
     return reverse("leads:detail", args=[_longest_history_lead()])
 
 
-MEASUREMENTS: list[Measurement] = [
+def _dialer_agent():
+    """The first lead owner, holding nothing: the next lead is picked afresh."""
+    from calling.services import dialer
+
+    agent = lead_agent()
+    dialer.session_stop(agent=agent)
+    return agent
+
+
+def _pick_next_lead(agent) -> str:
+    """Take the next lead the way "save & next" does (candidates in worklist order, the
+    calling rules, the lease claimed in one statement)."""
+    from calling.services import dialer
+
+    preview = dialer.lead_take_next(agent=agent)
+    return f"lead {preview.lead.pk} ({preview.section})" if preview else "nothing to call"
+
+
+MEASUREMENTS: list[Measurement | Job] = [
+    # The session asks for the lead to call now; the first request picks and holds it, the
+    # next ones renew the hold (the page's own reads).
+    Measurement(
+        "dialer: next lead (API) / agent",
+        page("calling-session-next"),
+        lead_agent,
+        target_ms=20,
+    ),
+    Job("job: dialer picks the next lead / agent", _dialer_agent, _pick_next_lead, target_s=0.02),
     Measurement("team leads / team manager", page("leads:team"), lead_manager, target_ms=50),
     Measurement(
         "team leads / manager of the biggest team",
