@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('originate_method', models.CharField(choices=[('POST', 'POST'), ('GET', 'GET')], default='POST', max_length=4, verbose_name='method')),
                 ('auth_header_name', models.CharField(blank=True, help_text='e.g. Authorization', max_length=100, verbose_name='authentication header')),
                 ('auth_header_value', models.CharField(blank=True, max_length=500, verbose_name='authentication value')),
-                ('webhook_secret', models.CharField(blank=True, help_text='Events must carry X-Signature: sha256=<HMAC-SHA256 of the body with this secret>.', max_length=200, verbose_name='webhook secret')),
+                ('webhook_secret', models.CharField(blank=True, help_text='Events must carry the header X-Signature: sha256= and the hexadecimal HMAC-SHA256 of the body with this secret.', max_length=200, verbose_name='webhook secret')),
                 ('timeout_seconds', models.PositiveSmallIntegerField(default=5, verbose_name='timeout (s)')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],

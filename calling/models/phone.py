@@ -67,7 +67,8 @@ class PhoneSettings(models.Model):
         max_length=200,
         blank=True,
         help_text=_(
-            "Events must carry X-Signature: sha256=<HMAC-SHA256 of the body with this secret>."
+            "Events must carry the header X-Signature: sha256= and the hexadecimal "
+            "HMAC-SHA256 of the body with this secret."
         ),
     )
     timeout_seconds = models.PositiveSmallIntegerField(_("timeout (s)"), default=5)
