@@ -239,3 +239,29 @@ def test_a_call_through_the_local_phone_system_end_to_end(org, live_server, clie
     )
     assert response.status_code == 302
     assert call.followup.disposition == "reached"
+
+
+@pytest.mark.django_db
+def test_the_admin_sets_the_phone_system_and_the_secret_is_never_shown_back(client_as, org):
+    client = client_as(org.admin)
+    response = client.post(
+        "/calling/phone/",
+        {
+            "adapter": "http",
+            "source": "cloudcc",
+            "originate_url": "https://pbx.example.com/call?from={extension}&to={number}",
+            "originate_method": "POST",
+            "auth_header_name": "Authorization",
+            "auth_header_value": "Bearer abcdefgh12345",
+            "webhook_secret": "a-long-webhook-secret-9876",
+            "timeout_seconds": 5,
+        },
+    )
+    assert response.status_code == 302
+    saved = PhoneSettings.objects.get()
+    assert saved.configured and saved.webhook_secret == "a-long-webhook-secret-9876"
+    page = client.get("/calling/phone/").content.decode()
+    assert "a-long-webhook-secret-9876" not in page and "Bearer abcdefgh12345" not in page
+    assert "••••9876" in page
+    assert "/api/calling/events/" in page
+    assert client_as(org.agent_a1).get("/calling/phone/").status_code == 403
