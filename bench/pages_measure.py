@@ -103,7 +103,34 @@ def _snapshots_cold(team_ids: list[int]) -> str:
     return f"{len(snaps)} teams, {agents} agents"
 
 
+def _dialer_agent():
+    """The first lead owner, holding nothing: the next lead is picked afresh."""
+    from calling.services import dialer
+
+    agent = lead_agent()
+    dialer.session_stop(agent=agent)
+    return agent
+
+
+def _pick_next_lead(agent) -> str:
+    """Take the next lead the way "save & next" does (candidates in worklist order, the
+    calling rules, the lease claimed in one statement)."""
+    from calling.services import dialer
+
+    preview = dialer.lead_take_next(agent=agent)
+    return f"lead {preview.lead.pk} ({preview.section})" if preview else "nothing to call"
+
+
 MEASUREMENTS: list[Measurement | Job] = [
+    # The session asks for the lead to call now; the first request picks and holds it, the
+    # next ones renew the hold (the page's own reads).
+    Measurement(
+        "dialer: next lead (API) / agent",
+        page("calling-session-next"),
+        lead_agent,
+        target_ms=20,
+    ),
+    Job("job: dialer picks the next lead / agent", _dialer_agent, _pick_next_lead, target_s=0.02),
     Measurement("team leads / team manager", page("leads:team"), lead_manager, target_ms=50),
     Measurement(
         "team leads / manager of the biggest team",

@@ -7,6 +7,9 @@
   admins and inspectors everyone's (`visible_state_changes`, on `crm.access.restrict`).
 * Pause codes are the center's configuration: every member reads them, administrators
   write them and the floor policy (`can_configure_floor`).
+* The dialer is for those who work leads (`can_dial`); a call (and so its recording) is
+  seen by its agent, their team's manager, the heads above the team, and by inspectors and
+  admins; anything else answers 404 like a missing call.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from django.db.models import QuerySet
 
 from crm.access import restrict, scope_of
 from crm.models import Role
+from leads import access as leads_access
+from leads.models import Call
 
-from .models import FloorPolicy, PauseCode, StateChange
+from .models import FloorPolicy, PauseCode, PhoneCall, RecordingPlayback, StateChange
 
 CALL_TAKING_ROLES = frozenset({Role.AGENT, Role.TEAM_MANAGER})
 
@@ -43,3 +48,31 @@ def visible_floor_policy(user) -> QuerySet[FloorPolicy]:
     if scope_of(user).user_id is None:
         return FloorPolicy.objects.none()
     return FloorPolicy.objects.all()
+
+
+def can_dial(user) -> bool:
+    """A calling session is for those who work leads: agents and managers."""
+    return leads_access.can_work_leads(user)
+
+
+def can_configure_phone(user) -> bool:
+    return scope_of(user).is_admin
+
+
+def visible_calls(user) -> QuerySet[Call]:
+    """Calls whose page and recording `user` may open (their agent's scope)."""
+    return leads_access.visible_calls(user)
+
+
+def can_hear(user, call: Call) -> bool:
+    return visible_calls(user).filter(pk=call.pk).exists()
+
+
+def visible_phone_calls(user) -> QuerySet[PhoneCall]:
+    return restrict(PhoneCall.objects.all(), user, owner="agent")
+
+
+def visible_playbacks(user) -> QuerySet[RecordingPlayback]:
+    """Who listened to what: admins and inspectors all; managers and heads their scope's
+    listeners; an agent their own listening."""
+    return restrict(RecordingPlayback.objects.all(), user, owner="user")

@@ -1,9 +1,30 @@
-"""Admin: pause codes and the floor policy are configured here; the state log is shown
-read-only (it is written only by `calling.services.states.change_state`)."""
+"""Admin: pause codes and the floor policy are configured here; the state log and the
+phone system's records are shown read-only (written only by the calling services; the
+phone system has its own settings page, which never shows its secret back)."""
 
 from django.contrib import admin
 
-from .models import FloorPolicy, PauseCode, StateChange
+from .models import (
+    CallEvent,
+    DialerLease,
+    DialerSkip,
+    FloorPolicy,
+    PauseCode,
+    PhoneCall,
+    RecordingPlayback,
+    StateChange,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PauseCode)
@@ -25,18 +46,41 @@ class FloorPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(StateChange)
-class StateChangeAdmin(admin.ModelAdmin):
+class StateChangeAdmin(ReadOnlyAdmin):
     list_display = ("user", "state", "pause_code", "started_at", "ended_at", "source")
     list_filter = ("state", "source")
     list_select_related = ("user", "pause_code")
     date_hierarchy = "started_at"
     search_fields = ("user__username",)
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(PhoneCall)
+class PhoneCallAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "source", "external_id", "agent", "status", "requested_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["external_id"]
+    raw_id_fields = ["agent", "lead", "call"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+@admin.register(CallEvent)
+class CallEventAdmin(ReadOnlyAdmin):
+    list_display = ["phone_call", "kind", "at", "received_at"]
+    raw_id_fields = ["phone_call"]
+
+
+@admin.register(RecordingPlayback)
+class RecordingPlaybackAdmin(ReadOnlyAdmin):
+    list_display = ["call", "user", "at", "ip"]
+    raw_id_fields = ["call", "user"]
+
+
+@admin.register(DialerLease)
+class DialerLeaseAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "agent", "taken_at", "expires_at"]
+    raw_id_fields = ["lead", "agent"]
+
+
+@admin.register(DialerSkip)
+class DialerSkipAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "agent", "reason", "at"]
+    raw_id_fields = ["lead", "agent", "session"]

@@ -193,6 +193,13 @@ _SECTIONS = (
         ordering=("region", "start", "pk"),
     ),
     Section(
+        "phone-system",
+        CALLING,
+        _("Phone system"),
+        _("Click-to-call and call events: the adapter, its address and the webhook secret."),
+        url_name="calling:phone_settings",
+    ),
+    Section(
         "do-not-call",
         CALLING,
         _("Do-not-call list"),

@@ -5,6 +5,9 @@ who is mostly on the phone:
 
 - an agent's day: open the worklist, open one of their leads, log a follow-up, claim a
   lead from their team's pool, search their worklist by phone;
+- an agent in a calling session (the preview dialer): start the session, then again and
+  again the next lead, call it, the phone system's events (signed, as the phone system
+  posts them), save & next;
 - a manager's morning: the team's leads, the team's orders, reassign a lead, export the
   team's leads, the team performance dashboard (when the site has one).
 
@@ -23,6 +26,8 @@ request rate, PASS or FAIL against the targets (`LOAD_P95_MS`, default 300 ms;
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import itertools
 import json
 import os
@@ -194,6 +199,73 @@ class Agent(Person):
     @task(1)
     def search_by_phone(self) -> None:
         self.page("/leads/", "search by phone", q=random.choice(self.person["phones"]))
+
+
+class Dialer(Person):
+    """An agent working leads one after another in a calling session (issue 17)."""
+
+    weight = 4
+    wait_time = between(20, 40)  # about one call every half minute
+
+    def next_person(self) -> dict:
+        return next(_agents)
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.post("/calling/start/", "dialer start", {})
+
+    def event(self, call_id: str, kind: str) -> None:
+        """What the phone system posts: signed with the webhook secret prepare.py set."""
+        body = json.dumps(
+            {"call_id": call_id, "event": kind, "at": dt.datetime.now(dt.UTC).isoformat()}
+        ).encode()
+        digest = hmac.new(PLAN["phone_secret"].encode(), body, hashlib.sha256).hexdigest()
+        with self.client.post(
+            "/api/calling/events/",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Signature": f"sha256={digest}",
+                "X-Forwarded-Proto": "https",
+            },
+            name="phone event",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200:
+                response.failure(str(response.status_code))
+
+    @task
+    def call_next(self) -> None:
+        with self.client.get(
+            "/api/calling/session/next/",
+            headers=self.headers({"Accept": "application/json"}),
+            name="dialer next",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200:
+                response.failure(str(response.status_code))
+                return
+            lead = (response.json() or {}).get("lead")
+        if not lead:
+            return
+        # A refusal by the calling rules (the load data's calling hours) is an answer, not
+        # an error: the agent writes the lead up or skips it all the same.
+        self.post("/calling/dial/", "dialer call", {"lead": lead["id"]}, ok=(302, 400))
+        call_id = secrets.token_hex(8)
+        for kind in ("ringing", "answered", "hangup"):
+            self.event(call_id, kind)
+        later = dt.datetime.now() + dt.timedelta(days=random.randint(1, 5))  # noqa: DTZ005
+        self.post(
+            "/calling/save/",
+            "dialer save & next",
+            {
+                "lead": lead["id"],
+                "disposition": random.choice(["reached", "call_back", "interested"]),
+                "notes": "客户说下周再联系",
+                "next_followup_at": later.strftime("%Y-%m-%dT%H:%M"),
+            },
+            ok=(302, 400),
+        )
 
 
 class Manager(Person):

@@ -195,6 +195,12 @@ def plan(seed: int = 2026) -> dict:
                     }
                 )
     rng.shuffle(agents)
+    # The calling session's phone events are signed like a phone system's (no adapter:
+    # agents' calls are tel: links, the events come from the load generator).
+    from calling.services.phone import phone_settings_save
+
+    phone_secret = os.environ.get("LOAD_PHONE_SECRET", "load-phone-secret")
+    phone_settings_save(adapter="none", source="load", webhook_secret=phone_secret)
     sessions = _sessions([a["user_id"] for a in agents] + [m["user_id"] for m in managers])
     for person in agents + managers:
         person["session"] = sessions[person["user_id"]]
@@ -203,6 +209,7 @@ def plan(seed: int = 2026) -> dict:
         "agents": agents,
         "managers": managers,
         "pool": {str(team_id): ids for team_id, ids in pool.items()},
+        "phone_secret": phone_secret,
     }
 
 

@@ -25,7 +25,7 @@ from tests.api_fuzz import (
 )
 from tests.calling.factories import default_pause_codes
 
-schema = load_schema(r"^/api/(calling/|performance/wallboard/)")
+schema = load_schema(r"^/api/(calling/(state|states|pause-codes)/|performance/wallboard/)")
 HYPOTHESIS = hypothesis_settings(10)
 ROLES = ("admin", "inspector", "south_head", "manager_a", "agent_a1")
 

@@ -55,6 +55,7 @@ def test_agent_signs_in_and_sees_their_work(page: Page, live_server, org):
     assert hrefs == [
         "/",
         "/leads/",
+        "/calling/",
         "/leads/pool/",
         "/orders/",
         "/orders/receivables/",

@@ -42,6 +42,7 @@ KINDS = (
     "lost_leads",
     "call_recordings",
     "import_files",
+    "recording_audio",
     "audit_entries",
     "export_records",
     "phone_reveals",

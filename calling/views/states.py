@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.views import allowed_if
 
-from . import access as calling_access
-from .forms import StateForm
-from .models import AgentState, PauseCode, StateSource
-from .services import states as state_services
+from .. import access as calling_access
+from ..forms import StateForm
+from ..models import AgentState, PauseCode, StateSource
+from ..services import states as state_services
 
 BADGES = {
     AgentState.READY: "text-bg-success",
