@@ -83,8 +83,16 @@ def _generate(schema: dict, where: Path):
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    # A warning means an operation or a model was left out of the client.
-    assert "Warning" not in done.stdout + done.stderr, done.stdout + done.stderr
+    # A warning means an operation or a model was left out of the client. The one kind
+    # allowed: a recording's audio stream (`audio/*`), which the generator leaves to the
+    # caller (the operation is generated; its body is the raw bytes).
+    output = done.stdout + done.stderr
+    warnings = [
+        block
+        for block in output.split("WARNING")[1:]
+        if "Unsupported content_type audio/*" not in block
+    ]
+    assert not warnings, output
     sys.path.insert(0, str(where))
     try:
         return importlib.import_module(PACKAGE)
