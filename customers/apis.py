@@ -187,7 +187,7 @@ class MergeCreateSerializer(serializers.Serializer):
     )
 
 
-class DuplicateSerializer(serializers.Serializer):
+class CustomerDuplicateSerializer(serializers.Serializer):
     customer = CustomerSerializer()
     why = serializers.CharField(help_text="The shared contact's kind, or 'name'.")
 
@@ -291,7 +291,7 @@ class CustomerViewSet(ScopedReadOnlyViewSet):
         )
 
     @extend_schema(
-        responses={200: DuplicateSerializer(many=True)},
+        responses={200: CustomerDuplicateSerializer(many=True)},
         description=(
             "Possible duplicates in the caller's scope: a shared phone, email or WeChat id, "
             "or a similar name and company (pg_trgm where installed, else equal names)."
@@ -305,7 +305,7 @@ class CustomerViewSet(ScopedReadOnlyViewSet):
             for other, why in selectors.duplicates_for(request.user, customer)
         ]
         return Response(
-            DuplicateSerializer(rows, many=True, context=self.get_serializer_context()).data
+            CustomerDuplicateSerializer(rows, many=True, context=self.get_serializer_context()).data
         )
 
     @extend_schema(

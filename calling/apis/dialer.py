@@ -27,7 +27,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from crm.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet, user_name
 from leads import access as leads_access
-from leads.models import Disposition
+from leads.models import Call, Disposition
 from risk import services as risk
 from risk.models import PhoneReveal
 from risk.serializers import PhoneField
@@ -96,7 +96,7 @@ class EventSerializer(serializers.Serializer):
     extension = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
     number = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
     direction = serializers.ChoiceField(
-        choices=["outbound", "inbound"], required=False, default="outbound"
+        choices=Call.Direction.choices, required=False, default=Call.Direction.OUTBOUND
     )
     recording_url = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=500,

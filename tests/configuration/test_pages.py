@@ -97,7 +97,9 @@ def _rows(org):
             ("end", {"start": "18:00", "end": "09:00"}),
         ),
         "pause-codes": (
-            PauseCode.objects.create(code="lunch", name="Lunch", max_minutes=60),
+            PauseCode.objects.update_or_create(
+                code="lunch", defaults={"name": "Lunch", "max_minutes": 60}
+            )[0],
             {"code": "lunch", "name": "Lunch", "max_minutes": 45, "sort_order": 1, "active": "on"},
             ("code", {"code": "not a slug!"}),
         ),

@@ -46,8 +46,13 @@ document.addEventListener("securitypolicyviolation", function (event) {
 """
 # Pages whose content htmx loads after the page itself: wait for it to arrive.
 LATE_CONTENT = "[hx-trigger*='load'], [hx-trigger*='revealed'], [hx-trigger*='toggle']"
-# Not pages: probes, metrics, the machine-readable schema; POST-only doors.
-NOT_PAGES = re.compile(r"^/(healthz|readyz|metrics|api/schema/|i18n/|accounts/logout/)")
+# Not pages: probes, metrics, the machine-readable schema; POST-only doors; fragments htmx
+# polls into a page (the header's state control, the wallboard's live table), swept
+# inside the pages that load them.
+NOT_PAGES = re.compile(
+    r"^/(healthz|readyz|metrics|api/schema/|i18n/|accounts/logout/"
+    r"|calling/state/|performance/wallboard/live/)"
+)
 # Downloads and jobs, not pages (each export is logged and may queue work).
 NOT_OPENED = re.compile(r"export|download|/materials/\d+/file")
 # Each admin model's pages are Django's own (CSP-clean since 4.x): visited, not crawled.

@@ -58,6 +58,7 @@ def test_agent_signs_in_and_sees_their_work(page: Page, live_server, org):
         "/calling/",
         "/leads/pool/",
         "/orders/",
+        "/customers/",
         "/orders/receivables/",
         "/leads/imports/",
         "/org/",
