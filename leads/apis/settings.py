@@ -129,21 +129,7 @@ class LeadPolicySerializer(CleanModelSerializer):
 
     class Meta:
         model = LeadPolicy
-        fields = [
-            "default_team",
-            "grade_a_from",
-            "grade_b_from",
-            "grade_c_from",
-            "reclaim_after_days",
-            "pool_open_lead_cap",
-            "pool_daily_claim_limit",
-            "claim_back_cooloff_days",
-            "on_leave_handover",
-            "import_max_rows",
-            "import_max_megabytes",
-            "max_attempts_per_day",
-            "max_attempts_per_week",
-        ]
+        fields = list(LeadPolicy.SETTINGS_FIELDS)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

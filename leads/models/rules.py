@@ -92,6 +92,23 @@ class LeadPolicy(models.Model):
         _("phone attempts per lead per week"), null=True, blank=True
     )
 
+    #: What administrators set (the settings page and the API edit the same fields).
+    SETTINGS_FIELDS = (
+        "default_team",
+        "grade_a_from",
+        "grade_b_from",
+        "grade_c_from",
+        "reclaim_after_days",
+        "pool_open_lead_cap",
+        "pool_daily_claim_limit",
+        "claim_back_cooloff_days",
+        "on_leave_handover",
+        "import_max_rows",
+        "import_max_megabytes",
+        "max_attempts_per_day",
+        "max_attempts_per_week",
+    )
+
     class Meta:
         verbose_name = _("lead policy")
         verbose_name_plural = _("lead policy")
