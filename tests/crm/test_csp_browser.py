@@ -127,7 +127,7 @@ class Sweep:
     def visit(self, url: str) -> list[str]:
         """Open the page, let htmx load what it loads late, note violations; answer the
         same-origin links on it."""
-        for attempt in (1, 2):
+        for attempt in (1, 2, 3):
             try:
                 self.page.goto(url, wait_until="load")
                 break
@@ -138,7 +138,8 @@ class Sweep:
                     return []
                 # The previous page's last navigation (Chromium's error page for an empty
                 # answer, a redirect) still arriving: this once, again.
-                if attempt == 1 and "interrupted by another navigation" in str(error):
+                if attempt < 3 and "interrupted by another navigation" in str(error):
+                    self.page.wait_for_timeout(500)
                     continue
                 raise
         self.visited.append(url)

@@ -12,3 +12,4 @@ def default_indicators() -> None:
     empties them; this puts them back, idempotently)."""
     import_module("performance.migrations.0002_default_indicators").create(apps, None)
     import_module("performance.migrations.0005_cash_collected_indicator").create(apps, None)
+    import_module("performance.migrations.0005_state_indicators").create(apps, None)
