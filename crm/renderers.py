@@ -18,7 +18,7 @@ def _drf_style_attribute_hashes() -> list[str]:
     menu right, a fieldset's border…): the only inline thing those pages need, their
     scripts being files and their data a JSON block. Read from the installed DRF, so an
     upgrade that changes them changes the list; a style written from a variable would
-    still be refused (and the browser sweep, tests/crm/test_csp_browser.py, would say so)."""
+    still be refused (and the browser sweep, tests/e2e/test_csp_browser.py, would say so)."""
     templates = Path(rest_framework.__file__).parent / "templates" / "rest_framework"
     values = {
         match.group(1)

@@ -29,7 +29,7 @@ from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 
 from crm import demo
 from crm.models import Member
-from tests.e2e.conftest import TIMEOUT_MS, browser  # noqa: F401 (the session's Chromium)
+from tests.e2e.conftest import TIMEOUT_MS
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -94,7 +94,7 @@ def shape(path: str) -> str:
 class Sweep:
     """One browser context (one person) going through pages and noting what was blocked."""
 
-    def __init__(self, browser, base_url: str, session_cookie: str | None):  # noqa: F811
+    def __init__(self, browser, base_url: str, session_cookie: str | None):
         self.base_url = base_url
         self.context = browser.new_context(
             base_url=base_url,
@@ -202,7 +202,7 @@ def report(found: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
-def test_no_page_breaks_the_policy_for_any_role(browser, live_server, demo_center):  # noqa: F811
+def test_no_page_breaks_the_policy_for_any_role(browser, live_server, demo_center):
     """Signed out, then as agent, team manager, department head, inspector and admin:
     every page each can open, with its late htmx content, and not one violation."""
     pages = argument_free_urls()
@@ -245,13 +245,13 @@ def test_no_page_breaks_the_policy_for_any_role(browser, live_server, demo_cente
 # --- what moved out of inline script still works ---------------------------------------------
 
 
-def signed_in_page(browser, live_server, member: Member) -> Sweep:  # noqa: F811
+def signed_in_page(browser, live_server, member: Member) -> Sweep:
     client = Client()
     client.force_login(member.user)
     return Sweep(browser, live_server.url, client.cookies[settings.SESSION_COOKIE_NAME].value)
 
 
-def test_the_language_menu_switches_on_choosing(browser, live_server, org):  # noqa: F811
+def test_the_language_menu_switches_on_choosing(browser, live_server, org):
     """It used to submit from an onchange attribute; crm.js does it now."""
     sweep = signed_in_page(browser, live_server, org.agent_a1)
     try:
@@ -267,7 +267,7 @@ def test_the_language_menu_switches_on_choosing(browser, live_server, org):  # n
         sweep.close()
 
 
-def test_taking_a_number_off_the_list_asks_first(browser, live_server, org):  # noqa: F811
+def test_taking_a_number_off_the_list_asks_first(browser, live_server, org):
     """The question used to be an onsubmit attribute: Cancel keeps the number, OK removes it."""
     from risk.models import DoNotCall
     from risk.services import do_not_call_add
@@ -300,7 +300,7 @@ def test_taking_a_number_off_the_list_asks_first(browser, live_server, org):  # 
         sweep.close()
 
 
-def test_cancel_on_a_form_goes_back_a_page(browser, live_server, org):  # noqa: F811
+def test_cancel_on_a_form_goes_back_a_page(browser, live_server, org):
     """Cancel used to be a javascript: link; it is a link home that crm.js turns into
     "back" when the page was reached from one of ours."""
     sweep = signed_in_page(browser, live_server, org.admin)
@@ -322,7 +322,7 @@ def test_cancel_on_a_form_goes_back_a_page(browser, live_server, org):  # noqa: 
         sweep.close()
 
 
-def test_the_turnover_chart_is_drawn_from_its_data(browser, live_server, demo_center):  # noqa: F811
+def test_the_turnover_chart_is_drawn_from_its_data(browser, live_server, demo_center):
     """The chart's script was inline on the page; it is a static file reading the page's
     JSON now, and draws one line per department or team."""
     sweep = signed_in_page(browser, live_server, Member.objects.get(user__username="head"))
@@ -346,7 +346,7 @@ def test_the_turnover_chart_is_drawn_from_its_data(browser, live_server, demo_ce
         sweep.close()
 
 
-def test_the_api_docs_render_under_the_policy(browser, live_server, org):  # noqa: F811
+def test_the_api_docs_render_under_the_policy(browser, live_server, org):
     """Swagger UI with its start-up script at a URL of its own: the operations are listed,
     and nothing was blocked on the way."""
     sweep = signed_in_page(browser, live_server, org.agent_a1)
