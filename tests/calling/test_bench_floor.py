@@ -8,13 +8,14 @@ from bench.config import Size
 from bench.floor import generate_floor
 from calling.models import StateChange
 from performance.selectors.wallboard import compute_snapshots
+from tests.support import unavailable
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_floor_step_gives_every_active_agent_a_history_and_one_open_row(org):
     if connection.vendor != "postgresql":
-        pytest.skip("the bench writes with PostgreSQL's generate_series")
+        unavailable("PostgreSQL (the bench writes with its generate_series)")
     generate_floor(Size(state_days=2))
     agents = [org.agent_a1, org.agent_a2, org.agent_b1, org.agent_c1]
     for member in agents:

@@ -16,12 +16,14 @@ from orders.models import Installment, Order, Payment
 from orders.services import order_moves
 from performance.models import ChannelDay
 from tests.orders.factories import take_order
+from tests.support import unavailable
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
 def test_the_money_step_writes_consistent_plans_and_payments(org):
+    if connection.vendor != "postgresql":
+        unavailable("PostgreSQL (the bench writes with COPY)")
     Campaign.objects.create(name="抖音", channel=Channel.SOCIAL)
     for _ in range(12):
         order = order_moves.order_confirm(order=take_order(org.agent_a1), by=org.agent_a1.user)
