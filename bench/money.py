@@ -41,7 +41,9 @@ PAYMENT_FIELDS = (
     "order", "kind", "amount", "method", "paid_on", "paid_at", "reference", "agent",
     "recorded_by", "created_at",
 )  # fmt: skip
-INSTALLMENT_FIELDS = ("order", "number", "due_on", "amount", "paid_amount")
+INSTALLMENT_FIELDS = (
+    "order", "number", "due_on", "amount", "paid_amount", "agent", "team", "order_reversed",
+)  # fmt: skip
 
 
 def _split(total: Decimal, parts: int) -> list[Decimal]:
@@ -56,7 +58,7 @@ def generate_money(size: Size) -> None:
     orders = (
         Order.objects.filter(status__in=SOLD, confirmed_at__isnull=False, total__gt=0)
         .order_by("id")
-        .values_list("id", "agent_id", "status", "total", "confirmed_at")
+        .values_list("id", "agent_id", "team_id", "status", "total", "confirmed_at")
     )
     installments, payments = [], []
 
@@ -67,7 +69,9 @@ def generate_money(size: Size) -> None:
             (order_id, kind, amount, method, day, paid_at, "", agent_id, agent_id, paid_at)
         )
 
-    for order_id, agent_id, status, total, confirmed_at in orders.iterator(chunk_size=5000):
+    for order_id, agent_id, team_id, status, total, confirmed_at in orders.iterator(
+        chunk_size=5000
+    ):
         confirmed = timezone.localtime(confirmed_at).date()
         if rng.random() < 0.2:
             dues = [confirmed + dt.timedelta(days=30 * n) for n in range(3)]
@@ -80,7 +84,12 @@ def generate_money(size: Size) -> None:
                 paying and due <= today and rng.random() < 0.85
             )
             paying = paying and settled
-            installments.append((order_id, number, due, amount, amount if settled else 0))
+            installments.append(
+                (
+                    order_id, number, due, amount, amount if settled else 0, agent_id, team_id,
+                    status == OrderStatus.REFUNDED,
+                )
+            )  # fmt: skip
             if settled:
                 pay(order_id, agent_id, amount, min(due, today))
         if status == OrderStatus.REFUNDED:

@@ -103,4 +103,4 @@ def visible_payments(user) -> QuerySet[Payment]:
 
 def visible_installments(user) -> QuerySet[Installment]:
     """Installments of the orders the user sees: what receivables are read from."""
-    return restrict(Installment.objects.all(), user, owner="order__agent", owner_team="order__team")
+    return restrict(Installment.objects.all(), user, owner="agent", owner_team="team")

@@ -31,7 +31,8 @@ from crm import access
 from orders import access as orders_access
 
 from . import db
-from .models import SOLD_STATUSES, UNDELIVERED_STATUSES, ZERO, Approval, Order, OrderStatus
+from .models import UNDELIVERED_STATUSES, ZERO, Approval, Order, OrderStatus
+from .models.money import OWED
 
 PAGE_SIZE = 50
 
@@ -197,14 +198,9 @@ AGING_BUCKETS = (
     ("d90_plus", gettext_lazy("Over 90 days overdue"), 91, None),
 )
 AGING_GROUPS = {
-    "agent": (
-        "order__agent",
-        "order__agent__username",
-        "order__agent__first_name",
-        "order__agent__last_name",
-    ),
-    "team": ("order__team", "order__team__name"),
-    "department": ("order__team__department", "order__team__department__name"),
+    "agent": ("agent", "agent__username", "agent__first_name", "agent__last_name"),
+    "team": ("team", "team__name"),
+    "department": ("team__department", "team__department__name"),
 }
 
 
@@ -223,9 +219,7 @@ def _bucket_q(today: dt.date, low: int | None, high: int | None) -> Q:
 
 def open_installments(user) -> QuerySet:
     """What is still owed on sold orders the user sees (the partial index's rows)."""
-    return orders_access.visible_installments(user).filter(
-        paid_amount__lt=F("amount"), order__status__in=SOLD_STATUSES
-    )
+    return orders_access.visible_installments(user).filter(OWED)
 
 
 def receivables_aging(user, *, by: str = "agent", today: dt.date | None = None) -> list[dict]:

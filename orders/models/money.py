@@ -25,6 +25,9 @@ from django.utils.translation import gettext_lazy as _
 
 from . import MONEY, ZERO, Order
 
+#: Still owed: not paid in full, on an order that was not cancelled or refunded.
+OWED = Q(paid_amount__lt=F("amount"), order_reversed=False)
+
 
 class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
@@ -111,6 +114,23 @@ class Installment(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     # What the payments cover of it, oldest due first (kept by orders.services.payments).
     paid_amount = models.DecimalField(_("paid"), **MONEY, default=ZERO)
+    # Copies of the order's seller, team and fate, so that receivables (scope, aging, reminders)
+    # read one narrow partial index instead of every open installment through its order: an
+    # order's agent and team never change after it is taken, and a cancelled or refunded order
+    # never comes back (TRANSITIONS), so `for_order()` and the move that reverses the order
+    # are the only writers.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    team = models.ForeignKey(
+        "crm.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    order_reversed = models.BooleanField(default=False, editable=False)
     # Overdue reminders, each sent once: to the agent, then (N days late) to the manager.
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -132,6 +152,20 @@ class Installment(models.Model):
                 condition=Q(paid_amount__lt=F("amount")),
                 name="installment_open_due",
             ),
+            # What is owed per team and per agent (scope `agent = me OR team IN (…)`): the
+            # aging reads only these, index-only, whatever the number of orders.
+            models.Index(
+                fields=["team", "agent", "due_on"],
+                include=("amount", "paid_amount"),
+                condition=OWED,
+                name="installment_owed_team",
+            ),
+            models.Index(
+                fields=["agent", "due_on"],
+                include=("team", "amount", "paid_amount"),
+                condition=OWED,
+                name="installment_owed_agent",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["order", "number"], name="installment_number_once"),
@@ -144,6 +178,11 @@ class Installment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} #{self.number} {self.due_on} {self.amount}"
+
+    @classmethod
+    def for_order(cls, order, **fields) -> Installment:
+        """An installment of `order`, carrying its agent and team (the only constructor)."""
+        return cls(order=order, agent_id=order.agent_id, team_id=order.team_id, **fields)
 
     @property
     def outstanding(self):

@@ -83,6 +83,8 @@ def _move(
                 else SalesEntry.Kind.REFUNDED
             )
             _ledger(locked, kind=kind, amount=-locked.total, at=now)
+        if to in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+            locked.installments.update(order_reversed=True)  # nothing is owed any more
         order_moved.send(sender=Order, order=locked, from_status=from_status, to_status=to, by=by)
     return copy_back(locked=locked, order=order)
 

@@ -206,9 +206,9 @@ def installment_default_plan(*, locked: Order, day: dt.date) -> None:
     installments: 30 days). Called by the confirmation, under its row lock."""
     if locked.total <= 0 or locked.installments.exists():
         return
-    Installment.objects.create(
-        order=locked, number=1, due_on=_default_due(locked, day), amount=locked.total
-    )
+    Installment.for_order(
+        locked, number=1, due_on=_default_due(locked, day), amount=locked.total
+    ).save()
     _allocate(locked, paid_total(locked))
 
 
@@ -254,7 +254,7 @@ def installment_plan_set(*, order: Order, by: User, rows) -> list[Installment]:
         plan = _clean_plan(locked, rows)
         locked.installments.all().delete()
         Installment.objects.bulk_create(
-            Installment(order=locked, number=number, due_on=due_on, amount=amount)
+            Installment.for_order(locked, number=number, due_on=due_on, amount=amount)
             for number, (due_on, amount) in enumerate(plan, start=1)
         )
         _allocate(locked, paid_total(locked))

@@ -14,14 +14,14 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.models import Notification
 
-from ..models import SOLD_STATUSES, Installment
+from ..models import Installment
+from ..models.money import OWED
 
 BATCH = 1000
 
@@ -31,9 +31,7 @@ def escalation_days() -> int:
 
 
 def _open_late(today: dt.date):
-    return Installment.objects.filter(
-        paid_amount__lt=F("amount"), order__status__in=SOLD_STATUSES, due_on__lt=today
-    )
+    return Installment.objects.filter(OWED, due_on__lt=today)
 
 
 def _sweep(rows, *, marker: str, recipient: str, key: str, text, now) -> int:
