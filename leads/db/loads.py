@@ -1,8 +1,9 @@
 """Each agent's open-lead count: counted (the reference, any database) or kept (PostgreSQL:
 `leads.models.loads`, filled by triggers on `leads_lead`).
 
-`open_leads_expression()` is what a query of members annotates; `fold()` adds the
-appended deltas into the base rows (beat, `leads.tasks.fold_open_lead_counts`).
+`open_leads_by_user()` is what the team page reads (`open_leads_kept()` is the same as a
+per-row expression); `fold()` adds the appended deltas into the base rows (beat,
+`leads.tasks.fold_open_lead_counts`).
 `tests/leads/test_open_lead_counts.py` checks the kept counts against counting after
 every kind of write.
 """
@@ -47,8 +48,33 @@ def open_leads_kept(user_ref: str = "user_id"):
     )
 
 
-def open_leads_expression(user_ref: str = "user_id"):
-    return open_leads_kept(user_ref) if kept() else open_leads_counted(user_ref)
+def open_leads_by_user(user_ids) -> dict[int, int]:
+    """Many agents' open leads in one grouped statement: the kept base rows and deltas are
+    read whole (a row per agent; no per-agent lookup, so a center head's 500 agents cost a
+    few pages, not 500 index probes); elsewhere the reference count."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return {}
+    if not kept():
+        counted = (
+            Lead.objects.filter(owner_id__in=user_ids, status__in=OPEN_STATUSES)
+            .order_by()
+            .values_list("owner_id")
+            .annotate(n=Count("*"))
+        )
+        return dict(counted)
+    with connection.cursor() as cursor:
+        cursor.execute(BY_USER_SQL, [user_ids])
+        return dict(cursor.fetchall())
+
+
+BY_USER_SQL = """
+SELECT user_id, sum(n)::int FROM (
+    SELECT user_id, open_leads AS n FROM leads_agentopenleads
+    UNION ALL
+    SELECT user_id, delta FROM leads_agentopenleadsdelta
+) AS kept WHERE user_id = ANY(%s) GROUP BY user_id
+"""
 
 
 FOLD_SQL = """

@@ -6,8 +6,7 @@ import datetime as dt
 from collections import Counter
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,33 +75,35 @@ def selected_leads(user, *, lead_ids: list[int]) -> QuerySet[Lead]:
     )
 
 
-def agent_loads(user) -> QuerySet[Member]:
-    """The agents `user` may see with their open leads and today's assignments (one query).
+def agent_loads(user) -> list[Member]:
+    """The agents `user` may see with their open leads and today's assignments (three
+    queries whatever the number of agents).
 
     The open-lead count is the one the database keeps (`leads.db.loads`: a base row and a
-    few deltas per agent on PostgreSQL), so the page reads a row per agent, not each
-    agent's open leads; today's assignments are few and counted.
+    few deltas per agent on PostgreSQL), read for all the agents in one grouped statement;
+    today's assignments are few and counted in another. Neither is a per-agent subquery:
+    a center head's 500 agents would each cost their own index probes.
     """
-    today = (
-        Assignment.objects.filter(
-            to_user_id=OuterRef("user_id"), kind__in=CAPACITY_KINDS, at__gte=day_start()
-        )
-        .order_by()
-        .values("to_user_id")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return (
+    members = list(
         access.visible_members(user)
         .filter(role=Role.AGENT)
         .exclude(status=MemberStatus.LEFT)
         .select_related("user", "team")
-        .annotate(
-            open_leads=loads.open_leads_expression("user_id"),
-            assigned_today=Coalesce(Subquery(today, output_field=IntegerField()), 0),
-        )
         .order_by("team__name", "employee_no")
     )
+    user_ids = [member.user_id for member in members]
+    open_leads = loads.open_leads_by_user(user_ids)
+    assigned = dict(
+        Assignment.objects.filter(kind__in=CAPACITY_KINDS, at__gte=day_start())
+        .filter(to_user_id__in=user_ids)
+        .order_by()
+        .values_list("to_user_id")
+        .annotate(n=Count("*"))
+    )
+    for member in members:
+        member.open_leads = open_leads.get(member.user_id, 0)
+        member.assigned_today = assigned.get(member.user_id, 0)
+    return members
 
 
 def handover_items(member: Member, status: str) -> list[HandoverItem]:

@@ -34,6 +34,8 @@ def _agree(*agents) -> dict[int, int]:
         .values_list("user_id", "n")
     )
     assert kept == counted
+    by_user = loads.open_leads_by_user(user.pk for user in agents)
+    assert {pk: by_user.get(pk, 0) for pk in counted} == counted
     for user in agents:
         assert loads.open_leads_of(user.pk) == counted[user.pk]
     return counted
