@@ -202,23 +202,7 @@ def leads_bulk_reassign(
         for row in moving
     ]
     with acting_as(by):
-        write_moves(moves, kind=Assignment.Kind.MANUAL, by=by, now=now)
-        record_updates(
-            model_label="leads.lead",
-            changes=[
-                (
-                    row.pk,
-                    row.label,
-                    {
-                        "owner_id": row.owner_id,
-                        "team_id": row.team_id,
-                        "assigned_at": row.assigned_at,
-                    },
-                    {"owner_id": member.user_id, "team_id": team_id, "assigned_at": now},
-                )
-                for row, (_pk, _from, _to, team_id, _rule, _why) in zip(moving, moves, strict=True)
-            ],
-        )
+        _move_and_record(moving, moves, kind=Assignment.Kind.MANUAL, by=by, now=now)
     if moving:
         notify(
             user_id=member.user_id,
@@ -245,6 +229,23 @@ def leads_bulk_reassign(
     )
 
 
+def _move_and_record(moving, moves, *, kind: str, by, now) -> None:
+    """Write the owner moves and one audit entry per lead (owner, team, assigned at)."""
+    write_moves(moves, kind=kind, by=by, now=now)
+    record_updates(
+        model_label="leads.lead",
+        changes=[
+            (
+                row.pk,
+                row.label,
+                {"owner_id": row.owner_id, "team_id": row.team_id, "assigned_at": row.assigned_at},
+                {"owner_id": to, "team_id": team_id, "assigned_at": now if to else None},
+            )
+            for row, (_pk, _from, to, team_id, _rule, _why) in zip(moving, moves, strict=True)
+        ],
+    )
+
+
 # --- release to the pool ------------------------------------------------------------------
 
 
@@ -265,23 +266,7 @@ def leads_bulk_release(*, by, selection: Selection, reason: str) -> BulkResult:
         for row in moving
     ]
     with acting_as(by):
-        write_moves(moves, kind=Assignment.Kind.RELEASE, by=by, now=now)
-        record_updates(
-            model_label="leads.lead",
-            changes=[
-                (
-                    row.pk,
-                    row.label,
-                    {
-                        "owner_id": row.owner_id,
-                        "team_id": row.team_id,
-                        "assigned_at": row.assigned_at,
-                    },
-                    {"owner_id": None, "team_id": team_id, "assigned_at": None},
-                )
-                for row, (_pk, _from, _to, team_id, _rule, _why) in zip(moving, moves, strict=True)
-            ],
-        )
+        _move_and_record(moving, moves, kind=Assignment.Kind.RELEASE, by=by, now=now)
     owners = Counter(row.owner_id for row in moving if row.owner_id != by.pk)
     stamp = f"{now:%Y%m%dT%H%M%S}:{uuid.uuid4().hex[:8]}"
     Notification.objects.bulk_create(

@@ -118,7 +118,10 @@ def payment_apply(
     return payment
 
 
-def _clean_payment_fields(method, paid_on, reference) -> tuple[str, dt.date, str]:
+def _clean_payment_fields(amount, method, paid_on, reference) -> tuple[Decimal, str, dt.date, str]:
+    amount = _money(amount, "amount")
+    if amount <= 0:
+        raise ValidationError({"amount": _("The amount must be more than zero.")})
     if method not in PaymentMethod.values:
         raise ValidationError({"method": _("Choose a payment method.")})
     if not isinstance(paid_on, dt.date) or isinstance(paid_on, dt.datetime):
@@ -128,7 +131,7 @@ def _clean_payment_fields(method, paid_on, reference) -> tuple[str, dt.date, str
     reference = (reference or "").strip()
     if len(reference) > 100:
         raise ValidationError({"reference": _("At most 100 characters.")})
-    return method, paid_on, reference
+    return amount, method, paid_on, reference
 
 
 def payment_record(
@@ -141,10 +144,7 @@ def payment_record(
     reference: str = "",
 ) -> Payment:
     """回款: money received for a confirmed order, at most what is still owed."""
-    amount = _money(amount, "amount")
-    if amount <= 0:
-        raise ValidationError({"amount": _("The amount must be more than zero.")})
-    method, paid_on, reference = _clean_payment_fields(method, paid_on, reference)
+    amount, method, paid_on, reference = _clean_payment_fields(amount, method, paid_on, reference)
     with transaction.atomic():
         locked = order_lock_for_change(order=order, by=by)
         if locked.status not in SOLD_STATUSES:
@@ -173,10 +173,7 @@ def payment_refund(
     reference: str = "",
 ) -> Payment:
     """Money paid back to the customer: a negative row, at most what was paid."""
-    amount = _money(amount, "amount")
-    if amount <= 0:
-        raise ValidationError({"amount": _("The amount must be more than zero.")})
-    method, paid_on, reference = _clean_payment_fields(method, paid_on, reference)
+    amount, method, paid_on, reference = _clean_payment_fields(amount, method, paid_on, reference)
     with transaction.atomic():
         locked = order_lock_for_change(order=order, by=by)
         payment = payment_apply(
