@@ -284,6 +284,9 @@ class Assignment(models.Model):
                 fields=["to_user", "at"], include=["lead"], name="assignment_to_user_cover"
             ),
             models.Index(fields=["from_user", "lead", "at"], name="assignment_from_user"),
+            # Today's assignments per agent for a whole center (the team page, capacity):
+            # index-only over the day's rows, not a probe per agent.
+            models.Index(fields=["at"], include=["to_user", "kind"], name="assignment_day"),
         ]
 
     def __str__(self) -> str:

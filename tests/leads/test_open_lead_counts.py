@@ -34,8 +34,13 @@ def _agree(*agents) -> dict[int, int]:
         .values_list("user_id", "n")
     )
     assert kept == counted
-    by_user = loads.open_leads_by_user(user.pk for user in agents)
-    assert {pk: by_user.get(pk, 0) for pk in counted} == counted
+    for few in (loads.FEW_AGENTS, 0):  # by index probes, and the whole kept tables
+        loads.FEW_AGENTS, saved = few, loads.FEW_AGENTS
+        try:
+            by_user = loads.open_leads_by_user(user.pk for user in agents)
+        finally:
+            loads.FEW_AGENTS = saved
+        assert {pk: by_user.get(pk, 0) for pk in counted} == counted
     for user in agents:
         assert loads.open_leads_of(user.pk) == counted[user.pk]
     return counted

@@ -24,6 +24,25 @@ class TestTeamPage:
         assert org.agent_a1.display_name in body and org.agent_c1.display_name not in body
         assert "+8613" not in body  # phones are masked in lists
 
+    def test_each_agents_load_row_and_the_agent_choices(self, org, client_as):
+        from crm.models import MemberStatus
+
+        LeadFactory(owner=org.agent_a1.user, team=org.team_a)
+        LeadFactory(owner=org.agent_a1.user, team=org.team_a)
+        org.agent_a2.status = MemberStatus.ON_LEAVE
+        org.agent_a2.save(update_fields=["status"])
+        body = client_as(org.manager_a).get(reverse("leads:team")).content.decode()
+        a1, a2 = org.agent_a1, org.agent_a2
+        assert (
+            f'<tr><td><a href="?agent={a1.user_id}">{a1.display_name}</a></td>'
+            f'<td class="text-end">2</td>'
+        ) in body
+        assert f'<tr class="text-muted"><td><a href="?agent={a2.user_id}">' in body
+        assert f'<span class="small">({a2.get_status_display()})</span>' in body
+        # The filter's and the bulk bar's selects list the agents by name and username.
+        label = f"{a1.user.get_full_name() or a1.user.username} ({a1.user.username})"
+        assert body.count(f'<option value="{a1.user_id}">{label}</option>') == 2
+
     def test_agents_may_not_open_it(self, org, client_as):
         assert client_as(org.agent_a1).get(reverse("leads:team")).status_code == 403
 
