@@ -1,7 +1,7 @@
 """`make bench`: production-like settings on a dedicated PostgreSQL database.
 
-DEBUG is off and sessions live in the database as in production, so the measured times
-and query counts are the ones users get. Only what would slow the data generator down
+DEBUG is off, and the cache and sessions live in Redis as in production, so the measured
+times and query counts are the ones users get. Only what would slow the data generator down
 without changing what is measured differs: a fast password hasher and eager Celery.
 """
 
@@ -13,6 +13,19 @@ from .base import *  # noqa: F403
 from .base import ALLOWED_HOSTS, env
 
 DEBUG = False
+# The cache and sessions as production has them with Redis (crm.settings.base): sessions
+# read from the shared cache, written through to the database. BENCH_REDIS_URL="" measures
+# without (a per-process cache, a session query per request).
+_BENCH_REDIS = env.str("BENCH_REDIS_URL", default="redis://127.0.0.1:6379/6")
+if _BENCH_REDIS:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _BENCH_REDIS,
+            "KEY_PREFIX": "bench",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECRET_KEY = env.str("SECRET_KEY", default="bench-secret-key-" + "b" * 40)
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # The product's URLs plus the floor page the bench measures every figure against.
