@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from operator import attrgetter
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.relations import MANY_RELATION_KWARGS
+from rest_framework.relations import MANY_RELATION_KWARGS, PKOnlyObject
 
 from . import access, db_router
 from .api_defaults import api_validation_error
@@ -266,3 +267,71 @@ class ReplicaReadsMixin:
             self._replica_token = None
             db_router.leave_replica_reads(token)
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+# --- fast rows ----------------------------------------------------------------------------
+
+
+class FastRowsMixin:
+    """A model serializer whose rows are written by a plan made once per serializer.
+
+    DRF's `to_representation` walks every field of every row through `get_attribute()`,
+    its exception handling and a None check: about 5 µs a field, 4 ms for a 50-row list of
+    15 fields, most of an API list's time over its SQL. The plan reads a concrete model
+    column with `attrgetter` (a foreign key as its `<name>_id`, what PrimaryKeyRelatedField
+    answers) and converts it as the field would: str for text, the value for numbers and
+    booleans, the field's own `to_representation()` otherwise (dates, decimals, choices).
+    Every other field (properties, dotted sources, method fields, nested serializers) goes
+    the DRF way, so the answer is the same to the byte (`tests/crm/test_api_fast_rows.py`).
+    """
+
+    def to_representation(self, instance):
+        plan = self.__dict__.get("_row_plan")
+        if plan is None:
+            plan = self._row_plan = _row_plan(self)
+        row = {}
+        for name, read, convert, field in plan:
+            if read is None:  # the DRF way
+                try:
+                    value = field.get_attribute(instance)
+                except serializers.SkipField:
+                    continue
+                check = value.pk if isinstance(value, PKOnlyObject) else value
+                row[name] = None if check is None else field.to_representation(value)
+                continue
+            value = read(instance)
+            row[name] = None if value is None else (value if convert is None else convert(value))
+        return row
+
+
+_AS_IS = (serializers.IntegerField, serializers.BooleanField, serializers.FloatField)
+
+
+def _row_plan(serializer) -> list[tuple]:
+    model = serializer.Meta.model
+    plan = []
+    for field in serializer._readable_fields:
+        plan.append((field.field_name, *_fast_read(model, field), field))
+    return plan
+
+
+def _fast_read(model, field) -> tuple:
+    """(read, convert) for a plain column, else (None, None): the field's own way."""
+    if len(field.source_attrs) != 1 or field.source == "*":
+        return None, None
+    try:
+        column = model._meta.get_field(field.source)
+    except FieldDoesNotExist:  # a property or a method: not a column
+        return None, None
+    if not getattr(column, "concrete", False) or column.many_to_many:
+        return None, None
+    if column.is_relation:
+        if type(field) is serializers.PrimaryKeyRelatedField and field.pk_field is None:
+            return attrgetter(column.attname), None
+        return None, None
+    kind = type(field)
+    if kind is serializers.CharField:
+        return attrgetter(column.attname), str
+    if kind in _AS_IS:
+        return attrgetter(column.attname), None
+    return attrgetter(column.attname), field.to_representation

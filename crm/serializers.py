@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from . import access
-from .api import ScopedRelatedField
+from .api import FastRowsMixin, ScopedRelatedField
 from .models import (
     Department,
     LeaveReason,
@@ -18,7 +18,7 @@ from .models import (
 )
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(FastRowsMixin, serializers.ModelSerializer):
     head_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -40,7 +40,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         return (obj.head.get_full_name() or obj.head.username) if obj.head else None
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(FastRowsMixin, serializers.ModelSerializer):
     manager_name = serializers.SerializerMethodField()
     headcount = serializers.IntegerField(read_only=True)
     department_name = serializers.CharField(source="department.name", read_only=True)
@@ -71,7 +71,7 @@ class SkillSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "name"]
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(FastRowsMixin, serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     full_name = serializers.CharField(source="display_name", read_only=True)
     # Not an EmailField: staff may have no email, and "" is not a valid `format: email`.
@@ -174,7 +174,7 @@ class MemberStatusSerializer(serializers.Serializer):
         return attrs
 
 
-class TeamMembershipSerializer(serializers.ModelSerializer):
+class TeamMembershipSerializer(FastRowsMixin, serializers.ModelSerializer):
     team_name = serializers.CharField(source="team.name", read_only=True)
     member_name = serializers.CharField(source="member.display_name", read_only=True)
 
@@ -201,7 +201,7 @@ class MeSerializer(serializers.Serializer):
     member = MemberSerializer(allow_null=True)
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(FastRowsMixin, serializers.ModelSerializer):
     is_read = serializers.SerializerMethodField()
 
     class Meta:

@@ -16,7 +16,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm.api import ScopedCreateReadViewSet, ScopedRelatedField, user_name
+from crm.api import FastRowsMixin, ScopedCreateReadViewSet, ScopedRelatedField, user_name
 from crm.pagination import UncountedPagination
 from leads import access as leads_access
 from leads.filters import CallFilter, FollowUpFilter
@@ -45,7 +45,7 @@ class IsPhoneSystem(permissions.BasePermission):
 # --- serializers --------------------------------------------------------------------------
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(FastRowsMixin, serializers.ModelSerializer):
     agent_name = serializers.SerializerMethodField()
     call_duration_seconds = serializers.IntegerField(
         source="call.duration_seconds", read_only=True, default=None, allow_null=True
@@ -107,7 +107,7 @@ class FollowUpCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("This is not an amount of money.")) from error
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(FastRowsMixin, serializers.ModelSerializer):
     agent_name = serializers.SerializerMethodField()
     # The customer's side of a call is a phone number like any other.
     caller = serializers.SerializerMethodField()

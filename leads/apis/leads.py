@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crm import phones
-from crm.api import ScopedViewSet, user_name
+from crm.api import FastRowsMixin, ScopedViewSet, user_name
 from crm.api_defaults import IsActiveStaff
 from crm.pagination import UncountedPagination
 from leads import access as leads_access
@@ -56,7 +56,7 @@ class WorksLeads(IsActiveStaff):
 # --- serializers --------------------------------------------------------------------------
 
 
-class LeadListSerializer(serializers.ModelSerializer):
+class LeadListSerializer(FastRowsMixin, serializers.ModelSerializer):
     phone_masked = serializers.CharField(read_only=True)
     owner_name = serializers.SerializerMethodField()
     team_name = serializers.CharField(

@@ -14,7 +14,13 @@ from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm.api import CleanModelSerializer, ScopedRelatedField, ScopedViewSet, user_name
+from crm.api import (
+    CleanModelSerializer,
+    FastRowsMixin,
+    ScopedRelatedField,
+    ScopedViewSet,
+    user_name,
+)
 from crm.api_defaults import AdminWritesOrReadOnly, IsActiveStaff
 from crm.models import Role
 from crm.pagination import UncountedPagination
@@ -137,7 +143,7 @@ class OrderEventSerializer(serializers.ModelSerializer):
         return user_name(obj.by)
 
 
-class OrderListSerializer(serializers.ModelSerializer):
+class OrderListSerializer(FastRowsMixin, serializers.ModelSerializer):
     customer_name = serializers.CharField(source="lead.name", read_only=True)
     customer_phone_masked = serializers.CharField(source="lead.phone_masked", read_only=True)
     agent_name = serializers.SerializerMethodField()
