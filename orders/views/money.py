@@ -101,6 +101,13 @@ def _aging(request):
 @require_GET
 def receivables(request):
     form, by, today, rows = _aging(request)
+    buckets = [(key, str(label)) for key, label, *_range in selectors.AGING_BUCKETS]
+    # Each row's cells in the buckets' order: the template writes a cell per bucket without
+    # searching the row for it (a head's table has hundreds of rows).
+    for row in rows:
+        row["cells"] = [(key, label, row[key]) for key, label in buckets]
+    totals = selectors.aging_totals(rows)
+    totals["cells"] = [(key, label, totals[key]) for key, label in buckets]
     return render(
         request,
         "orders/receivables.html",
@@ -109,7 +116,7 @@ def receivables(request):
             "by": by,
             "today": today,
             "rows": rows,
-            "totals": selectors.aging_totals(rows),
+            "totals": totals,
             "buckets": selectors.AGING_BUCKETS,
             "export_formats": exports.FORMATS,
         },
