@@ -114,6 +114,15 @@ def customer_history(
     leads = list(
         Lead.objects.filter(customer_id=customer.pk)
         .select_related("owner")
+        .only(
+            "name",
+            "phone",
+            "status",
+            "created_at",
+            "owner__username",
+            "owner__first_name",
+            "owner__last_name",
+        )
         .order_by("-created_at", "-id")
     )
     lead_ids = [lead.pk for lead in leads]
