@@ -23,6 +23,12 @@ class CustomerSearchForm(forms.Form):
     )
 
 
+class HistoryForm(forms.Form):
+    """The customer page's "show more" of its history: how many events to show."""
+
+    events = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+
+
 class ContactForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),

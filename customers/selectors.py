@@ -21,8 +21,13 @@ from orders.models import Installment, Order, Payment
 from . import access
 from .models import Contact, ContactKind, Customer, Merge
 
-#: The customer page shows at most this many events of its history (newest first).
+#: The customer page's tables (orders, tickets, revisits, payments) show at most this many
+#: rows each, and its history at most this many events (newest first).
 HISTORY_LIMIT = 200
+#: The history shows this many events at first, and this many more at each "show more".
+HISTORY_PAGE = 50
+#: The statuses of a lead a repeat sale may be taken from.
+_SELLABLE = (*OPEN_STATUSES, LeadStatus.WON)
 #: Name-and-company similarity (pg_trgm) at or above which two customers are candidates.
 SIMILARITY = 0.6
 CANDIDATES_LIMIT = 20
@@ -83,16 +88,41 @@ class History:
     satisfaction: dict[str, Any]
     payments: list[Payment] = field(default_factory=list)
     receivable: dict[str, Any] = field(default_factory=dict)
+    #: Whether the history has events older than the ones in `events`.
+    more_events: bool = False
+    #: The lead a repeat sale is taken from (`lead_for_new_order`), None if every lead
+    #: is closed.
+    lead_for_order: Lead | None = None
 
 
-def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> History:
+def history_events_shown(asked: int | None) -> int:
+    """How many events of the history a page shows: `asked` (the "show more" link's
+    number) rounded up to whole pages of `HISTORY_PAGE`, at most `HISTORY_LIMIT`."""
+    pages = max(1, -(-(asked or 0) // HISTORY_PAGE))
+    return min(pages * HISTORY_PAGE, HISTORY_LIMIT)
+
+
+def customer_history(
+    customer: Customer, *, limit: int = HISTORY_LIMIT, events: int = HISTORY_PAGE
+) -> History:
     """Everything about `customer` over time: its leads, orders (with totals), tickets,
-    revisits, payments with what is still due, and one history of follow-ups, calls,
-    orders, tickets and revisits, newest first (`limit` events). Nine queries whatever the
+    revisits and payments (`limit` rows each), what is still due, and one history of
+    follow-ups, calls, orders, tickets and revisits, newest first (`events` of them, at
+    most `limit`; `more_events` says whether older ones exist). Nine queries whatever the
     number of leads."""
+    events = min(events, limit)
     leads = list(
         Lead.objects.filter(customer_id=customer.pk)
         .select_related("owner")
+        .only(
+            "name",
+            "phone",
+            "status",
+            "created_at",
+            "owner__username",
+            "owner__first_name",
+            "owner__last_name",
+        )
         .order_by("-created_at", "-id")
     )
     lead_ids = [lead.pk for lead in leads]
@@ -110,15 +140,17 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
         .select_related("order")
         .order_by("-due_at", "-id")[:limit]
     )
+    # Only the events shown (and one more, to tell whether there are older ones), and
+    # only the fields they show.
     followups = list(
         FollowUp.objects.filter(lead_id__in=lead_ids)
-        .select_related("agent")
-        .order_by("-created_at", "-id")[:limit]
+        .only("lead_id", "created_at", "disposition", "notes")
+        .order_by("-created_at", "-id")[: events + 1]
     )
     calls = list(
         Call.objects.filter(lead_id__in=lead_ids)
-        .select_related("agent")
-        .order_by("-started_at", "-id")[:limit]
+        .only("lead_id", "started_at", "direction", "duration_seconds")
+        .order_by("-started_at", "-id")[: events + 1]
     )
     payments = list(
         Payment.objects.filter(order__lead_id__in=lead_ids)
@@ -144,9 +176,9 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
     direction = _labels(Call, "direction")
     ticket_status = _labels(ServiceTicket, "status")
     revisit_status = _labels(Revisit, "status")
-    events: list[Event] = []
+    timeline: list[Event] = []
     for lead in leads:
-        events.append(
+        timeline.append(
             Event(
                 lead.created_at,
                 "lead",
@@ -158,7 +190,7 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
             )
         )
     for item in followups:
-        events.append(
+        timeline.append(
             Event(
                 item.created_at,
                 "followup",
@@ -170,7 +202,7 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
             )
         )
     for call in calls:
-        events.append(
+        timeline.append(
             Event(
                 call.started_at,
                 "call",
@@ -182,7 +214,7 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
             )
         )
     for order in orders:
-        events.append(
+        timeline.append(
             Event(
                 order.created_at,
                 "order",
@@ -194,7 +226,7 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
             )
         )
     for ticket in tickets:
-        events.append(
+        timeline.append(
             Event(
                 ticket.opened_at,
                 "ticket",
@@ -209,7 +241,7 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
         detail = revisit_status.get(revisit.status, revisit.status)
         if revisit.satisfaction:
             detail = f"{detail} · {revisit.satisfaction}/5"
-        events.append(
+        timeline.append(
             Event(
                 revisit.done_at or revisit.due_at,
                 "revisit",
@@ -220,9 +252,18 @@ def customer_history(customer: Customer, *, limit: int = HISTORY_LIMIT) -> Histo
                 revisit.pk,
             )
         )
-    events.sort(key=lambda event: event.at, reverse=True)
+    timeline.sort(key=lambda event: event.at, reverse=True)
     return History(
-        leads, orders, tickets, revisits, events[:limit], satisfaction, payments, receivable
+        leads,
+        orders,
+        tickets,
+        revisits,
+        timeline[:events],
+        satisfaction,
+        payments,
+        receivable,
+        more_events=len(timeline) > events,
+        lead_for_order=next((lead for lead in leads if lead.status in _SELLABLE), None),
     )
 
 
@@ -236,7 +277,7 @@ def lead_for_new_order(customer: Customer) -> Lead | None:
     lead is closed as lost or invalid: a lost number cannot be sold to again until a new
     capture reopens the work (see README)."""
     return (
-        Lead.objects.filter(customer_id=customer.pk, status__in=(*OPEN_STATUSES, LeadStatus.WON))
+        Lead.objects.filter(customer_id=customer.pk, status__in=_SELLABLE)
         .order_by("-created_at", "-id")
         .first()
     )

@@ -24,7 +24,7 @@ from crm.views import (
 )
 
 from . import access, selectors
-from .forms import ContactForm, CustomerSearchForm, MergeForm
+from .forms import ContactForm, CustomerSearchForm, HistoryForm, MergeForm
 from .models import Merge
 from .services import linking, merging
 
@@ -52,11 +52,20 @@ def customer_list(request):
 
 def _page_context(request, customer, contact_form=None) -> dict:
     may_edit = access.can_edit_customer(request.user, customer)
+    shown_form = HistoryForm(request.GET)
+    asked = shown_form.cleaned_data["events"] if shown_form.is_valid() else None
+    shown = selectors.history_events_shown(asked)
+    history = selectors.customer_history(customer, events=shown)
     return {
         "customer": customer,
         "contacts": list(customer.contacts.all()),
-        "history": selectors.customer_history(customer),
-        "lead_for_order": selectors.lead_for_new_order(customer),
+        "history": history,
+        "lead_for_order": history.lead_for_order,
+        "more_events": (
+            shown + selectors.HISTORY_PAGE
+            if history.more_events and shown < selectors.HISTORY_LIMIT
+            else None
+        ),
         "merges": list(selectors.merges_of(customer)[:20]),
         "may_edit": may_edit,
         "may_merge": access.can_merge_customers(request.user),

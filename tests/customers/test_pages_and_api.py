@@ -3,6 +3,7 @@ phone through the contact index, the merge screen and undo, tiers kept by admins
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -10,11 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Customer, Merge, Tier
+from customers.selectors import HISTORY_LIMIT, HISTORY_PAGE, customer_history
 from customers.services.merging import customers_merge
 from orders.models import PaymentMethod
 from orders.services.payments import payment_record
 from tests.aftersales.factories import delivered_order
 from tests.customers.factories import ContactFactory, TierFactory, won_customer
+from tests.leads.factories import CallFactory, FollowUpFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +223,49 @@ def test_tiers_are_kept_by_admins(org, api_as, django_capture_on_commit_callback
     response = api.patch(f"{TIERS}{tier.pk}/", {"min_orders": -1}, format="json")
     assert response.status_code == 400 and "min_orders" in response.json()
     assert api.delete(f"{TIERS}{tier.pk}/").status_code == 204
+
+
+def test_the_history_shows_the_newest_events_and_older_ones_on_demand(org, customers, client_as):
+    customer = customers["a1"]
+    now = timezone.now()
+    older = HISTORY_PAGE + 10
+    for n in range(older):
+        CallFactory(
+            lead=customer.origin_lead,
+            started_at=now - dt.timedelta(minutes=n + 1),
+            duration_seconds=1000 + n,
+        )
+    client = client_as(org.agent_a1)
+    url = reverse("customers:detail", args=[customer.pk])
+    page = client.get(url)
+    html = page.content.decode()
+    assert len(page.context["history"].events) == HISTORY_PAGE
+    assert "1000s" in html and f"{1000 + older - 1}s" not in html
+    assert f'href="?events={2 * HISTORY_PAGE}#history-card"' in html
+    everything = customer_history(customer, events=HISTORY_LIMIT).events
+    assert HISTORY_PAGE < len(everything) <= 2 * HISTORY_PAGE
+    page = client.get(url, {"events": 2 * HISTORY_PAGE})
+    html = page.content.decode()
+    assert page.context["history"].events == everything
+    assert f"{1000 + older - 1}s" in html and 'id="history-more"' not in html
+    # A number by hand is rounded to whole pages; nonsense shows the first page.
+    assert len(client.get(url, {"events": "7"}).context["history"].events) == HISTORY_PAGE
+    assert len(client.get(url, {"events": "x"}).context["history"].events) == HISTORY_PAGE
+
+
+def test_the_customer_page_reads_a_constant_number_of_queries(
+    org, customers, client_as, django_assert_max_num_queries
+):
+    customer = customers["a1"]
+    client = client_as(org.agent_a1)
+    url = reverse("customers:detail", args=[customer.pk])
+    client.get(url)
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    for _ in range(3):
+        lead = LeadFactory(owner=org.agent_a1.user, team=org.team_a, customer=customer)
+        FollowUpFactory(lead=lead)
+        CallFactory(lead=lead)
+        delivered_order(org.agent_a1, lead=lead)
+    with django_assert_max_num_queries(len(few)):
+        client.get(url)
