@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
@@ -252,11 +253,19 @@ def receivables_aging(user, *, by: str = "agent", today: dt.date | None = None) 
             {
                 "key": row[key],
                 "name": name,
-                **{bucket: row[bucket] for bucket, *_rest in AGING_BUCKETS},
-                "total": row["total"],
+                **{bucket: _cents(row[bucket]) for bucket, *_rest in AGING_BUCKETS},
+                "total": _cents(row["total"]),
             }
         )
     return result
+
+
+CENT = Decimal("0.01")
+
+
+def _cents(value) -> Decimal:
+    """A sum in cents: SQLite adds decimals as floats (415.680000000000)."""
+    return Decimal(value).quantize(CENT)
 
 
 def aging_totals(rows: list[dict]) -> dict:
