@@ -126,7 +126,8 @@ def channel_report(user, *, start: dt.date, end: dt.date, by: str = "channel") -
             contacted=item["contacted_sum"] or 0,
             won=item["won_sum"] or 0,
             orders=item["orders_sum"] or 0,
-            revenue=item["revenue_sum"] or ZERO,
+            # In cents: SQLite sums decimals as floats (45425.4400000000).
+            revenue=Decimal(item["revenue_sum"] or ZERO).quantize(CENT),
         )
     if with_costs:
         costs = campaign_costs(start, end)
