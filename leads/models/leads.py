@@ -198,6 +198,16 @@ class Lead(models.Model):
                 condition=Q(owner__isnull=True, status__in=OPEN_STATUSES),
             ),
             models.Index(fields=["status", "last_contact_at"], name="lead_reclaim"),
+            # Open leads with a follow-up time, per owner: a team's overdue follow-ups are
+            # counted from these entries, which an owner's key keeps in table order, so the
+            # visibility checks stay on one map page instead of hopping between them per
+            # lead (the (owner, status, next follow-up) range read 2,700 buffers for 4,300).
+            models.Index(
+                fields=["owner"],
+                include=("next_followup_at",),
+                name="lead_owner_open_due",
+                condition=Q(status__in=OPEN_STATUSES, next_followup_at__isnull=False),
+            ),
             # A customer's leads (the customer page, merges, the tier recompute).
             models.Index(
                 fields=["customer"], name="lead_customer", condition=Q(customer__isnull=False)

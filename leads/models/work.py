@@ -160,6 +160,9 @@ class Call(models.Model):
                 include=["lead", "duration_seconds"],
                 name="call_agent_cover",
             ),
+            # Covering (PostgreSQL): everyone's newest calls, for a drill-down of many agents
+            # (a division's or the center's calls read the newest until a page is full).
+            models.Index(fields=["started_at", "id"], include=["agent"], name="call_started_cover"),
         ]
         constraints = [
             models.UniqueConstraint(

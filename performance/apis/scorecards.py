@@ -266,11 +266,13 @@ class ScorecardViewSet(ScopedReadOnlyViewSet):
     ordering = ["-period_start", "level", "-total", "id"]
 
     def refine_queryset(self, queryset):
-        return selectors.with_values(
-            queryset.select_related("agent", "team", "department").order_by(
-                "-period_start", "level", "-total", "id"
-            )
+        queryset = queryset.select_related("agent", "team", "department").order_by(
+            "-period_start", "level", "-total", "id"
         )
+        if self.action == "drilldown":
+            # A drill-down lists records, not the scorecard's values: no two more queries.
+            return queryset
+        return selectors.with_values(queryset)
 
     @extend_schema(
         parameters=[

@@ -116,11 +116,12 @@ def drilldown_page(
     """One page of `drilldown_records` (newest first) and whether there is a next page.
 
     Pages are not counted (the figure on the scorecard says how much is behind it). For a
-    team or a department, PostgreSQL reads each membership's newest records along the
-    (agent, time) index, at most one page deep, and merges them (`performance.db`): a busy
-    team's month of calls is tens of thousands of rows, and a page needs fifty. The
-    intervals are exactly those the membership join of `performance.metrics` matches, so
-    the rows are the same; tests hold both to it.
+    team, PostgreSQL reads each membership's newest records along the (agent, time) index,
+    at most one page deep, and merges them; for a division or the center (many
+    memberships), it reads everyone's newest records along the time index until the page
+    is full (`performance.db`): a busy team's month of calls is tens of thousands of rows,
+    and a page needs fifty. The intervals are exactly those the membership join of
+    `performance.metrics` matches, so the rows are the same; tests hold both to it.
     """
     offset = (max(page, 1) - 1) * size
     metric = metric_for(indicator.source)

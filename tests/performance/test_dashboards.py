@@ -239,6 +239,21 @@ def test_overdue_work_of_the_team(org, day):
     assert board_for(org).overdue == {"followups": 1, "revisits": 1, "tickets": 1, "plans": 1}
 
 
+def test_overdue_followups_are_the_open_leads_of_current_members_past_their_time(org, day):
+    """Only open leads count, once their follow-up time has passed (the count reads the
+    open-leads-with-a-time index, `lead_owner_open_due`): won, lost, not yet due, without
+    a time, or another team's do not."""
+    a1, a2 = org.agent_a1.user, org.agent_a2.user
+    past = NOW - dt.timedelta(hours=3)
+    LeadFactory(owner=a2, team=org.team_a, status=LeadStatus.INTERESTED, next_followup_at=past)
+    LeadFactory(owner=a1, team=org.team_a, status=LeadStatus.WON, next_followup_at=past)
+    LeadFactory(owner=a1, team=org.team_a, status=LeadStatus.LOST, next_followup_at=past)
+    LeadFactory(owner=a1, team=org.team_a, next_followup_at=NOW + dt.timedelta(minutes=1))
+    LeadFactory(owner=a1, team=org.team_a, next_followup_at=None)
+    LeadFactory(owner=org.agent_b1.user, team=org.team_b, next_followup_at=past)
+    assert board_for(org).overdue["followups"] == 2
+
+
 def test_without_scorecards_the_period_is_live_sums_against_targets(org, day):
     sales = Indicator.objects.get(source=Source.SALES_AMOUNT)
     Target.objects.create(

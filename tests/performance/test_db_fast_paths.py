@@ -52,15 +52,47 @@ def _windows(*, split: dt.datetime | None = None) -> list[db.Window]:
 
 @pytest.mark.parametrize("source", sorted(METRICS))
 def test_newest_in_windows_reads_the_reference_ids(postgres_only, march, source):
+    """Both ways of reading a page (a page per membership; along the time index, as for a
+    division or the center) return the reference's ids, for whole and cut windows."""
     metric = METRICS[source]
     every = _windows()
     cut = _windows(split=at(3, 15, 12))
     assert every
-    for windows in (every, cut, every[:1], every[1::2]):
-        for offset, limit in ((0, 3), (0, 51), (2, 3), (5, 2), (100, 10)):
-            fast = db.newest_in_windows(metric, windows, offset=offset, limit=limit)
-            reference = db.newest_in_windows_reference(metric, windows, offset=offset, limit=limit)
-            assert fast == reference, (source, len(windows), offset, limit)
+    ways = (False, True) if db.can_read_along_time(metric) else (False,)
+    for along_time in ways:
+        for windows in (every, cut, every[:1], every[1::2], cut[1::2]):
+            for offset, limit in ((0, 3), (0, 51), (2, 3), (5, 2), (100, 10)):
+                fast = db.newest_in_windows(
+                    metric, windows, offset=offset, limit=limit, along_time=along_time
+                )
+                reference = db.newest_in_windows_reference(
+                    metric, windows, offset=offset, limit=limit
+                )
+                assert fast == reference, (source, along_time, len(windows), offset, limit)
+
+
+def test_a_wide_subject_reads_calls_along_the_time_index(postgres_only, march):
+    """A division's or the center's calls (many agents) are read along the time index, a
+    team's (a few) per membership: `along_time` left to the reader decides that way."""
+    from leads.models import Call
+
+    metric = METRICS["calls"]
+    assert db._has_time_index(metric)
+    windows = _windows()
+    wide = db.WIDE_SUBJECT_AGENTS
+    many = [(agent + n * 1_000_000, low, high) for n in range(wide) for agent, low, high in windows]
+    read = []
+
+    def capture(execute, sql, params, many_, context):
+        read.append(sql)
+        return execute(sql, params, many_, context)
+
+    with connection.execute_wrapper(capture):
+        db.newest_in_windows(metric, many, offset=0, limit=3)
+        db.newest_in_windows(metric, windows[:3], offset=0, limit=3)
+    wide, narrow = read
+    assert "LATERAL" not in wide and Call._meta.db_table in wide
+    assert "CROSS JOIN LATERAL" in narrow
 
 
 def test_no_windows_read_nothing_either_way(postgres_only):

@@ -149,3 +149,20 @@ def test_scorecard_list_queries_do_not_grow(march, api_as, django_assert_max_num
     with django_assert_max_num_queries(8):
         answer = api.get(f"{URL}scorecards/", {"period_start": "2026-03-01"})
     assert answer.json()["count"] == Scorecard.objects.count()
+
+
+def test_a_drilldown_page_reads_a_fixed_number_of_queries(march, api_as, django_assert_num_queries):
+    """The scorecard (without its values), the indicator and the page's records, plus for a
+    team the memberships and the page's ids: the same however many records are behind
+    the value."""
+    org = march.org
+    api = api_as(org.head)
+    cards = (
+        _card("team", team=org.team_a),
+        _card("agent", agent=org.agent_a1.user),
+    )
+    for card in cards:
+        api.get(f"{URL}scorecards/{card.pk}/drilldown/", {"indicator": "calls"})
+        with django_assert_num_queries(8 if card.level == "team" else 6):
+            answer = api.get(f"{URL}scorecards/{card.pk}/drilldown/", {"indicator": "calls"})
+        assert answer.status_code == 200

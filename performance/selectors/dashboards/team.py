@@ -354,10 +354,16 @@ def _overdue(team: Team, members: dict, *, now: dt.datetime, today: dt.date) -> 
         for uid, member in members.items()
         if member.team_id == team.pk and member.status != MemberStatus.LEFT
     ]
+    # Of the open leads with a follow-up time, those past it: one pass over the owners'
+    # entries of `lead_owner_open_due` (in table order), not a range of `lead_worklist`
+    # per owner and status whose entries jump across the table.
+    due = (
+        Lead.objects.using(replica_alias())
+        .filter(owner_id__in=current, status__in=OPEN_STATUSES, next_followup_at__isnull=False)
+        .aggregate(overdue=Count("next_followup_at", filter=Q(next_followup_at__lt=now)))
+    )
     return {
-        "followups": Lead.objects.using(replica_alias())
-        .filter(owner_id__in=current, status__in=OPEN_STATUSES, next_followup_at__lt=now)
-        .count(),
+        "followups": due["overdue"],
         "revisits": Revisit.objects.using(replica_alias())
         .filter(assignee_id__in=current, status=RevisitStatus.SCHEDULED, due_at__lt=now)
         .count(),
