@@ -17,6 +17,7 @@ answers it as a 400 naming the field.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from operator import attrgetter
@@ -283,6 +284,7 @@ class FastRowsMixin:
     booleans, the field's own `to_representation()` otherwise (dates, decimals, choices).
     Every other field (properties, dotted sources, method fields, nested serializers) goes
     the DRF way, so the answer is the same to the byte (`tests/crm/test_api_fast_rows.py`).
+    A plain `Serializer` of dataclass rows names the class as `Meta.row_type`.
     """
 
     def to_representation(self, instance):
@@ -308,11 +310,30 @@ _AS_IS = (serializers.IntegerField, serializers.BooleanField, serializers.FloatF
 
 
 def _row_plan(serializer) -> list[tuple]:
-    model = serializer.Meta.model
-    plan = []
-    for field in serializer._readable_fields:
-        plan.append((field.field_name, *_fast_read(model, field), field))
-    return plan
+    meta = serializer.Meta
+    row_type = getattr(meta, "row_type", None)
+    if row_type is not None:  # plain rows (a dataclass): its fields are the columns
+        columns = {column.name for column in dataclasses.fields(row_type)}
+
+        def read_of(field):
+            if len(field.source_attrs) != 1 or field.source not in columns:
+                return None, None
+            return attrgetter(field.source), _convert_of(field)
+    else:
+
+        def read_of(field):
+            return _fast_read(meta.model, field)
+
+    return [(field.field_name, *read_of(field), field) for field in serializer._readable_fields]
+
+
+def _convert_of(field):
+    kind = type(field)
+    if kind is serializers.CharField:
+        return str
+    if kind in _AS_IS:
+        return None
+    return field.to_representation
 
 
 def _fast_read(model, field) -> tuple:
@@ -329,9 +350,4 @@ def _fast_read(model, field) -> tuple:
         if type(field) is serializers.PrimaryKeyRelatedField and field.pk_field is None:
             return attrgetter(column.attname), None
         return None, None
-    kind = type(field)
-    if kind is serializers.CharField:
-        return attrgetter(column.attname), str
-    if kind in _AS_IS:
-        return attrgetter(column.attname), None
-    return attrgetter(column.attname), field.to_representation
+    return attrgetter(column.attname), _convert_of(field)

@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from crm.api import ScopedReadOnlyViewSet, ScopedViewSet, user_name
+from crm.api import FastRowsMixin, ScopedReadOnlyViewSet, ScopedViewSet, user_name
 from crm.api_defaults import IsActiveStaff
 from performance import access as performance_access
 
@@ -205,7 +205,7 @@ class ScorecardSerializer(serializers.ModelSerializer):
         return selectors.subject_name(obj)
 
 
-class DrilldownRowSerializer(serializers.Serializer):
+class DrilldownRowSerializer(FastRowsMixin, serializers.Serializer):
     kind = serializers.CharField()
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
@@ -216,6 +216,9 @@ class DrilldownRowSerializer(serializers.Serializer):
     phone = serializers.CharField(help_text="Masked unless the caller sees full numbers.")
     detail = serializers.CharField()
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+
+    class Meta:
+        row_type = selectors.RecordRow
 
     def get_agent_name(self, obj) -> str | None:
         return user_name(obj.agent)

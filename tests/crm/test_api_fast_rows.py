@@ -52,6 +52,39 @@ def rows(org):
     Notification.objects.create(user=org.agent_a1.user, kind="x", key="k", text="t", url="/")
 
 
+def test_dataclass_rows_equal_drf_rows(org):
+    """The scorecard drill-down's rows (a dataclass) through the plan and the DRF way."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from performance.apis.scorecards import DrilldownRowSerializer
+    from performance.selectors.scorecards import RecordRow
+
+    at = timezone.now() - dt.timedelta(hours=1)
+    common = {"at": at, "lead_url": "", "phone": "", "detail": ""}
+    rows = [
+        RecordRow(
+            kind="call", id=7, agent=org.agent_a1.user, lead_id=3, lead_name="王先生", **common
+        ),
+        RecordRow(
+            kind="order",
+            id=8,
+            agent=None,
+            lead_id=None,
+            lead_name="",
+            amount=Decimal("12.5"),
+            **common,
+        ),
+    ]
+    serializer = DrilldownRowSerializer()
+    for row in rows:
+        fast = serializer.to_representation(row)
+        drf = serializers.Serializer.to_representation(serializer, row)
+        assert json.dumps(fast, default=str) == json.dumps(drf, default=str)
+
+
 @pytest.mark.parametrize(("serializer_class", "model"), CASES)
 def test_fast_rows_equal_drf_rows(rows, org, serializer_class, model):
     assert issubclass(serializer_class, FastRowsMixin)
