@@ -222,24 +222,25 @@ json_text = json.JSONEncoder(
 ).encode
 
 
-def filter_by_phones(queryset, phones: set[str]):
-    """`queryset` filtered to rows whose phone is one of `phones` (`filter_by_phones_pg` on
-    PostgreSQL, else `filter_by_phones_orm`)."""
+def filter_by_phones(queryset, phones: set[str], *, field: str = "phone"):
+    """`queryset` filtered to rows whose `field` (a phone, or any text without commas such
+    as a phone's hash) is one of `phones` (`filter_by_phones_pg` on PostgreSQL, else
+    `filter_by_phones_orm`)."""
     if connection.vendor == "postgresql":
-        return filter_by_phones_pg(queryset, phones)
-    return filter_by_phones_orm(queryset, phones)
+        return filter_by_phones_pg(queryset, phones, field=field)
+    return filter_by_phones_orm(queryset, phones, field=field)
 
 
-def filter_by_phones_orm(queryset, phones: set[str]):
+def filter_by_phones_orm(queryset, phones: set[str], *, field: str = "phone"):
     """The reference: `phone IN (…)`."""
-    return queryset.filter(phone__in=list(phones))
+    return queryset.filter(**{f"{field}__in": list(phones)})
 
 
-def filter_by_phones_pg(queryset, phones: set[str]):
+def filter_by_phones_pg(queryset, phones: set[str], *, field: str = "phone"):
     """The phones travel as one text parameter the server splits (a statement with
     thousands of placeholders, or an array quoted in Python, costs more to build than to
     run), and `= ANY` walks the unique phone index in order."""
-    column = connection.ops.quote_name(queryset.model._meta.get_field("phone").column)
+    column = connection.ops.quote_name(queryset.model._meta.get_field(field).column)
     condition = RawSQL(  # noqa: S611 - a quoted column name; the phones are a parameter
         f"{column} = ANY(string_to_array(%s, ','))", [",".join(phones)], BooleanField()
     )

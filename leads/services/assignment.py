@@ -76,23 +76,19 @@ def assign_pending_leads(*, lead_ids: list[int] | None = None, batch_size: int =
     router_ = Router(active_rules(), current_policy(), texts)
     roster = Roster()
     received: Counter = Counter()
-    handled, cursor = 0, 0
+    handled = 0
     run_key = f"leads-assigned:{uuid.uuid4().hex}"
-    while True:
+    for chunk in _pending_chunks(lead_ids=lead_ids, batch_size=batch_size):
         with transaction.atomic():
             _commit_without_waiting()
-            batch = pending_leads().filter(pk__gt=cursor)
-            if lead_ids is not None:
-                batch = batch.filter(pk__in=lead_ids)
             leads = [
                 Row(*values)
-                for values in batch.select_for_update(skip_locked=True, no_key=True)
+                for values in pending_leads()
+                .filter(pk__in=chunk, pk__range=(chunk[0], chunk[-1]))
+                .select_for_update(skip_locked=True, no_key=True)
                 .order_by("pk")
-                .values_list(*ROW_FIELDS)[:batch_size]
+                .values_list(*ROW_FIELDS)
             ]
-            if not leads:
-                break
-            cursor = leads[-1].pk
             routed = [(lead, router_.route(lead)) for lead in leads]
             routed = [(lead, r) for lead, r in routed if r[0] is not None]
             if routed:
@@ -107,6 +103,32 @@ def assign_pending_leads(*, lead_ids: list[int] | None = None, batch_size: int =
                 handled += len(routed)
                 _notify_received(received, key=run_key)
     return handled
+
+
+#: How many batches' ids one read of the pending set lists (a page of ids, not rows).
+_BATCHES_PER_PAGE = 50
+
+
+def _pending_chunks(*, lead_ids: list[int] | None, batch_size: int):
+    """The ids of pending leads in id order, `batch_size` at a time, read unlocked a page
+    of many batches at once: each batch then locks its ids by primary key and re-checks
+    the filter. Listing the pending set once per page instead of once per batch saves
+    reading every pending row again for each batch (the set is found through an index on
+    a part of it, then sorted: its cost grows with the set, not with the batch). Leads
+    that arrive during the run have higher ids and are found by the next page."""
+    cursor = 0
+    while True:
+        pending = pending_leads().filter(pk__gt=cursor)
+        if lead_ids is not None:
+            pending = pending.filter(pk__in=lead_ids)
+        ids = list(
+            pending.order_by("pk").values_list("pk", flat=True)[: batch_size * _BATCHES_PER_PAGE]
+        )
+        if not ids:
+            return
+        cursor = ids[-1]
+        for start in range(0, len(ids), batch_size):
+            yield ids[start : start + batch_size]
 
 
 def _commit_without_waiting() -> None:

@@ -122,6 +122,21 @@ def test_filter_by_phones_pg_finds_what_in_finds(postgres_only):
     assert fast.count() == 2
 
 
+def test_filter_by_phones_pg_finds_hashes_as_in_does(postgres_only):
+    from risk.models import DoNotCall, phone_hash
+
+    for i in range(4):
+        phone = f"+86138001380{i:02d}"
+        DoNotCall.objects.create(phone=phone, phone_hash=phone_hash(phone), reason="asked")
+    hashes = {phone_hash("+8613800138001"), phone_hash("+8613800138003"), "f" * 64}
+    orm = db_importing.filter_by_phones_orm(DoNotCall.objects, hashes, field="phone_hash")
+    fast = db_importing.filter_by_phones_pg(DoNotCall.objects, hashes, field="phone_hash")
+    assert sorted(orm.values_list("phone", flat=True)) == sorted(
+        fast.values_list("phone", flat=True)
+    )
+    assert fast.count() == 2
+
+
 def test_move_leads_pg_writes_what_the_orm_writes(postgres_only, org):
     orm = [LeadFactory(phone=f"+86138001380{i:02d}") for i in range(3)]
     fast = [LeadFactory(phone=f"+86139001390{i:02d}") for i in range(3)]

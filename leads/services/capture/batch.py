@@ -17,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from risk.models import phone_hash
+
 from ...db.importing import JsonText, insert_rows, json_text
 from ...models import Assignment, ImportRow, Intent, Lead, LeadSource
 from ..routing import assignments_insert
@@ -114,6 +116,7 @@ class PreparedRow:
         "number",
         "payload",
         "phone",
+        "phone_hash",
         "position",
         "raw",
         "reason",
@@ -134,6 +137,8 @@ def prepare_lead(run: ImportRun, row: PreparedRow) -> None:
         row.error = next(iter(errors.items()))
         return
     row.phone = values.pop("phone")
+    # For screening: computed here, in the reader thread, while a chunk is being written.
+    row.phone_hash = phone_hash(row.phone.e164)
     row.values = values
     row.lead = NewLead(phone=row.phone, channel=run.channel, values=values)
     run.scorer.apply_shared(row.lead)  # again if a later row of the file fills it in
@@ -252,7 +257,7 @@ def lead_chunk(run: ImportRun, rows: list[PreparedRow]) -> Counts:
     valid = sort_out(run, rows, counts, import_rows)
     # screen
     phones = {row.phone.e164 for row in valid}
-    dnc = listed_numbers(phones)
+    dnc = listed_numbers(phones, hashes={row.phone_hash: row.phone.e164 for row in valid})
     # dedup
     known = known_leads(phones - dnc.keys(), fields=KNOWN_LEAD_FIELDS)
     rights = capturer_rights(run.created_by, known.values())

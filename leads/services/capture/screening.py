@@ -20,16 +20,20 @@ from ...models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
 from ..moves import lead_move_many
 
 
-def listed_numbers(phones: set[str]) -> dict[str, str]:
-    """The numbers among `phones` (E.164) that are on the do-not-call list → why."""
+def listed_numbers(phones: set[str], *, hashes: dict[str, str] | None = None) -> dict[str, str]:
+    """The numbers among `phones` (E.164) that are on the do-not-call list → why.
+
+    `hashes` (each phone's `phone_hash` → the phone) may come computed already, e.g. by an
+    import's reader thread while the chunk before was being written."""
     if not phones:
         return {}
     # Numbers kept only as their hash (their person's data was erased) are listed too: one
     # statement asks for both (each side walks its own index).
-    hashes = {phone_hash(e164): e164 for e164 in phones}
+    if hashes is None:
+        hashes = {phone_hash(e164): e164 for e164 in phones}
     rows = (
         filter_by_phones(DoNotCall.objects, phones)
-        | DoNotCall.objects.filter(phone_hash__in=list(hashes))
+        | filter_by_phones(DoNotCall.objects, set(hashes), field="phone_hash")
     ).values_list("phone", "phone_hash", "reason")
     listed: dict[str, str] = {}
     by_hash: dict[str, str] = {}
