@@ -130,6 +130,8 @@ class Lead(models.Model):
         related_name="owned_leads",
         db_index=False,  # lead_owner_recent leads with the owner and also serves the FK
     )
+    # No index of its own: `lead_team_status` (team, status) serves every team lookup, and
+    # each index more is written on every assignment and import.
     team = models.ForeignKey(
         "crm.Team",
         verbose_name=_("team"),
@@ -137,6 +139,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="leads",
+        db_index=False,
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     # Work rhythm.
