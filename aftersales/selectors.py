@@ -77,7 +77,22 @@ def revisits_for_list(
     if overdue:
         rows = rows.filter(status=RevisitStatus.SCHEDULED, due_at__lt=timezone.now())
     order = ("-done_at", "-id") if when == "done" else ("due_at", "id")
-    return rows.select_related("lead", "order", "assignee", "plan", "ticket").order_by(*order)
+    return (
+        rows.select_related("lead", "order", "assignee", "plan")
+        .only(*LIST_COLUMNS)
+        .order_by(*order)
+    )
+
+
+# What the revisit list and the worklist's due panel show: a row reads these columns only
+# (the lead's and the order's full rows are dozens of columns, dates parsed for nothing).
+LIST_COLUMNS = (
+    "id", "due_at", "done_at", "status", "satisfaction", "ticket_id",
+    "lead__id", "lead__name", "lead__phone",
+    "order__id", "order__number",
+    "plan__id", "plan__name",
+    "assignee__id", "assignee__username", "assignee__first_name", "assignee__last_name",
+)  # fmt: skip
 
 
 def revisit_for_page(user) -> QuerySet[Revisit]:
