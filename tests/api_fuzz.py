@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import zlib
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import hypothesis
 import schemathesis
@@ -25,6 +26,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from crm import access
+from crm.models import Role
 
 APP = get_wsgi_application()
 
@@ -132,3 +136,72 @@ def listed_ids(body) -> list[int]:
     if not isinstance(rows, list):
         return []
     return [row["id"] for row in rows if isinstance(row, dict) and "id" in row]
+
+
+# --- one app's rows as a caller sees them -----------------------------------------------------
+
+
+@dataclass
+class Caller:
+    role: str
+    user: object
+    headers: dict[str, str]
+    sees_all: bool
+    ids: dict[str, list[int]] = field(default_factory=dict)
+
+
+def scoped_caller(user, role: str, *, models: dict, visibility: dict) -> Caller:
+    """A caller with its token, and for each kind of row the ids generated ids map onto:
+    the visible ones twice as often as the rest."""
+    caller = Caller(role, user, token_headers(user), access.scope_of(user).sees_all)
+    for name, model in models.items():
+        everything = sorted(model.objects.values_list("pk", flat=True))
+        visible = sorted(visibility[name](user).values_list("pk", flat=True))
+        caller.ids[name] = visible * 2 + everything
+    return caller
+
+
+def exercise_scoped(
+    case,
+    caller: Caller,
+    *,
+    rows: str,
+    models: dict,
+    visibility: dict,
+    foreign_keys: dict,
+    admin_only: str | None = None,
+    unlisted: tuple[str, ...] = (),
+) -> None:
+    """Send `case` as `caller` with its ids mapped onto real rows, check the answer against
+    `CHECKS`, and the scope: a row the caller may not see answers 404 (403 for a write), a
+    list shows none (except the `unlisted` kinds), and only admins write `admin_only`."""
+    for values in (case.body, case.query):
+        if isinstance(values, dict):
+            for name in list(values):
+                if name in foreign_keys:
+                    values[name] = real_id(values[name], caller.ids[foreign_keys[name]])
+    path_id = None
+    params = case.path_parameters or {}
+    if "id" in params:
+        params["id"] = path_id = real_id(params["id"], caller.ids[rows])
+    exists = visible = False
+    if isinstance(path_id, int) and 0 <= path_id < 2**63:
+        exists = models[rows].objects.filter(pk=path_id).exists()
+        visible = visibility[rows](caller.user).filter(pk=path_id).exists()
+    response = case.call(headers=caller.headers)
+    case.validate_response(response, checks=CHECKS, headers=caller.headers)
+    method = case.method.upper()
+    status = response.status_code
+    succeeded = 200 <= status < 300
+    if succeeded and method != "GET" and rows == admin_only:
+        assert caller.role == Role.ADMIN, f"a {caller.role} changed {rows}"
+    if caller.sees_all:
+        return
+    if exists and not visible:
+        assert status in ({404} if method == "GET" else {403, 404}), (caller.role, status, path_id)
+    if succeeded and method == "GET" and path_id is None and rows not in unlisted:
+        shown = set(listed_ids(response.json()))
+        hidden = shown - set(
+            visibility[rows](caller.user).filter(pk__in=shown).values_list("pk", flat=True)
+        )
+        assert not hidden, f"a {caller.role} was shown {rows} {sorted(hidden)}"

@@ -8,24 +8,20 @@ where the caller may not write at all), and only admins change revisit plans.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
 from aftersales import access as aftersales_access
 from aftersales.models import ImprovementItem, Revisit, RevisitPlan, ServiceTicket
 from aftersales.services import revisits
 from crm import access
-from crm.models import Role
 from leads import access as leads_access
 from tests.aftersales.factories import delivered_order
 from tests.api_fuzz import (
-    CHECKS,
+    Caller,
+    exercise_scoped,
     hypothesis_settings,
-    listed_ids,
     load_schema,
-    real_id,
-    token_headers,
+    scoped_caller,
     wsgi_in_test_transaction,
 )
 
@@ -66,15 +62,6 @@ FOREIGN_KEYS = {
 }
 
 
-@dataclass
-class Caller:
-    role: str
-    user: object
-    headers: dict[str, str]
-    sees_all: bool
-    ids: dict[str, list[int]] = field(default_factory=dict)
-
-
 @pytest.fixture
 def service_rows(org):
     for member in (org.agent_a1, org.agent_a2, org.agent_b1, org.agent_c1):
@@ -97,13 +84,8 @@ def _caller(org, role: str) -> Caller:
     from leads.models import Lead
     from orders.models import Order
 
-    member = getattr(org, ROLES[role])
-    user = member.user
-    caller = Caller(role, user, token_headers(user), access.scope_of(user).sees_all)
-    for name, model in MODELS.items():
-        everything = sorted(model.objects.values_list("pk", flat=True))
-        visible = sorted(VISIBILITY[name](user).values_list("pk", flat=True))
-        caller.ids[name] = visible * 2 + everything
+    user = getattr(org, ROLES[role]).user
+    caller = scoped_caller(user, role, models=MODELS, visibility=VISIBILITY)
     caller.ids["leads"] = sorted(
         leads_access.visible_leads(user).values_list("pk", flat=True)
     ) * 2 + sorted(Lead.objects.values_list("pk", flat=True))
@@ -131,37 +113,15 @@ def _rows_of(path: str) -> str:
 
 
 def exercise(case, caller: Caller) -> None:
-    for values in (case.body, case.query):
-        if isinstance(values, dict):
-            for name in list(values):
-                if name in FOREIGN_KEYS:
-                    values[name] = real_id(values[name], caller.ids[FOREIGN_KEYS[name]])
-    rows = _rows_of(case.operation.path)
-    path_id = None
-    params = case.path_parameters or {}
-    if "id" in params:
-        params["id"] = path_id = real_id(params["id"], caller.ids[rows])
-    exists = visible = False
-    if isinstance(path_id, int) and 0 <= path_id < 2**63:
-        exists = MODELS[rows].objects.filter(pk=path_id).exists()
-        visible = VISIBILITY[rows](caller.user).filter(pk=path_id).exists()
-    response = case.call(headers=caller.headers)
-    case.validate_response(response, checks=CHECKS, headers=caller.headers)
-    method = case.method.upper()
-    status = response.status_code
-    succeeded = 200 <= status < 300
-    if succeeded and method != "GET" and rows == "revisit-plans":
-        assert caller.role == Role.ADMIN, f"a {caller.role} changed revisit plans"
-    if caller.sees_all:
-        return
-    if exists and not visible:
-        assert status in ({404} if method == "GET" else {403, 404}), (caller.role, status, path_id)
-    if succeeded and method == "GET" and path_id is None:
-        shown = set(listed_ids(response.json()))
-        hidden = shown - set(
-            VISIBILITY[rows](caller.user).filter(pk__in=shown).values_list("pk", flat=True)
-        )
-        assert not hidden, f"a {caller.role} was shown {rows} {sorted(hidden)}"
+    exercise_scoped(
+        case,
+        caller,
+        rows=_rows_of(case.operation.path),
+        models=MODELS,
+        visibility=VISIBILITY,
+        foreign_keys=FOREIGN_KEYS,
+        admin_only="revisit-plans",
+    )
 
 
 @schema.parametrize()

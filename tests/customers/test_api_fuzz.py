@@ -8,22 +8,18 @@ only admins change tiers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
 from crm import access
-from crm.models import Role
 from customers import access as customers_access
 from customers.models import Customer, Merge, Tier
 from customers.services.merging import customers_merge
 from tests.api_fuzz import (
-    CHECKS,
+    Caller,
+    exercise_scoped,
     hypothesis_settings,
-    listed_ids,
     load_schema,
-    real_id,
-    token_headers,
+    scoped_caller,
     wsgi_in_test_transaction,
 )
 from tests.customers.factories import ContactFactory, TierFactory, won_customer
@@ -50,15 +46,6 @@ VISIBILITY = {
 FOREIGN_KEYS = {"loser": "customers", "winner": "customers"}
 
 
-@dataclass
-class Caller:
-    role: str
-    user: object
-    headers: dict[str, str]
-    sees_all: bool
-    ids: dict[str, list[int]] = field(default_factory=dict)
-
-
 @pytest.fixture
 def customer_rows(org):
     TierFactory(name="VIP", min_orders=1)
@@ -73,13 +60,8 @@ def customer_rows(org):
 
 
 def _caller(org, role: str) -> Caller:
-    member = getattr(org, ROLES[role])
-    user = member.user
-    caller = Caller(role, user, token_headers(user), access.scope_of(user).sees_all)
-    for name, model in MODELS.items():
-        everything = sorted(model.objects.values_list("pk", flat=True))
-        visible = sorted(VISIBILITY[name](user).values_list("pk", flat=True))
-        caller.ids[name] = visible * 2 + everything
+    user = getattr(org, ROLES[role]).user
+    caller = scoped_caller(user, role, models=MODELS, visibility=VISIBILITY)
     access.forget_scope(user)
     return caller
 
@@ -102,37 +84,16 @@ def _rows_of(path: str) -> str:
 
 
 def exercise(case, caller: Caller) -> None:
-    for values in (case.body, case.query):
-        if isinstance(values, dict):
-            for name in list(values):
-                if name in FOREIGN_KEYS:
-                    values[name] = real_id(values[name], caller.ids[FOREIGN_KEYS[name]])
-    rows = _rows_of(case.operation.path)
-    path_id = None
-    params = case.path_parameters or {}
-    if "id" in params:
-        params["id"] = path_id = real_id(params["id"], caller.ids[rows])
-    exists = visible = False
-    if isinstance(path_id, int) and 0 <= path_id < 2**63:
-        exists = MODELS[rows].objects.filter(pk=path_id).exists()
-        visible = VISIBILITY[rows](caller.user).filter(pk=path_id).exists()
-    response = case.call(headers=caller.headers)
-    case.validate_response(response, checks=CHECKS, headers=caller.headers)
-    method = case.method.upper()
-    status = response.status_code
-    succeeded = 200 <= status < 300
-    if succeeded and method != "GET" and rows == "tiers":
-        assert caller.role == Role.ADMIN, f"a {caller.role} changed tiers"
-    if caller.sees_all:
-        return
-    if exists and not visible:
-        assert status in ({404} if method == "GET" else {403, 404}), (caller.role, status, path_id)
-    if succeeded and method == "GET" and path_id is None and rows != "tiers":
-        shown = set(listed_ids(response.json()))
-        hidden = shown - set(
-            VISIBILITY[rows](caller.user).filter(pk__in=shown).values_list("pk", flat=True)
-        )
-        assert not hidden, f"a {caller.role} was shown {rows} {sorted(hidden)}"
+    exercise_scoped(
+        case,
+        caller,
+        rows=_rows_of(case.operation.path),
+        models=MODELS,
+        visibility=VISIBILITY,
+        foreign_keys=FOREIGN_KEYS,
+        admin_only="tiers",
+        unlisted=("tiers",),
+    )
 
 
 @schema.parametrize()
