@@ -97,17 +97,13 @@ class FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
             return queryset
-        names = filterset_class.base_filters
-        asked = [param for param in request.query_params if request.query_params.get(param)]
-        if not any(param.split("_")[0] in _prefixes(names) for param in asked):
+        # The first word of each filter's name: a range filter's form fields add suffixes
+        # (`created_at_after`), so a parameter counts when its first word starts a filter's.
+        words = {name.split("_")[0] for name in filterset_class.base_filters}
+        params = request.query_params
+        if not any(params.get(param) and param.split("_")[0] in words for param in params):
             return queryset
         return super().filter_queryset(request, queryset, view)
-
-
-def _prefixes(names) -> set[str]:
-    """The first word of each filter name: a range filter's form fields add suffixes
-    (`created_at_after`), so a parameter counts when its first word starts a filter's."""
-    return {name.split("_")[0] for name in names}
 
 
 def _in_department_subtree(queryset, department_id, path_field: str):
