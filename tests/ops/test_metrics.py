@@ -1,5 +1,6 @@
 """`/metrics`: who may read it, and that requests, tasks and queues show in it."""
 
+import time
 import uuid
 
 import pytest
@@ -17,6 +18,16 @@ def boom():
 
 def sample(name: str, **labels) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def settled(name: str, expected: float, **labels) -> float:
+    """The worker thread stores a task's result before it sends `task_postrun` and
+    `task_failure`, so the caller's `.get()` can return before the counters move: wait a
+    little for them instead of reading once."""
+    deadline = time.monotonic() + 10
+    while (value := sample(name, **labels)) != expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return value
 
 
 def test_metrics_answer_loopback_and_refuse_others(client, settings):
@@ -88,17 +99,21 @@ def test_task_runs_and_failures_are_counted(celery_worker):
     assert ping.delay().get(timeout=20) == "pong"
     with pytest.raises(ValueError):
         boom.delay().get(timeout=20)
-    assert sample(name, task="crm.tasks.ping", state="SUCCESS") == pings + 1
-    assert sample(name, task="tests.ops.metrics_boom", state="FAILURE") == failures + 1
+    assert settled(name, pings + 1, task="crm.tasks.ping", state="SUCCESS") == pings + 1
     assert (
-        sample(
+        settled(name, failures + 1, task="tests.ops.metrics_boom", state="FAILURE") == failures + 1
+    )
+    assert (
+        settled(
             "crm_celery_task_failures_total",
+            errors + 1,
             task="tests.ops.metrics_boom",
             exception="ValueError",
         )
         == errors + 1
     )
-    assert sample("crm_celery_task_runtime_seconds_count", task="crm.tasks.ping") == runs + 1
+    runs_name = "crm_celery_task_runtime_seconds_count"
+    assert settled(runs_name, runs + 1, task="crm.tasks.ping") == runs + 1
 
 
 def test_multiprocess_mode_adds_up_every_process(tmp_path):
