@@ -15,6 +15,7 @@ from typing import NamedTuple
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from crm.phones import looks_like_number, normalize_or_none
+from crm.selectors import person_fields
 from leads import access as leads_access
 from leads.models import Lead, LeadSource
 from risk import access as risk_access
@@ -92,10 +93,28 @@ def _calls(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     return (TimelineEntry(row.started_at, "call", row) for row in rows)
 
 
+# What the timeline (page and API) shows of a move: the people by name only.
+ASSIGNMENT_TIMELINE_FIELDS = (
+    "id",
+    "lead_id",
+    "kind",
+    "from_user_id",
+    "to_user_id",
+    "team_id",
+    "reason",
+    "by_id",
+    "at",
+    "team__name",
+    *person_fields("from_user"),
+    *person_fields("to_user"),
+    *person_fields("by"),
+)
+
+
 @timeline_source("assignment")
 def _assignments(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     rows = lead.assignments.select_related("from_user", "to_user", "by", "team")
-    rows = newest(rows.order_by("-at", "-id"), limit)
+    rows = newest(rows.only(*ASSIGNMENT_TIMELINE_FIELDS).order_by("-at", "-id"), limit)
     return (TimelineEntry(row.at, "assignment", row) for row in rows)
 
 
@@ -144,7 +163,7 @@ def leads_for_list(user) -> QuerySet[Lead]:
 def lead_for_page(user) -> QuerySet[Lead]:
     """The leads `user` may open, with what the lead page and the API detail show."""
     return leads_access.visible_leads(user).select_related(
-        "owner", "team", "campaign", "created_by", "customer__tier"
+        "owner", "team", "campaign", "customer__tier"
     )
 
 
