@@ -102,7 +102,10 @@ class ImportRow(models.Model):
         DUPLICATE = "duplicate", _("Duplicate")
         REJECTED = "rejected", _("Rejected")
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    # `import_row_once` (job, row number) serves every lookup by job.
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     row_number = models.PositiveIntegerField(_("row"))
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     field = models.CharField(_("field"), max_length=50, blank=True)

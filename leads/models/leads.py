@@ -149,8 +149,10 @@ class Lead(models.Model):
     missed_calls = models.PositiveSmallIntegerField(_("unanswered calls in a row"), default=0)
     reclaim_warned_at = models.DateTimeField(null=True, blank=True)
     cooloff_until = models.DateTimeField(_("do not work before"), null=True, blank=True)
+    # No index: nothing looks leads up by who entered them, users are deactivated rather
+    # than deleted, and each index more is written on every import.
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -333,8 +335,10 @@ class LeadSource(models.Model):
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="sources")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    # Campaign and creator have no index: nothing looks captures up by them, campaigns and
+    # users are deactivated rather than deleted, and an import writes a row per file row.
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     import_job = models.ForeignKey(
         "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="sources"
@@ -343,7 +347,7 @@ class LeadSource(models.Model):
     payload = models.JSONField(_("what was received"), default=dict, blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # The data basis (leads.models.basis): empty on captures recorded before it was kept.
     basis = models.CharField(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import gc
 import io
 import os
 import queue
@@ -462,6 +463,7 @@ def estimate_rows(fileobj, kind: str) -> int | None:
 
 
 _END = object()
+SWITCH_SECONDS = 0.0001
 
 
 @contextlib.contextmanager
@@ -473,6 +475,14 @@ def read_ahead(items: Iterator, *, depth: int = 2):
     the longer of the two instead of their sum. The thread touches no database and uses
     the caller's language; an error it meets is raised in the caller, and the caller
     leaving early (an error of its own) stops it before the file is closed.
+
+    Meanwhile the GIL changes hands every `SWITCH_SECONDS` rather than every 5 ms:
+    each time a query returns, the caller waits for the thread to let go of the GIL, and
+    at 5 ms a turn that cost over half a second per 100,000 rows. And the cyclic garbage
+    collector waits: the chunks in flight are hundreds of thousands of small objects, and
+    the collections their allocations set off walked them and the worker's whole heap,
+    holding the GIL (1.4 s of a 100,000-row import). Rows make no reference cycles; the
+    few other objects that might wait for the collection at the end.
     """
     language = translation.get_language()
     handoff: queue.Queue = queue.Queue(maxsize=depth)
@@ -508,9 +518,16 @@ def read_ahead(items: Iterator, *, depth: int = 2):
             yield item
 
     reader = threading.Thread(target=produce, name="import-reader", daemon=True)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_SECONDS))
+    collecting = gc.isenabled()
+    gc.disable()
     reader.start()
     try:
         yield consume()
     finally:
         stop.set()
         reader.join()
+        sys.setswitchinterval(interval)
+        if collecting:
+            gc.enable()

@@ -84,7 +84,8 @@ from .routing import queue_routing
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 2000
+# 20 transactions for 100,000 rows: fewer round trips, and the bar still moves every 5%.
+CHUNK_ROWS = 5000
 KINDS = tuple(ImportJob.Kind.values)
 
 
