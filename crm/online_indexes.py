@@ -6,7 +6,7 @@ migration using them sets `atomic = False` (CONCURRENTLY cannot run in a transac
 Elsewhere (SQLite, the demo) they are the plain operations.
 """
 
-from django.db.migrations.operations import AddIndex, RemoveIndex
+from django.db.migrations.operations import AddIndex, AlterField, RemoveIndex
 
 
 def _concurrently(schema_editor) -> dict:
@@ -37,3 +37,29 @@ class RemoveIndexOnline(RemoveIndex):
         if self.allow_migrate_model(schema_editor.connection.alias, model):
             index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
             schema_editor.add_index(model, index, **_concurrently(schema_editor))
+
+
+class FieldIndexDropOnline(AlterField):
+    """`AlterField` for a field whose only change is `db_index=False`.
+
+    Django's AlterField drops a foreign key's constraint with its index and adds it back,
+    which re-checks every row under a lock that stops writes to a table of millions of
+    leads for seconds. On PostgreSQL this drops only the field's own single-column index,
+    CONCURRENTLY, and leaves the constraint alone; elsewhere (and backwards, a rare
+    rollback) it is the plain AlterField."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return None
+        column = model._meta.get_field(self.name).column
+        names = schema_editor._constraint_names(
+            model, [column], index=True, unique=False, primary_key=False
+        )
+        for name in names:
+            schema_editor.execute(
+                f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(name)}"
+            )
+        return None

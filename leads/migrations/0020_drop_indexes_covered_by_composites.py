@@ -4,8 +4,12 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from crm.online_indexes import FieldIndexDropOnline
+
 
 class Migration(migrations.Migration):
+    # Indexes are dropped CONCURRENTLY on PostgreSQL (no write lock, no FK re-check).
+    atomic = False
 
     dependencies = [
         ('crm', '0002_replica_policy'),
@@ -14,17 +18,17 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        FieldIndexDropOnline(
             model_name='assignment',
             name='from_user',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
-        migrations.AlterField(
+        FieldIndexDropOnline(
             model_name='assignment',
             name='to_user',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
-        migrations.AlterField(
+        FieldIndexDropOnline(
             model_name='lead',
             name='team',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='leads', to='crm.team', verbose_name='team'),

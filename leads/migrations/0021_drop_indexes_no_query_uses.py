@@ -4,8 +4,12 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from crm.online_indexes import FieldIndexDropOnline
+
 
 class Migration(migrations.Migration):
+    # Indexes are dropped CONCURRENTLY on PostgreSQL (no write lock, no FK re-check).
+    atomic = False
 
     dependencies = [
         ('leads', '0020_drop_indexes_covered_by_composites'),
@@ -13,22 +17,22 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        FieldIndexDropOnline(
             model_name='importrow',
             name='job',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='leads.importjob'),
         ),
-        migrations.AlterField(
+        FieldIndexDropOnline(
             model_name='lead',
             name='created_by',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
-        migrations.AlterField(
+        FieldIndexDropOnline(
             model_name='leadsource',
             name='campaign',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='leads.campaign'),
         ),
-        migrations.AlterField(
+        FieldIndexDropOnline(
             model_name='leadsource',
             name='created_by',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
