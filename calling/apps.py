@@ -13,10 +13,17 @@ class CallingConfig(AppConfig):
         from risk import audit
 
         from . import receivers
-        from .models import POLICY_CACHE_KEY, FloorPolicy, PauseCode, PhoneSettings
+        from .models import (
+            PHONE_SETTINGS_CACHE_KEY,
+            POLICY_CACHE_KEY,
+            FloorPolicy,
+            PauseCode,
+            PhoneSettings,
+        )
 
         audit.track(PauseCode)
         audit.track(FloorPolicy)
         audit.track(PhoneSettings, exclude=("webhook_secret", "auth_header_value", "updated_at"))
         forget_on_change(FloorPolicy, POLICY_CACHE_KEY)
+        forget_on_change(PhoneSettings, PHONE_SETTINGS_CACHE_KEY)
         receivers.connect()

@@ -1,5 +1,6 @@
 from .dialer import DialerLease, DialerSession, DialerSkip
 from .phone import (
+    PHONE_SETTINGS_CACHE_KEY,
     CallEvent,
     CallEventKind,
     PhoneAdapter,
@@ -20,6 +21,7 @@ from .states import (
 )
 
 __all__ = [
+    "PHONE_SETTINGS_CACHE_KEY",
     "POLICY_CACHE_KEY",
     "AgentState",
     "CallEvent",

@@ -30,6 +30,10 @@ class PhoneAdapter(models.TextChoices):
     HTTP = "http", _("HTTP click-to-call and webhooks")
 
 
+# `calling.services.phone.phone_settings` keeps the row a few seconds (crm.config).
+PHONE_SETTINGS_CACHE_KEY = "calling.phone_settings"
+
+
 class PhoneSettings(models.Model):
     """The center's phone system (one row, pk 1)."""
 

@@ -42,12 +42,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.config import cached
 from crm.models import Member
 from crm.phones import normalize_or_none
 from leads.models import Call, Lead
 from leads.services import followups
 
 from ..models import (
+    PHONE_SETTINGS_CACHE_KEY,
     AgentState,
     CallEvent,
     CallEventKind,
@@ -69,7 +71,14 @@ class PhoneSystemError(Exception):
 
 
 def phone_settings() -> PhoneSettings:
-    """The center's phone system (an unsaved `none` row before an admin saves one)."""
+    """The center's phone system, as the dialer and the webhook read it: every phone
+    event reads it, so it is kept a few seconds per process (`crm.config`; a save clears
+    it). Read-only: the settings page edits `phone_settings_stored()` instead."""
+    return cached(PHONE_SETTINGS_CACHE_KEY, phone_settings_stored)
+
+
+def phone_settings_stored() -> PhoneSettings:
+    """The stored row, read now (an unsaved `none` row before an admin saves one)."""
     return PhoneSettings.objects.filter(pk=1).first() or PhoneSettings(pk=1)
 
 

@@ -261,7 +261,7 @@ def call_detail(request, pk: int):
 @allowed_if(access.can_configure_phone)
 @require_http_methods(["GET", "POST"])
 def phone_settings(request):
-    current = phone.phone_settings()
+    current = phone.phone_settings_stored()
     form = PhoneSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
