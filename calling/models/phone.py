@@ -60,7 +60,7 @@ class PhoneSettings(models.Model):
         ),
     )
     originate_method = models.CharField(
-        _("method"), max_length=4, choices=Method.choices, default=Method.POST
+        _("HTTP method"), max_length=4, choices=Method.choices, default=Method.POST
     )
     auth_header_name = models.CharField(
         _("authentication header"), max_length=100, blank=True, help_text=_("e.g. Authorization")
