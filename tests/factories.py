@@ -64,8 +64,12 @@ def make_member(
     **extra,
 ) -> Member:
     """A staff member created through the hiring service (user, profile, membership)."""
-    n = Member.objects.count() + get_user_model().objects.count() + 1
-    while get_user_model().objects.filter(username=username or f"staff{n}").exists():
+    users = get_user_model().objects
+    if username and users.filter(username=username).exists():
+        # Left behind by an earlier test that did not clean up: say so, never loop.
+        raise AssertionError(f"a user named {username!r} already exists")
+    n = Member.objects.count() + users.count() + 1
+    while not username and users.filter(username=f"staff{n}").exists():
         n += 1
     return services.member_create(
         username=username or f"staff{n}",

@@ -28,6 +28,9 @@ _pg_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm
 if _reachable(_pg_url, 5432):
     DATABASES = {"default": env.db_url_config(_pg_url)}
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_crm")}
+    # A statement waiting on a lock fails after a minute instead of hanging the run (a
+    # test's flush once waited behind another test's open transaction until killed).
+    DATABASES["default"]["OPTIONS"] = {"options": "-c lock_timeout=60000"}
     if os.environ.get("DATABASE_REPLICA_URL"):  # tests/ops/test_replica.py's probe
         DATABASES["replica"] = {
             **env.db_url_config(os.environ["DATABASE_REPLICA_URL"]),
