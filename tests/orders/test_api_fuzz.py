@@ -17,8 +17,6 @@ approval, products active and retired, leads to take orders from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
 from crm import access
@@ -29,6 +27,7 @@ from orders import access as orders_access
 from orders.models import Order, OrderStatus, Product
 from tests.api_fuzz import (
     CHECKS,
+    Caller,
     hypothesis_settings,
     listed_ids,
     load_schema,
@@ -56,15 +55,6 @@ ROLES = {
     "agent": "agent_a1",
 }
 FOREIGN_KEYS = {"lead": "leads", "product": "products", "agent": "users", "team": "teams"}
-
-
-@dataclass
-class Caller:
-    role: str
-    user: object
-    headers: dict[str, str]
-    sees_all: bool
-    ids: dict[str, list[int]] = field(default_factory=dict)
 
 
 @pytest.fixture

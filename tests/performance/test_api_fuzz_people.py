@@ -13,7 +13,6 @@ Path ids and the ids in bodies and filters are mapped onto `people_world`'s rows
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 import pytest
 from django.utils import timezone
@@ -32,6 +31,7 @@ from performance.models import (
 from performance.services import improvement, incentives, reviews
 from tests.api_fuzz import (
     CHECKS,
+    Caller,
     hypothesis_settings,
     listed_ids,
     load_schema,
@@ -74,15 +74,6 @@ FOREIGN_KEYS = {
     "team": "teams",
     "department": "departments",
 }
-
-
-@dataclass
-class Caller:
-    role: str
-    user: object
-    headers: dict[str, str]
-    sees_all: bool
-    ids: dict[str, list[int]] = field(default_factory=dict)
 
 
 @pytest.fixture

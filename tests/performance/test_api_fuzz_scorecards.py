@@ -9,8 +9,6 @@ weights; agents and inspectors set no targets; agents score nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
 from crm import access
@@ -21,6 +19,7 @@ from performance.models import Indicator, QualityScore, Scorecard, Target
 from performance.services.scorecards import recompute_scorecards
 from tests.api_fuzz import (
     CHECKS,
+    Caller,
     hypothesis_settings,
     listed_ids,
     load_schema,
@@ -62,15 +61,6 @@ FOREIGN_KEYS = {
     "call": "calls",
     "indicator": "indicators",
 }
-
-
-@dataclass
-class Caller:
-    role: str
-    user: object
-    headers: dict[str, str]
-    sees_all: bool
-    ids: dict[str, list] = field(default_factory=dict)
 
 
 @pytest.fixture(autouse=True)

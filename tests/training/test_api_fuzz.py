@@ -13,8 +13,6 @@ and foreign keys in bodies and filters are mapped onto those rows, in scope and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 from django.core.files.base import ContentFile
 
@@ -22,6 +20,7 @@ from crm import access
 from crm.models import Member, Team
 from tests.api_fuzz import (
     CHECKS,
+    Caller,
     hypothesis_settings,
     listed_ids,
     load_schema,
@@ -76,15 +75,6 @@ FOREIGN_KEYS = {
     "required_courses": "courses",
     "featured_for_team": "teams",
 }
-
-
-@dataclass
-class Caller:
-    role: str
-    user: object
-    headers: dict[str, str]
-    sees_all: bool
-    ids: dict[str, list[int]] = field(default_factory=dict)
 
 
 @pytest.fixture
