@@ -481,8 +481,8 @@ def read_ahead(items: Iterator, *, depth: int = 2):
     at 5 ms a turn that cost over half a second per 100,000 rows. And the cyclic garbage
     collector waits: the chunks in flight are hundreds of thousands of small objects, and
     the collections their allocations set off walked them and the worker's whole heap,
-    holding the GIL (1.4 s of a 100,000-row import). Rows make no reference cycles; the
-    few other objects that might wait for the collection at the end.
+    holding the GIL (1.4 s of a 100,000-row import). Rows make no reference cycles; any
+    other cycle made meanwhile is collected once the collector is back on.
     """
     language = translation.get_language()
     handoff: queue.Queue = queue.Queue(maxsize=depth)
