@@ -141,7 +141,12 @@ def register_timeline_sources() -> None:
     """Revisits and tickets on the lead page's timeline (one query per kind)."""
     from leads.selectors.leads import TimelineEntry, newest, timeline_source
 
-    @timeline_source("revisit")
+    @timeline_source(
+        "revisit",
+        present=lambda pk: Revisit.objects.filter(lead_id=pk).exclude(
+            status=RevisitStatus.CANCELLED
+        ),
+    )
     def _revisits(lead, limit):
         # Only the joins the timeline shows: each joined model costs the page about
         # 0.3 ms to plan and build, and the plan and ticket were never shown.
@@ -155,7 +160,7 @@ def register_timeline_sources() -> None:
             TimelineEntry(row.done_at or row.due_at, "revisit", row) for row in newest(rows, limit)
         )
 
-    @timeline_source("ticket")
+    @timeline_source("ticket", present=lambda pk: ServiceTicket.objects.filter(lead_id=pk))
     def _tickets(lead, limit):
         rows = lead.service_tickets.select_related("assignee").order_by("-opened_at", "-id")
         return (TimelineEntry(row.opened_at, "ticket", row) for row in newest(rows, limit))

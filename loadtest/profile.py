@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime as dt
+import hashlib
+import hmac
 import json
 import pstats
+import secrets
 import statistics
 import sys
 import time
@@ -24,6 +28,7 @@ def endpoints(plan: dict) -> list[tuple[str, str, str, dict | None, dict]]:
     """(name, method, path, data, person) for each thing the simulated users do."""
     agent = plan["agents"][0]
     manager = plan["managers"][0]
+    dialer = plan["agents"][1]
     lead = agent["leads"][0]
     pool = plan["pool"].get(str(agent["team_id"])) or [0]
     return [
@@ -56,7 +61,43 @@ def endpoints(plan: dict) -> list[tuple[str, str, str, dict | None, dict]]:
         ),
         ("export", "get", "/leads/team/export/?format=csv", None, manager),
         ("performance", "get", "/performance/", None, manager),
+        # The calling session, in the order a dialer works it (see locustfile.Dialer).
+        ("dialer start", "post", "/calling/start/", {}, dialer),
+        ("dialer next", "get", "/api/calling/session/next/", None, dialer),
+        ("dialer call", "post", "/calling/dial/", {"lead": held}, dialer),
+        ("phone event", "event", "/api/calling/events/", None, None),
+        (
+            "dialer save & next",
+            "post",
+            "/calling/save/",
+            {
+                "lead": held,
+                "disposition": "call_back",
+                "notes": "客户说下周再联系",
+                "next_followup_at": "2030-01-07T10:00",
+            },
+            dialer,
+        ),
     ]
+
+
+def held(client) -> int:
+    """The lead the dialer holds now (asked of the API, as the Locust dialer does)."""
+    answer = client.get("/api/calling/session/next/", HTTP_ACCEPT="application/json").json()
+    return (answer.get("lead") or {}).get("id") or 0
+
+
+def signed_event(plan: dict) -> tuple[bytes, str]:
+    """A phone event of a new call, signed as the phone system signs it."""
+    body = json.dumps(
+        {
+            "call_id": secrets.token_hex(8),
+            "event": "ringing",
+            "at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+    ).encode()
+    digest = hmac.new(plan["phone_secret"].encode(), body, hashlib.sha256).hexdigest()
+    return body, f"sha256={digest}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,16 +122,27 @@ def main(argv: list[str] | None = None) -> int:
         if args.only not in name:
             continue
         client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
-        client.cookies["sessionid"] = person["session"]
+        if person:
+            client.cookies["sessionid"] = person["session"]
 
-        def request(client=client, method=method, path=path, data=data):
+        def prepared(client=client, method=method, path=path, data=data):
+            """The request, ready to send: what it needs asked beforehand (the held lead,
+            a new signed event), so only the request itself is timed."""
+            if method == "event":
+                body, signature = signed_event(plan)
+                return lambda: client.post(
+                    path, body, content_type="application/json", HTTP_X_SIGNATURE=signature
+                )
             if method == "get":
-                return client.get(path)
-            return client.post(path, data, HTTP_REFERER="https://127.0.0.1/")
+                accept = "application/json" if "/api/" in path else "*/*"
+                return lambda: client.get(path, HTTP_ACCEPT=accept)
+            values = {k: v(client) if callable(v) else v for k, v in (data or {}).items()}
+            return lambda: client.post(path, values, HTTP_REFERER="https://127.0.0.1/")
 
-        request()  # warm: templates, caches, connection
+        prepared()()  # warm: templates, caches, connection
         times, status, queries = [], None, 0
         for _ in range(args.runs):
+            request = prepared()
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
                 response = request()
@@ -105,11 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.cprofile and args.cprofile == name:
             profiler = cProfile.Profile()
-            profiler.enable()
             for _ in range(args.runs):
+                request = prepared()
+                profiler.enable()
                 request()
-            profiler.disable()
+                profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+            request = prepared()
             with CaptureQueriesContext(connection) as captured:
                 request()
             slow = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:5]

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 
 from leads.selectors.leads import TimelineEntry, newest, timeline_source
 
+from .models import Order
 from .selectors import orders_of_lead
 
 
-@timeline_source("order")
+@timeline_source("order", present=lambda pk: Order.objects.filter(lead_id=pk))
 def lead_orders(lead, limit) -> Iterable[TimelineEntry]:
     rows = newest(orders_of_lead(lead), limit)
     return (TimelineEntry(row.created_at, "order", row) for row in rows)

@@ -20,12 +20,12 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
-from leads.models import TIMELINE_HIDDEN_FIELDS, Campaign, Lead
+from leads.models import TIMELINE_HIDDEN_FIELDS, Campaign, Lead, LeadEvent
 from leads.selectors.leads import TimelineEntry, newest, timeline_source
 from risk.models import AuditEntry
 from risk.selectors import audit_entries_for
@@ -47,25 +47,26 @@ class FieldChange(NamedTuple):
     after: str
 
 
-@timeline_source("status")
+@timeline_source("status", present=lambda pk: LeadEvent.objects.filter(lead_id=pk))
 def _status_moves(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     rows = lead.events.select_related("by").order_by("-at", "-id")
     return (TimelineEntry(row.at, "status", row) for row in newest(rows, limit))
 
 
-@timeline_source("audit")
-def _edits(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
+def _shown_edits(lead_pk: int) -> QuerySet[AuditEntry]:
+    """The lead's trail entries the timeline shows: creations, deletions, and edits of a
+    shown field."""
     shown = list(SHOWN_FIELDS)
-    rows = (
-        audit_entries_for("leads.lead", lead.pk)
-        .filter(
-            ~Q(action=AuditEntry.Action.UPDATE)
-            | Q(after__has_any_keys=shown)
-            | Q(before__has_any_keys=shown)
-        )
-        .select_related("actor")
-        .order_by("-at", "-id")
+    return audit_entries_for("leads.lead", lead_pk).filter(
+        ~Q(action=AuditEntry.Action.UPDATE)
+        | Q(after__has_any_keys=shown)
+        | Q(before__has_any_keys=shown)
     )
+
+
+@timeline_source("audit", present=_shown_edits)
+def _edits(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
+    rows = _shown_edits(lead.pk).select_related("actor").order_by("-at", "-id")
     rows = list(newest(rows, limit))
     campaigns = _campaign_names(rows)
     for row in rows:

@@ -9,15 +9,17 @@ the lead page and the API show them without this module knowing about them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from crm.phones import looks_like_number, normalize_or_none
 from crm.selectors import person_fields
 from leads import access as leads_access
-from leads.models import Lead, LeadSource
+from leads.models import Assignment, Call, FollowUp, Lead, LeadSource
 from risk import access as risk_access
 
 # What a lead list shows (the API list, the worklist): nothing else is read.
@@ -57,21 +59,69 @@ TimelineSource = Callable[[Lead, "int | None"], Iterable[TimelineEntry]]
 # The lead page shows this many of the newest events; older ones on request.
 TIMELINE_PAGE = 50
 _timeline_sources: dict[str, TimelineSource] = {}
+# For each kind that gives one: its rows for a lead pk, so one query can ask which kinds a
+# lead has at all (see `_kinds_present`).
+TimelinePresence = Callable[[int], QuerySet]
+_timeline_presence: dict[str, TimelinePresence] = {}
 
 
-def timeline_source(kind: str) -> Callable[[TimelineSource], TimelineSource]:
+def timeline_source(
+    kind: str, *, present: TimelinePresence | None = None
+) -> Callable[[TimelineSource], TimelineSource]:
     """Register what a kind of event adds to a lead's timeline (one query per kind).
 
     Another app registers its kind from its `AppConfig.ready()`, e.g.
     `@timeline_source("order") def _orders(lead, limit): ...` yielding the newest `limit`
     `TimelineEntry` rows (all of them when `limit` is None).
+
+    `present(lead_pk)`, when given, is the kind's rows of that lead (the same filter as
+    the source, no joins): the timeline then asks in one query which kinds a lead has, and
+    reads only those. Most leads have three or four kinds of nine, and each query skipped
+    saves the page about a millisecond of SQL building.
     """
 
     def register(source: TimelineSource) -> TimelineSource:
         _timeline_sources[kind] = source
+        if present is not None:
+            _timeline_presence[kind] = present
         return source
 
     return register
+
+
+# A lead pk no row has: the presence query is built once with it, then run for any lead.
+_PROBE_PK = -918273645
+
+
+@functools.cache
+def _presence_query(kinds: tuple[str, ...]) -> tuple[str, tuple]:
+    """The SQL of "which of `kinds` does the lead have", built by the ORM once per process
+    (its parameters do not depend on the lead except the pk, put in by `_kinds_present`)."""
+    probe = (
+        Lead.objects.filter(pk=_PROBE_PK)
+        .order_by()
+        .values(**{f"has_{kind}": Exists(_timeline_presence[kind](_PROBE_PK)) for kind in kinds})
+    )
+    sql, params = probe.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _kinds_present(lead: Lead) -> set[str]:
+    """The kinds with a presence query that `lead` has rows of (one query)."""
+    kinds = tuple(sorted(_timeline_presence))
+    if not kinds:
+        return set()
+    sql, params = _presence_query(kinds)
+    pk, text = lead.pk, str(lead.pk)
+    bound = [
+        pk if param == _PROBE_PK else text if param == str(_PROBE_PK) else param for param in params
+    ]
+    with connections[Lead.objects.db].cursor() as cursor:
+        cursor.execute(sql, bound)
+        row = cursor.fetchone()
+    if row is None:
+        return set()
+    return {kind for kind, has in zip(kinds, row, strict=True) if has}
 
 
 def newest(rows: QuerySet, limit: int | None) -> QuerySet:
@@ -79,13 +129,13 @@ def newest(rows: QuerySet, limit: int | None) -> QuerySet:
     return rows if limit is None else rows[:limit]
 
 
-@timeline_source("followup")
+@timeline_source("followup", present=lambda pk: FollowUp.objects.filter(lead_id=pk))
 def _followups(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     rows = lead.followups.select_related("agent", "call").order_by("-created_at", "-id")
     return (TimelineEntry(row.created_at, "followup", row) for row in newest(rows, limit))
 
 
-@timeline_source("call")
+@timeline_source("call", present=lambda pk: Call.objects.filter(lead_id=pk, followup__isnull=True))
 def _calls(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     # A call logged with a follow-up is shown inside that follow-up, not twice.
     rows = lead.calls.filter(followup__isnull=True).select_related("agent")
@@ -111,14 +161,14 @@ ASSIGNMENT_TIMELINE_FIELDS = (
 )
 
 
-@timeline_source("assignment")
+@timeline_source("assignment", present=lambda pk: Assignment.objects.filter(lead_id=pk))
 def _assignments(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     rows = lead.assignments.select_related("from_user", "to_user", "by", "team")
     rows = newest(rows.only(*ASSIGNMENT_TIMELINE_FIELDS).order_by("-at", "-id"), limit)
     return (TimelineEntry(row.at, "assignment", row) for row in rows)
 
 
-@timeline_source("source")
+@timeline_source("source", present=lambda pk: LeadSource.objects.filter(lead_id=pk))
 def _sources(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     rows = lead.sources.select_related("campaign", "created_by").order_by("-received_at", "-id")
     return (TimelineEntry(row.received_at, "source", row) for row in newest(rows, limit))
@@ -141,7 +191,10 @@ def lead_timeline(lead: Lead, *, limit: int | None = None) -> Timeline:
     """
     wanted = None if limit is None else limit + 1
     entries = Timeline()
-    for source in _timeline_sources.values():
+    present = _kinds_present(lead)
+    for kind, source in _timeline_sources.items():
+        if kind in _timeline_presence and kind not in present:
+            continue
         entries.extend(source(lead, wanted))
     entries.sort(key=lambda entry: (entry.at, getattr(entry.object, "pk", 0) or 0), reverse=True)
     if limit is not None and len(entries) > limit:

@@ -212,12 +212,24 @@ class TestLeadPage:
         LeadSource.objects.create(lead=lead, channel="manual", received_at=now - dt.timedelta(4))
         linked = CallFactory(lead=lead, started_at=now)
         FollowUpFactory(lead=lead, call=linked, created_at=now)
-        # One query per kind of event, whatever the history (other apps add kinds: orders,
-        # revisits, tickets, the audit trail).
-        with django_assert_num_queries(len(_timeline_sources)):
+        # One query asks which kinds of event the lead has (other apps add kinds: orders,
+        # revisits, tickets, the audit trail), then one query per kind it has, whatever
+        # the history.
+        timeline = lead_timeline(lead)
+        present = {entry.kind for entry in timeline}
+        with django_assert_num_queries(1 + len(present)):
             timeline = lead_timeline(lead)
         kinds = [entry.kind for entry in timeline if entry.kind != "audit"]
         assert kinds == ["followup", "followup", "call", "assignment", "source"]
+        assert len(present) < len(_timeline_sources)
+
+    def test_a_new_lead_reads_only_what_it_has(self, mine, django_assert_num_queries):
+        lead = mine()
+        # Its creation in the audit trail at most: the presence query and that kind.
+        kinds = {entry.kind for entry in lead_timeline(lead)}
+        assert kinds <= {"audit"}
+        with django_assert_num_queries(1 + len(kinds)):
+            lead_timeline(lead)
 
     def test_a_long_history_opens_with_its_newest_events(self, mine, org, client_as):
         lead = mine()
