@@ -23,6 +23,15 @@ def person_fields(relation: str) -> tuple[str, ...]:
     return tuple(f"{relation}__{name}" for name in PERSON_FIELDS)
 
 
+def member_extension(user) -> str:
+    """The desk phone extension of `user` ("" for none). The signed-in user's member row
+    comes with the user (`crm.auth.MemberBackend`), so on a request this reads nothing."""
+    if Member.user.field.remote_field.is_cached(user):
+        member = Member.user.field.remote_field.get_cached_value(user)
+        return (member.extension if member is not None else "") or ""
+    return Member.objects.filter(user_id=user.pk).values_list("extension", flat=True).first() or ""
+
+
 def members_for_list(user) -> QuerySet[Member]:
     return (
         visible_members(user)

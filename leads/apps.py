@@ -40,6 +40,10 @@ class LeadsConfig(AppConfig):
         keys = ("leads.policy", "leads.calling_rules")
         forget_on_change(LeadPolicy, *keys)
         forget_on_change(CallingWindow, *keys)
+        from .models import DispositionRule
+        from .services.followups import DISPOSITION_RULES_CACHE_KEY
+
+        forget_on_change(DispositionRule, DISPOSITION_RULES_CACHE_KEY)
 
         from crm import exports, services
 

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.models import Member, MemberStatus, Role
+from crm.models import MemberStatus, Role
 from leads.models import (
     OPEN_STATUSES,
     Assignment,
@@ -387,7 +387,3 @@ def lead_save(
     )
     lease_release(agent=agent, lead_id=lead.pk)
     return followup
-
-
-def member_extension(agent) -> str:
-    return Member.objects.filter(user_id=agent.pk).values_list("extension", flat=True).first() or ""

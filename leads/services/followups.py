@@ -21,13 +21,14 @@ from decimal import Decimal
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.config import cached
 from crm.models import Member, Notification
 from crm.phones import mask, normalize_or_none
+from crm.selectors import member_extension
 from leads.access import can_work_lead
 from leads.models import (
     OPEN_STATUSES,
@@ -90,9 +91,19 @@ def disposition_rules_install_defaults() -> int:
     return added
 
 
+DISPOSITION_RULES_CACHE_KEY = "leads.disposition_rules"
+
+
+def _rules() -> dict[str, DispositionRule]:
+    return {rule.disposition: rule for rule in DispositionRule.objects.all()}
+
+
 def _rule_for(disposition: str) -> DispositionRule:
-    """The admin's rule, or an inert one (only the follow-up is recorded) if deleted."""
-    rule = DispositionRule.objects.filter(disposition=disposition).first()
+    """The admin's rule, or an inert one (only the follow-up is recorded) if deleted.
+
+    Every follow-up reads it: the rules are kept a few seconds per process (`crm.config`,
+    cleared when a rule is saved). Read-only: the settings pages edit the stored rows."""
+    rule = cached(DISPOSITION_RULES_CACHE_KEY, _rules).get(disposition)
     return rule or DispositionRule(disposition=disposition)
 
 
@@ -248,7 +259,8 @@ def _followup_log(
 
     fields = ["last_contact_at", "next_followup_at", "followup_count", "missed_calls"]
     locked.last_contact_at = max(at, locked.last_contact_at) if locked.last_contact_at else at
-    locked.followup_count = F("followup_count") + 1
+    # The row is locked: its count is exact, no F() (and no read back) needed.
+    locked.followup_count += 1
     missed = locked.missed_calls + 1 if disposition in MISSED_DISPOSITIONS else 0
     locked.missed_calls = missed
     # Needs analysis (需求分析): what the customer said last is what the lead shows.
@@ -297,7 +309,6 @@ def _followup_log(
         )
     else:
         locked.save(update_fields=[*fields, "updated_at"])
-    locked.refresh_from_db(fields=["followup_count"])
 
     _reminders_mark_handled(lead_id=locked.pk, user_ids={agent.pk, locked.owner_id})
     if disposition == Disposition.DO_NOT_CALL:
@@ -385,8 +396,7 @@ def _call_create(
     recording_url: str = "",
 ) -> Call:
     _check_call_times(started_at, duration_seconds)
-    extension = Member.objects.filter(user_id=agent.pk).values_list("extension", flat=True)
-    extension = extension.first() or ""
+    extension = member_extension(agent)
     outbound = direction == Call.Direction.OUTBOUND
     return Call.objects.create(
         lead=lead,
