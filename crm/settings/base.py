@@ -436,7 +436,8 @@ CELERY_BEAT_SCHEDULE = periodic.collect(
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, with one client per process (crm/cache.py).
+            "BACKEND": "crm.cache.SharedClientRedisCache",
             # Not the broker's database: a cache.clear() must never drop queued tasks.
             "LOCATION": env.str("CACHE_URL", default=re.sub(r"/\d*$", "", REDIS_URL) + "/1"),
             "KEY_PREFIX": "crm",

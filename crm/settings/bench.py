@@ -20,7 +20,7 @@ _BENCH_REDIS = env.str("BENCH_REDIS_URL", default="redis://127.0.0.1:6379/6")
 if _BENCH_REDIS:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crm.cache.SharedClientRedisCache",
             "LOCATION": _BENCH_REDIS,
             "KEY_PREFIX": "bench",
         }
