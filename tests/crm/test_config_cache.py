@@ -63,3 +63,23 @@ def test_off_reads_every_time():
         CallingRules.load()
         CallingRules.load()
     assert len(captured) == 4
+
+
+@pytest.mark.django_db
+def test_disposition_rules_are_kept_and_a_saved_rule_is_seen_at_once(caching):
+    from leads.models import Disposition, DispositionRule
+    from leads.services.followups import _rule_for, disposition_rules_install_defaults
+
+    disposition_rules_install_defaults()
+    config.forget()
+    rule = DispositionRule.objects.get(disposition=Disposition.NO_ANSWER)
+    with CaptureQueriesContext(connection) as first:
+        _rule_for(Disposition.NO_ANSWER)
+    with CaptureQueriesContext(connection) as second:
+        _rule_for(Disposition.CALL_BACK)
+    assert len(first) == 1 and len(second) == 0
+    rule.retry_after_minutes = 7
+    rule.save()
+    assert _rule_for(Disposition.NO_ANSWER).retry_after_minutes == 7
+    rule.delete()
+    assert _rule_for(Disposition.NO_ANSWER).pk is None  # the inert rule
