@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.models import Assignment, Call, FollowUp, LeadSource, LeadStatus
-from leads.selectors.leads import _timeline_sources, lead_timeline
+from leads.selectors.leads import TIMELINE_PAGE, _timeline_sources, lead_timeline
 from leads.selectors.worklist import worklist_for
 from leads.services.followups import disposition_rules_install_defaults
 from tests.leads.factories import CallFactory, FollowUpFactory, LeadFactory
@@ -242,7 +242,7 @@ class TestLeadPage:
         assert lead_timeline(lead).complete and len(lead_timeline(lead, limit=100)) > 60
 
         body = client_as(org.agent_a1).get(f"/leads/{lead.pk}/").content.decode()
-        assert body.count('class="timeline-') == 50
+        assert body.count('class="timeline-') == TIMELINE_PAGE
         assert 'id="timeline-more"' in body and "?history=all" in body
         body = client_as(org.agent_a1).get(f"/leads/{lead.pk}/?history=all").content.decode()
         assert body.count('class="timeline-') > 60 and 'id="timeline-more"' not in body
