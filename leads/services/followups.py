@@ -459,7 +459,9 @@ def _call_log(
     )
 
 
-@transaction.atomic
+# No savepoint of its own inside a caller's transaction (the phone webhook's): the one
+# insert has its own, which is all a duplicate post needs to be recovered from.
+@transaction.atomic(savepoint=False)
 def call_record(
     *,
     caller: str,
