@@ -80,13 +80,24 @@ def _refine(queryset: QuerySet[Lead], filters: Mapping) -> QuerySet[Lead]:
     return queryset
 
 
-def _page(rows: QuerySet[Lead], number, *, now: dt.datetime, rules: CallingRules) -> Page:
+def _page(
+    rows: QuerySet[Lead],
+    number,
+    *,
+    now: dt.datetime,
+    rules: CallingRules,
+    count: int | None = None,
+) -> Page:
     """A page of leads, each knowing when it may next be called (`next_callable_at`).
 
-    The count runs on the plain query; the page's own query carries the attempt counts
-    as subqueries when caps are set, so no query is added per row.
+    The count runs on the plain query unless the caller already knows it (`count`); the
+    page's own query carries the attempt counts as subqueries when caps are set, so no
+    query is added per row.
     """
-    page = Paginator(rows, PAGE_SIZE).get_page(number)
+    paginator = Paginator(rows, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: the COUNT query is not run
+    page = paginator.get_page(number)
     if rules.has_caps and page.paginator.count:
         start = (page.number - 1) * PAGE_SIZE
         items = list(calling.annotate_attempts(rows, now)[start : start + PAGE_SIZE])
@@ -100,8 +111,10 @@ def _page(rows: QuerySet[Lead], number, *, now: dt.datetime, rules: CallingRules
 def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> Worklist:
     """The user's worklist for `filters` (q, status, grade, channel, due, page, new_page).
 
-    Seven queries whatever the number of leads: the calling rules (policy and windows),
-    the section counts (one aggregate), then a count and a page for each section shown.
+    A fixed handful of queries whatever the number of leads: the section counts (one
+    aggregate), then a page for each section shown, and a count for each section the
+    quick filters narrow (unfiltered, the aggregate's counts are the sections' sizes).
+    The calling rules are kept per process (`crm.config`).
     """
     now = now or timezone.now()
     rules = calling.CallingRules.load()
@@ -136,6 +149,8 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
         return worklist
 
     due = filters.get("due") or ""
+    # Without quick filters the sections are exactly what the aggregate counted.
+    plain = not any(filters.get(name) for name in ("status", "grade", "channel"))
     scheduled = _refine(mine.filter(status__in=OPEN_STATUSES), filters)
     if due == "overdue":
         scheduled = scheduled.filter(next_followup_at__lt=now)
@@ -150,7 +165,14 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
         .only(*_ROW_FIELDS, *_TIER_FIELDS)
         .order_by("next_followup_at", "grade", "id")
     )
-    worklist.due = _page(scheduled, filters.get("page"), now=now, rules=rules)
+    due_count = worklist.counts["overdue"] + worklist.counts["today"]
+    worklist.due = _page(
+        scheduled,
+        filters.get("page"),
+        now=now,
+        rules=rules,
+        count=due_count if plain and not due else None,
+    )
 
     if not due and filters.get("status") in (None, "", LeadStatus.NEW):
         fresh = _refine(mine.filter(status=LeadStatus.NEW, next_followup_at__isnull=True), filters)
@@ -159,7 +181,13 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
             .only(*_ROW_FIELDS, *_TIER_FIELDS)
             .order_by("grade", "created_at", "id")
         )
-        worklist.new = _page(fresh, filters.get("new_page"), now=now, rules=rules)
+        worklist.new = _page(
+            fresh,
+            filters.get("new_page"),
+            now=now,
+            rules=rules,
+            count=worklist.counts["new"] if plain else None,
+        )
     return worklist
 
 

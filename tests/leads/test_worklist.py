@@ -74,6 +74,26 @@ class TestWorklistSections:
         assert ids(worklist.new) == [new_a_waiting.pk, new_a_recent.pk, new_c.pk]
         assert worklist.counts == {"overdue": 2, "today": 1, "new": 3}
 
+    def test_unfiltered_sections_are_counted_by_the_aggregate(
+        self, agent, mine, django_assert_num_queries
+    ):
+        for hours in range(30):
+            mine(next_followup_at=at(-hours - 1))
+        mine(next_followup_at=at(3))
+        for _ in range(27):
+            mine()
+        # The calling rules (policy and windows; tests keep no copy), the aggregate, then
+        # one page query a section: no COUNT of their own.
+        with django_assert_num_queries(5):
+            worklist = worklist_for(agent, filters={}, now=NOW)
+        assert worklist.due.paginator.count == 31 and worklist.due.paginator.num_pages == 2
+        assert worklist.new.paginator.count == 27 and len(worklist.new.object_list) == 25
+        second = worklist_for(agent, filters={"page": 2, "new_page": 2}, now=NOW)
+        assert len(second.due.object_list) == 6 and len(second.new.object_list) == 2
+        # A quick filter narrows a section: its size is counted.
+        graded = worklist_for(agent, filters={"grade": "Z"}, now=NOW)
+        assert graded.due.paginator.count == 0 and graded.new.paginator.count == 0
+
     @pytest.mark.parametrize(
         ("due", "expected"), [("overdue", ["late"]), ("today", ["soon"]), ("upcoming", ["later"])]
     )
