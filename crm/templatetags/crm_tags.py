@@ -1,6 +1,12 @@
+import html
+
 from django import template
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -66,3 +72,42 @@ def pct_class(value) -> str:
         return "pct-0"
     clamped = min(100.0, max(0.0, number))
     return f"pct-{int(clamped / PCT_STEP + 0.5) * PCT_STEP}"
+
+
+def _escape(value) -> str:
+    return html.escape(str(value))
+
+
+@register.simple_tag
+def nav_links(items, path: str) -> str:
+    """The main menu's links, written in one pass (every page draws it: the template loop
+    cost about 0.4 ms a page). The markup is what the loop wrote."""
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "\n".join(
+            f'<li class="nav-item"><a class="nav-link{" active" if path == url else ""}"'
+            f' href="{_escape(url)}">{_escape(label)}</a></li>'
+            for label, url in items
+        )
+    )
+
+
+@register.simple_tag
+def notification_items(notes) -> str:
+    """The unread notifications of the menu, written in one pass (up to nine on every
+    page). The markup is what the template loop wrote."""
+    if not notes:
+        return mark_safe(  # noqa: S308 (a translated constant, escaped)
+            '<li><span class="dropdown-item-text small text-muted">'
+            f"{_escape(_('No new notifications.'))}</span></li>"
+        )
+    marker = 987654321
+    pattern = reverse("notification_open", args=[marker])
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "\n".join(
+            f'<li><a class="dropdown-item small text-wrap"'
+            f' href="{pattern.replace(str(marker), str(note.pk))}">{_escape(note.text)}<br>'
+            f'<span class="text-muted">'
+            f"{dateformat.format(timezone.localtime(note.created_at), 'm-d H:i')}</span></a></li>"
+            for note in notes
+        )
+    )
