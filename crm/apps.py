@@ -17,5 +17,12 @@ class CrmConfig(AppConfig):
             policy.session_state_on_login, dispatch_uid="crm.two_factor.session_state"
         )
 
+        # PostgreSQL timestamps parsed by psycopg's compiled loader (crm/pg_timestamps.py).
+        from django.db.backends.signals import connection_created
+
+        from .pg_timestamps import use_compiled_loader
+
+        connection_created.connect(use_compiled_loader, dispatch_uid="crm.pg_timestamps")
+
         # Every app's `menus.py`: its entries in the main menu.
         navigation.discover()
