@@ -1,12 +1,10 @@
-import html
-
 from django import template
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from crm.html_rows import cell, local, url_for_pk
 
 register = template.Library()
 
@@ -74,10 +72,6 @@ def pct_class(value) -> str:
     return f"pct-{int(clamped / PCT_STEP + 0.5) * PCT_STEP}"
 
 
-def _escape(value) -> str:
-    return html.escape(str(value))
-
-
 @register.simple_tag
 def nav_links(items, path: str) -> str:
     """The main menu's links, written in one pass (every page draws it: the template loop
@@ -85,7 +79,7 @@ def nav_links(items, path: str) -> str:
     return mark_safe(  # noqa: S308 (every value escaped)
         "\n".join(
             f'<li class="nav-item"><a class="nav-link{" active" if path == url else ""}"'
-            f' href="{_escape(url)}">{_escape(label)}</a></li>'
+            f' href="{cell(url)}">{cell(label)}</a></li>'
             for label, url in items
         )
     )
@@ -98,16 +92,15 @@ def notification_items(notes) -> str:
     if not notes:
         return mark_safe(  # noqa: S308 (a translated constant, escaped)
             '<li><span class="dropdown-item-text small text-muted">'
-            f"{_escape(_('No new notifications.'))}</span></li>"
+            f"{cell(_('No new notifications.'))}</span></li>"
         )
-    marker = 987654321
-    pattern = reverse("notification_open", args=[marker])
+    note_url = url_for_pk("notification_open")
     return mark_safe(  # noqa: S308 (every value escaped)
         "\n".join(
             f'<li><a class="dropdown-item small text-wrap"'
-            f' href="{pattern.replace(str(marker), str(note.pk))}">{_escape(note.text)}<br>'
+            f' href="{note_url(note.pk)}">{cell(note.text)}<br>'
             f'<span class="text-muted">'
-            f"{dateformat.format(timezone.localtime(note.created_at), 'm-d H:i')}</span></a></li>"
+            f"{local(note.created_at, 'm-d H:i')}</span></a></li>"
             for note in notes
         )
     )

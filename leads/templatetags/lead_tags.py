@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import html
-
 from django import template
-from django.urls import reverse
-from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from crm.html_rows import local, rows_html, url_for_pk
 from crm.models import MemberStatus
 
 register = template.Library()
@@ -48,32 +45,6 @@ def agent_load_rows(agents) -> str:
     )
 
 
-def _cell(value) -> str:
-    """`value` escaped for HTML unless it is already safe (as `format_html` does)."""
-    return value if isinstance(value, SafeData) else html.escape(str(value))
-
-
-def _rows_html(pattern: str, rows) -> str:
-    """`format_html_join("\n", pattern, rows)` at a third of the cost: a list of fifty rows
-    of twenty cells spent 3 ms in `format_html`'s lazy-text checks. Every value is escaped
-    by `_cell`, so the joined markup is safe."""
-    return mark_safe(  # noqa: S308 (each value escaped by _cell)
-        "\n".join(pattern.format(*map(_cell, row)) for row in rows)
-    )
-
-
-def _local(moment, pattern: str) -> str:
-    """`moment` in the user's time zone as the `date` filter writes it ("" for None)."""
-    return dateformat.format(timezone.localtime(moment), pattern) if moment else ""
-
-
-def _url_for(name: str):
-    """A function giving the URL of `name` for a pk: reversed once, not once a row."""
-    marker = 987654321
-    pattern = reverse(name, args=[marker])
-    return lambda pk: pattern.replace(str(marker), str(pk))
-
-
 @register.simple_tag(takes_context=True)
 def pool_rows(context, page, can_claim: bool) -> str:
     """The pool's rows, written in one pass (a template loop cost 0.4 ms a row: two URLs
@@ -92,7 +63,7 @@ def pool_rows(context, page, can_claim: bool) -> str:
         _("Pool"),
         _("Waiting since"),
     ]
-    claim_url = _url_for("leads:claim")
+    claim_url = url_for_pk("leads:claim")
     token, claim_label = context.get("csrf_token", ""), _("Claim")
     no_name, center = _("(no name)"), _("Center")
 
@@ -127,11 +98,11 @@ def pool_rows(context, page, can_claim: bool) -> str:
             labels[5],
             (lead.team.name if lead.team_id else "") or center,
             labels[6],
-            _local(lead.created_at, "Y-m-d"),
+            local(lead.created_at, "Y-m-d"),
             action,
         )
 
-    return _rows_html(
+    return rows_html(
         '<tr id="pool-lead-{}">'
         '<td class="card-half" data-label="{}"><span class="badge text-bg-light">{}</span></td>'
         '<td class="card-head">{}</td>'
@@ -167,7 +138,7 @@ def worklist_rows(rows, now, show_owner: bool, empty_text: str) -> str:
         _("Follow-ups"),
         _("Owner"),
     )
-    detail_url = _url_for("leads:detail")
+    detail_url = url_for_pk("leads:detail")
     no_name, pool_label = _("(no name)"), _("pool")
     callable_title = _("Calling hours or the attempt cap: no call before this time.")
 
@@ -175,7 +146,7 @@ def worklist_rows(rows, now, show_owner: bool, empty_text: str) -> str:
         due = lead.next_followup_at
         if due:
             late = "text-danger fw-semibold" if now and due < now else ""
-            due_cell = format_html('<span class="{}">{}</span>', late, _local(due, "m-d H:i"))
+            due_cell = format_html('<span class="{}">{}</span>', late, local(due, "m-d H:i"))
         else:
             due_cell = "—"
         company = format_html(' <span class="text-muted small">{}</span>', lead.company)
@@ -185,7 +156,7 @@ def worklist_rows(rows, now, show_owner: bool, empty_text: str) -> str:
                 '<div class="small text-warning-emphasis font-sans next-callable" title="{}">'
                 "{}</div>",
                 callable_title,
-                _("call from %(when)s") % {"when": _local(lead.next_callable_at, "m-d H:i")},
+                _("call from %(when)s") % {"when": local(lead.next_callable_at, "m-d H:i")},
             )
         customer = lead.customer if lead.customer_id else None
         tier = customer.tier if customer is not None and customer.tier_id else None
@@ -216,13 +187,13 @@ def worklist_rows(rows, now, show_owner: bool, empty_text: str) -> str:
             labels[4],
             lead.product or "—",
             labels[5],
-            _local(lead.last_contact_at, "m-d H:i") or "—",
+            local(lead.last_contact_at, "m-d H:i") or "—",
             labels[6],
             lead.followup_count,
             owner,
         )
 
-    return _rows_html(
+    return rows_html(
         '<tr data-lead="{}"><td data-label="{}">{}</td>'
         '<td class="card-head"><a href="{}">{}</a>{}</td>'
         '<td class="font-monospace small" data-label="{}">{}{}</td>'
