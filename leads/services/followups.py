@@ -459,9 +459,7 @@ def _call_log(
     )
 
 
-# No savepoint of its own inside a caller's transaction (the phone webhook's): the one
-# insert has its own, which is all a duplicate post needs to be recovered from.
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def call_record(
     *,
     caller: str,

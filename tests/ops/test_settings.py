@@ -69,7 +69,7 @@ def production():
 
 def test_production_shares_a_redis_cache_apart_from_the_broker(production):
     cache = production["caches"]["default"]
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["BACKEND"] == "crm.cache.SharedClientRedisCache"  # Django's, one client per process
     assert cache["LOCATION"] == "redis://redis.internal:6379/1"
 
 
