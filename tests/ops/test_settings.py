@@ -69,7 +69,8 @@ def production():
 
 def test_production_shares_a_redis_cache_apart_from_the_broker(production):
     cache = production["caches"]["default"]
-    assert cache["BACKEND"] == "crm.cache.SharedClientRedisCache"  # Django's, one client per process
+    # Django's Redis cache with one client per process (crm/cache.py).
+    assert cache["BACKEND"] == "crm.cache.SharedClientRedisCache"
     assert cache["LOCATION"] == "redis://redis.internal:6379/1"
 
 
