@@ -1,10 +1,10 @@
 from django import template
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from crm.html_rows import cell, local, url_for_pk
+from crm.html_rows import local, rows_html, url_for_pk
 
 register = template.Library()
 
@@ -76,12 +76,9 @@ def pct_class(value) -> str:
 def nav_links(items, path: str) -> str:
     """The main menu's links, written in one pass (every page draws it: the template loop
     cost about 0.4 ms a page). The markup is what the loop wrote."""
-    return mark_safe(  # noqa: S308 (every value escaped)
-        "\n".join(
-            f'<li class="nav-item"><a class="nav-link{" active" if path == url else ""}"'
-            f' href="{cell(url)}">{cell(label)}</a></li>'
-            for label, url in items
-        )
+    return rows_html(
+        '<li class="nav-item"><a class="nav-link{}" href="{}">{}</a></li>',
+        ((" active" if path == url else "", url, label) for label, url in items),
     )
 
 
@@ -90,17 +87,13 @@ def notification_items(notes) -> str:
     """The unread notifications of the menu, written in one pass (up to nine on every
     page). The markup is what the template loop wrote."""
     if not notes:
-        return mark_safe(  # noqa: S308 (a translated constant, escaped)
-            '<li><span class="dropdown-item-text small text-muted">'
-            f"{cell(_('No new notifications.'))}</span></li>"
+        return format_html(
+            '<li><span class="dropdown-item-text small text-muted">{}</span></li>',
+            _("No new notifications."),
         )
     note_url = url_for_pk("notification_open")
-    return mark_safe(  # noqa: S308 (every value escaped)
-        "\n".join(
-            f'<li><a class="dropdown-item small text-wrap"'
-            f' href="{note_url(note.pk)}">{cell(note.text)}<br>'
-            f'<span class="text-muted">'
-            f"{local(note.created_at, 'm-d H:i')}</span></a></li>"
-            for note in notes
-        )
+    return rows_html(
+        '<li><a class="dropdown-item small text-wrap" href="{}">{}<br>'
+        '<span class="text-muted">{}</span></a></li>',
+        ((note_url(note.pk), note.text, local(note.created_at, "m-d H:i")) for note in notes),
     )

@@ -137,10 +137,15 @@ def _followups(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
     return (TimelineEntry(row.created_at, "followup", row) for row in newest(rows, limit))
 
 
-@timeline_source("call", present=lambda pk: Call.objects.filter(lead_id=pk, followup__isnull=True))
+def _unlinked_calls(lead_pk: int) -> QuerySet[Call]:
+    """The lead's calls without a follow-up: a call logged with a follow-up is shown inside
+    that follow-up, not twice."""
+    return Call.objects.filter(lead_id=lead_pk, followup__isnull=True)
+
+
+@timeline_source("call", present=_unlinked_calls)
 def _calls(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
-    # A call logged with a follow-up is shown inside that follow-up, not twice.
-    rows = lead.calls.filter(followup__isnull=True).select_related("agent")
+    rows = _unlinked_calls(lead.pk).select_related("agent")
     rows = newest(rows.order_by("-started_at", "-id"), limit)
     return (TimelineEntry(row.started_at, "call", row) for row in rows)
 

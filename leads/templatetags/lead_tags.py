@@ -149,7 +149,6 @@ def worklist_rows(rows, now, show_owner: bool, empty_text: str) -> str:
             due_cell = format_html('<span class="{}">{}</span>', late, local(due, "m-d H:i"))
         else:
             due_cell = "—"
-        company = format_html(' <span class="text-muted small">{}</span>', lead.company)
         callable_at = ""
         if lead.next_callable_at:
             callable_at = format_html(
@@ -173,7 +172,9 @@ def worklist_rows(rows, now, show_owner: bool, empty_text: str) -> str:
             due_cell,
             detail_url(lead.pk),
             lead.name or no_name,
-            company if lead.company else "",
+            format_html(' <span class="text-muted small">{}</span>', lead.company)
+            if lead.company
+            else "",
             labels[1],
             lead.phone_masked,
             callable_at,
