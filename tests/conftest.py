@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -26,6 +27,16 @@ def _language_reset():
     put it back): each test starts in the default language whatever ran before it."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Each run starts from empty tables, even on a reused test database (`--reuse-db`):
+    a run killed half-way through a transactional test leaves that test's rows committed,
+    and every later run on the machine (CI's included) would inherit them. The tests never
+    count on rows the migrations seed, because transactional tests empty the tables too."""
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 def pytest_configure(config):
