@@ -5,6 +5,14 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from .prepared import Prepared
+
+# Run on every signed-in request: compiled once per connection (crm/prepared.py).
+_user_with_member = Prepared(
+    lambda user_id: get_user_model()._default_manager.select_related("member").filter(pk=user_id),
+    user_id=int,
+)
+
 
 class MemberBackend(ModelBackend):
     """Django's username and password backend, reading the signed-in user's member row
@@ -16,7 +24,10 @@ class MemberBackend(ModelBackend):
 
     def get_user(self, user_id):
         try:
-            user = get_user_model()._default_manager.select_related("member").get(pk=user_id)
-        except get_user_model().DoesNotExist:
+            found = _user_with_member(user_id=int(user_id))
+        except (TypeError, ValueError):
             return None
+        if not found:
+            return None
+        user = found[0]
         return user if self.user_can_authenticate(user) else None
