@@ -9,12 +9,15 @@ them.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable, Iterable
 
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.hashable import make_hashable
 from django.utils.safestring import SafeData, mark_safe
+from django.utils.translation import get_language
 
 
 def cell(value) -> str:
@@ -31,9 +34,33 @@ def rows_html(pattern: str, rows: Iterable[Iterable]) -> str:
     )
 
 
+# The `date` filter's patterns that read the same in every language, as strftime writes
+# them (a tenth of the time of Django's formatter).
+_NUMERIC_DATES = {"Y-m-d H:i": "%Y-%m-%d %H:%M", "Y-m-d": "%Y-%m-%d", "m-d H:i": "%m-%d %H:%M"}
+
+
 def local(moment, pattern: str) -> str:
     """`moment` in the user's time zone as the `date` filter writes it ("" for None)."""
-    return dateformat.format(timezone.localtime(moment), pattern) if moment else ""
+    if not moment:
+        return ""
+    moment = timezone.localtime(moment)
+    numeric = _NUMERIC_DATES.get(pattern)
+    return moment.strftime(numeric) if numeric else dateformat.format(moment, pattern)
+
+
+@functools.cache
+def _choice_labels(model: type, field_name: str, language: str | None) -> dict:
+    field = model._meta.get_field(field_name)
+    return {make_hashable(value): str(label) for value, label in field.flatchoices}
+
+
+def display(instance, field_name: str) -> str:
+    """`instance.get_<field>_display()`, its labels read once per language and process
+    (Django's own hashes every choice on every call: 70 µs, most of a timeline entry)."""
+    value = getattr(instance, field_name)
+    labels = _choice_labels(type(instance)._meta.concrete_model, field_name, get_language())
+    label = labels.get(make_hashable(value), value)
+    return label if isinstance(label, str) else str(label)
 
 
 def url_for_pk(name: str) -> Callable[[int], str]:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from crm.html_rows import local, rows_html, url_for_pk
+from crm.html_rows import cell, display, local, rows_html, url_for_pk
 from crm.models import MemberStatus
+from crm.templatetags.crm_tags import person
 
 register = template.Library()
 
@@ -94,7 +101,7 @@ def pool_rows(context, page, can_claim: bool) -> str:
             labels[3],
             lead.product or "—",
             labels[4],
-            lead.get_channel_display(),
+            display(lead, "channel"),
             labels[5],
             (lead.team.name if lead.team_id else "") or center,
             labels[6],
@@ -184,7 +191,7 @@ def worklist_rows(rows, now, show_owner: bool, empty_text: str) -> str:
             if tier
             else "",
             labels[3],
-            lead.get_status_display(),
+            display(lead, "status"),
             labels[4],
             lead.product or "—",
             labels[5],
@@ -205,3 +212,207 @@ def worklist_rows(rows, now, show_owner: bool, empty_text: str) -> str:
         '<td class="card-half" data-label="{}">{}</td>{}</tr>',
         (row(lead) for lead in rows),
     )
+
+
+# --- the lead's timeline ---------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    """`{{ value }}` as the template writes it: local time, localized, escaped."""
+    return cell(localize(template_localtime(value)))
+
+
+def _person(user) -> str:
+    return cell(person(user))
+
+
+class _TimelineWriter:
+    """Writes the timeline's entries as the template loop did, one entry at a time.
+
+    A template loop over ten kinds of entry cost 0.35 ms an entry (about 7 ms of every
+    lead page, the page agents open most); written here it is a few hundredths. The
+    markup, the texts and their translations are the loop's.
+    """
+
+    def __init__(self, user, may_score: bool):
+        self.user_pk = getattr(user, "pk", None)
+        self.may_score = may_score
+        self.call_url = url_for_pk("calling:call_detail")
+        self.score_url = reverse("performance:quality_score")
+        self.call_page = cell(_("call page"))
+        self.score = cell(_("Score"))
+
+    def __call__(self, entry) -> str:
+        kind = entry.kind
+        write = getattr(self, f"_{kind}", None)
+        body = write(entry.object) if write else self._other(kind, entry.object)
+        return (
+            f'\n  <li class="timeline-{cell(kind)}" data-kind="{cell(kind)}">\n'
+            f'    <div class="small text-muted">{local(entry.at, "Y-m-d H:i")}</div>\n'
+            f"    {body}\n  </li>\n"
+        )
+
+    def _score_link(self, item, field: str) -> str:
+        if not (self.may_score and item.agent_id and item.agent_id != self.user_pk):
+            return ""
+        return (
+            f' <a class="small score-link" href="{self.score_url}?{field}={item.pk}">'
+            f"{self.score}</a>"
+        )
+
+    @staticmethod
+    def _player(call) -> str:
+        return render_to_string("calling/partials/player.html", {"call": call})
+
+    def _followup(self, item) -> str:
+        parts = [
+            f"<div><strong>{cell(display(item, 'disposition'))}</strong> · "
+            f"{cell(display(item, 'channel'))} · {_person(item.agent)}\n        "
+        ]
+        call = item.call if item.call_id else None
+        if call:
+            seconds = _("call %(s)s s") % {"s": _text(call.duration_seconds)}
+            parts.append(
+                f'<span class="text-muted">· {seconds}</span> · <a class="small" '
+                f'href="{self.call_url(item.call_id)}">{self.call_page}</a>'
+            )
+        parts.append(self._score_link(item, "followup") + "</div>")
+        if call and call.recording_url:
+            parts.append(f'\n      <div class="mt-1">{self._player(call)}</div>')
+        if item.product or item.budget or item.timeline:
+            details = "".join(
+                f"{cell(label)}: {_text(value)}{tail}"
+                for label, value, tail in (
+                    (_("Product"), item.product, " "),
+                    (_("Budget"), item.budget, " "),
+                    (_("Purchase timeline"), item.timeline, ""),
+                )
+                if value
+            )
+            parts.append(f'\n      <div class="small">{details}</div>')
+        if item.notes:
+            parts.append(f'\n      <div class="small">{linebreaksbr(item.notes)}</div>')
+        if item.next_followup_at:
+            label = cell(_("Next follow-up"))
+            parts.append(
+                f'\n      <div class="small text-muted">{label}: '
+                f"{local(item.next_followup_at, 'Y-m-d H:i')}</div>"
+            )
+        return "".join(parts)
+
+    def _call(self, item) -> str:
+        seconds = _("%(s)s s") % {"s": _text(item.duration_seconds)}
+        agent = f" · {_person(item.agent)}" if item.agent_id else ""
+        source = f' · <span class="text-muted">{cell(item.source)}</span>' if item.source else ""
+        call = cell(_("call"))
+        html = (
+            f"<div><strong>{cell(display(item, 'direction'))} {call}</strong> · "
+            f"{seconds}{agent}{source}\n         · "
+            f'<a class="small" href="{self.call_url(item.pk)}">{self.call_page}</a>'
+            f"{self._score_link(item, 'call')}</div>"
+        )
+        if item.recording_url:
+            html += f'\n      <div class="mt-1">{self._player(item)}</div>'
+        return html
+
+    def _assignment(self, item) -> str:
+        html = f"<div><strong>{cell(display(item, 'kind'))}</strong>"
+        if item.to_user_id:
+            html += f" → {_person(item.to_user)}"
+        if item.from_user_id:
+            previous = cell(pgettext("previous owner", "from"))
+            html += f' <span class="text-muted">({previous} {_person(item.from_user)})</span>'
+        if item.team_id:
+            html += f" · {cell(item.team.name)}"
+        html += "</div>"
+        if item.reason:
+            html += f'\n      <div class="small">{cell(item.reason)}</div>'
+        return html
+
+    def _source(self, item) -> str:
+        captured = _("Captured again") if item.is_duplicate else _("Captured")
+        html = f"<div><strong>{cell(captured)}</strong> · {cell(display(item, 'channel'))}"
+        if item.campaign_id:
+            html += f" · {cell(item.campaign.name)}"
+        if item.created_by_id:
+            html += f" · {_person(item.created_by)}"
+        return html + "</div>"
+
+    def _status(self, item) -> str:
+        moved = _("Status: %(before)s → %(after)s") % {
+            "before": cell(display(item, "from_status")),
+            "after": cell(display(item, "to_status")),
+        }
+        by = _person(item.by) if item.by_id else cell(_("system"))
+        why = ""
+        if item.why:
+            why = f" · {cell(item.why)}"
+        elif item.source:
+            why = f" · {cell(display(item, 'source'))}"
+        return f'<div class="status-move"><strong>{moved}</strong> · {by}{why}</div>'
+
+    def _audit(self, item) -> str:
+        actor = _person(item.actor) if item.actor_id else cell(item.actor_label or _("system"))
+        html = (
+            f'<div class="small"><strong>{cell(display(item, "action"))}</strong> · {actor}</div>'
+        )
+        changes = getattr(item, "readable_changes", None)
+        if changes:
+            rows = "".join(
+                f"<li>{_text(change.label)} {_text(change.before)} → {_text(change.after)}</li>"
+                for change in changes
+            )
+            html += f'\n      <ul class="small text-muted mb-0 ps-3 audit-changes">{rows}</ul>'
+        return html
+
+    def _order(self, item) -> str:
+        order = cell(_("Order"))
+        return (
+            f"<div><strong>{order} "
+            f'<a href="{reverse("orders:detail", args=[item.pk])}">{cell(item.number)}</a></strong>'
+            f" · {cell(display(item, 'status'))} · {_text(item.total)}"
+            f" · {_person(item.agent)}</div>"
+        )
+
+    def _revisit(self, item) -> str:
+        revisit = cell(_("Revisit"))
+        html = (
+            f"<div><strong>{revisit}</strong> · "
+            f'<a href="{reverse("aftersales:revisit_detail", args=[item.pk])}">'
+            f"{cell(display(item, 'status'))}</a>"
+        )
+        if item.satisfaction:
+            satisfaction = cell(_("Satisfaction"))
+            html += f" · {satisfaction} {_text(item.satisfaction)}/5"
+        html += f" · {cell(item.order.number)}"
+        if item.done_by_id:
+            html += f" · {_person(item.done_by)}"
+        elif item.assignee_id:
+            html += f" · {_person(item.assignee)}"
+        html += "</div>"
+        if item.feedback:
+            html += f'\n      <div class="small">{linebreaksbr(item.feedback)}</div>'
+        return html
+
+    def _ticket(self, item) -> str:
+        assignee = f" · {_person(item.assignee)}" if item.assignee_id else ""
+        ticket = cell(_("Service ticket"))
+        return (
+            f"<div><strong>{ticket}</strong> "
+            f'<a href="{reverse("aftersales:ticket_detail", args=[item.pk])}">'
+            f"#{item.pk} {cell(item.subject)}</a> · {cell(display(item, 'type'))} · "
+            f"{cell(display(item, 'status'))}{assignee}</div>"
+        )
+
+    @staticmethod
+    def _other(kind: str, item) -> str:
+        return f"<div><strong>{cell(kind)}</strong> · {_text(item)}</div>"
+
+
+@register.simple_tag(takes_context=True)
+def timeline_items(context, timeline, may_score: bool) -> str:
+    """The timeline's entries (`leads.selectors.leads.lead_timeline`), one pass."""
+    if not timeline:
+        return format_html('\n  <li class="text-muted">{}</li>\n', _("Nothing has happened yet."))
+    write = _TimelineWriter(context.get("user"), may_score)
+    return mark_safe("".join(write(entry) for entry in timeline))  # noqa: S308 (escaped by cell)
