@@ -44,6 +44,18 @@ def _stand_in(kind: type, index: int) -> Any:
     raise TypeError(f"no stand-in for {kind!r}: use int, str or datetime")
 
 
+def _derived(param) -> bool:
+    """Whether `param` looks computed from a stand-in (a day before it, its year, …): such
+    a value would be frozen into the compiled query, so building it is refused."""
+    if isinstance(param, dt.datetime):
+        return param.year < 1910
+    if isinstance(param, dt.date):
+        return param.year < 1910
+    if isinstance(param, int) and not isinstance(param, bool):
+        return abs(param - _STAND_IN_INT) < 100_000
+    return isinstance(param, str) and "stand-in" in param
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -107,9 +119,8 @@ class Prepared:
         return model
 
     def _stand_in_queryset(self) -> tuple[QuerySet, dict]:
-        stand_ins = {
-            name: _stand_in(kind, index) for index, (name, kind) in enumerate(self._arguments.items())
-        }
+        arguments = enumerate(self._arguments.items())
+        stand_ins = {name: _stand_in(kind, index) for index, (name, kind) in arguments}
         return self._build(**stand_ins), stand_ins
 
     def _compile(self, alias: str) -> _Compiled:
@@ -119,7 +130,9 @@ class Prepared:
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         by_value = {value: name for name, value in stand_ins.items()}
-        by_text = {str(value): name for name, value in stand_ins.items() if not isinstance(value, str)}
+        by_text = {
+            str(value): name for name, value in stand_ins.items() if not isinstance(value, str)
+        }
         slots, seen = [], set()
         for param in params:
             if isinstance(param, int | str | dt.datetime) and param in by_value:
@@ -128,6 +141,10 @@ class Prepared:
             elif isinstance(param, str) and param in by_text:
                 slots.append(("arg", by_text[param], True))
                 seen.add(by_text[param])
+            elif _derived(param):
+                raise ValueError(
+                    f"a parameter ({param!r}) was computed from an argument: pass it as one"
+                )
             else:
                 slots.append(("const", param))
         if missing := set(stand_ins) - seen:
@@ -155,7 +172,8 @@ class Prepared:
 
     def _instance(self, compiled: _Compiled, alias: str, row: tuple) -> Model:
         start, end = compiled.model_span
-        obj = compiled.compiler.klass_info["model"].from_db(alias, compiled.init_list, row[start:end])
+        model = compiled.compiler.klass_info["model"]
+        obj = model.from_db(alias, compiled.init_list, row[start:end])
         for populator in compiled.related_populators:
             populator.populate(row, obj)
         for name, position in compiled.annotation_col_map.items():

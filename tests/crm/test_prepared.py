@@ -17,9 +17,11 @@ from tests.factories import make_member
 pytestmark = pytest.mark.django_db
 
 members_of_team = Prepared(
-    lambda team_id, joined_before: Member.objects.select_related("user", "team")
-    .filter(team_id=team_id, user__date_joined__lt=joined_before)
-    .order_by("user__username"),
+    lambda team_id, joined_before: (
+        Member.objects.select_related("user", "team")
+        .filter(team_id=team_id, user__date_joined__lt=joined_before)
+        .order_by("user__username")
+    ),
     team_id=int,
     joined_before=dt.datetime,
 )
@@ -49,15 +51,18 @@ def test_other_values_give_other_rows(org):
     assert {m.team_id for m in members_of_team(team_id=org.team_c.pk, joined_before=later)} == {
         org.team_c.pk
     }
-    assert members_of_team(team_id=org.team_c.pk, joined_before=later - dt.timedelta(days=3650)) == []
+    long_ago = later - dt.timedelta(days=3650)
+    assert members_of_team(team_id=org.team_c.pk, joined_before=long_ago) == []
 
 
 def test_values_list_rows_are_tuples_with_converters_applied(org):
     prepared = Prepared(
-        lambda team_id: Member.objects.filter(team_id=team_id)
-        .values_list("team_id")
-        .annotate(agents=Count("pk"))
-        .order_by(),
+        lambda team_id: (
+            Member.objects.filter(team_id=team_id)
+            .values_list("team_id")
+            .annotate(agents=Count("pk"))
+            .order_by()
+        ),
         team_id=int,
     )
 
@@ -78,6 +83,17 @@ def test_an_argument_that_never_reaches_the_sql_is_refused():
 
     with pytest.raises(ValueError, match="team_id"):
         unused(team_id=1)
+
+
+def test_a_value_computed_from_an_argument_is_refused():
+    """It would be frozen into the SQL with the stand-in's value: the caller passes it."""
+    derived = Prepared(
+        lambda since: Member.objects.filter(user__date_joined__gte=since - dt.timedelta(days=1)),
+        since=dt.datetime,
+    )
+
+    with pytest.raises(ValueError, match="computed from an argument"):
+        derived(since=timezone.now())
 
 
 def test_prefetching_is_refused():
