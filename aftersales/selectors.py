@@ -139,7 +139,7 @@ REVISIT_TIMELINE_FIELDS = (
 
 def register_timeline_sources() -> None:
     """Revisits and tickets on the lead page's timeline (one query per kind)."""
-    from leads.selectors.leads import TimelineEntry, newest, timeline_source
+    from leads.selectors.leads import TimelineEntry, newest_of_lead, timeline_source
 
     def shown_revisits(lead_pk):
         return Revisit.objects.filter(lead_id=lead_pk).exclude(status=RevisitStatus.CANCELLED)
@@ -148,17 +148,22 @@ def register_timeline_sources() -> None:
     def _revisits(lead, limit):
         # Only the joins the timeline shows: each joined model costs the page about
         # 0.3 ms to plan and build, and the plan and ticket were never shown.
-        rows = (
-            shown_revisits(lead.pk)
+        rows = newest_of_lead("revisit", revisit_rows, lead.pk, limit)
+        return (TimelineEntry(row.done_at or row.due_at, "revisit", row) for row in rows)
+
+    def revisit_rows(lead_pk):
+        return (
+            shown_revisits(lead_pk)
             .select_related("assignee", "done_by", "order")
             .only(*REVISIT_TIMELINE_FIELDS)
             .order_by("-due_at", "-id")
         )
-        return (
-            TimelineEntry(row.done_at or row.due_at, "revisit", row) for row in newest(rows, limit)
-        )
 
     @timeline_source("ticket", present=lambda pk: ServiceTicket.objects.filter(lead_id=pk))
     def _tickets(lead, limit):
-        rows = lead.service_tickets.select_related("assignee").order_by("-opened_at", "-id")
-        return (TimelineEntry(row.opened_at, "ticket", row) for row in newest(rows, limit))
+        rows = newest_of_lead("ticket", ticket_rows, lead.pk, limit)
+        return (TimelineEntry(row.opened_at, "ticket", row) for row in rows)
+
+    def ticket_rows(lead_pk):
+        rows = ServiceTicket.objects.filter(lead_id=lead_pk).select_related("assignee")
+        return rows.order_by("-opened_at", "-id")

@@ -128,9 +128,11 @@ def order_for_page(user) -> QuerySet[Order]:
     )
 
 
-def orders_of_lead(lead) -> QuerySet[Order]:
+def orders_of_lead(lead_pk: int) -> QuerySet[Order]:
     """A lead's orders (for its timeline: whoever opens the lead sees its history)."""
-    return lead.orders.select_related("agent").order_by("-created_at", "-id")
+    return (
+        Order.objects.filter(lead_id=lead_pk).select_related("agent").order_by("-created_at", "-id")
+    )
 
 
 @dataclass

@@ -26,7 +26,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
 from leads.models import TIMELINE_HIDDEN_FIELDS, Campaign, Lead, LeadEvent
-from leads.selectors.leads import TimelineEntry, newest, timeline_source
+from leads.selectors.leads import TimelineEntry, newest_of_lead, timeline_source
 from risk.models import AuditEntry
 from risk.selectors import audit_entries_for
 
@@ -49,8 +49,12 @@ class FieldChange(NamedTuple):
 
 @timeline_source("status", present=lambda pk: LeadEvent.objects.filter(lead_id=pk))
 def _status_moves(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
-    rows = lead.events.select_related("by").order_by("-at", "-id")
-    return (TimelineEntry(row.at, "status", row) for row in newest(rows, limit))
+    rows = newest_of_lead("status", _status_rows, lead.pk, limit)
+    return (TimelineEntry(row.at, "status", row) for row in rows)
+
+
+def _status_rows(lead_pk: int) -> QuerySet[LeadEvent]:
+    return LeadEvent.objects.filter(lead_id=lead_pk).select_related("by").order_by("-at", "-id")
 
 
 def _shown_edits(lead_pk: int) -> QuerySet[AuditEntry]:
@@ -66,12 +70,15 @@ def _shown_edits(lead_pk: int) -> QuerySet[AuditEntry]:
 
 @timeline_source("audit", present=_shown_edits)
 def _edits(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
-    rows = _shown_edits(lead.pk).select_related("actor").order_by("-at", "-id")
-    rows = list(newest(rows, limit))
+    rows = newest_of_lead("audit", _edit_rows, lead.pk, limit)
     campaigns = _campaign_names(rows)
     for row in rows:
         row.readable_changes = readable_changes(row, campaigns=campaigns)
     return (TimelineEntry(row.at, "audit", row) for row in rows)
+
+
+def _edit_rows(lead_pk: int) -> QuerySet[AuditEntry]:
+    return _shown_edits(lead_pk).select_related("actor").order_by("-at", "-id")
 
 
 def _campaign_names(rows: list[AuditEntry]) -> dict[int, str]:

@@ -13,10 +13,10 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from crm.phones import looks_like_number, normalize_or_none
+from crm.prepared import Prepared
 from crm.selectors import person_fields
 from leads import access as leads_access
 from leads.models import Assignment, Call, FollowUp, Lead, LeadSource
@@ -91,21 +91,17 @@ def timeline_source(
     return register
 
 
-# A lead pk no row has: the presence query is built once with it, then run for any lead.
-_PROBE_PK = -918273645
-
-
 @functools.cache
-def _presence_query(kinds: tuple[str, ...]) -> tuple[str, tuple]:
-    """The SQL of "which of `kinds` does the lead have", built by the ORM once per process
-    (its parameters do not depend on the lead except the pk, put in by `_kinds_present`)."""
-    probe = (
-        Lead.objects.filter(pk=_PROBE_PK)
-        .order_by()
-        .values(**{f"has_{kind}": Exists(_timeline_presence[kind](_PROBE_PK)) for kind in kinds})
+def _presence_query(kinds: tuple[str, ...]) -> Prepared:
+    """ "Which of `kinds` does the lead have" (one row of booleans), prepared once."""
+    return Prepared(
+        lambda lead_pk: (
+            Lead.objects.filter(pk=lead_pk)
+            .order_by()
+            .values_list(*(Exists(_timeline_presence[kind](lead_pk)) for kind in kinds))
+        ),
+        lead_pk=int,
     )
-    sql, params = probe.query.sql_with_params()
-    return sql, tuple(params)
 
 
 def _kinds_present(lead: Lead) -> set[str]:
@@ -113,17 +109,10 @@ def _kinds_present(lead: Lead) -> set[str]:
     kinds = tuple(sorted(_timeline_presence))
     if not kinds:
         return set()
-    sql, params = _presence_query(kinds)
-    pk, text = lead.pk, str(lead.pk)
-    bound = [
-        pk if param == _PROBE_PK else text if param == str(_PROBE_PK) else param for param in params
-    ]
-    with connections[Lead.objects.db].cursor() as cursor:
-        cursor.execute(sql, bound)
-        row = cursor.fetchone()
-    if row is None:
+    rows = _presence_query(kinds)(lead_pk=lead.pk)
+    if not rows:
         return set()
-    return {kind for kind, has in zip(kinds, row, strict=True) if has}
+    return {kind for kind, has in zip(kinds, rows[0], strict=True) if has}
 
 
 def newest(rows: QuerySet, limit: int | None) -> QuerySet:
@@ -131,10 +120,36 @@ def newest(rows: QuerySet, limit: int | None) -> QuerySet:
     return rows if limit is None else rows[:limit]
 
 
+_newest_prepared: dict[tuple[str, int | None], Prepared] = {}
+
+
+def newest_of_lead(
+    kind: str, rows_for: Callable[[int], QuerySet], lead_pk: int, limit: int | None
+) -> list:
+    """The newest `limit` rows of `rows_for(lead_pk)`, a newest-first queryset of one
+    lead's rows (all of them with None).
+
+    Run as a prepared query (`crm.prepared`): the lead page reads four to six kinds, and
+    building and compiling each query cost more than running it. `rows_for` may use the
+    pk only as a filter value and must not start from a related manager (`lead.x`), which
+    would tie the rows to one lead object.
+    """
+    prepared = _newest_prepared.get((kind, limit))
+    if prepared is None:
+        prepared = Prepared(lambda lead_pk: newest(rows_for(lead_pk), limit), lead_pk=int)
+        _newest_prepared[(kind, limit)] = prepared
+    return prepared(lead_pk=lead_pk)
+
+
 @timeline_source("followup", present=lambda pk: FollowUp.objects.filter(lead_id=pk))
 def _followups(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
-    rows = lead.followups.select_related("agent", "call").order_by("-created_at", "-id")
-    return (TimelineEntry(row.created_at, "followup", row) for row in newest(rows, limit))
+    rows = newest_of_lead("followup", _followup_rows, lead.pk, limit)
+    return (TimelineEntry(row.created_at, "followup", row) for row in rows)
+
+
+def _followup_rows(lead_pk: int) -> QuerySet[FollowUp]:
+    rows = FollowUp.objects.filter(lead_id=lead_pk).select_related("agent", "call")
+    return rows.order_by("-created_at", "-id")
 
 
 def _unlinked_calls(lead_pk: int) -> QuerySet[Call]:
@@ -145,9 +160,12 @@ def _unlinked_calls(lead_pk: int) -> QuerySet[Call]:
 
 @timeline_source("call", present=_unlinked_calls)
 def _calls(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
-    rows = _unlinked_calls(lead.pk).select_related("agent")
-    rows = newest(rows.order_by("-started_at", "-id"), limit)
+    rows = newest_of_lead("call", _call_rows, lead.pk, limit)
     return (TimelineEntry(row.started_at, "call", row) for row in rows)
+
+
+def _call_rows(lead_pk: int) -> QuerySet[Call]:
+    return _unlinked_calls(lead_pk).select_related("agent").order_by("-started_at", "-id")
 
 
 # What the timeline (page and API) shows of a move: the people by name only.
@@ -170,15 +188,25 @@ ASSIGNMENT_TIMELINE_FIELDS = (
 
 @timeline_source("assignment", present=lambda pk: Assignment.objects.filter(lead_id=pk))
 def _assignments(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
-    rows = lead.assignments.select_related("from_user", "to_user", "by", "team")
-    rows = newest(rows.only(*ASSIGNMENT_TIMELINE_FIELDS).order_by("-at", "-id"), limit)
+    rows = newest_of_lead("assignment", _assignment_rows, lead.pk, limit)
     return (TimelineEntry(row.at, "assignment", row) for row in rows)
+
+
+def _assignment_rows(lead_pk: int) -> QuerySet[Assignment]:
+    rows = Assignment.objects.filter(lead_id=lead_pk)
+    rows = rows.select_related("from_user", "to_user", "by", "team")
+    return rows.only(*ASSIGNMENT_TIMELINE_FIELDS).order_by("-at", "-id")
 
 
 @timeline_source("source", present=lambda pk: LeadSource.objects.filter(lead_id=pk))
 def _sources(lead: Lead, limit: int | None) -> Iterable[TimelineEntry]:
-    rows = lead.sources.select_related("campaign", "created_by").order_by("-received_at", "-id")
-    return (TimelineEntry(row.received_at, "source", row) for row in newest(rows, limit))
+    rows = newest_of_lead("source", _source_rows, lead.pk, limit)
+    return (TimelineEntry(row.received_at, "source", row) for row in rows)
+
+
+def _source_rows(lead_pk: int) -> QuerySet[LeadSource]:
+    rows = LeadSource.objects.filter(lead_id=lead_pk).select_related("campaign", "created_by")
+    return rows.order_by("-received_at", "-id")
 
 
 class Timeline(list):
