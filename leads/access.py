@@ -35,6 +35,19 @@ def visible_leads(user) -> QuerySet[Lead]:
     return restrict(Lead.objects.all(), user, owner="owner", team="team")
 
 
+def owns_leads_in_scope(user) -> bool:
+    """Whether `user`'s own leads are all visible to them: true for every scope with a user
+    (`restrict` keeps a user's own rows), false for nobody's (`staff_or_none`)."""
+    scope = scope_of(user)
+    return scope.sees_all or scope.user_id is not None
+
+
+def owned_leads(owner_id: int) -> QuerySet[Lead]:
+    """The leads `owner_id` owns, for a user `owns_leads_in_scope` allows: the worklist
+    builds its prepared queries on this one shape, the same for every role."""
+    return Lead.objects.filter(owner_id=owner_id)
+
+
 def visible_pool(user) -> QuerySet[Lead]:
     """Open, unowned leads a user may see in the public pool (公海).
 

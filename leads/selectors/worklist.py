@@ -27,6 +27,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from crm.phones import normalize_or_none
+from crm.prepared import Prepared
 from leads import access as leads_access
 from leads.models import OPEN_STATUSES, Lead, LeadStatus
 from leads.services import calling
@@ -108,6 +109,81 @@ def _page(
     return page
 
 
+# The worklist as an agent opens it (no search, no quick filter, first pages, no attempt
+# caps): three prepared queries (`crm.prepared`), built and compiled once per connection.
+# The general path below reads the same rows; tests hold the two to the same answer.
+_plain_counts = Prepared(
+    lambda owner_id, now, end_of_today: (
+        leads_access.owned_leads(owner_id)
+        .filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .values("owner_id")
+        .annotate(
+            overdue=Count("status", filter=Q(next_followup_at__lt=now)),
+            today=Count(
+                "status", filter=Q(next_followup_at__gte=now, next_followup_at__lt=end_of_today)
+            ),
+            new=Count("status", filter=Q(status=LeadStatus.NEW, next_followup_at__isnull=True)),
+        )
+        .values_list("overdue", "today", "new")
+    ),
+    owner_id=int,
+    now=dt.datetime,
+    end_of_today=dt.datetime,
+)
+_plain_due = Prepared(
+    lambda owner_id, end_of_today: (
+        leads_access.owned_leads(owner_id)
+        .filter(status__in=OPEN_STATUSES, next_followup_at__lt=end_of_today)
+        .select_related(_TIER_PATH)
+        .only(*_ROW_FIELDS, *_TIER_FIELDS)
+        .order_by("next_followup_at", "grade", "id")[:PAGE_SIZE]
+    ),
+    owner_id=int,
+    end_of_today=dt.datetime,
+)
+_plain_new = Prepared(
+    lambda owner_id: (
+        leads_access.owned_leads(owner_id)
+        .filter(status=LeadStatus.NEW, next_followup_at__isnull=True)
+        .select_related(_TIER_PATH)
+        .only(*_ROW_FIELDS, *_TIER_FIELDS)
+        .order_by("grade", "created_at", "id")[:PAGE_SIZE]
+    ),
+    owner_id=int,
+)
+
+
+def _is_plain(user, filters: Mapping, rules: CallingRules) -> bool:
+    return (
+        not rules.has_caps
+        and not any(filters.get(name) for name in ("q", "status", "grade", "channel", "due"))
+        and all(str(filters.get(name) or "1") == "1" for name in ("page", "new_page"))
+        and leads_access.owns_leads_in_scope(user)
+    )
+
+
+def _first_page(items: list, count: int, *, now: dt.datetime, rules: CallingRules) -> Page:
+    paginator = Paginator(items, PAGE_SIZE)
+    paginator.count = count  # a cached_property: the rows are already read
+    page = paginator.get_page(1)
+    page.object_list = items
+    calling.mark_next_callable(items, now=now, rules=rules)
+    return page
+
+
+def _plain_worklist(user, *, now: dt.datetime, rules: CallingRules) -> Worklist:
+    _start, end_of_today = day_bounds(now)
+    counts = _plain_counts(owner_id=user.pk, now=now, end_of_today=end_of_today)
+    overdue, today, new = counts[0] if counts else (0, 0, 0)
+    worklist = Worklist(now=now, counts={"overdue": overdue, "today": today, "new": new})
+    due = _plain_due(owner_id=user.pk, end_of_today=end_of_today) if overdue + today else []
+    worklist.due = _first_page(due, overdue + today, now=now, rules=rules)
+    fresh = _plain_new(owner_id=user.pk) if new else []
+    worklist.new = _first_page(fresh, new, now=now, rules=rules)
+    return worklist
+
+
 def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> Worklist:
     """The user's worklist for `filters` (q, status, grade, channel, due, page, new_page).
 
@@ -118,6 +194,8 @@ def worklist_for(user, *, filters: Mapping, now: dt.datetime | None = None) -> W
     """
     now = now or timezone.now()
     rules = calling.CallingRules.load()
+    if _is_plain(user, filters, rules):
+        return _plain_worklist(user, now=now, rules=rules)
     _start, end_of_today = day_bounds(now)
     mine = leads_access.visible_leads(user).filter(owner_id=user.pk)
     worklist = Worklist(now=now)

@@ -94,6 +94,33 @@ class TestWorklistSections:
         graded = worklist_for(agent, filters={"grade": "Z"}, now=NOW)
         assert graded.due.paginator.count == 0 and graded.new.paginator.count == 0
 
+    @pytest.mark.parametrize("who", ["agent_a1", "manager_a", "head", "admin"])
+    def test_the_prepared_first_pages_read_what_the_general_path_reads(self, org, who, monkeypatch):
+        """An unfiltered first page runs as prepared queries on the user's own leads; the
+        general path reads them through the scope. Both give the same worklist."""
+        from leads.selectors import worklist as worklist_module
+
+        user = getattr(org, who).user
+        for hours in (-30, -2, 3, 30):
+            LeadFactory(owner=user, team=org.team_a, next_followup_at=at(hours))
+        LeadFactory(owner=user, team=org.team_a, status=LeadStatus.WON, next_followup_at=at(-2))
+        for grade in "CAB":
+            LeadFactory(owner=user, team=org.team_a, grade=grade)
+        LeadFactory(owner=org.agent_a2.user, team=org.team_a, next_followup_at=at(-1))
+
+        fast = worklist_for(user, filters={}, now=NOW)
+        monkeypatch.setattr(worklist_module, "_is_plain", lambda *args: False)
+        general = worklist_for(user, filters={}, now=NOW)
+
+        assert fast.counts == general.counts == {"overdue": 2, "today": 1, "new": 3}
+        for section in ("due", "new"):
+            mine, reference = getattr(fast, section), getattr(general, section)
+            assert ids(mine) == ids(reference)
+            assert mine.paginator.count == reference.paginator.count
+            assert [lead.next_callable_at for lead in mine] == [
+                lead.next_callable_at for lead in reference
+            ]
+
     @pytest.mark.parametrize(
         ("due", "expected"), [("overdue", ["late"]), ("today", ["soon"]), ("upcoming", ["later"])]
     )
