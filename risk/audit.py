@@ -227,7 +227,18 @@ def _children(instance: Model, tracked: Tracked) -> dict:
     }
 
 
+def stored_as_read(instance: Model) -> None:
+    """Say that `instance` holds its row as stored: read under a row lock in the current
+    transaction and not saved since. Its next save then takes the audit's "before" values
+    from the instance instead of reading the row again (one query less on the follow-up,
+    the write agents make most). Only the next save uses it."""
+    tracked = _registry.get(type(instance))
+    if tracked is not None and not tracked.children:
+        instance._audit_stored = _values(instance, tracked.fields)
+
+
 def _before_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    stored = instance.__dict__.pop("_audit_stored", None)
     if raw or instance._state.adding or instance.pk is None:
         instance._audit_before = None
         return
@@ -238,6 +249,9 @@ def _before_save(sender, instance, raw=False, update_fields=None, **kwargs):
         names = tuple(
             name for name in names if name in wanted or name.removesuffix("_id") in wanted
         )
+    if stored is not None and all(name in stored for name in names):
+        instance._audit_before = {name: stored[name] for name in names}
+        return
     row = sender._base_manager.filter(pk=instance.pk).values(*names).first() if names else {}
     if row is None:
         instance._audit_before = None

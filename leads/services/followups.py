@@ -42,6 +42,7 @@ from leads.models import (
     LeadStatus,
 )
 from leads.states import can_move
+from risk.audit import stored_as_read
 from risk.models import DoNotCall
 from risk.services import do_not_call_add, is_do_not_call
 
@@ -195,6 +196,7 @@ def _followup_log(
     if disposition not in Disposition.values:
         raise ValidationError({"disposition": _("Unknown disposition.")})
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    stored_as_read(locked)
     if not can_work_lead(agent, locked):
         raise ValidationError(
             {"lead": _("Only the lead's owner or their manager may log a follow-up.")}
@@ -324,7 +326,12 @@ def _followup_log(
             reason=_("%(count)s unanswered calls in a row") % {"count": missed},
             by=agent,
         )
-    lead.refresh_from_db()
+    if back_to_pool or disposition == Disposition.DO_NOT_CALL:
+        lead.refresh_from_db()  # other services moved the row
+    else:
+        # The locked row is the lead as stored now: the caller's copy takes its values.
+        for field in Lead._meta.concrete_fields:
+            setattr(lead, field.attname, getattr(locked, field.attname))
     return followup
 
 

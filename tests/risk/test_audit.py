@@ -63,6 +63,22 @@ class TestEachKindOfChange:
         assert "name" not in entry.after
         assert entry.actor == org.manager_a.user
 
+    def test_a_row_read_under_lock_is_not_read_again(self, org, django_assert_num_queries):
+        """`stored_as_read`: the values the locked read brought are the "before" values."""
+        lead = LeadFactory(owner=org.agent_a1.user, team=org.team_a, company="旧")
+        with transaction.atomic():
+            locked = Lead.objects.select_for_update().get(pk=lead.pk)
+            audit.stored_as_read(locked)
+            locked.company = "新"
+            with django_assert_num_queries(2):  # the UPDATE and the entry
+                locked.save(update_fields=["company", "updated_at"])
+            locked.company = "更新"
+            with django_assert_num_queries(3):  # only once: this save reads the row again
+                locked.save(update_fields=["company", "updated_at"])
+        first, second = entries("leads.lead", action="update").order_by("pk")
+        assert (first.before["company"], first.after["company"]) == ("旧", "新")
+        assert (second.before["company"], second.after["company"]) == ("新", "更新")
+
     def test_saving_without_a_change_writes_nothing(self, org):
         lead = LeadFactory()
         AuditEntry.objects.all().delete()
