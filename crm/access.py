@@ -201,12 +201,18 @@ def visible_memberships(user) -> QuerySet[TeamMembership]:
     )
 
 
+def notifications_of(user_id: int) -> QuerySet[Notification]:
+    """The notifications addressed to `user_id` (what `own_notifications` reads for a
+    user with a scope; the menu's prepared query is built on it)."""
+    return Notification.objects.filter(user_id=user_id)
+
+
 def own_notifications(user) -> QuerySet[Notification]:
     """Notifications are personal: everyone, admins included, sees only their own."""
     scope = scope_of(user)
     if scope.user_id is None:
         return Notification.objects.none()
-    return Notification.objects.filter(user_id=scope.user_id)
+    return notifications_of(scope.user_id)
 
 
 # --- what a user may change in the org ----------------------------------------------------

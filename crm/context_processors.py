@@ -2,7 +2,16 @@
 
 from . import access
 from . import navigation as menu
+from .prepared import Prepared
 from .two_factor.policy import owes_second_step
+
+# On every page: built and compiled once per connection (crm/prepared.py).
+_unread = Prepared(
+    lambda user_id: (
+        access.notifications_of(user_id).filter(read_at__isnull=True).order_by("-created_at")[:10]
+    ),
+    user_id=int,
+)
 
 
 def navigation(request):
@@ -16,9 +25,7 @@ def navigation(request):
         return {"nav_items": [], "user_role": scope.role, "user_scope": scope}
     items = menu.items_for(user, scope.role)
     # One query: up to ten unread, newest first; the badge shows "9+" beyond nine.
-    unread = list(
-        access.own_notifications(user).filter(read_at__isnull=True).order_by("-created_at")[:10]
-    )
+    unread = _unread(user_id=scope.user_id)
     return {
         "nav_items": items,
         "user_role": scope.role,

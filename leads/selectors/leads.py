@@ -257,12 +257,19 @@ def lead_for_page(user) -> QuerySet[Lead]:
 
 def lead_data_basis(lead: Lead) -> LeadSource | None:
     """How the lead's data came (PIPL): its first capture, with its campaign and notice
-    (one query). Later captures of the same number are on the timeline."""
-    return (
-        lead.sources.select_related("campaign", "notice")
-        .order_by("is_duplicate", "received_at", "id")
-        .first()
-    )
+    (one prepared query). Later captures of the same number are on the timeline."""
+    rows = _first_capture(lead_pk=lead.pk)
+    return rows[0] if rows else None
+
+
+_first_capture = Prepared(
+    lambda lead_pk: (
+        LeadSource.objects.filter(lead_id=lead_pk)
+        .select_related("campaign", "notice")
+        .order_by("is_duplicate", "received_at", "id")[:1]
+    ),
+    lead_pk=int,
+)
 
 
 def with_data_basis(queryset: QuerySet[Lead]) -> QuerySet[Lead]:
