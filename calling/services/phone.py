@@ -313,12 +313,14 @@ def _find_or_create(
     number: str,
     direction: str,
     at,
-) -> PhoneCall:
+) -> tuple[PhoneCall, bool]:
+    """The call the event is about, its row locked for the rest of the transaction (so
+    the call's events are recorded one at a time), and whether it was created now."""
     found = (
         PhoneCall.objects.select_for_update().filter(source=source, external_id=external_id).first()
     )
     if found is not None:
-        return found
+        return found, False
     ref = _reference(reference)
     if ref is not None:
         found = PhoneCall.objects.select_for_update().filter(reference=ref, source=source).first()
@@ -326,7 +328,7 @@ def _find_or_create(
             if not found.external_id:
                 found.external_id = external_id
                 found.save(update_fields=["external_id"])
-            return found
+            return found, False
     # A call we did not originate (inbound, or dialed on the desk phone).
     e164 = normalize_or_none(number) or ""
     agent_id = (
@@ -337,7 +339,7 @@ def _find_or_create(
     lead_id = Lead.objects.filter(phone=e164).values_list("pk", flat=True).first() if e164 else None
     try:
         with transaction.atomic():
-            return PhoneCall.objects.create(
+            created = PhoneCall.objects.create(
                 source=source,
                 external_id=external_id,
                 agent_id=agent_id,
@@ -347,9 +349,11 @@ def _find_or_create(
                 direction=direction,
                 requested_at=at,
             )
+        return created, True
     except IntegrityError:
         # The same call's first events posted at once: the other one created it.
-        return PhoneCall.objects.select_for_update().get(source=source, external_id=external_id)
+        found = PhoneCall.objects.select_for_update().get(source=source, external_id=external_id)
+        return found, False
 
 
 def _status(phone_call: PhoneCall) -> str:
@@ -363,7 +367,8 @@ def _status(phone_call: PhoneCall) -> str:
 
 
 def _sync_call(phone_call: PhoneCall, *, recording: str) -> Call:
-    """The `leads.Call` the rest of the CRM reads, from what the events said."""
+    """The `leads.Call` the rest of the CRM reads, from what the events said (a new one
+    is set on `phone_call`, which the caller saves)."""
     started = phone_call.answered_at or phone_call.ringing_at or phone_call.ended_at
     outbound = phone_call.direction != Call.Direction.INBOUND
     if phone_call.call_id is None:
@@ -386,7 +391,6 @@ def _sync_call(phone_call: PhoneCall, *, recording: str) -> Call:
         if fields:
             Call.objects.filter(pk=call.pk).update(**fields)
         phone_call.call = call
-        phone_call.save(update_fields=["call"])
         return call
     values = {"started_at": started, "duration_seconds": phone_call.talk_seconds}
     if recording:
@@ -423,7 +427,7 @@ def event_receive(
     if at < followups.EARLIEST_CALL or at > now + followups.CLOCK_SKEW:
         raise ValidationError({"at": _("The event's time is not plausible.")})
     recording = (recording or "").strip()[:500]
-    phone_call = _find_or_create(
+    phone_call, created = _find_or_create(
         source=source,
         external_id=external_id,
         reference=reference,
@@ -432,11 +436,11 @@ def event_receive(
         direction=direction,
         at=at,
     )
-    try:
-        with transaction.atomic():
-            CallEvent.objects.create(phone_call=phone_call, kind=kind, at=at, payload=payload or {})
-    except IntegrityError:
+    # The call's row is locked (or new in this transaction): no other event of this call
+    # is being recorded now, so asking first is exact and needs no savepoint.
+    if not created and CallEvent.objects.filter(phone_call=phone_call, kind=kind).exists():
         return EventOutcome(phone_call=phone_call, duplicate=True)
+    CallEvent.objects.create(phone_call=phone_call, kind=kind, at=at, payload=payload or {})
 
     time_field = {
         CallEventKind.RINGING: "ringing_at",
@@ -445,8 +449,10 @@ def event_receive(
     }[kind]
     setattr(phone_call, time_field, at)
     phone_call.status = _status(phone_call)
-    phone_call.save(update_fields=[time_field, "status"])
+    had_call = phone_call.call_id is not None
     call = _sync_call(phone_call, recording=recording)
+    # One UPDATE of the call's row: the event's time, the status and a new call link.
+    phone_call.save(update_fields=[time_field, "status", *([] if had_call else ["call"])])
     if recording:
         Recording.objects.update_or_create(call=call, defaults={"location": recording})
 
