@@ -27,7 +27,5 @@ class MemberBackend(ModelBackend):
             found = _user_with_member(user_id=int(user_id))
         except (TypeError, ValueError):
             return None
-        if not found:
-            return None
-        user = found[0]
-        return user if self.user_can_authenticate(user) else None
+        user = found[0] if found else None
+        return user if user is not None and self.user_can_authenticate(user) else None

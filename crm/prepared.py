@@ -62,7 +62,7 @@ class _Compiled:
     # Per SQL parameter: ("const", value) or ("arg", name, as_text).
     slots: tuple[tuple, ...]
     compiler: Any
-    instances: bool
+    model: type[Model] | None  # the instances' model; None for values_list rows
     init_list: tuple[str, ...]
     model_span: tuple[int, int]
     related_populators: tuple
@@ -108,7 +108,7 @@ class Prepared:
         if compiled.trim is not None:
             rows = [row[: compiled.trim] for row in rows]
         rows = compiled.compiler.results_iter(results=[rows], tuple_expected=True)
-        if not compiled.instances:
+        if compiled.model is None:
             return list(rows)
         return [self._instance(compiled, alias, row) for row in rows]
 
@@ -149,12 +149,12 @@ class Prepared:
                 slots.append(("const", param))
         if missing := set(stand_ins) - seen:
             raise ValueError(f"arguments {sorted(missing)} do not reach the SQL as parameters")
-        instances = queryset._iterable_class is ModelIterable
-        init_list, model_span, populators, annotations = (), (0, 0), (), {}
-        if instances:
+        model, init_list, model_span, populators, annotations = None, (), (0, 0), (), {}
+        if queryset._iterable_class is ModelIterable:
             select, klass_info = compiler.select, compiler.klass_info
             start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
             init_list = tuple(column[0].target.attname for column in select[start:end])
+            model = klass_info["model"]
             model_span = (start, end)
             populators = tuple(get_related_populators(klass_info, select, alias))
             annotations = dict(compiler.annotation_col_map or {})
@@ -162,7 +162,7 @@ class Prepared:
             sql=sql,
             slots=tuple(slots),
             compiler=compiler,
-            instances=instances,
+            model=model,
             init_list=init_list,
             model_span=model_span,
             related_populators=populators,
@@ -172,8 +172,7 @@ class Prepared:
 
     def _instance(self, compiled: _Compiled, alias: str, row: tuple) -> Model:
         start, end = compiled.model_span
-        model = compiled.compiler.klass_info["model"]
-        obj = model.from_db(alias, compiled.init_list, row[start:end])
+        obj = compiled.model.from_db(alias, compiled.init_list, row[start:end])
         for populator in compiled.related_populators:
             populator.populate(row, obj)
         for name, position in compiled.annotation_col_map.items():

@@ -82,7 +82,7 @@ def _refine(queryset: QuerySet[Lead], filters: Mapping) -> QuerySet[Lead]:
 
 
 def _page(
-    rows: QuerySet[Lead],
+    rows: QuerySet[Lead] | list[Lead],
     number,
     *,
     now: dt.datetime,
@@ -93,7 +93,8 @@ def _page(
 
     The count runs on the plain query unless the caller already knows it (`count`); the
     page's own query carries the attempt counts as subqueries when caps are set, so no
-    query is added per row.
+    query is added per row. `rows` may be a first page already read (the prepared path,
+    which runs only without caps).
     """
     paginator = Paginator(rows, PAGE_SIZE)
     if count is not None:
@@ -163,24 +164,15 @@ def _is_plain(user, filters: Mapping, rules: CallingRules) -> bool:
     )
 
 
-def _first_page(items: list, count: int, *, now: dt.datetime, rules: CallingRules) -> Page:
-    paginator = Paginator(items, PAGE_SIZE)
-    paginator.count = count  # a cached_property: the rows are already read
-    page = paginator.get_page(1)
-    page.object_list = items
-    calling.mark_next_callable(items, now=now, rules=rules)
-    return page
-
-
 def _plain_worklist(user, *, now: dt.datetime, rules: CallingRules) -> Worklist:
     _start, end_of_today = day_bounds(now)
     counts = _plain_counts(owner_id=user.pk, now=now, end_of_today=end_of_today)
     overdue, today, new = counts[0] if counts else (0, 0, 0)
     worklist = Worklist(now=now, counts={"overdue": overdue, "today": today, "new": new})
     due = _plain_due(owner_id=user.pk, end_of_today=end_of_today) if overdue + today else []
-    worklist.due = _first_page(due, overdue + today, now=now, rules=rules)
+    worklist.due = _page(due, 1, now=now, rules=rules, count=overdue + today)
     fresh = _plain_new(owner_id=user.pk) if new else []
-    worklist.new = _first_page(fresh, new, now=now, rules=rules)
+    worklist.new = _page(fresh, 1, now=now, rules=rules, count=new)
     return worklist
 
 

@@ -238,6 +238,9 @@ class _TimelineWriter:
         self.user_pk = getattr(user, "pk", None)
         self.may_score = may_score
         self.call_url = url_for_pk("calling:call_detail")
+        self.order_url = url_for_pk("orders:detail")
+        self.revisit_url = url_for_pk("aftersales:revisit_detail")
+        self.ticket_url = url_for_pk("aftersales:ticket_detail")
         self.score_url = reverse("performance:quality_score")
         self.call_page = cell(_("call page"))
         self.score = cell(_("Score"))
@@ -369,7 +372,7 @@ class _TimelineWriter:
         order = cell(_("Order"))
         return (
             f"<div><strong>{order} "
-            f'<a href="{reverse("orders:detail", args=[item.pk])}">{cell(item.number)}</a></strong>'
+            f'<a href="{self.order_url(item.pk)}">{cell(item.number)}</a></strong>'
             f" · {cell(display(item, 'status'))} · {_text(item.total)}"
             f" · {_person(item.agent)}</div>"
         )
@@ -378,7 +381,7 @@ class _TimelineWriter:
         revisit = cell(_("Revisit"))
         html = (
             f"<div><strong>{revisit}</strong> · "
-            f'<a href="{reverse("aftersales:revisit_detail", args=[item.pk])}">'
+            f'<a href="{self.revisit_url(item.pk)}">'
             f"{cell(display(item, 'status'))}</a>"
         )
         if item.satisfaction:
@@ -399,7 +402,7 @@ class _TimelineWriter:
         ticket = cell(_("Service ticket"))
         return (
             f"<div><strong>{ticket}</strong> "
-            f'<a href="{reverse("aftersales:ticket_detail", args=[item.pk])}">'
+            f'<a href="{self.ticket_url(item.pk)}">'
             f"#{item.pk} {cell(item.subject)}</a> · {cell(display(item, 'type'))} · "
             f"{cell(display(item, 'status'))}{assignee}</div>"
         )
